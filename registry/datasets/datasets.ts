@@ -1,0 +1,309 @@
+/**
+ * Datasets: insertion into RUNs, TAGGED association, CALIBRATION certification with
+ * half-open validity ranges, and find-first lookups over ordered collection lists. Writes are
+ * bulk (one prepared statement per table per call) and keep collection summaries current.
+ */
+import { randomUUID } from 'node:crypto';
+import { bigintValue, type Database, type Executor } from '../dialect/database.js';
+import { RegistryError } from '../errors.js';
+import type { CollectionRecord, Collections } from '../collections/collections.js';
+import { governorSummaryTable } from '../schema/registry-schema.js';
+import { TIME_MAX, TIME_MIN, taiToIso, type Timespan } from '../time/tai-time.js';
+import { formatDataId, makeDataId, requiredValues, type DataId } from './data-id.js';
+import type { DatasetType, DatasetTypes } from './dataset-types.js';
+
+/** A resolved dataset: its id, type, data ID (required keys) and RUN. */
+export interface DatasetRef {
+  readonly id: string;
+  readonly datasetType: string;
+  readonly dataId: DataId;
+  readonly run: string;
+}
+
+/** Error for dataset-level conflicts (duplicates, overlapping validity ranges). */
+export class DatasetError extends RegistryError {
+  override name = 'DatasetError';
+  constructor(message: string, code = 'DATASET') {
+    super(message, code);
+  }
+}
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Dataset operations; every method takes an optional executor so callers can batch in one transaction. */
+export class Datasets {
+  constructor(
+    private readonly db: Database,
+    private readonly collections: Collections,
+    private readonly types: DatasetTypes,
+  ) {}
+
+  private async collectionOfType(name: string, type: CollectionRecord['type'], tx: Executor): Promise<CollectionRecord> {
+    const record = await this.collections.get(name, tx);
+    if (record.type !== type) throw new DatasetError(`collection '${name}' is ${record.type}, expected ${type}`, 'COLLECTION_TYPE');
+    return record;
+  }
+
+  /**
+   * Inserts new datasets of one type into RUN `run`. Ids are random UUIDs unless given.
+   * A data ID already present in the run is an error naming it.
+   */
+  async insert(datasetType: string, run: string, dataIds: readonly DataId[], tx: Executor, ids?: readonly string[]): Promise<DatasetRef[]> {
+    const type = await this.types.get(datasetType, tx);
+    const runRecord = await this.collectionOfType(run, 'RUN', tx);
+    const keyed = dataIds.map((d) => requiredValues(type.dimensions, d, `${datasetType} data ID`));
+    const refIds = ids ? ids.map((id) => id.toLowerCase()) : dataIds.map(() => randomUUID());
+    for (const id of refIds) if (!UUID_RE.test(id)) throw new DatasetError(`'${id}' is not a UUID`);
+    const now = Date.now();
+    await this.db.insertRows(tx, 'dataset', ['id', 'dataset_type_id', 'run_id', 'ingest_date'], refIds.map((id) => [id, type.id, runRecord.id, now]));
+    await this.insertTags(type, runRecord, refIds, keyed, tx);
+    return refIds.map((id, i) => ({ id, datasetType, run, dataId: makeDataId(type.dimensions.required, keyed[i]!) }));
+  }
+
+  private async insertTags(type: DatasetType, collection: CollectionRecord, ids: readonly string[], keyed: readonly (string | number)[][], tx: Executor): Promise<void> {
+    const columns = ['dataset_type_id', 'collection_id', 'dataset_id', ...type.dimensions.required];
+    try {
+      await this.db.insertRows(tx, type.tagTable, columns, ids.map((id, i) => [type.id, collection.id, id, ...keyed[i]!]));
+    } catch (e) {
+      throw await this.explainTagConflict(type, collection, keyed, e, tx);
+    }
+    await this.updateSummary(collection, type, keyed, tx);
+  }
+
+  /** Turns a unique-key violation into a message naming the duplicate data ID. */
+  private async explainTagConflict(type: DatasetType, collection: CollectionRecord, keyed: readonly (string | number)[][], error: unknown, tx: Executor): Promise<Error> {
+    if (!/unique|duplicate/i.test(String((error as Error)?.message))) return error as Error;
+    const seen = new Set<string>();
+    for (const k of keyed) {
+      const key = JSON.stringify(k);
+      if (seen.has(key)) return new DatasetError(`${type.name} ${formatDataId(makeDataId(type.dimensions.required, k))} appears twice in the datasets given for '${collection.name}'`, 'DATASET_CONFLICT');
+      seen.add(key);
+    }
+    const existing = await this.db.arrays(tx, tx(type.tagTable).select(type.dimensions.required).where({ dataset_type_id: type.id, collection_id: collection.id }));
+    for (const row of existing) {
+      if (seen.has(JSON.stringify(row))) {
+        return new DatasetError(`${type.name} ${formatDataId(makeDataId(type.dimensions.required, row))} already exists in collection '${collection.name}'`, 'DATASET_CONFLICT');
+      }
+    }
+    return error as Error;
+  }
+
+  /** Records that `collection` holds datasets of `type` with these governor values. */
+  private async updateSummary(collection: CollectionRecord, type: DatasetType, keyed: readonly (string | number)[][], tx: Executor): Promise<void> {
+    await this.db.insertRows(tx, 'collection_summary_dataset_type', ['collection_id', 'dataset_type_id'], [[collection.id, type.id]], { ignoreConflicts: true });
+    for (const governor of type.dimensions.governors) {
+      const column = type.dimensions.required.indexOf(governor);
+      const values = [...new Set(keyed.map((k) => k[column]!))];
+      await this.db.insertRows(tx, governorSummaryTable(governor), ['collection_id', governor], values.map((v) => [collection.id, v]), { ignoreConflicts: true });
+    }
+  }
+
+  /** Looks up datasets by id (type, run, data ID); unknown ids are an error listing a few. */
+  async byIds(ids: readonly string[], tx: Executor): Promise<DatasetRef[]> {
+    const unique = [...new Set(ids.map((i) => i.toLowerCase()))];
+    const found = new Map<string, DatasetRef>();
+    for (let start = 0; start < unique.length; start += 500) {
+      const chunk = unique.slice(start, start + 500);
+      const rows = await this.db.arrays(tx, tx('dataset').select('id', 'dataset_type_id', 'run_id').whereIn('id', chunk));
+      const byType = new Map<number, [string, number][]>();
+      for (const [id, typeId, runId] of rows) {
+        const list = byType.get(Number(typeId)) ?? [];
+        list.push([String(id), Number(runId)]);
+        byType.set(Number(typeId), list);
+      }
+      for (const [typeId, list] of byType) {
+        const type = await this.types.byId(typeId, tx);
+        const dims = await this.db.arrays(tx, tx(type.tagTable).select(['dataset_id', ...type.dimensions.required])
+          .whereIn('dataset_id', list.map(([id]) => id)).andWhere('dataset_type_id', type.id)
+          .whereIn('collection_id', list.map(([, run]) => run)));
+        const runOf = new Map(list);
+        for (const [id, ...values] of dims) {
+          const runId = runOf.get(String(id));
+          if (runId === undefined || found.has(String(id))) continue;
+          const run = await this.collections.byId(runId, tx);
+          found.set(String(id), { id: String(id), datasetType: type.name, run: run.name, dataId: makeDataId(type.dimensions.required, values) });
+        }
+      }
+    }
+    const missing = unique.filter((id) => !found.has(id));
+    if (missing.length) throw new DatasetError(`${missing.length} unknown dataset id(s): ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', ...' : ''}`, 'DATASET_MISSING');
+    return ids.map((id) => found.get(id.toLowerCase())!);
+  }
+
+  /** Adds existing datasets to TAGGED collection `tagged` (one per type and data ID). */
+  async associate(tagged: string, refs: readonly DatasetRef[], tx: Executor): Promise<void> {
+    const collection = await this.collectionOfType(tagged, 'TAGGED', tx);
+    for (const [typeName, group] of groupBy(refs, (r) => r.datasetType)) {
+      const type = await this.types.get(typeName, tx);
+      const keyed = group.map((r) => requiredValues(type.dimensions, r.dataId));
+      await this.insertTags(type, collection, group.map((r) => r.id), keyed, tx);
+    }
+  }
+
+  /**
+   * Certifies calibration datasets in CALIBRATION collection `calib` for `[begin, end)`.
+   * A range overlapping an existing one for the same dataset type and data ID (or two in the
+   * same call) is an error naming both.
+   */
+  async certify(calib: string, refs: readonly DatasetRef[], timespan: Timespan, tx: Executor): Promise<void> {
+    const collection = await this.collectionOfType(calib, 'CALIBRATION', tx);
+    if (!(timespan.begin < timespan.end)) throw new DatasetError(`empty validity range [${fmtTime(timespan.begin)}, ${fmtTime(timespan.end)})`, 'CALIB_RANGE');
+    for (const [typeName, group] of groupBy(refs, (r) => r.datasetType)) {
+      const type = await this.types.get(typeName, tx);
+      if (!type.isCalibration) throw new DatasetError(`dataset type '${typeName}' is not a calibration type and cannot be certified`, 'CALIB_TYPE');
+      const keyed = group.map((r) => requiredValues(type.dimensions, r.dataId));
+      const seen = new Map<string, DatasetRef>();
+      group.forEach((r, i) => {
+        const key = JSON.stringify(keyed[i]);
+        const other = seen.get(key);
+        if (other) throw new DatasetError(`cannot certify ${typeName} ${formatDataId(r.dataId)} twice for the same range (datasets ${other.id} and ${r.id})`, 'CALIB_OVERLAP');
+        seen.set(key, r);
+      });
+      const dims = type.dimensions.required;
+      const existing = await this.db.arrays(tx, tx(type.calibTable)
+        .select(['dataset_id', ...dims])
+        .select(this.db.exactInt('timespan_begin'), this.db.exactInt('timespan_end'))
+        .where({ dataset_type_id: type.id, collection_id: collection.id })
+        .andWhere('timespan_begin', '<', bigintValue(timespan.end)).andWhere('timespan_end', '>', bigintValue(timespan.begin)));
+      for (const row of existing) {
+        const key = JSON.stringify(row.slice(1, 1 + dims.length));
+        const clash = seen.get(key);
+        if (clash) {
+          const [b, e] = row.slice(1 + dims.length).map((v) => BigInt(String(v)));
+          throw new DatasetError(
+            `cannot certify ${typeName} ${formatDataId(clash.dataId)} in '${calib}' for [${fmtTime(timespan.begin)}, ${fmtTime(timespan.end)}): ` +
+            `dataset ${row[0]} is already certified there for the overlapping range [${fmtTime(b!)}, ${fmtTime(e!)})`, 'CALIB_OVERLAP');
+        }
+      }
+      await this.db.insertRows(tx, type.calibTable, ['dataset_type_id', 'collection_id', 'dataset_id', ...dims, 'timespan_begin', 'timespan_end'],
+        group.map((r, i) => [type.id, collection.id, r.id, ...keyed[i]!, timespan.begin, timespan.end]));
+      await this.updateSummary(collection, type, keyed, tx);
+    }
+  }
+
+  /**
+   * Removes the validity of `datasetType` in `calib` over `timespan` (optionally only for
+   * some data IDs). Ranges that stick out of it are trimmed, and split in two when needed.
+   */
+  async decertify(calib: string, datasetType: string, timespan: Timespan, tx: Executor, dataIds?: readonly DataId[]): Promise<number> {
+    const collection = await this.collectionOfType(calib, 'CALIBRATION', tx);
+    const type = await this.types.get(datasetType, tx);
+    const dims = type.dimensions.required;
+    const wanted = dataIds ? new Set(dataIds.map((d) => JSON.stringify(requiredValues(type.dimensions, d)))) : null;
+    const rows = await this.db.arrays(tx, tx(type.calibTable)
+      .select(['id', 'dataset_id', ...dims])
+      .select(this.db.exactInt('timespan_begin'), this.db.exactInt('timespan_end'))
+      .where({ dataset_type_id: type.id, collection_id: collection.id })
+      .andWhere('timespan_begin', '<', bigintValue(timespan.end)).andWhere('timespan_end', '>', bigintValue(timespan.begin)));
+    const hits = rows.filter((r) => !wanted || wanted.has(JSON.stringify(r.slice(2, 2 + dims.length))));
+    if (!hits.length) return 0;
+    const remainders: unknown[][] = [];
+    for (const r of hits) {
+      const [b, e] = r.slice(2 + dims.length).map((v) => BigInt(String(v)));
+      const keys = r.slice(2, 2 + dims.length);
+      if (b! < timespan.begin) remainders.push([type.id, collection.id, r[1], ...keys, b, timespan.begin]);
+      if (e! > timespan.end) remainders.push([type.id, collection.id, r[1], ...keys, timespan.end, e]);
+    }
+    for (let i = 0; i < hits.length; i += 500) {
+      await tx(type.calibTable).whereIn('id', hits.slice(i, i + 500).map((r) => Number(r[0]))).delete();
+    }
+    await this.db.insertRows(tx, type.calibTable, ['dataset_type_id', 'collection_id', 'dataset_id', ...dims, 'timespan_begin', 'timespan_end'], remainders);
+    return hits.length;
+  }
+
+  /**
+   * Find-first search for many data IDs of one type in an ordered collection list, in bulk
+   * (one query per searched collection kind). CALIBRATION collections need `time`, the instant
+   * at which a certification must be valid. Returns refs in the order of `dataIds`
+   * (undefined where none is found).
+   */
+  async findFirst(datasetType: string, collections: readonly string[], dataIds: readonly DataId[], tx: Executor, time?: bigint): Promise<(DatasetRef | undefined)[]> {
+    const type = await this.types.get(datasetType, tx);
+    const dims = type.dimensions.required;
+    const searched = await this.collections.flatten(collections, tx);
+    const keyed = dataIds.map((d) => requiredValues(type.dimensions, d));
+    const index = new Map(keyed.map((k, i) => [JSON.stringify(k), i]));
+    const rank = new Map(searched.map((c, i) => [c.id, i]));
+    const best: { rank: number; id: string; run: number }[] = [];
+    const tagged = searched.filter((c) => c.type !== 'CALIBRATION').map((c) => c.id);
+    const calibs = searched.filter((c) => c.type === 'CALIBRATION').map((c) => c.id);
+    if (calibs.length && time === undefined) {
+      throw new DatasetError(`finding ${datasetType} in CALIBRATION collection(s) needs a time (none given)`, 'CALIB_NEEDS_TIME');
+    }
+    const consider = (rows: unknown[][]) => {
+      for (const [datasetId, collectionId, runId, ...values] of rows) {
+        const i = index.get(JSON.stringify(values));
+        const r = rank.get(Number(collectionId));
+        if (i === undefined || r === undefined) continue;
+        if (!best[i] || r < best[i]!.rank) best[i] = { rank: r, id: String(datasetId), run: Number(runId) };
+      }
+    };
+    const base = (table: string) => tx(`${table} as t`)
+      .join('dataset as d', 'd.id', 't.dataset_id')
+      .select('t.dataset_id', 't.collection_id', 'd.run_id', ...dims.map((d) => `t.${d}`))
+      .where('t.dataset_type_id', type.id);
+    if (tagged.length) consider(await this.db.arrays(tx, base(type.tagTable).whereIn('t.collection_id', tagged)));
+    if (calibs.length) {
+      consider(await this.db.arrays(tx, base(type.calibTable).whereIn('t.collection_id', calibs)
+        .andWhere('t.timespan_begin', '<=', bigintValue(time!)).andWhere('t.timespan_end', '>', bigintValue(time!))));
+    }
+    const out: (DatasetRef | undefined)[] = [];
+    for (let i = 0; i < keyed.length; i++) {
+      const b = best[i];
+      out.push(b && { id: b.id, datasetType, dataId: makeDataId(dims, keyed[i]!), run: (await this.collections.byId(b.run, tx)).name });
+    }
+    return out;
+  }
+
+  /** Every dataset of a type in the given collections (find-first per data ID when asked). */
+  async query(datasetType: string, collections: readonly string[], tx: Executor, options: { findFirst?: boolean } = {}): Promise<(DatasetRef & { collection: string })[]> {
+    const type = await this.types.get(datasetType, tx);
+    const dims = type.dimensions.required;
+    const searched = (await this.collections.flatten(collections, tx)).filter((c) => c.type !== 'CALIBRATION' || !options.findFirst);
+    if (!searched.length) return [];
+    const rows = await this.db.arrays(tx, tx(`${type.tagTable} as t`)
+      .join('dataset as d', 'd.id', 't.dataset_id')
+      .select('t.dataset_id', 't.collection_id', 'd.run_id', ...dims.map((d) => `t.${d}`))
+      .where('t.dataset_type_id', type.id).whereIn('t.collection_id', searched.map((c) => c.id)));
+    if (searched.some((c) => c.type === 'CALIBRATION')) {
+      rows.push(...await this.db.arrays(tx, tx(`${type.calibTable} as t`)
+        .join('dataset as d', 'd.id', 't.dataset_id')
+        .distinct('t.dataset_id', 't.collection_id', 'd.run_id', ...dims.map((d) => `t.${d}`))
+        .where('t.dataset_type_id', type.id).whereIn('t.collection_id', searched.filter((c) => c.type === 'CALIBRATION').map((c) => c.id))));
+    }
+    const rank = new Map(searched.map((c, i) => [c.id, i]));
+    rows.sort((a, b) => rank.get(Number(a[1]))! - rank.get(Number(b[1]))!);
+    const seen = new Set<string>();
+    const out: (DatasetRef & { collection: string })[] = [];
+    for (const [id, collectionId, runId, ...values] of rows) {
+      if (options.findFirst) {
+        const key = JSON.stringify(values);
+        if (seen.has(key)) continue;
+        seen.add(key);
+      }
+      out.push({
+        id: String(id), datasetType, dataId: makeDataId(dims, values),
+        run: (await this.collections.byId(Number(runId), tx)).name,
+        collection: (await this.collections.byId(Number(collectionId), tx)).name,
+      });
+    }
+    return out;
+  }
+}
+
+function fmtTime(t: bigint): string {
+  if (t <= TIME_MIN) return '-inf';
+  if (t >= TIME_MAX) return '+inf';
+  return `${taiToIso(t)} TAI`;
+}
+
+function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = out.get(k) ?? [];
+    list.push(item);
+    out.set(k, list);
+  }
+  return out;
+}

@@ -1,0 +1,97 @@
+/**
+ * Files of datasets under the repository root. Writes are atomic: bytes go to a temporary
+ * file in the target folder, are flushed, then renamed into place; the caller registers the
+ * dataset only after `write` returns. Every file gets a SHA-256 checksum.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdirSync, openSync, writeSync, fsyncSync, closeSync, renameSync, readFileSync, rmSync, existsSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { RegistryError } from '../errors.js';
+import type { DatasetRef } from '../datasets/datasets.js';
+import { DEFAULT_TEMPLATE, renderTemplate, resolveInside } from './file-template.js';
+import { formatterFor } from './formatters.js';
+
+/** What the registry stores about a dataset's file. */
+export interface StoredFile {
+  readonly datasetId: string;
+  readonly path: string;
+  readonly formatter: string;
+  readonly storageClass: string;
+  readonly checksum: string;
+  readonly size: number;
+}
+
+/** Error for a missing, truncated or corrupt file; names the dataset and its path. */
+export class DatastoreError extends RegistryError {
+  override name = 'DatastoreError';
+  constructor(message: string, code = 'DATASTORE') {
+    super(message, code);
+  }
+}
+
+/** Writes and reads dataset files. */
+export class Datastore {
+  constructor(readonly root: string, readonly template: string = DEFAULT_TEMPLATE) {}
+
+  /** Serializes `value` with the storage class's formatter and writes it atomically. */
+  write(ref: DatasetRef, storageClass: string, value: unknown): StoredFile {
+    const formatter = formatterFor(storageClass);
+    const path = renderTemplate(this.template, ref) + formatter.extension;
+    const bytes = formatter.write(value);
+    writeAtomically(resolveInside(this.root, path), bytes);
+    return { datasetId: ref.id, path, formatter: formatter.name, storageClass, checksum: sha256(bytes), size: bytes.length };
+  }
+
+  /** Reads and deserializes a stored file; failures name the dataset and the path. */
+  read(ref: DatasetRef, file: StoredFile, options: { verifyChecksum?: boolean } = {}): unknown {
+    const full = resolveInside(this.root, file.path);
+    const what = `${ref.datasetType} ${JSON.stringify(ref.dataId)} (${file.path})`;
+    if (!existsSync(full)) throw new DatastoreError(`file of ${what} is missing`, 'FILE_MISSING');
+    const bytes = readFileSync(full);
+    if (bytes.length !== file.size) throw new DatastoreError(`file of ${what} has ${bytes.length} bytes, expected ${file.size} (truncated or replaced)`, 'FILE_SIZE');
+    if (options.verifyChecksum && sha256(bytes) !== file.checksum) throw new DatastoreError(`file of ${what} fails its checksum`, 'FILE_CHECKSUM');
+    try {
+      return formatterFor(file.storageClass).read(bytes);
+    } catch (e) {
+      throw new DatastoreError(`cannot read ${what}: ${(e as Error).message}`, 'FILE_CORRUPT');
+    }
+  }
+
+  /** Absolute path of a stored file. */
+  pathOf(file: { path: string }): string {
+    return resolveInside(this.root, file.path);
+  }
+
+  /** Deletes a stored file if present (cleanup of partial outputs). */
+  remove(file: { path: string }): void {
+    rmSync(resolveInside(this.root, file.path), { force: true });
+  }
+
+  /** Whether a stored file exists with its recorded size. */
+  exists(file: StoredFile): boolean {
+    const full = resolveInside(this.root, file.path);
+    return existsSync(full) && statSync(full).size === file.size;
+  }
+}
+
+/** Writes `bytes` to `path` via a flushed temporary file and a rename. */
+export function writeAtomically(path: string, bytes: Uint8Array): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.tmp-${randomUUID()}`;
+  const fd = openSync(tmp, 'w');
+  try {
+    writeSync(fd, bytes);
+    fsyncSync(fd);
+  } catch (e) {
+    closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+  closeSync(fd);
+  renameSync(tmp, path);
+}
+
+/** Hex SHA-256 of `bytes`. */
+export function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}

@@ -1,0 +1,132 @@
+/**
+ * One code path for both databases: queries are built with knex; the few hot paths
+ * (bulk inserts, array-mode reads) go to the raw driver through a small per-dialect adapter.
+ * Every statement, knex or raw, is counted, so the planner can report and test its SQL budget.
+ */
+import knexFactory, { type Knex } from 'knex';
+import pg from 'pg';
+import { RegistryError } from '../errors.js';
+
+/** The backends qg supports. */
+export type DialectName = 'sqlite' | 'postgresql';
+
+/** Where a registry lives: a SQLite file path or a PostgreSQL URL (+ optional schema). */
+export type DatabaseConfig =
+  | { readonly dialect: 'sqlite'; readonly filename: string }
+  | { readonly dialect: 'postgresql'; readonly url: string; readonly schema?: string };
+
+/** A knex handle that may be a transaction. */
+export type Executor = Knex | Knex.Transaction;
+
+/** Per-phase statement counts and times, filled as queries run. */
+export class StatementCounter {
+  total = 0;
+  readonly byPhase = new Map<string, { statements: number; seconds: number }>();
+  phase = 'other';
+
+  /** Records one statement in the current phase. */
+  count(): void {
+    this.total++;
+    const entry = this.byPhase.get(this.phase) ?? { statements: 0, seconds: 0 };
+    entry.statements++;
+    this.byPhase.set(this.phase, entry);
+  }
+
+  /** Runs `fn` as phase `name`, adding its wall time to that phase. */
+  async during<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.phase;
+    this.phase = name;
+    const start = performance.now();
+    try {
+      return await fn();
+    } finally {
+      const entry = this.byPhase.get(name) ?? { statements: 0, seconds: 0 };
+      entry.seconds += (performance.now() - start) / 1000;
+      this.byPhase.set(name, entry);
+      this.phase = previous;
+    }
+  }
+}
+
+// int8 as JS numbers (keys and counts fit in 2^53); exact 64-bit times are read as text.
+pg.types.setTypeParser(20, (v: string) => Number(v));
+
+/** A connected database. */
+export abstract class Database {
+  readonly statements = new StatementCounter();
+
+  protected constructor(readonly dialect: DialectName, readonly knex: Knex) {
+    knex.on('query', () => this.statements.count());
+  }
+
+  /** Opens a connection pool for `config`. */
+  static async connect(config: DatabaseConfig): Promise<Database> {
+    if (config.dialect === 'sqlite') {
+      const { SqliteDatabase } = await import('./sqlite/sqlite-database.js');
+      return SqliteDatabase.open(config.filename);
+    }
+    const { PostgresDatabase } = await import('./postgres/postgres-database.js');
+    return PostgresDatabase.open(config.url, config.schema);
+  }
+
+  /**
+   * Inserts many rows (arrays in `columns` order) with one prepared statement or multi-row
+   * statements, inside `tx`. With `ignoreConflicts`, rows whose unique key exists are skipped.
+   * Returns the number of rows inserted.
+   */
+  abstract insertRows(tx: Executor, table: string, columns: readonly string[], rows: readonly unknown[][], options?: { ignoreConflicts?: boolean }): Promise<number>;
+
+  /** Runs a query and returns its rows as arrays (no per-row objects). */
+  abstract selectArrays(tx: Executor, sql: string, bindings?: readonly unknown[]): Promise<unknown[][]>;
+
+  /** Runs a statement in the driver's native placeholder syntax; returns affected rows. */
+  abstract execute(tx: Executor, sql: string, bindings?: readonly unknown[]): Promise<number>;
+
+  /** The SQL of a knex builder in this driver's native placeholder syntax. */
+  native(builder: Knex.QueryBuilder | Knex.Raw): { sql: string; bindings: unknown[] } {
+    const n = builder.toSQL().toNative();
+    return { sql: n.sql, bindings: [...n.bindings] };
+  }
+
+  /** Runs a knex builder in array mode. */
+  async arrays(tx: Executor, builder: Knex.QueryBuilder | Knex.Raw): Promise<unknown[][]> {
+    const { sql, bindings } = this.native(builder);
+    return this.selectArrays(tx, sql, bindings);
+  }
+
+  /** Runs `fn` in one transaction (committed when it resolves, rolled back when it throws). */
+  transaction<T>(fn: (tx: Knex.Transaction) => Promise<T>): Promise<T> {
+    return this.knex.transaction(fn);
+  }
+
+  /** A SQL expression that reads a 64-bit integer column exactly (as text). */
+  exactInt(column: string): Knex.Raw {
+    return this.knex.raw('CAST(?? AS TEXT)', [column]);
+  }
+
+  /** Prints the plan of a query (EXPLAIN QUERY PLAN / EXPLAIN). */
+  abstract explain(tx: Executor, sql: string, bindings?: readonly unknown[]): Promise<string>;
+
+  /** Closes the pool. */
+  async close(): Promise<void> {
+    await this.knex.destroy();
+  }
+}
+
+/** Error for database-level failures with an actionable message. */
+export class DatabaseError extends RegistryError {
+  override name = 'DatabaseError';
+  constructor(message: string) {
+    super(message, 'DATABASE');
+  }
+}
+
+/** Builds a knex instance (kept here so both adapters share the options). */
+export function makeKnex(config: Knex.Config): Knex {
+  return knexFactory({ useNullAsDefault: true, ...config });
+}
+
+/** A 64-bit integer bound through knex (both drivers bind bigint; knex's types omit it). */
+export function bigintValue(value: bigint): number {
+  return value as unknown as number;
+}

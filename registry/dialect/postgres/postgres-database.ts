@@ -1,0 +1,83 @@
+/** PostgreSQL adapter: multi-row INSERTs and array-mode reads through the pg client. */
+import type pg from 'pg';
+import { Database, makeKnex, type Executor } from '../database.js';
+
+/** Most bound parameters in one statement (PostgreSQL's limit is 65535). */
+const MAX_PARAMETERS = 30_000;
+
+/** The shared backend for multi-user, multi-node repositories. */
+export class PostgresDatabase extends Database {
+  /** Connects to `url`, optionally confining this repository to `schema` (created if absent). */
+  static async open(url: string, schema?: string): Promise<PostgresDatabase> {
+    const knex = makeKnex({
+      client: 'pg',
+      connection: url,
+      searchPath: schema ? [schema] : undefined,
+      pool: { min: 0, max: 4 },
+    });
+    if (schema) await knex.raw('CREATE SCHEMA IF NOT EXISTS ??', [schema]);
+    return new PostgresDatabase('postgresql', knex);
+  }
+
+  private async client(tx: Executor): Promise<{ client: pg.PoolClient; release: () => void }> {
+    const k = tx.client as { acquireConnection(): Promise<pg.PoolClient>; releaseConnection(c: pg.PoolClient): void };
+    const client = await k.acquireConnection();
+    const isTx = (tx as { isTransaction?: boolean }).isTransaction === true;
+    return { client, release: () => (isTx ? undefined : k.releaseConnection(client)) };
+  }
+
+  override async insertRows(tx: Executor, table: string, columns: readonly string[], rows: readonly unknown[][], options: { ignoreConflicts?: boolean } = {}): Promise<number> {
+    if (rows.length === 0) return 0;
+    const { client, release } = await this.client(tx);
+    try {
+      const perStatement = Math.max(1, Math.floor(MAX_PARAMETERS / columns.length));
+      const head = `INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) VALUES `;
+      const tail = options.ignoreConflicts ? ' ON CONFLICT DO NOTHING' : '';
+      let inserted = 0;
+      for (let start = 0; start < rows.length; start += perStatement) {
+        const chunk = rows.slice(start, start + perStatement);
+        const values: unknown[] = [];
+        const tuples = chunk.map((row) => {
+          const slots = row.map((v) => {
+            values.push(typeof v === 'bigint' ? v.toString() : v);
+            return `$${values.length}`;
+          });
+          return `(${slots.join(', ')})`;
+        });
+        this.statements.count();
+        const result = await client.query(head + tuples.join(', ') + tail, values);
+        inserted += result.rowCount ?? 0;
+      }
+      return inserted;
+    } finally {
+      release();
+    }
+  }
+
+  override async selectArrays(tx: Executor, sql: string, bindings: readonly unknown[] = []): Promise<unknown[][]> {
+    const { client, release } = await this.client(tx);
+    try {
+      this.statements.count();
+      const result = await client.query({ text: sql, values: bindings.map((v) => (typeof v === 'bigint' ? v.toString() : v)), rowMode: 'array' });
+      return result.rows as unknown[][];
+    } finally {
+      release();
+    }
+  }
+
+  override async execute(tx: Executor, sql: string, bindings: readonly unknown[] = []): Promise<number> {
+    const { client, release } = await this.client(tx);
+    try {
+      this.statements.count();
+      const result = await client.query(sql, bindings.map((v) => (typeof v === 'bigint' ? v.toString() : v)));
+      return result.rowCount ?? 0;
+    } finally {
+      release();
+    }
+  }
+
+  override async explain(tx: Executor, sql: string, bindings: readonly unknown[] = []): Promise<string> {
+    const rows = await this.selectArrays(tx, `EXPLAIN ${sql}`, bindings);
+    return rows.map((r) => String(r[0])).join('\n');
+  }
+}

@@ -1,0 +1,87 @@
+/** SQLite adapter: the raw better-sqlite3 driver for bulk paths (about 2x knex's speed here). */
+import type BetterSqlite3 from 'better-sqlite3';
+import { Database, makeKnex, type Executor } from '../database.js';
+
+type Connection = BetterSqlite3.Database;
+
+/** Converts JS values to what better-sqlite3 binds (it refuses booleans). */
+function bindable(value: unknown): unknown {
+  return typeof value === 'boolean' ? (value ? 1 : 0) : value;
+}
+
+/** The embedded default backend: one file, one connection, WAL journal. */
+export class SqliteDatabase extends Database {
+  /** Opens (creating if needed) the database file. */
+  static async open(filename: string): Promise<SqliteDatabase> {
+    const knex = makeKnex({
+      client: 'better-sqlite3',
+      connection: { filename },
+      pool: {
+        min: 1,
+        max: 1,
+        afterCreate: (conn: Connection, done: (err: Error | null, conn: Connection) => void) => {
+          conn.pragma('journal_mode = WAL');
+          conn.pragma('synchronous = NORMAL');
+          conn.pragma('busy_timeout = 30000');
+          conn.pragma('cache_size = -262144');
+          conn.pragma('temp_store = MEMORY');
+          conn.pragma('foreign_keys = ON');
+          done(null, conn);
+        },
+      },
+    });
+    return new SqliteDatabase('sqlite', knex);
+  }
+
+  private async connection(tx: Executor): Promise<{ conn: Connection; release: () => void }> {
+    const client = tx.client as { acquireConnection(): Promise<Connection>; releaseConnection(c: Connection): void };
+    const conn = await client.acquireConnection();
+    const isTx = (tx as { isTransaction?: boolean }).isTransaction === true;
+    return { conn, release: () => (isTx ? undefined : client.releaseConnection(conn)) };
+  }
+
+  override async insertRows(tx: Executor, table: string, columns: readonly string[], rows: readonly unknown[][], options: { ignoreConflicts?: boolean } = {}): Promise<number> {
+    if (rows.length === 0) return 0;
+    const { conn, release } = await this.connection(tx);
+    try {
+      const verb = options.ignoreConflicts ? 'INSERT OR IGNORE' : 'INSERT';
+      const stmt = conn.prepare(`${verb} INTO "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`);
+      this.statements.count();
+      let inserted = 0;
+      const write = () => {
+        for (const row of rows) inserted += stmt.run(row.map(bindable)).changes;
+      };
+      // Inside a knex transaction the BEGIN is already issued; otherwise batch in our own.
+      if (conn.inTransaction) write();
+      else conn.transaction(write)();
+      return inserted;
+    } finally {
+      release();
+    }
+  }
+
+  override async selectArrays(tx: Executor, sql: string, bindings: readonly unknown[] = []): Promise<unknown[][]> {
+    const { conn, release } = await this.connection(tx);
+    try {
+      this.statements.count();
+      return conn.prepare(sql).raw(true).all(bindings.map(bindable)) as unknown[][];
+    } finally {
+      release();
+    }
+  }
+
+  override async execute(tx: Executor, sql: string, bindings: readonly unknown[] = []): Promise<number> {
+    const { conn, release } = await this.connection(tx);
+    try {
+      this.statements.count();
+      return conn.prepare(sql).run(bindings.map(bindable)).changes;
+    } finally {
+      release();
+    }
+  }
+
+  override async explain(tx: Executor, sql: string, bindings: readonly unknown[] = []): Promise<string> {
+    const rows = await this.selectArrays(tx, `EXPLAIN QUERY PLAN ${sql}`, bindings);
+    return rows.map((r) => String(r[3])).join('\n');
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * The registry: the SQL database that knows every dimension record, collection, dataset
+ * type and dataset of a repository. This facade owns the connection and the managers; each
+ * manager does one job (see collections/, datasets/, dimensions/).
+ */
+import type { Knex } from 'knex';
+import { Database, type DatabaseConfig, type Executor } from './dialect/database.js';
+import { RegistryError } from './errors.js';
+import { Collections } from './collections/collections.js';
+import { DatasetTypes } from './datasets/dataset-types.js';
+import { Datasets } from './datasets/datasets.js';
+import { DimensionRecords } from './dimensions/dimension-records.js';
+import { createRegistrySchema } from './schema/registry-schema.js';
+import { Summaries } from './datasets/summaries.js';
+import { DimensionUniverse } from './universe/dimension-universe.js';
+
+/** Version of the registry schema written by this code. */
+export const SCHEMA_VERSION = 1;
+
+/** A connected registry. */
+export class Registry {
+  readonly collections: Collections;
+  readonly datasetTypes: DatasetTypes;
+  readonly datasets: Datasets;
+  readonly dimensions: DimensionRecords;
+  readonly summaries: Summaries;
+
+  private constructor(readonly db: Database, readonly universe: DimensionUniverse) {
+    this.collections = new Collections(db);
+    this.datasetTypes = new DatasetTypes(db, universe);
+    this.datasets = new Datasets(db, this.collections, this.datasetTypes);
+    this.dimensions = new DimensionRecords(db, universe);
+    this.summaries = new Summaries(db, this.collections, this.datasetTypes, universe);
+  }
+
+  /** Creates the schema of a new registry (the database must hold no registry yet). */
+  static async create(config: DatabaseConfig, universeYaml?: string): Promise<Registry> {
+    const universe = universeYaml ? DimensionUniverse.fromYaml(universeYaml) : DimensionUniverse.default();
+    const text = universeYaml ?? (await import('node:fs')).readFileSync(new URL('./universe/default-universe.yaml', import.meta.url), 'utf8');
+    const db = await Database.connect(config);
+    try {
+      if (await db.knex.schema.hasTable('qg_meta')) throw new RegistryError('this database already holds a qg registry', 'REGISTRY_EXISTS');
+      await db.transaction(async (tx) => {
+        await createRegistrySchema(tx, universe);
+        await tx('qg_meta').insert([
+          { key: 'schema_version', value: String(SCHEMA_VERSION) },
+          { key: 'universe', value: text },
+        ]);
+      });
+    } catch (e) {
+      await db.close();
+      throw e;
+    }
+    return new Registry(db, universe);
+  }
+
+  /** Opens an existing registry (its universe is stored in it). */
+  static async open(config: DatabaseConfig): Promise<Registry> {
+    const db = await Database.connect(config);
+    try {
+      if (!(await db.knex.schema.hasTable('qg_meta'))) throw new RegistryError('no qg registry in this database (run `qg repo create` first)', 'REGISTRY_MISSING');
+      const rows = (await db.knex('qg_meta').select('key', 'value')) as { key: string; value: string }[];
+      const meta = new Map(rows.map((r) => [r.key, r.value]));
+      const version = Number(meta.get('schema_version'));
+      if (version !== SCHEMA_VERSION) throw new RegistryError(`registry schema version ${version} is not supported (this qg reads ${SCHEMA_VERSION})`, 'SCHEMA_VERSION');
+      return new Registry(db, DimensionUniverse.fromYaml(meta.get('universe') ?? '', 'stored universe'));
+    } catch (e) {
+      await db.close();
+      throw e;
+    }
+  }
+
+  /** Runs `fn` in one transaction; on failure nothing of it stays and caches are dropped. */
+  async transaction<T>(fn: (tx: Knex.Transaction) => Promise<T>): Promise<T> {
+    try {
+      return await this.db.transaction(fn);
+    } catch (e) {
+      this.collections.invalidate();
+      this.datasetTypes.invalidate();
+      throw e;
+    }
+  }
+
+  /** The plain (non-transaction) executor. */
+  get knex(): Executor {
+    return this.db.knex;
+  }
+
+  /** Closes the connection pool. */
+  async close(): Promise<void> {
+    await this.db.close();
+  }
+}
