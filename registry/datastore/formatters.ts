@@ -54,6 +54,7 @@ const fits: Formatter = {
 
 const BY_STORAGE_CLASS: Record<string, Formatter> = {
   ExposureF: fits,
+  Exposure: fits,
   ImageF: fits,
   ArrowTable: arrow,
   DataFrame: arrow,

@@ -1,0 +1,83 @@
+/** `qg repo create|import|export|check`. */
+import { writeFileSync } from 'node:fs';
+import type { CommandModule } from 'yargs';
+import { Repository } from '../../../registry/index.js';
+import { importButlerExport } from '../../../registry/butler-export/butler-import.js';
+import { exportButlerYaml } from '../../../registry/butler-export/butler-export.js';
+import { checkRepository } from '../../../registry/maintenance/repo-check.js';
+import { formatTable } from '../output.js';
+import { withRepository } from './shared-options.js';
+
+const create: CommandModule = {
+  command: 'create <repo>',
+  describe: 'Create an empty repository (SQLite registry in the folder, or PostgreSQL with --db)',
+  builder: (y) => y
+    .positional('repo', { type: 'string', describe: 'Folder to create (must be absent or empty)' })
+    .option('db', { type: 'string', describe: 'postgresql://user:password@host:port/database for a shared registry' })
+    .option('schema', { type: 'string', describe: 'PostgreSQL schema for this repository (lets one database hold several)' })
+    .option('universe', { type: 'string', describe: 'Dimension universe YAML (default: the one shipped, LSST-compatible names)' })
+    .example('$0 repo create ./repo', 'Embedded SQLite registry in ./repo/registry.sqlite3')
+    .example('$0 repo create ./repo --db postgresql://qg@dbhost/survey --schema rc2', 'Shared PostgreSQL registry'),
+  handler: async (argv) => {
+    const { readFileSync } = await import('node:fs');
+    const repo = await Repository.create(String(argv['repo']), {
+      ...(argv['db'] ? { db: String(argv['db']) } : {}),
+      ...(argv['schema'] ? { schema: String(argv['schema']) } : {}),
+      ...(argv['universe'] ? { universeYaml: readFileSync(String(argv['universe']), 'utf8') } : {}),
+    });
+    console.log(`created repository ${repo.root} (${repo.config.registry.dialect} registry)`);
+    await repo.close();
+  },
+};
+
+const importCmd: CommandModule = {
+  command: 'import <repo> <file>',
+  describe: "Import a YAML file written by LSST's `butler export` (or `qg repo export`), in one transaction",
+  builder: (y) => y
+    .positional('repo', { type: 'string' })
+    .positional('file', { type: 'string', describe: 'export.yaml' })
+    .option('skip-existing-dimensions', { type: 'boolean', default: false, describe: 'Leave dimension records that already exist alone instead of failing' })
+    .example('$0 repo import ./repo export.yaml', ''),
+  handler: async (argv) => withRepository(String(argv['repo']), async (repo) => {
+    const start = performance.now();
+    const s = await importButlerExport(repo, String(argv['file']), { skipExistingDimensions: Boolean(argv['skipExistingDimensions']) });
+    const records = Object.values(s.dimensionRecords).reduce((a, b) => a + b, 0);
+    console.log(`imported ${records} dimension records, ${s.collections} collections, ${s.datasetTypes} dataset types, ${s.datasets} datasets, ` +
+      `${s.associations} tagged associations, ${s.certifications} certifications in ${((performance.now() - start) / 1000).toFixed(2)} s`);
+    for (const [element, fields] of Object.entries(s.droppedFields)) console.log(`note: ${element} fields not in qg's universe were dropped: ${fields.join(', ')}`);
+  }),
+};
+
+const exportCmd: CommandModule = {
+  command: 'export <repo> [file]',
+  describe: 'Write the whole registry in butler-export YAML (stdout when no file)',
+  builder: (y) => y.positional('repo', { type: 'string' }).positional('file', { type: 'string' }),
+  handler: async (argv) => withRepository(String(argv['repo']), async (repo) => {
+    const text = await exportButlerYaml(repo);
+    if (argv['file']) writeFileSync(String(argv['file']), text);
+    else process.stdout.write(text);
+  }),
+};
+
+const check: CommandModule = {
+  command: 'check <repo>',
+  describe: 'Verify indexes, report row counts and statistics, and show the plan of a representative spatial join',
+  builder: (y) => y.positional('repo', { type: 'string' }),
+  handler: async (argv) => withRepository(String(argv['repo']), async (repo) => {
+    const report = await checkRepository(repo);
+    console.log(`registry: ${report.dialect}`);
+    console.log(formatTable(['table', 'rows', 'indexes'], report.tables.map((t) => [t.name, t.rows, t.indexes.length])));
+    console.log(`\nstatistics: ${report.statistics}`);
+    console.log(report.missingIndexes.length ? `\nMISSING INDEXES:\n  ${report.missingIndexes.join('\n  ')}` : '\nindexes: all expected indexes present');
+    console.log(`\nplan of visit_detector_region x patch (through htm overlaps):\n${report.plan}`);
+    if (report.missingIndexes.length) process.exitCode = 1;
+  }),
+};
+
+/** The `repo` command group. */
+export const repoCommands: CommandModule = {
+  command: 'repo <command>',
+  describe: 'Create, import into, export and check repositories',
+  builder: (y) => y.command(create).command(importCmd).command(exportCmd).command(check).demandCommand(1),
+  handler: () => {},
+};

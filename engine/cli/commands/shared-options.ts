@@ -1,0 +1,29 @@
+/** Options shared by many commands, and helpers to open what they name. */
+import type { Argv } from 'yargs';
+import { Repository } from '../../../registry/index.js';
+import type { OutputFormat } from '../output.js';
+
+/** Adds `-b/--repo`. */
+export function withRepo<T>(y: Argv<T>) {
+  return y.option('repo', { alias: ['b', 'butler'], type: 'string', demandOption: true, describe: 'Repository folder (made by `qg repo create`)' });
+}
+
+/** Adds `--format table|json`. */
+export function withFormat<T>(y: Argv<T>) {
+  return y.option('format', { choices: ['table', 'json'] as const, default: 'table' as OutputFormat, describe: 'Output format' });
+}
+
+/** Splits comma-separated, possibly repeated option values. */
+export function listOption(value: string | string[] | undefined): string[] {
+  return (Array.isArray(value) ? value : value ? [value] : []).flatMap((v) => String(v).split(',')).map((v) => v.trim()).filter(Boolean);
+}
+
+/** Opens a repository, runs `fn`, and always closes it. */
+export async function withRepository<T>(root: string, fn: (repo: Repository) => Promise<T>): Promise<T> {
+  const repo = await Repository.open(root);
+  try {
+    return await fn(repo);
+  } finally {
+    await repo.close();
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * The `qg` command line. Thin by design: each command parses its options, calls the
+ * library, prints. This is the only place that decides exit statuses.
+ */
+import yargs from 'yargs';
+import { RegistryError } from '../../registry/index.js';
+import { repoCommands } from './commands/repo-commands.js';
+import { queryCommands } from './commands/query-commands.js';
+
+/** Exit statuses: 0 ok, 1 failure while working, 2 bad input (usage, expression, unknown name). */
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+/** Error codes that mean "the user asked for something wrong" rather than "it broke". */
+const USAGE_CODES = /^(UNIVERSE|COLLECTION|DATASET_TYPE|DATA_ID|TIME_FORMAT|WHERE|PATH|REPO|BAD_DB_URL|EXPORT_FORMAT|CALIB|DIMENSION_RECORD)/;
+
+/** Runs the CLI with `argv`; resolves to the exit status. */
+export async function main(argv: readonly string[]): Promise<number> {
+  let status = 0;
+  const cli = yargs([...argv])
+    .scriptName('qg')
+    .usage('qg: plan and run astronomy data pipelines over a SQL-registry data repository.\n\nUsage: $0 <command> [options]')
+    .command(repoCommands)
+    .command(queryCommands)
+    .demandCommand(1, 'Name a command (see the list above).')
+    .recommendCommands()
+    .strict()
+    .help()
+    .alias('h', 'help')
+    .version(false)
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .fail((message, error, y) => {
+      if (error) throw error;
+      console.error(y.help ? `${message}\n\nRun with --help for usage.` : message);
+      status = EXIT_USAGE;
+    })
+    .epilog('Each command has its own --help. Repositories are folders made by `qg repo create`.');
+  try {
+    await cli.parseAsync();
+  } catch (e) {
+    const error = e as Error & { code?: string };
+    console.error(`qg: error: ${error.message}`);
+    if (process.env.QG_DEBUG) console.error(error.stack);
+    return e instanceof RegistryError && USAGE_CODES.test(error.code ?? '') ? EXIT_USAGE : EXIT_FAILURE;
+  }
+  return status || Number(process.exitCode ?? 0);
+}
