@@ -29,9 +29,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     .alias('h', 'help')
     .version(false)
     .wrap(Math.min(110, process.stdout.columns || 100))
-    .fail((message, error, y) => {
+    .fail((message, error) => {
       if (error) throw error;
-      console.error(y.help ? `${message}\n\nRun with --help for usage.` : message);
+      console.error(`${message}\n\nRun with --help for usage.`);
       status = EXIT_USAGE;
     })
     .epilog('Each command has its own --help. Repositories are folders made by `qg repo create`.');
