@@ -89,7 +89,9 @@ export function taiMinusUtc(utcNs: bigint): bigint {
 /** Parses a UTC ISO string into TAI nanoseconds, applying the leap-second table. */
 export function taiFromUtcIso(text: string): bigint {
   const utc = parseCalendar(text);
-  return utc + taiMinusUtc(utc) * NS_PER_S;
+  // A leap second (23:59:60) still belongs to the day before the offset steps up.
+  const leap = /:60(\.\d*)?$/.test(text.trim());
+  return utc + taiMinusUtc(leap ? utc - NS_PER_S : utc) * NS_PER_S;
 }
 
 /** Converts an MJD on the TAI scale to TAI nanoseconds. */
