@@ -16,3 +16,4 @@ export * from './datastore/datastore.js';
 export * from './datastore/file-template.js';
 export * from './datastore/formatters.js';
 export * from './spatial/index.js';
+export * from './query/index.js';

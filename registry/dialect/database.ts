@@ -79,6 +79,12 @@ export abstract class Database {
   /** Runs a query and returns its rows as arrays (no per-row objects). */
   abstract selectArrays(tx: Executor, sql: string, bindings?: readonly unknown[]): Promise<unknown[][]>;
 
+  /**
+   * Streams the rows of a query (native placeholders) in batches, without holding the whole
+   * result in memory. On PostgreSQL `tx` must be a transaction (a server-side cursor).
+   */
+  abstract stream(tx: Executor, sql: string, bindings?: readonly unknown[], batchSize?: number): AsyncGenerator<unknown[][]>;
+
   /** Runs a statement in the driver's native placeholder syntax; returns affected rows. */
   abstract execute(tx: Executor, sql: string, bindings?: readonly unknown[]): Promise<number>;
 
@@ -86,6 +92,16 @@ export abstract class Database {
   native(builder: Knex.QueryBuilder | Knex.Raw): { sql: string; bindings: unknown[] } {
     const n = builder.toSQL().toNative();
     return { sql: n.sql, bindings: [...n.bindings] };
+  }
+
+  /**
+   * Turns SQL written with `?` placeholders (as the query layer writes it; values never
+   * appear in the text) into this driver's native form (`$1, $2, ...` on PostgreSQL).
+   */
+  placeholders(sql: string): string {
+    if (this.dialect !== 'postgresql') return sql;
+    let n = 0;
+    return sql.replace(/\?/g, () => `$${++n}`);
   }
 
   /** Runs a knex builder in array mode. */

@@ -43,6 +43,7 @@ export class DimensionElement {
     readonly spatial: string | null,
     readonly temporal: boolean,
     readonly skypix: { system: string; level: number } | null,
+    readonly alwaysJoin = false,
   ) {}
 
   /** True for elements that are dimensions (have a key of their own). */
@@ -142,7 +143,7 @@ export class DimensionUniverse {
       elements.push(new DimensionElement(
         name, index, key, requires, list(spec['implies'], [...path, 'implies']), fields,
         spec['governor'] === true, typeof spec['spatial'] === 'string' ? spec['spatial'] : null,
-        spec['temporal'] === true, null,
+        spec['temporal'] === true, null, isJoin && spec['always_join'] === true,
       ));
     });
     elements.push(new DimensionElement(

@@ -4,6 +4,7 @@ import { Database, makeKnex, type Executor } from '../database.js';
 
 /** Most bound parameters in one statement (PostgreSQL's limit is 65535). */
 const MAX_PARAMETERS = 30_000;
+let cursors = 0;
 
 /** The shared backend for multi-user, multi-node repositories. */
 export class PostgresDatabase extends Database {
@@ -60,6 +61,23 @@ export class PostgresDatabase extends Database {
       this.statements.count();
       const result = await client.query({ text: sql, values: bindings.map((v) => (typeof v === 'bigint' ? v.toString() : v)), rowMode: 'array' });
       return result.rows as unknown[][];
+    } finally {
+      release();
+    }
+  }
+
+  override async *stream(tx: Executor, sql: string, bindings: readonly unknown[] = [], batchSize = 10_000): AsyncGenerator<unknown[][]> {
+    const { client, release } = await this.client(tx);
+    const cursor = `qg_cursor_${++cursors}`;
+    try {
+      this.statements.count();
+      await client.query(`DECLARE ${cursor} NO SCROLL CURSOR FOR ${sql}`, bindings.map((v) => (typeof v === 'bigint' ? v.toString() : v)));
+      for (;;) {
+        const result = await client.query({ text: `FETCH FORWARD ${batchSize} FROM ${cursor}`, rowMode: 'array' });
+        if (!result.rows.length) break;
+        yield result.rows as unknown[][];
+      }
+      await client.query(`CLOSE ${cursor}`);
     } finally {
       release();
     }

@@ -70,6 +70,24 @@ export class SqliteDatabase extends Database {
     }
   }
 
+  override async *stream(tx: Executor, sql: string, bindings: readonly unknown[] = [], batchSize = 10_000): AsyncGenerator<unknown[][]> {
+    const { conn, release } = await this.connection(tx);
+    try {
+      this.statements.count();
+      let batch: unknown[][] = [];
+      for (const row of conn.prepare(sql).raw(true).iterate(bindings.map(bindable)) as Iterable<unknown[]>) {
+        batch.push(row);
+        if (batch.length >= batchSize) {
+          yield batch;
+          batch = [];
+        }
+      }
+      if (batch.length) yield batch;
+    } finally {
+      release();
+    }
+  }
+
   override async execute(tx: Executor, sql: string, bindings: readonly unknown[] = []): Promise<number> {
     const { conn, release } = await this.connection(tx);
     try {

@@ -1,0 +1,28 @@
+/** Bind parameters for --where expressions (`--bind name=value`). */
+import { RegistryError } from '../errors.js';
+
+/** A bound value: a scalar or a list (for `IN`). */
+export type BindValue = string | number | bigint | readonly (string | number | bigint)[];
+
+/** Reads one `--bind` value: integers and floats become numbers, commas make a list. */
+export function parseBindText(text: string): BindValue {
+  const one = (t: string): string | number => {
+    const s = t.trim();
+    if (/^[-+]?\d+$/.test(s) && Number.isSafeInteger(Number(s))) return Number(s);
+    if (/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(s)) return Number(s);
+    return s.replace(/^'(.*)'$/, '$1');
+  };
+  return text.includes(',') ? text.split(',').map(one) : one(text);
+}
+
+/** Parses `name=value` pairs (as given on the command line) into a bind map. */
+export function parseBinds(pairs: readonly string[]): Map<string, BindValue> {
+  const out = new Map<string, BindValue>();
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    const name = pair.slice(0, eq).trim();
+    if (eq <= 0 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new RegistryError(`--bind '${pair}': expected name=value with a plain name`, 'WHERE_BIND');
+    out.set(name, parseBindText(pair.slice(eq + 1)));
+  }
+  return out;
+}

@@ -1,0 +1,389 @@
+/**
+ * Data-ID queries: the distinct data IDs over a set of dimensions that satisfy a --where
+ * expression, joining every dimension table needed; spatial families (observations, the
+ * skymap) are related through the skypix overlap tables and then refined exactly (polygon
+ * overlap in JS), the survivors going to a temporary table that joins like any other.
+ * Everything happens on one connection/transaction, with a fixed number of statements
+ * whatever the size of the result.
+ */
+import type { Knex } from 'knex';
+import type { Registry } from '../registry.js';
+import type { Executor } from '../dialect/database.js';
+import { RegistryError } from '../errors.js';
+import { overlapTable } from '../schema/registry-schema.js';
+import { ConvexPolygon, HtmPixelization, regionsOverlap, type Region } from '../spatial/index.js';
+import { toBytes } from '../dimensions/dimension-records.js';
+import type { DimensionElement, DimensionGroup } from '../universe/dimension-universe.js';
+import { parseWhere, type WhereNode } from './where/index.js';
+import type { BindValue } from './bind-values.js';
+import { EmptyQueryError, WhereError } from './query-errors.js';
+import { analyzeWhere, compileWhere, findContradiction, governorConstraints, regionElementFor, type RegionTerm, type WhereAnalysis } from './where-compiler.js';
+import { q, TempTables } from './temp-tables.js';
+
+/** What to query. */
+export interface DataIdQuerySpec {
+  /** Dimensions of the result (required keys are returned; implied ones too with `full`). */
+  readonly dimensions: readonly string[];
+  /** The --where expression ('' or absent: no constraint). */
+  readonly where?: string;
+  /** Values for bind parameters. */
+  readonly bind?: ReadonlyMap<string, BindValue>;
+  /** Dataset types that must exist (in `collections`) for each result row. */
+  readonly datasets?: readonly string[];
+  /** Collections searched for `datasets` (and checked against the where's governor values). */
+  readonly collections?: readonly string[];
+  /** Return implied dimension values too. */
+  readonly full?: boolean;
+  /** Dimensions to sort by (`-name` for descending). */
+  readonly orderBy?: readonly string[];
+  readonly limit?: number;
+}
+
+/** One joined table and the dimension columns it provides. */
+interface JoinedTable {
+  readonly sql: string;
+  readonly alias: string;
+  /** dimension -> column name in this table */
+  readonly columns: ReadonlyMap<string, string>;
+}
+
+/** A prepared data-ID query, bound to the transaction it was prepared in. */
+export class DataIdQuery {
+  private constructor(
+    private readonly registry: Registry,
+    private readonly tx: Executor,
+    private readonly temps: TempTables,
+    /** Output column names (dimension names). */
+    readonly columns: readonly string[],
+    /** The SELECT, with `?` placeholders. */
+    readonly sql: string,
+    readonly bindings: readonly unknown[],
+    /** The full dimension group joined (output plus anything the where or datasets needed). */
+    readonly group: DimensionGroup,
+  ) {}
+
+  /**
+   * Prepares the query in `tx`: checks names and types, proves obvious emptiness, runs the
+   * spatial pre-filters into temporary tables, and writes the final SELECT.
+   */
+  static async prepare(registry: Registry, tx: Knex.Transaction, spec: DataIdQuerySpec): Promise<DataIdQuery> {
+    const universe = registry.universe;
+    const db = registry.db;
+    const expression = spec.where ?? '';
+    const binds = spec.bind ?? new Map<string, BindValue>();
+    const ast = parseWhere(expression);
+    const analysis = analyzeWhere(ast, universe, binds, expression);
+    const contradiction = findContradiction(ast, universe, binds, expression);
+    if (contradiction) throw contradiction;
+
+    const datasetTypes = await Promise.all((spec.datasets ?? []).map((t) => registry.datasetTypes.get(t, tx)));
+    if (datasetTypes.length && !spec.collections?.length) throw new RegistryError('a dataset constraint needs --collections to search', 'QUERY_COLLECTIONS');
+    const requested = universe.group(spec.dimensions);
+    const all = universe.group([...requested.names, ...analysis.dimensions, ...datasetTypes.flatMap((t) => t.dimensions.required)]);
+    await checkGovernors(registry, tx, ast, binds, expression, spec.collections ?? [], datasetTypes.map((t) => t.name));
+
+    const temps = new TempTables(db, tx);
+    try {
+      const tables: JoinedTable[] = [];
+      const keyExpr = new Map<string, string>();
+      const conditions: string[] = [];
+      const join = (t: JoinedTable) => {
+        for (const [d, column] of t.columns) {
+          const here = `${q(t.alias)}.${q(column)}`;
+          const there = keyExpr.get(d);
+          if (there) conditions.push(`${here} = ${there}`);
+          else keyExpr.set(d, here);
+        }
+        tables.push(t);
+      };
+      const elementTable = (e: DimensionElement): JoinedTable => {
+        const columns = new Map<string, string>();
+        for (const d of e.required) columns.set(d, d);
+        if (e.key) columns.set(e.name, e.key.name);
+        for (const d of e.implies) if (all.has(d)) columns.set(d, d);
+        return { sql: q(e.name), alias: e.name, columns };
+      };
+      const joined = new Set<string>();
+      const joinElement = (e: DimensionElement) => {
+        if (joined.has(e.name)) return;
+        joined.add(e.name);
+        join(elementTable(e));
+      };
+      const skypix = universe.skypix.name;
+      for (const d of all.required) if (d !== skypix) joinElement(universe.element(d));
+      for (const e of universe.elements.values()) {
+        if (e.alwaysJoin && e.required.every((d) => all.has(d))) joinElement(e);
+      }
+      for (const name of analysis.elements) joinElement(universe.element(name));
+      // implied values come from whichever joined table carries them (e.g. exposure.physical_filter);
+      // those only reachable through another implied dimension's table need that table too.
+      const neededImplied = all.implied.filter((d) => spec.full || analysis.dimensions.has(d) || requested.required.includes(d));
+      for (const d of neededImplied) {
+        if (keyExpr.has(d)) continue;
+        const provider = all.names.map((n) => universe.element(n)).find((e) => e.implies.includes(d) && e.hasTable);
+        if (provider) joinElement(provider);
+      }
+
+      // Spatial relations between families: exact pairs in a temporary table.
+      const present = new Set(all.names);
+      const families = [...new Set([...universe.elements.values()].map((e) => e.spatial).filter((f): f is string => !!f && f !== 'skypix'))];
+      const regionElements = families.map((f) => regionElementFor(f, present, universe)).filter((e): e is DimensionElement => e !== null);
+      for (let i = 0; i + 1 < regionElements.length; i++) {
+        const pairs = await spatialPairs(registry, tx, temps, regionElements[i]!, regionElements[i + 1]!, ast, binds, expression, analysis);
+        join(pairs);
+      }
+      if (all.has(skypix)) {
+        const e = regionElements[0];
+        if (!e) throw new RegistryError(`'${skypix}' can only be queried together with a spatial dimension (e.g. visit, patch)`, 'QUERY_SKYPIX');
+        const o = overlapTable(e.name, skypix);
+        const columns = new Map(elementKeyDims(e).map((d) => [d, d] as [string, string]));
+        columns.set(skypix, skypix);
+        join({ sql: q(o), alias: o, columns });
+      }
+
+      // Region literal terms: exact matches in temporary tables.
+      const regionSql = new Map<RegionTerm, string>();
+      for (const term of analysis.regionTerms) {
+        const table = await regionMatches(registry, tx, temps, universe.element(term.element), term.region);
+        const dims = elementKeyDims(universe.element(term.element));
+        regionSql.set(term, `EXISTS (SELECT 1 FROM ${q(table)} r WHERE ${dims.map((d) => `r.${q(d)} = ${keyExpr.get(d)}`).join(' AND ')})`);
+      }
+
+      const bindings: unknown[] = [];
+      if (ast) {
+        const compiled = compileWhere(ast, universe, binds, expression, {
+          keySql: (d) => {
+            const k = keyExpr.get(d);
+            if (!k) throw new RegistryError(`internal: no column for dimension ${d}`, 'INTERNAL');
+            return k;
+          },
+          columnSql: (element, column) => `${q(element)}.${q(column)}`,
+          regionTermSql: (term) => regionSql.get(term)!,
+        }, analysis);
+        conditions.push(`(${compiled.sql})`);
+        bindings.push(...compiled.bindings);
+      }
+
+      // Dataset existence.
+      for (const type of datasetTypes) {
+        const searched = await registry.collections.flatten(spec.collections!, tx);
+        const tagged = searched.filter((c) => c.type !== 'CALIBRATION').map((c) => c.id);
+        const calibs = searched.filter((c) => c.type === 'CALIBRATION').map((c) => c.id);
+        const match = (alias: string) => type.dimensions.required.map((d) => `${alias}.${q(d)} = ${keyExpr.get(d)}`).join(' AND ');
+        const alternatives: string[] = [];
+        if (tagged.length) {
+          alternatives.push(`EXISTS (SELECT 1 FROM ${q(type.tagTable)} t WHERE t.dataset_type_id = ? AND t.collection_id IN (${tagged.map(() => '?').join(', ')})${match('t') ? ` AND ${match('t')}` : ''})`);
+          bindings.push(type.id, ...tagged);
+        }
+        if (calibs.length) {
+          const temporal = all.names.map((n) => universe.element(n)).find((e) => e.temporal && joined.has(e.name));
+          const during = temporal ? ` AND c.timespan_begin < ${q(temporal.name)}.timespan_end AND c.timespan_end > ${q(temporal.name)}.timespan_begin` : '';
+          alternatives.push(`EXISTS (SELECT 1 FROM ${q(type.calibTable)} c WHERE c.dataset_type_id = ? AND c.collection_id IN (${calibs.map(() => '?').join(', ')})${match('c') ? ` AND ${match('c')}` : ''}${during})`);
+          bindings.push(type.id, ...calibs);
+        }
+        conditions.push(alternatives.length ? `(${alternatives.join(' OR ')})` : '(1 = 0)');
+      }
+
+      const columns = spec.full ? [...requested.required, ...requested.implied] : [...requested.required];
+      const select = columns.map((d) => {
+        const k = keyExpr.get(d);
+        if (!k) throw new RegistryError(`internal: no column for dimension ${d}`, 'INTERNAL');
+        return `${k} AS ${q(d)}`;
+      });
+      const from = tables.length ? tables.map((t) => (t.sql === q(t.alias) ? t.sql : `${t.sql} ${q(t.alias)}`)).join(' CROSS JOIN ') : '(SELECT 1) AS one';
+      let sql = `SELECT DISTINCT ${select.join(', ') || '1'} FROM ${from}${conditions.length ? ` WHERE ${conditions.join(' AND ')}` : ''}`;
+      if (spec.orderBy?.length) {
+        sql += ` ORDER BY ${spec.orderBy.map((o) => {
+          const desc = o.startsWith('-');
+          const name = desc ? o.slice(1) : o;
+          if (!columns.includes(name)) throw new RegistryError(`--order-by '${name}' is not a result column (${columns.join(', ')})`, 'QUERY_ORDER');
+          return `${q(name)}${desc ? ' DESC' : ''}`;
+        }).join(', ')}`;
+      } else if (columns.length) {
+        sql += ` ORDER BY ${columns.map(q).join(', ')}`;
+      }
+      if (spec.limit !== undefined) {
+        if (!Number.isInteger(spec.limit) || spec.limit < 0) throw new RegistryError(`--limit must be a non-negative integer`, 'QUERY_LIMIT');
+        sql += ` LIMIT ${spec.limit}`;
+      }
+      return new DataIdQuery(registry, tx, temps, columns, sql, bindings, all);
+    } catch (e) {
+      await temps.dropAll();
+      throw e;
+    }
+  }
+
+  /** All rows (arrays in `columns` order). */
+  async rows(): Promise<unknown[][]> {
+    return this.registry.db.selectArrays(this.tx, this.registry.db.placeholders(this.sql), this.bindings);
+  }
+
+  /** Rows in batches, never holding the whole result. */
+  stream(batchSize = 10_000): AsyncGenerator<unknown[][]> {
+    return this.registry.db.stream(this.tx, this.registry.db.placeholders(this.sql), this.bindings, batchSize);
+  }
+
+  /** The database's plan for the query. */
+  explain(): Promise<string> {
+    return this.registry.db.explain(this.tx, this.registry.db.placeholders(this.sql), this.bindings);
+  }
+
+  /** Drops the temporary tables (call when done). */
+  dispose(): Promise<void> {
+    return this.temps.dropAll();
+  }
+}
+
+/** Runs a data-ID query in its own transaction and returns every row. */
+export async function queryDataIds(registry: Registry, spec: DataIdQuerySpec): Promise<{ columns: readonly string[]; rows: unknown[][] }> {
+  return registry.transaction(async (tx) => {
+    const query = await DataIdQuery.prepare(registry, tx, spec);
+    try {
+      return { columns: query.columns, rows: await query.rows() };
+    } finally {
+      await query.dispose();
+    }
+  });
+}
+
+/** Key dimensions of an element's rows (its required dimensions plus itself). */
+function elementKeyDims(e: DimensionElement): string[] {
+  return [...e.required, ...(e.isDimension ? [e.name] : [])];
+}
+
+/** Columns of an element's table that hold `elementKeyDims`. */
+function elementKeyColumns(e: DimensionElement): string[] {
+  return e.primaryKeyColumns;
+}
+
+/**
+ * Exact spatial pairs of two region elements (e.g. visit_detector_region x patch): candidates
+ * share a skypix trixel; each candidate's polygons are then tested for true overlap. Returns
+ * the temporary table holding the surviving pairs, as a joinable table.
+ */
+async function spatialPairs(registry: Registry, tx: Executor, temps: TempTables, a: DimensionElement, b: DimensionElement,
+  ast: WhereNode | null, binds: ReadonlyMap<string, BindValue>, expression: string, analysis: WhereAnalysis): Promise<JoinedTable> {
+  const db = registry.db;
+  const universe = registry.universe;
+  const skypix = universe.skypix.name;
+  const aDims = elementKeyDims(a), bDims = elementKeyDims(b);
+  const pairDims = [...new Set([...aDims, ...bDims])];
+  // Conjuncts of the where that only name keys of these two elements narrow the candidates.
+  const narrowing = keyOnlyConjuncts(ast, new Set(pairDims), universe, binds, expression);
+  const keyOf = (d: string) => (aDims.includes(d) ? `ao.${q(d)}` : `bo.${q(d)}`);
+  const shared = aDims.filter((d) => bDims.includes(d));
+  let where = `ao.${q(skypix)} = bo.${q(skypix)}${shared.map((d) => ` AND ao.${q(d)} = bo.${q(d)}`).join('')}`;
+  const bindings: unknown[] = [];
+  for (const node of narrowing) {
+    const c = compileWhere(node, universe, binds, expression, { keySql: keyOf, columnSql: () => '', regionTermSql: () => '1 = 1' }, analysis);
+    where += ` AND (${c.sql})`;
+    bindings.push(...c.bindings);
+  }
+  const candidates = await temps.createAs('candidates',
+    db.placeholders(`SELECT DISTINCT ${pairDims.map((d) => `${keyOf(d)} AS ${q(d)}`).join(', ')} FROM ${q(overlapTable(a.name, skypix))} ao, ${q(overlapTable(b.name, skypix))} bo WHERE ${where}`),
+    bindings);
+  const regionsOf = async (e: DimensionElement, dims: string[]): Promise<Map<string, Region>> => {
+    const cols = elementKeyColumns(e);
+    const rows = await db.selectArrays(tx,
+      `SELECT ${cols.map((c) => `e.${q(c)}`).join(', ')}, e.region FROM ${q(e.name)} e WHERE EXISTS (SELECT 1 FROM ${q(candidates)} c WHERE ${dims.map((d, i) => `c.${q(d)} = e.${q(cols[i]!)}`).join(' AND ')})`);
+    const out = new Map<string, Region>();
+    for (const row of rows) {
+      const blob = row[cols.length];
+      if (blob) out.set(row.slice(0, cols.length).join('\u0000'), ConvexPolygon.decode(toBytes(blob)));
+    }
+    return out;
+  };
+  const aRegions = await regionsOf(a, aDims);
+  const bRegions = await regionsOf(b, bDims);
+  const pairs = await db.selectArrays(tx, `SELECT ${pairDims.map(q).join(', ')} FROM ${q(candidates)}`);
+  const aIdx = aDims.map((d) => pairDims.indexOf(d)), bIdx = bDims.map((d) => pairDims.indexOf(d));
+  const survivors = pairs.filter((p) => {
+    const ra = aRegions.get(aIdx.map((i) => p[i]).join('\u0000'));
+    const rb = bRegions.get(bIdx.map((i) => p[i]).join('\u0000'));
+    return ra !== undefined && rb !== undefined && regionsOverlap(ra, rb);
+  });
+  const table = await temps.create('pairs', universe, pairDims);
+  await db.insertRows(tx, table, pairDims, survivors);
+  return { sql: q(table), alias: table, columns: new Map(pairDims.map((d) => [d, d] as [string, string])) };
+}
+
+/** Records of `e` whose region truly overlaps `region`, into a temporary table of their keys. */
+async function regionMatches(registry: Registry, tx: Executor, temps: TempTables, e: DimensionElement, region: Region): Promise<string> {
+  const db = registry.db;
+  const skypix = registry.universe.skypix;
+  const ranges = new HtmPixelization(skypix.skypix!.level).envelope(region, 64);
+  const cols = elementKeyColumns(e);
+  const dims = elementKeyDims(e);
+  const table = await temps.create('region', registry.universe, dims);
+  if (ranges.length) {
+    const o = overlapTable(e.name, skypix.name);
+    const inRange = ranges.map(() => `(o.${q(skypix.name)} >= ? AND o.${q(skypix.name)} < ?)`).join(' OR ');
+    const rows = await db.selectArrays(tx, db.placeholders(
+      `SELECT ${cols.map((c) => `e.${q(c)}`).join(', ')}, e.region FROM ${q(e.name)} e WHERE EXISTS (SELECT 1 FROM ${q(o)} o WHERE ${dims.map((d, i) => `o.${q(d)} = e.${q(cols[i]!)}`).join(' AND ')} AND (${inRange}))`),
+      ranges.flatMap(([b, end]) => [b, end]));
+    const hits = rows.filter((r) => r[cols.length] && regionsOverlap(ConvexPolygon.decode(toBytes(r[cols.length])), region)).map((r) => r.slice(0, cols.length));
+    await db.insertRows(tx, table, dims, hits);
+  }
+  return table;
+}
+
+/** Top-level AND terms that reference only keys of `dims` (no fields, regions or timespans). */
+function keyOnlyConjuncts(ast: WhereNode | null, dims: ReadonlySet<string>, universe: Registry['universe'], binds: ReadonlyMap<string, BindValue>, expression: string): WhereNode[] {
+  if (!ast) return [];
+  const out: WhereNode[] = [];
+  const onlyKeys = (n: WhereNode): boolean => {
+    switch (n.kind) {
+      case 'Identifier': {
+        const r = analyzeWhere(n, universe, binds, expression);
+        return r.elements.size === 0 && r.regionTerms.length === 0 && [...r.dimensions].every((d) => dims.has(d));
+      }
+      case 'Binary': return n.op !== 'OVERLAPS' && onlyKeys(n.left) && onlyKeys(n.right);
+      case 'Unary': return onlyKeys(n.operand);
+      case 'InList': return onlyKeys(n.operand) && n.items.every(onlyKeys);
+      case 'Tuple': case 'Region': return false;
+      default: return true;
+    }
+  };
+  const visit = (n: WhereNode) => {
+    if (n.kind === 'Binary' && n.op === 'AND') {
+      visit(n.left);
+      visit(n.right);
+    } else if (onlyKeys(n) && n.kind !== 'Identifier') {
+      out.push(n);
+    }
+  };
+  visit(ast);
+  return out;
+}
+
+/**
+ * Governor values named in the where must exist as records, and (when collections are
+ * searched for datasets) appear in those collections' summaries; otherwise the query is
+ * doomed, and we say why instead of returning nothing.
+ */
+async function checkGovernors(registry: Registry, tx: Executor, ast: WhereNode | null, binds: ReadonlyMap<string, BindValue>, expression: string, collections: readonly string[], datasetTypes: readonly string[]): Promise<void> {
+  const universe = registry.universe;
+  const constraints = governorConstraints(ast, universe, binds, expression);
+  for (const [governor, { values, span }] of constraints) {
+    const e = universe.dimension(governor);
+    const rows = await registry.db.arrays(tx, tx(e.name).select(e.key!.name));
+    const known = rows.map((r) => r[0] as string | number);
+    const missing = values.filter((v) => !known.includes(v));
+    if (missing.length === values.length) {
+      throw new EmptyQueryError(`no ${governor} ${missing.map((m) => `'${m}'`).join(', ')} in this repository (known: ${known.map(String).join(', ') || 'none'})`, span.start, expression);
+    }
+  }
+  if (!collections.length || !datasetTypes.length) return;
+  const summary = await registry.summaries.get(collections, tx);
+  for (const type of datasetTypes) {
+    if (!summary.datasetTypes.has(type)) throw new EmptyQueryError(`no dataset of type '${type}' in collections ${collections.join(', ')} (their summaries hold: ${[...summary.datasetTypes].sort().join(', ') || 'nothing'})`);
+  }
+  for (const [governor, { values, span }] of constraints) {
+    const present = summary.governors.get(governor);
+    if (present && values.every((v) => !present.has(v))) {
+      throw new EmptyQueryError(`collections ${collections.join(', ')} hold no datasets for ${governor} ${values.map((v) => `'${v}'`).join(', ')} (they have: ${[...present].map(String).join(', ') || 'none'})`, span.start, expression);
+    }
+  }
+}
+
+export { WhereError };

@@ -1,0 +1,6 @@
+/** Public surface of the query layer: the --where language and data-ID queries. */
+export * from './where/index.js';
+export * from './query-errors.js';
+export * from './bind-values.js';
+export { analyzeWhere, compileWhere, resolveName, regionFromLiteral, type ResolvedName, type WhereScope, type WhereAnalysis, type RegionTerm } from './where-compiler.js';
+export { DataIdQuery, queryDataIds, type DataIdQuerySpec } from './data-id-query.js';
