@@ -12,7 +12,7 @@ export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 
 /** Error codes that mean "the user asked for something wrong" rather than "it broke". */
-const USAGE_CODES = /^(UNIVERSE|COLLECTION|DATASET_TYPE|DATA_ID|TIME_FORMAT|WHERE|PATH|REPO|BAD_DB_URL|EXPORT_FORMAT|CALIB|DIMENSION_RECORD)/;
+const USAGE_CODES = /^(QUERY|UNIVERSE|COLLECTION|DATASET_TYPE|DATA_ID|TIME_FORMAT|WHERE|PATH|REPO|BAD_DB_URL|EXPORT_FORMAT|CALIB|DIMENSION_RECORD)/;
 
 /** Runs the CLI with `argv`; resolves to the exit status. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -38,8 +38,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     await cli.parseAsync();
   } catch (e) {
-    const error = e as Error & { code?: string };
-    console.error(`qg: error: ${error.message}`);
+    const error = e as Error & { code?: string; format?: () => string };
+    // Errors about a --where expression show it with a caret under the offending character.
+    const text = typeof error.format === 'function' ? error.format() : error.message;
+    console.error(`qg: error: ${text.includes('\n') ? `\n${text}` : text}`);
     if (process.env.QG_DEBUG) console.error(error.stack);
     return e instanceof RegistryError && USAGE_CODES.test(error.code ?? '') ? EXIT_USAGE : EXIT_FAILURE;
   }

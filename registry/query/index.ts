@@ -4,3 +4,4 @@ export * from './query-errors.js';
 export * from './bind-values.js';
 export { analyzeWhere, compileWhere, resolveName, regionFromLiteral, type ResolvedName, type WhereScope, type WhereAnalysis, type RegionTerm } from './where-compiler.js';
 export { DataIdQuery, queryDataIds, type DataIdQuerySpec } from './data-id-query.js';
+export { queryDatasets, type DatasetQuerySpec, type FoundDataset } from './dataset-query.js';

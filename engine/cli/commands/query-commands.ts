@@ -1,7 +1,7 @@
 /** `qg query collections|dataset-types|datasets|dimension-records`. */
 import type { Argv, CommandModule } from 'yargs';
-import { globToRegExp, ConvexPolygon, COLLECTION_TYPES, taiToIso, type CollectionType, type Timespan } from '../../../registry/index.js';
-import { printRows, type OutputFormat } from '../output.js';
+import { globToRegExp, ConvexPolygon, COLLECTION_TYPES, taiToIso, taiFromIso, parseBinds, queryDatasets, DataIdQuery, type DataIdQuerySpec, type CollectionType, type Timespan } from '../../../registry/index.js';
+import { formatTable, printRows, type OutputFormat } from '../output.js';
 import { listOption, withFormat, withRepo, withRepository } from './shared-options.js';
 
 const common = <T>(y: Argv<T>) => withFormat(withRepo(y));
@@ -32,24 +32,83 @@ const datasetTypes: CommandModule = {
   }),
 };
 
+const withWhere = <T>(y: Argv<T>) => y
+  .option('where', { alias: 'w', type: 'string', default: '', describe: "Boolean expression on data IDs, e.g. \"instrument='SimCam' AND visit IN (1..10) AND band='r'\"" })
+  .option('bind', { type: 'string', array: true, describe: 'name=value for :name (or a bare name) in --where; a,b,c binds a list' });
+
 const datasets: CommandModule = {
   command: 'datasets <types..>',
-  describe: 'List datasets of the given types in collections (find-first with --find-first)',
-  builder: (y) => common(y)
+  describe: 'Find datasets of the given types in collections, optionally constrained by --where',
+  builder: (y) => withWhere(common(y))
     .positional('types', { type: 'string', array: true, describe: 'Dataset type names' })
     .option('collections', { alias: 'c', type: 'string', array: true, demandOption: true, describe: 'Collections to search, in order (comma-separated or repeated)' })
     .option('find-first', { type: 'boolean', default: false, describe: 'Only the first dataset per data ID, in collection order' })
+    .option('time', { type: 'string', describe: "Instant (TAI, ISO) at which calibrations must be valid, e.g. '2024-01-01T00:10:00'" })
     .option('limit', { type: 'number', describe: 'At most this many rows per type' })
-    .example('$0 query datasets raw -b repo -c SimCam/defaults', ''),
+    .example('$0 query datasets raw -b repo -c SimCam/defaults --where "detector = 3"', '')
+    .example('$0 query datasets bias -b repo -c SimCam/calib --find-first --time 2024-01-01T00:10:00', 'The bias valid at that instant'),
   handler: async (argv) => withRepository(String(argv['repo']), async (repo) => {
     const searched = listOption(argv['collections'] as string[]);
     const rows: unknown[][] = [];
     for (const type of listOption(argv['types'] as string[])) {
-      let refs = await repo.registry.datasets.query(type, searched, repo.registry.knex, { findFirst: Boolean(argv['findFirst']) });
-      if (argv['limit'] !== undefined) refs = refs.slice(0, Number(argv['limit']));
-      for (const r of refs) rows.push([r.datasetType, r.collection, r.run, r.id, r.dataId]);
+      const found = await queryDatasets(repo.registry, {
+        datasetType: type, collections: searched, where: String(argv['where'] ?? ''), bind: parseBinds(listOption(argv['bind'] as string[] | undefined)),
+        findFirst: Boolean(argv['findFirst']),
+        ...(argv['time'] ? { time: taiFromIso(String(argv['time'])) } : {}),
+        ...(argv['limit'] !== undefined ? { limit: Number(argv['limit']) } : {}),
+      });
+      for (const r of found) rows.push([r.datasetType, r.collection, r.run, r.id, r.dataId, r.validity ?? '']);
     }
-    printRows(argv['format'] as OutputFormat, ['type', 'collection', 'run', 'id', 'dataId'], rows);
+    printRows(argv['format'] as OutputFormat, ['type', 'collection', 'run', 'id', 'dataId', 'validity'], rows);
+  }),
+};
+
+const dataIds: CommandModule = {
+  command: 'data-ids',
+  describe: 'Distinct data IDs over some dimensions that satisfy --where (spatial and temporal relations included)',
+  builder: (y) => withWhere(common(y))
+    .option('dimensions', { alias: 'd', type: 'string', array: true, demandOption: true, describe: 'Dimensions of the result (comma-separated or repeated)' })
+    .option('datasets', { type: 'string', array: true, describe: 'Only data IDs for which these dataset types exist in --collections' })
+    .option('collections', { alias: 'c', type: 'string', array: true, describe: 'Collections searched for --datasets' })
+    .option('full', { type: 'boolean', default: false, describe: 'Also show implied dimensions (physical_filter, band, ...)' })
+    .option('order-by', { type: 'string', array: true, describe: 'Sort by these dimensions (-name for descending)' })
+    .option('limit', { type: 'number', describe: 'At most this many rows' })
+    .option('explain', { type: 'boolean', default: false, describe: "Print the database's plan of the query instead of rows" })
+    .example("$0 query data-ids -b repo -d visit,detector --where \"patch = 24 AND skymap='simSkyMap' AND tract=0\"", 'Visit-detector pairs whose footprint overlaps patch 24')
+    .example("$0 query data-ids -b repo -d exposure --where 'exposure.timespan OVERLAPS (T\\'2024-01-01 00:00\\', T\\'2024-01-01 01:00\\')'", 'Exposures in an hour (UTC)'),
+  handler: async (argv) => withRepository(String(argv['repo']), async (repo) => {
+    const spec: DataIdQuerySpec = {
+      dimensions: listOption(argv['dimensions'] as string[]), where: String(argv['where'] ?? ''),
+      bind: parseBinds(listOption(argv['bind'] as string[] | undefined)),
+      datasets: listOption(argv['datasets'] as string[] | undefined), collections: listOption(argv['collections'] as string[] | undefined),
+      full: Boolean(argv['full']), orderBy: listOption(argv['orderBy'] as string[] | undefined),
+      ...(argv['limit'] !== undefined ? { limit: Number(argv['limit']) } : {}),
+    };
+    const format = argv['format'] as OutputFormat;
+    await repo.registry.transaction(async (tx) => {
+      const query = await DataIdQuery.prepare(repo.registry, tx, spec);
+      try {
+        if (argv['explain']) {
+          console.log(await query.explain());
+          return;
+        }
+        if (format === 'json') {
+          printRows(format, query.columns, await query.rows());
+          return;
+        }
+        let header = true;
+        let count = 0;
+        for await (const batch of query.stream()) {
+          const table = formatTable(query.columns, batch).split('\n');
+          console.log((header ? table : table.slice(2)).join('\n'));
+          header = false;
+          count += batch.length;
+        }
+        if (!count) console.log('(none)');
+      } finally {
+        await query.dispose();
+      }
+    });
   }),
 };
 
@@ -73,6 +132,6 @@ const dimensionRecords: CommandModule = {
 export const queryCommands: CommandModule = {
   command: 'query <command>',
   describe: 'Look at what a repository holds',
-  builder: (y) => y.command(collections).command(datasetTypes).command(datasets).command(dimensionRecords).demandCommand(1),
+  builder: (y) => y.command(collections).command(datasetTypes).command(datasets).command(dataIds).command(dimensionRecords).demandCommand(1),
   handler: () => {},
 };
