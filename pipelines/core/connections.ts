@@ -1,0 +1,49 @@
+/**
+ * The connection model: what a task reads and writes. A connection names a dataset type with
+ * its dimensions and storage class; `multiple` gathers many datasets into one quantum;
+ * `minimum` is how many must be present; `deferConstraint` keeps an input out of the big
+ * data-ID query; prerequisites are looked up per quantum (calibrations by time, sharded
+ * reference catalogs by region) and never produced by the pipeline.
+ */
+
+/** Kinds of connection, in the order quanta list them. */
+export type ConnectionKind = 'input' | 'prerequisite' | 'output' | 'initInput' | 'initOutput';
+
+/** One declared connection. */
+export interface Connection {
+  /** Name within the task (e.g. `exposure`, `calexps`). */
+  readonly name: string;
+  readonly kind: ConnectionKind;
+  readonly datasetType: string;
+  readonly dimensions: readonly string[];
+  readonly storageClass: string;
+  /** Gather every matching dataset into one quantum. */
+  readonly multiple?: boolean;
+  /** Fewest datasets a quantum needs on this connection (default 1; 0 makes it optional). */
+  readonly minimum?: number;
+  /** Do not let this input constrain the data-ID query. */
+  readonly deferConstraint?: boolean;
+  /** Calibration dataset type (prerequisites found by validity time). */
+  readonly isCalibration?: boolean;
+}
+
+/** Task configuration: plain JSON values. */
+export type TaskConfig = Readonly<Record<string, unknown>>;
+
+/**
+ * A task type: its dimensions, config defaults and the connections a given config yields
+ * (some connections exist only when enabled by config, e.g. a reference catalog).
+ */
+export interface TaskDefinition {
+  /** The name pipelines use in `class:`. */
+  readonly name: string;
+  readonly description: string;
+  readonly dimensions: readonly string[];
+  readonly defaults: TaskConfig;
+  connections(config: TaskConfig): readonly Connection[];
+}
+
+/** Fewest datasets required on a connection. */
+export function minimumOf(c: Connection): number {
+  return c.minimum ?? 1;
+}

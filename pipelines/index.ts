@@ -1,0 +1,6 @@
+/** Public surface of pipelines/: the connection model, task library, pipeline YAML and graph. */
+export * from './core/connections.js';
+export * from './core/pipeline-errors.js';
+export * from './core/pipeline-loader.js';
+export * from './core/pipeline-graph.js';
+export * from './tasks/index.js';
