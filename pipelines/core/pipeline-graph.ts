@@ -46,7 +46,7 @@ export function buildPipelineGraph(pipeline: Pipeline): PipelineGraph {
     const task = pipeline.tasks.get(label)!;
     g.setNode(`task:${label}`);
     for (const c of task.connections) {
-      if (c.kind === 'initInput' || c.kind === 'initOutput') continue;
+      if (c.kind === 'initInput') continue;
       const key = `dataset:${c.datasetType}`;
       let node = nodes.get(c.datasetType);
       if (!node) {
@@ -61,7 +61,7 @@ export function buildPipelineGraph(pipeline: Pipeline): PipelineGraph {
           throw new PipelineError(`dataset type '${c.datasetType}' has storage class ${node.first.storageClass} in ${describe(node.first, node.firstTask)} but ${c.storageClass} in ${describe(c, label)}`, 'PIPELINE_STORAGE_CLASS');
         }
       }
-      if (c.kind === 'output') {
+      if (c.kind === 'output' || c.kind === 'initOutput') {
         if (node.producer) throw new PipelineError(`dataset type '${c.datasetType}' is produced by both '${node.producer}' and '${label}'`, 'PIPELINE_TWO_PRODUCERS');
         node.producer = label;
         g.setEdge(`task:${label}`, key);

@@ -58,7 +58,7 @@ export function loadPipeline(spec: string, library: ReadonlyMap<string, TaskDefi
       throw new PipelineError(`${t.source}: task '${t.label}' (${t.className}) has no config field(s) ${unknown.map((k) => `'${k}'`).join(', ')} (fields: ${Object.keys(definition.defaults).join(', ') || 'none'})`, 'PIPELINE_CONFIG');
     }
     const config = { ...definition.defaults, ...t.config };
-    tasks.set(t.label, { label: t.label, definition, config, connections: definition.connections(config), source: t.source });
+    tasks.set(t.label, { label: t.label, definition, config, connections: [...definition.connections(config), ...standardConnections(t.label, definition)], source: t.source });
   }
   let chosen = [...tasks.keys()];
   if (selection.length) {
@@ -157,4 +157,17 @@ function findKeyNode(doc: Document, keys: (string | number)[]): { range?: [numbe
   }
   if (isSeq(parent) && typeof last === 'number') return parent.items[last] as { range?: [number, number, number] } | undefined;
   return undefined;
+}
+
+/**
+ * Every task also writes its config once (`<label>_config`) and, per quantum, its metadata
+ * (`<label>_metadata`: timings, memory, task figures; a quantum is done when this exists)
+ * and its log (`<label>_log`), as LSST's tasks do.
+ */
+export function standardConnections(label: string, definition: TaskDefinition): Connection[] {
+  return [
+    { name: 'config', kind: 'initOutput', datasetType: `${label}_config`, dimensions: [], storageClass: 'Config' },
+    { name: 'metadata', kind: 'output', datasetType: `${label}_metadata`, dimensions: definition.dimensions, storageClass: 'TaskMetadata' },
+    { name: 'log', kind: 'output', datasetType: `${label}_log`, dimensions: definition.dimensions, storageClass: 'ButlerLogRecords' },
+  ];
 }

@@ -175,7 +175,7 @@ export class DataIdQuery {
           alternatives.push(`EXISTS (SELECT 1 FROM ${q(type.tagTable)} t WHERE t.dataset_type_id = ? AND t.collection_id IN (${tagged.map(() => '?').join(', ')})${match('t') ? ` AND ${match('t')}` : ''})`);
           bindings.push(type.id, ...tagged);
         }
-        if (calibs.length) {
+        if (calibs.length && type.isCalibration) {
           const temporal = all.names.map((n) => universe.element(n)).find((e) => e.temporal && joined.has(e.name));
           const during = temporal ? ` AND c.timespan_begin < ${q(temporal.name)}.timespan_end AND c.timespan_end > ${q(temporal.name)}.timespan_begin` : '';
           alternatives.push(`EXISTS (SELECT 1 FROM ${q(type.calibTable)} c WHERE c.dataset_type_id = ? AND c.collection_id IN (${calibs.map(() => '?').join(', ')})${match('c') ? ` AND ${match('c')}` : ''}${during})`);
@@ -221,6 +221,24 @@ export class DataIdQuery {
   /** Rows in batches, never holding the whole result. */
   stream(batchSize = 10_000): AsyncGenerator<unknown[][]> {
     return this.registry.db.stream(this.tx, this.registry.db.placeholders(this.sql), this.bindings, batchSize);
+  }
+
+  /**
+   * Materializes the result into a temporary table (dropped by `dispose`) and indexes it on
+   * `indexes` (lists of columns); returns its name.
+   */
+  async materialize(purpose: string, indexes: readonly (readonly string[])[] = []): Promise<string> {
+    const db = this.registry.db;
+    const table = await this.temps.createAs(purpose, db.placeholders(this.sql), this.bindings);
+    for (const [i, cols] of indexes.entries()) {
+      if (cols.length) await db.execute(this.tx, `CREATE INDEX ${q(`${table}_i${i}`)} ON ${q(table)} (${cols.map(q).join(', ')})`);
+    }
+    return table;
+  }
+
+  /** The temporary tables of this query (for more tables that live as long as it). */
+  get tempTables(): TempTables {
+    return this.temps;
   }
 
   /** The database's plan for the query. */

@@ -7,7 +7,7 @@
  * only identifiers taken from the universe reach the SQL text.
  */
 import { Circle, ConvexPolygon, boxPolygon, fromRaDec, type Region } from '../spatial/index.js';
-import type { DimensionElement, DimensionUniverse } from '../universe/dimension-universe.js';
+import type { DimensionElement, DimensionGroup, DimensionUniverse } from '../universe/dimension-universe.js';
 import { suggest } from '../universe/dimension-universe.js';
 import type { BindValue } from './bind-values.js';
 import { EmptyQueryError, WhereError } from './query-errors.js';
@@ -463,4 +463,13 @@ export function regionElementFor(family: string, dimensions: ReadonlySet<string>
   // the most specific: the one with the most dimensions (visit_detector_region over visit)
   candidates.sort((a, b) => b.required.length + (b.isDimension ? 1 : 0) - (a.required.length + (a.isDimension ? 1 : 0)));
   return candidates[0] ?? null;
+}
+
+/** The most specific region element (of any spatial family) whose keys a dimension group determines. */
+export function regionElementForGroup(group: DimensionGroup, universe: DimensionUniverse): DimensionElement | null {
+  const names = new Set(group.names);
+  const families = [...new Set([...universe.elements.values()].map((e) => e.spatial).filter((f): f is string => !!f && f !== 'skypix'))];
+  const found = families.map((f) => regionElementFor(f, names, universe)).filter((e): e is DimensionElement => e !== null);
+  found.sort((a, b) => b.required.length + (b.isDimension ? 1 : 0) - (a.required.length + (a.isDimension ? 1 : 0)));
+  return found[0] ?? null;
 }

@@ -1,0 +1,357 @@
+/**
+ * `qg build`: pipeline + --where -> quantum graph, with a number of SQL statements that does
+ * not grow with the graph. The steps (ARCHITECTURE.md, "Planning"):
+ *  1. load and check the pipeline; decide the output run and the constraining inputs;
+ *  2. the big data-ID query over every task's and dataset type's dimensions, materialized;
+ *  3. per task and dataset type, its distinct data IDs, numbered in SQL; per connection, the
+ *     (quantum, dataset) pairs;
+ *  4. per overall input type, one find-first resolution query;
+ *  5. per prerequisite connection, one batched lookup (calibrations by validity time,
+ *     sharded catalogs through the quantum region's skypix overlaps);
+ *  6. one query per output type for outputs already present (skip/clobber/extend-run);
+ *  7. pruning and assembly in typed arrays (see graph-assembly.ts).
+ */
+import type { Knex } from 'knex';
+import {
+  DataIdQuery, EmptyQueryError, quoteIdentifier as q, regionElementForGroup,
+  type BindValue, type CollectionRecord, type Registry, type Repository,
+} from '../../registry/index.js';
+import { buildPipelineGraph, loadPipeline, TASK_LIBRARY, type Connection, type PipelineGraph } from '../../pipelines/index.js';
+import { EmptyGraphError, PlanningError } from '../errors.js';
+import { edgePairs, numberedProjection, type NumberedTable } from './graph-tables.js';
+import { assembleGraph, type ConnectionPlan, type FoundDataset, type TaskPlan, type TypePlan } from './graph-assembly.js';
+import type { QuantumGraph } from '../graph/quantum-graph.js';
+
+/** What to build (the options pipetask users know). */
+export interface BuildSpec {
+  /** Pipeline file, optionally with `#label,label` or `#subset`. */
+  readonly pipeline: string;
+  /** Input collections, searched in order. */
+  readonly inputs: readonly string[];
+  /** Output CHAINED collection (`-o`). */
+  readonly output?: string;
+  /** Output RUN (`--output-run`; default `<output>/<timestamp>`). */
+  readonly outputRun?: string;
+  readonly where?: string;
+  readonly bind?: ReadonlyMap<string, BindValue>;
+  /** Which overall inputs constrain the data-ID query: all (default), off, or a list. */
+  readonly datasetConstraint?: 'all' | 'off' | readonly string[];
+  /** Quanta whose outputs all exist in these collections are skipped. */
+  readonly skipExistingIn?: readonly string[];
+  /** Outputs already in the output run are replaced instead of being an error. */
+  readonly clobberOutputs?: boolean;
+  /** Add to an existing output run. */
+  readonly extendRun?: boolean;
+  /** The command line, recorded in the graph. */
+  readonly command?: string;
+  /** Also return the database's plan of the big query. */
+  readonly explain?: boolean;
+}
+
+/** A built graph and how the build went. */
+export interface BuildResult {
+  readonly graph: QuantumGraph;
+  readonly explain?: string;
+  readonly statements: number;
+  readonly seconds: number;
+}
+
+/** Plans a quantum graph. */
+export async function buildQuantumGraph(repo: Repository, spec: BuildSpec): Promise<BuildResult> {
+  const registry = repo.registry;
+  const counter = registry.db.statements;
+  const startStatements = counter.total;
+  const start = performance.now();
+  const phases: Record<string, { statements: number; seconds: number }> = {};
+  const phase = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+    const s0 = counter.total, t0 = performance.now();
+    try {
+      return await fn();
+    } finally {
+      const p = phases[name] ?? { statements: 0, seconds: 0 };
+      p.statements += counter.total - s0;
+      p.seconds += (performance.now() - t0) / 1000;
+      phases[name] = p;
+    }
+  };
+
+  const pipelineGraph = await phase('pipeline', async () => buildPipelineGraph(loadPipeline(spec.pipeline, TASK_LIBRARY)));
+  const { outputRun, outputChain } = await phase('collections', () => resolveOutput(registry, spec));
+  const inputs = await phase('collections', () => registry.collections.flatten(spec.inputs));
+  if (!spec.inputs.length) throw new PlanningError('no input collections: give -i COLLECTION[,...]', 'BUILD_INPUTS');
+  await phase('dataset types', () => checkDatasetTypes(registry, pipelineGraph));
+  const constraints = constrainingInputs(pipelineGraph, spec.datasetConstraint ?? 'all');
+  const universe = registry.universe;
+  const skypix = universe.skypix.name;
+  const regularTypes = [...pipelineGraph.datasetTypes.values()].filter((t) => !t.isPrerequisite);
+  const union = universe.group([
+    ...pipelineGraph.tasks.flatMap((t) => t.definition.dimensions),
+    ...regularTypes.flatMap((t) => t.dimensions),
+  ].filter((d) => d !== skypix));
+
+  let explainText: string | undefined;
+  const plans = await registry.transaction(async (tx) => {
+    let query: DataIdQuery;
+    try {
+      query = await phase('query', () => DataIdQuery.prepare(registry, tx, {
+        dimensions: [...union.required], full: true,
+        ...(spec.where !== undefined ? { where: spec.where } : {}),
+        ...(spec.bind ? { bind: spec.bind } : {}),
+        datasets: constraints, collections: spec.inputs,
+      }));
+    } catch (e) {
+      if (e instanceof EmptyQueryError) throw new EmptyGraphError('the graph is empty: the data-ID query can never return rows', [e.format()]);
+      throw e;
+    }
+    try {
+      if (spec.explain) explainText = await query.explain();
+      const rows = await phase('query', () => query.materialize('rows'));
+      const temps = query.tempTables;
+      const db = registry.db;
+      const tasks = await phase('projections', async () => {
+        const out: NumberedTable[] = [];
+        for (const t of pipelineGraph.tasks) out.push(await numberedProjection(db, tx, temps, rows, `q_${t.label}`, universe.group(t.definition.dimensions)));
+        return out;
+      });
+      const types = await phase('projections', async () => {
+        const out = new Map<string, NumberedTable>();
+        for (const t of regularTypes) out.set(t.name, await numberedProjection(db, tx, temps, rows, `d_${t.name}`, universe.group(t.dimensions)));
+        return out;
+      });
+      if (tasks.every((t) => t.count === 0)) {
+        throw new EmptyGraphError('the graph is empty: the data-ID query returned no rows', [
+          `no data IDs over {${union.required.join(', ')}} satisfy the where expression${constraints.length ? ` with ${constraints.join(', ')} present in ${spec.inputs.join(', ')}` : ''}`,
+        ]);
+      }
+      const connectionPlans: ConnectionPlan[] = [];
+      await phase('edges', async () => {
+        for (const [ti, t] of pipelineGraph.tasks.entries()) {
+          for (const c of t.connections) {
+            if (c.kind !== 'input' && c.kind !== 'output') continue;
+            const pairs = await edgePairs(db, tx, rows, tasks[ti]!, types.get(c.datasetType)!);
+            connectionPlans.push({ task: ti, connection: c, pairs });
+          }
+        }
+      });
+      const found = await phase('inputs', () => resolveInputs(registry, tx, pipelineGraph, types, inputs));
+      const prerequisites = await phase('prerequisites', async () => {
+        const out: ConnectionPlan[] = [];
+        for (const [ti, t] of pipelineGraph.tasks.entries()) {
+          for (const c of t.connections) {
+            if (c.kind === 'prerequisite') out.push(await lookupPrerequisite(registry, tx, t.label, tasks[ti]!, c, inputs, ti));
+          }
+        }
+        return out;
+      });
+      const existingOutputs = await phase('outputs', () => findExistingOutputs(registry, tx, pipelineGraph, types, outputRun, spec));
+      const taskPlans: TaskPlan[] = pipelineGraph.tasks.map((t, i) => ({ label: t.label, taskClass: t.definition.name, config: t.config, table: tasks[i]! }));
+      const typePlans: TypePlan[] = regularTypes.map((t) => ({ node: t, table: types.get(t.name)! }));
+      return { taskPlans, typePlans, connectionPlans: [...connectionPlans, ...prerequisites], found, existingOutputs };
+    } finally {
+      await query.dispose();
+    }
+  });
+
+  const graph = await phase('assembly', async () => assembleGraph({
+    ...plans, pipelineGraph, outputRun, outputChain, inputs: spec.inputs, where: spec.where ?? '',
+    command: spec.command ?? '', pipeline: spec.pipeline, clobberOutputs: spec.clobberOutputs ?? false,
+    skipExistingIn: spec.skipExistingIn ?? [], phases,
+  }));
+  return { graph, ...(explainText !== undefined ? { explain: explainText } : {}), statements: counter.total - startStatements, seconds: (performance.now() - start) / 1000 };
+}
+
+/** The output RUN (and chain): `--output-run`, or `<output>/<UTC timestamp>`, or the chain's head with --extend-run. */
+async function resolveOutput(registry: Registry, spec: BuildSpec): Promise<{ outputRun: string; outputChain: string | null }> {
+  const chain = spec.output ?? null;
+  let run = spec.outputRun;
+  if (!run) {
+    if (!chain) throw new PlanningError('give an output: -o CHAIN (a new run CHAIN/<timestamp> is made) or --output-run RUN', 'BUILD_OUTPUT');
+    if (spec.extendRun) {
+      if (!(await registry.collections.has(chain))) throw new PlanningError(`--extend-run: output chain '${chain}' does not exist yet`, 'BUILD_OUTPUT');
+      const children = await registry.collections.getChain(chain);
+      const head = children[0];
+      if (!head) throw new PlanningError(`--extend-run: chain '${chain}' has no run to extend`, 'BUILD_OUTPUT');
+      run = head;
+    } else {
+      run = `${chain}/${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`;
+    }
+  }
+  const exists = await registry.collections.has(run);
+  if (exists && !spec.extendRun) throw new PlanningError(`output run '${run}' already exists; use --extend-run to add to it (with --skip-existing-in or --clobber-outputs for outputs already there)`, 'BUILD_OUTPUT_EXISTS');
+  if (!exists && spec.extendRun && spec.outputRun) throw new PlanningError(`--extend-run: output run '${run}' does not exist`, 'BUILD_OUTPUT');
+  if (exists && (await registry.collections.get(run)).type !== 'RUN') throw new PlanningError(`output '${run}' exists and is not a RUN collection`, 'BUILD_OUTPUT');
+  return { outputRun: run, outputChain: chain };
+}
+
+/** Pipeline dataset types must agree with the registry's definitions; overall inputs must be registered. */
+async function checkDatasetTypes(registry: Registry, g: PipelineGraph): Promise<void> {
+  const missing: string[] = [];
+  for (const node of g.datasetTypes.values()) {
+    if (!(await registry.datasetTypes.has(node.name))) {
+      if (!node.producer) missing.push(node.name);
+      continue;
+    }
+    const registered = await registry.datasetTypes.get(node.name);
+    const group = registry.universe.group(node.dimensions);
+    if (registered.dimensions.key !== group.key) {
+      throw new PlanningError(`dataset type '${node.name}' has dimensions {${group.required.join(', ')}} in the pipeline but {${registered.dimensions.required.join(', ')}} in the repository`, 'BUILD_DATASET_TYPE');
+    }
+  }
+  if (missing.length) {
+    throw new EmptyGraphError('the graph is empty: inputs are not registered in this repository', missing.map((m) => `dataset type '${m}' (an input of the pipeline) is not registered; ingest or import it first`));
+  }
+}
+
+/** Overall inputs that constrain the data-ID query. */
+function constrainingInputs(g: PipelineGraph, option: 'all' | 'off' | readonly string[]): string[] {
+  const deferred = new Set(g.tasks.flatMap((t) => t.connections.filter((c) => c.deferConstraint).map((c) => c.datasetType)));
+  const candidates = g.overallInputs.filter((n) => !deferred.has(n));
+  if (option === 'off') return [];
+  if (option === 'all') return candidates;
+  for (const n of option) if (!g.overallInputs.includes(n)) throw new PlanningError(`--dataset-constraint '${n}' is not an overall input of the pipeline (inputs: ${g.overallInputs.join(', ')})`, 'BUILD_CONSTRAINT');
+  return [...option];
+}
+
+/** Find-first resolution of every overall input: one query per dataset type. */
+async function resolveInputs(registry: Registry, tx: Knex.Transaction, g: PipelineGraph, types: Map<string, NumberedTable>, inputs: readonly CollectionRecord[]): Promise<Map<string, FoundDataset[]>> {
+  const out = new Map<string, FoundDataset[]>();
+  const searchable = inputs.filter((c) => c.type !== 'CALIBRATION');
+  const rank = new Map(searchable.map((c, i) => [c.id, i]));
+  for (const name of g.overallInputs) {
+    const table = types.get(name)!;
+    const found: FoundDataset[] = [];
+    out.set(name, found);
+    if (!searchable.length || !(await registry.datasetTypes.has(name))) continue;
+    const type = await registry.datasetTypes.get(name, tx);
+    const on = table.group.required.map((d) => `t.${q(d)} = dt.${q(d)}`).join(' AND ') || '1 = 1';
+    const rows = await registry.db.selectArrays(tx, registry.db.placeholders(
+      `SELECT dt.idx, t.dataset_id, t.collection_id, ds.run_id FROM ${q(table.table)} dt JOIN ${q(type.tagTable)} t ON ${on} JOIN ${q('dataset')} ds ON ds.id = t.dataset_id ` +
+      `WHERE t.dataset_type_id = ? AND t.collection_id IN (${searchable.map(() => '?').join(', ')})`), [type.id, ...searchable.map((c) => c.id)]);
+    const best = new Map<number, { rank: number; id: string; run: number }>();
+    for (const [idx, id, collection, run] of rows) {
+      const r = rank.get(Number(collection))!;
+      const prev = best.get(Number(idx));
+      if (!prev || r < prev.rank) best.set(Number(idx), { rank: r, id: String(id), run: Number(run) });
+    }
+    for (const [idx, b] of best) found.push({ local: idx, id: b.id, run: (await registry.collections.byId(b.run, tx)).name });
+  }
+  return out;
+}
+
+/**
+ * One batched lookup for a prerequisite connection: calibrations valid during each quantum's
+ * observation, catalog shards in the skypix envelope of each quantum's region, or plain
+ * find-first by data ID. The lookup's datasets become the connection's dataset nodes.
+ */
+async function lookupPrerequisite(registry: Registry, tx: Knex.Transaction, label: string, quanta: NumberedTable, c: Connection, inputs: readonly CollectionRecord[], taskIndex: number): Promise<ConnectionPlan> {
+  const universe = registry.universe;
+  const db = registry.db;
+  const skypix = universe.skypix.name;
+  const empty: ConnectionPlan = { task: taskIndex, connection: c, pairs: { quanta: new Int32Array(0), datasets: new Int32Array(0) }, prerequisite: { datasets: [], dimensions: [] } };
+  if (!(await registry.datasetTypes.has(c.datasetType))) return empty;
+  const type = await registry.datasetTypes.get(c.datasetType, tx);
+  const dims = type.dimensions.required;
+  const rank = new Map(inputs.map((col, i) => [col.id, i]));
+  const tagged = inputs.filter((col) => col.type !== 'CALIBRATION');
+  const calibs = inputs.filter((col) => col.type === 'CALIBRATION');
+  const parts: string[] = [];
+  const bindings: unknown[] = [];
+  const ids = (list: readonly CollectionRecord[]) => list.map((col) => Number(col.id)).join(', ');
+  let groupKey: string; // what one lookup result is per quantum (find-first unit)
+  if (dims.length === 1 && dims[0] === skypix) {
+    const region = regionElementForGroup(quanta.group, universe);
+    if (!region) throw new PlanningError(`task '${label}': prerequisite '${c.name}' (${c.datasetType}) is sharded by ${skypix} but the task's dimensions have no region`, 'BUILD_PREREQUISITE');
+    const keyDims = [...region.required, ...(region.isDimension ? [region.name] : [])];
+    const overlap = `${region.name}_${skypix}_overlap`;
+    if (tagged.length) {
+      parts.push(`SELECT qt.idx, t.dataset_id, t.collection_id, ds.run_id, t.${q(skypix)} FROM ${q(quanta.table)} qt ` +
+        `JOIN ${q(overlap)} o ON ${keyDims.map((d) => `o.${q(d)} = qt.${q(d)}`).join(' AND ')} ` +
+        `JOIN ${q(type.tagTable)} t ON t.${q(skypix)} = o.${q(skypix)} JOIN ${q('dataset')} ds ON ds.id = t.dataset_id ` +
+        `WHERE t.dataset_type_id = ? AND t.collection_id IN (${ids(tagged)})`);
+      bindings.push(type.id);
+    }
+    groupKey = 'shard';
+  } else {
+    for (const d of dims) {
+      if (!quanta.group.has(d)) throw new PlanningError(`task '${label}': prerequisite '${c.name}' has dimension '${d}' that the task's data IDs do not determine`, 'BUILD_PREREQUISITE');
+    }
+    const on = (alias: string) => dims.map((d) => `${alias}.${q(d)} = qt.${q(d)}`).join(' AND ') || '1 = 1';
+    const select = (alias: string) => `SELECT qt.idx, ${alias}.dataset_id, ${alias}.collection_id, ds.run_id${dims.map((d) => `, ${alias}.${q(d)}`).join('')} FROM ${q(quanta.table)} qt`;
+    if (tagged.length) {
+      parts.push(`${select('t')} JOIN ${q(type.tagTable)} t ON ${on('t')} JOIN ${q('dataset')} ds ON ds.id = t.dataset_id WHERE t.dataset_type_id = ? AND t.collection_id IN (${ids(tagged)})`);
+      bindings.push(type.id);
+    }
+    if (calibs.length && type.isCalibration) {
+      const temporal = quanta.group.required.map((d) => universe.element(d)).find((e) => e.temporal);
+      if (!temporal) throw new PlanningError(`task '${label}': calibration '${c.datasetType}' needs a time, but the task's dimensions {${quanta.group.required.join(', ')}} have no timespan`, 'BUILD_PREREQUISITE');
+      parts.push(`${select('c')} JOIN ${q(temporal.name)} e ON ${temporal.primaryKeyColumns.map((col, i) => `e.${q(col)} = qt.${q([...temporal.required, temporal.name][i]!)}`).join(' AND ')} ` +
+        `JOIN ${q(type.calibTable)} c ON ${on('c')} AND c.timespan_begin < e.timespan_end AND c.timespan_end > e.timespan_begin ` +
+        `JOIN ${q('dataset')} ds ON ds.id = c.dataset_id WHERE c.dataset_type_id = ? AND c.collection_id IN (${ids(calibs)})`);
+      bindings.push(type.id);
+    }
+    groupKey = 'quantum';
+  }
+  if (!parts.length) return empty;
+  const rows = await db.selectArrays(tx, db.placeholders(parts.join(' UNION ALL ')), bindings);
+  // find-first per (quantum[, shard]); two different datasets at the same rank are ambiguous.
+  const best = new Map<string, { rank: number; row: unknown[]; ambiguous: unknown[] | null }>();
+  for (const row of rows) {
+    const key = groupKey === 'shard' ? `${row[0]}/${row[4]}` : String(row[0]);
+    const r = rank.get(Number(row[2]))!;
+    const prev = best.get(key);
+    if (!prev || r < prev.rank) best.set(key, { rank: r, row, ambiguous: null });
+    else if (r === prev.rank && prev.row[1] !== row[1]) prev.ambiguous = row;
+  }
+  const datasetIndex = new Map<string, number>();
+  const datasets: FoundDataset[] = [];
+  const qs: number[] = [], ds: number[] = [];
+  const dataIdRows: unknown[][] = [];
+  for (const { row, ambiguous } of best.values()) {
+    if (ambiguous) {
+      const quantum = Object.fromEntries(quanta.group.required.map((d) => [d, quanta.dataIds[d]![Number(row[0])]]));
+      throw new PlanningError(`task '${label}' quantum ${JSON.stringify(quantum)}: more than one '${c.datasetType}' matches in the same collection (datasets ${row[1]} and ${ambiguous[1]}); fix the validity ranges`, 'BUILD_PREREQUISITE_AMBIGUOUS');
+    }
+    const id = String(row[1]);
+    let di = datasetIndex.get(id);
+    if (di === undefined) {
+      di = datasets.length;
+      datasetIndex.set(id, di);
+      datasets.push({ local: di, id, run: (await registry.collections.byId(Number(row[3]), tx)).name });
+      dataIdRows.push(groupKey === 'shard' ? [row[4]] : row.slice(4, 4 + dims.length));
+    }
+    qs.push(Number(row[0]));
+    ds.push(di);
+  }
+  return {
+    task: taskIndex, connection: c, pairs: { quanta: Int32Array.from(qs), datasets: Int32Array.from(ds) },
+    prerequisite: { datasets, dimensions: dims, dataIdRows, storageClass: type.storageClass, isCalibration: type.isCalibration },
+  };
+}
+
+/** Outputs already present in the output run or the skip-existing collections (one query per output type). */
+async function findExistingOutputs(registry: Registry, tx: Knex.Transaction, g: PipelineGraph, types: Map<string, NumberedTable>, outputRun: string, spec: BuildSpec): Promise<Map<string, { inRun: FoundDataset[]; skippable: FoundDataset[] }>> {
+  const out = new Map<string, { inRun: FoundDataset[]; skippable: FoundDataset[] }>();
+  const skipIn = spec.skipExistingIn?.length ? await registry.collections.flatten(spec.skipExistingIn, tx) : [];
+  const run = (await registry.collections.has(outputRun, tx)) ? await registry.collections.get(outputRun, tx) : null;
+  const searched = [...(run ? [run] : []), ...skipIn.filter((c) => c.type !== 'CALIBRATION' && c.id !== run?.id)];
+  if (!searched.length) return out;
+  for (const node of g.datasetTypes.values()) {
+    if (!node.producer || !(await registry.datasetTypes.has(node.name))) continue;
+    const type = await registry.datasetTypes.get(node.name, tx);
+    const table = types.get(node.name)!;
+    const on = table.group.required.map((d) => `t.${q(d)} = dt.${q(d)}`).join(' AND ') || '1 = 1';
+    const rows = await registry.db.selectArrays(tx, registry.db.placeholders(
+      `SELECT dt.idx, t.dataset_id, t.collection_id, ds.run_id FROM ${q(table.table)} dt JOIN ${q(type.tagTable)} t ON ${on} JOIN ${q('dataset')} ds ON ds.id = t.dataset_id ` +
+      `WHERE t.dataset_type_id = ? AND t.collection_id IN (${searched.map(() => '?').join(', ')})`), [type.id, ...searched.map((c) => c.id)]);
+    const entry = { inRun: [] as FoundDataset[], skippable: [] as FoundDataset[] };
+    const skipIds = new Set(skipIn.map((c) => c.id));
+    for (const [idx, id, collection, runId] of rows) {
+      const f = { local: Number(idx), id: String(id), run: (await registry.collections.byId(Number(runId), tx)).name };
+      if (run && Number(collection) === run.id) entry.inRun.push(f);
+      if (skipIds.has(Number(collection))) entry.skippable.push(f);
+    }
+    out.set(node.name, entry);
+  }
+  return out;
+}
+

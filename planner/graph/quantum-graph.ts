@@ -1,0 +1,216 @@
+/**
+ * The quantum graph in memory: columns in typed arrays, no per-quantum objects. Quanta are
+ * numbered task by task (a task's quanta are one contiguous range), datasets type by type;
+ * edges are three parallel arrays (quantum, dataset, connection). Adjacency (CSR) and the
+ * execution order are computed from those arrays on demand.
+ */
+
+/** Data-ID columns of one task's quanta or one type's datasets: dimension -> values. */
+export type DataIdColumns = Readonly<Record<string, Float64Array | readonly string[]>>;
+
+/** Edge directions. */
+export const EDGE_INPUT = 0;
+export const EDGE_PREREQUISITE = 1;
+export const EDGE_OUTPUT = 2;
+
+/** Dataset states. */
+export const STATE_EXISTING = 0;
+export const STATE_PREDICTED = 1;
+export const STATE_SKIPPED = 2;
+/** State names, by state number. */
+export const STATE_NAMES = ['existing', 'predicted', 'skipped'] as const;
+
+/** A task of the graph and where its quanta sit. */
+export interface GraphTask {
+  readonly label: string;
+  readonly taskClass: string;
+  /** Required dimensions of its data IDs, in universe order. */
+  readonly dimensions: readonly string[];
+  readonly config: Readonly<Record<string, unknown>>;
+  readonly quantumOffset: number;
+  readonly quantumCount: number;
+  readonly dataIds: DataIdColumns;
+}
+
+/** A dataset type of the graph and where its datasets sit. */
+export interface GraphDatasetType {
+  readonly name: string;
+  readonly dimensions: readonly string[];
+  readonly storageClass: string;
+  readonly isCalibration: boolean;
+  readonly datasetOffset: number;
+  readonly datasetCount: number;
+  readonly dataIds: DataIdColumns;
+}
+
+/** A connection (task, name, dataset type, direction). */
+export interface GraphConnection {
+  readonly task: number;
+  readonly name: string;
+  readonly datasetType: number;
+  readonly direction: typeof EDGE_INPUT | typeof EDGE_PREREQUISITE | typeof EDGE_OUTPUT;
+}
+
+/** Facts about how the graph was made. */
+export interface GraphHeader {
+  readonly formatVersion: number;
+  readonly command: string;
+  readonly created: string;
+  readonly inputs: readonly string[];
+  readonly outputChain: string | null;
+  readonly outputRun: string;
+  readonly where: string;
+  readonly pipeline: string;
+  /** Quanta removed at build time, by task and reason (counts), and a few examples. */
+  readonly pruned: readonly { task: string; reason: string; count: number; examples: readonly Record<string, string | number>[] }[];
+  /** Statements and seconds per phase of the build. */
+  readonly phases: Readonly<Record<string, { statements: number; seconds: number }>>;
+}
+
+/** The graph. */
+export class QuantumGraph {
+  private inputCsr: { offsets: Int32Array; edges: Int32Array } | null = null;
+
+  constructor(
+    readonly header: GraphHeader,
+    readonly tasks: readonly GraphTask[],
+    readonly datasetTypes: readonly GraphDatasetType[],
+    readonly connections: readonly GraphConnection[],
+    /** Runs referenced by datasets. */
+    readonly runs: readonly string[],
+    /** Per dataset: 16-byte UUIDs, run index, state. */
+    readonly datasetIds: Uint8Array,
+    readonly datasetRuns: Int32Array,
+    readonly datasetStates: Uint8Array,
+    /** Per edge. */
+    readonly edgeQuanta: Int32Array,
+    readonly edgeDatasets: Int32Array,
+    readonly edgeConnections: Int32Array,
+  ) {}
+
+  get quantumCount(): number {
+    return this.tasks.reduce((n, t) => n + t.quantumCount, 0);
+  }
+
+  get datasetCount(): number {
+    return this.datasetRuns.length;
+  }
+
+  get edgeCount(): number {
+    return this.edgeQuanta.length;
+  }
+
+  /** The task index of global quantum `q`. */
+  taskOf(q: number): number {
+    let lo = 0, hi = this.tasks.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.tasks[mid]!.quantumOffset <= q) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  /** The dataset-type index of global dataset `d`. */
+  typeOf(d: number): number {
+    let lo = 0, hi = this.datasetTypes.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.datasetTypes[mid]!.datasetOffset <= d) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  /** Data ID of quantum `q` (required keys). */
+  quantumDataId(q: number): Record<string, string | number> {
+    const task = this.tasks[this.taskOf(q)]!;
+    return rowOf(task.dataIds, task.dimensions, q - task.quantumOffset);
+  }
+
+  /** Data ID of dataset `d` (required keys). */
+  datasetDataId(d: number): Record<string, string | number> {
+    const type = this.datasetTypes[this.typeOf(d)]!;
+    return rowOf(type.dataIds, type.dimensions, d - type.datasetOffset);
+  }
+
+  /** UUID text of dataset `d`. */
+  datasetId(d: number): string {
+    return uuidText(this.datasetIds, d);
+  }
+
+  /** Edges grouped by quantum (CSR): edges of q are `edges[offsets[q] .. offsets[q+1])`. */
+  edgesByQuantum(): { offsets: Int32Array; edges: Int32Array } {
+    if (!this.inputCsr) {
+      const n = this.quantumCount;
+      const offsets = new Int32Array(n + 1);
+      for (let e = 0; e < this.edgeQuanta.length; e++) offsets[this.edgeQuanta[e]! + 1]!++;
+      for (let q = 0; q < n; q++) offsets[q + 1]! += offsets[q]!;
+      const fill = offsets.slice(0, n);
+      const edges = new Int32Array(this.edgeQuanta.length);
+      for (let e = 0; e < this.edgeQuanta.length; e++) edges[fill[this.edgeQuanta[e]!]!++] = e;
+      this.inputCsr = { offsets, edges };
+    }
+    return this.inputCsr;
+  }
+
+  /**
+   * Quantum-to-quantum dependencies (producer -> consumer) as CSR arrays, and a topological
+   * order (Kahn's algorithm; ties by quantum number, which follows pipeline order).
+   */
+  dependencies(): { offsets: Int32Array; targets: Int32Array; indegree: Int32Array; order: Int32Array } {
+    const n = this.quantumCount;
+    const producer = new Int32Array(this.datasetCount).fill(-1);
+    for (let e = 0; e < this.edgeQuanta.length; e++) {
+      if (this.connections[this.edgeConnections[e]!]!.direction === EDGE_OUTPUT) producer[this.edgeDatasets[e]!] = this.edgeQuanta[e]!;
+    }
+    const counts = new Int32Array(n + 1);
+    const pairs: number[] = [];
+    for (let e = 0; e < this.edgeQuanta.length; e++) {
+      if (this.connections[this.edgeConnections[e]!]!.direction === EDGE_OUTPUT) continue;
+      const p = producer[this.edgeDatasets[e]!]!;
+      if (p >= 0) {
+        pairs.push(p, this.edgeQuanta[e]!);
+        counts[p + 1]!++;
+      }
+    }
+    for (let q = 0; q < n; q++) counts[q + 1]! += counts[q]!;
+    const targets = new Int32Array(pairs.length / 2);
+    const fill = counts.slice(0, n);
+    const indegree = new Int32Array(n);
+    for (let i = 0; i < pairs.length; i += 2) {
+      targets[fill[pairs[i]!]!++] = pairs[i + 1]!;
+      indegree[pairs[i + 1]!]!++;
+    }
+    const remaining = indegree.slice();
+    const order = new Int32Array(n);
+    let head = 0, tail = 0;
+    for (let q = 0; q < n; q++) if (remaining[q] === 0) order[tail++] = q;
+    while (head < tail) {
+      const q = order[head++]!;
+      for (let i = counts[q]!; i < counts[q + 1]!; i++) {
+        const t = targets[i]!;
+        if (--remaining[t]! === 0) order[tail++] = t;
+      }
+    }
+    if (tail !== n) throw new Error(`the quantum graph has a cycle (${n - tail} quanta unreachable)`);
+    return { offsets: counts, targets, indegree, order };
+  }
+}
+
+function rowOf(columns: DataIdColumns, dims: readonly string[], i: number): Record<string, string | number> {
+  const out: Record<string, string | number> = {};
+  for (const d of dims) out[d] = columns[d]![i]!;
+  return out;
+}
+
+/** The UUID at slot `i` of a packed 16-byte array, as text. */
+export function uuidText(bytes: Uint8Array, i: number): string {
+  const h = Buffer.from(bytes.buffer, bytes.byteOffset + i * 16, 16).toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/** Writes UUID text into slot `i` of a packed 16-byte array. */
+export function putUuid(bytes: Uint8Array, i: number, text: string): void {
+  bytes.set(Buffer.from(text.replace(/-/g, ''), 'hex'), i * 16);
+}

@@ -1,0 +1,5 @@
+/** Public surface of the planner: building, the graph model and its file. */
+export * from './errors.js';
+export * from './graph/quantum-graph.js';
+export { buildQuantumGraph, type BuildSpec, type BuildResult } from './build/quantum-graph-builder.js';
+export { GRAPH_FORMAT_VERSION } from './build/graph-assembly.js';
