@@ -3,3 +3,4 @@ export * from './errors.js';
 export * from './graph/quantum-graph.js';
 export { buildQuantumGraph, type BuildSpec, type BuildResult } from './build/quantum-graph-builder.js';
 export { GRAPH_FORMAT_VERSION } from './build/graph-assembly.js';
+export { saveGraph, loadGraph, graphToBytes, graphFromBytes, graphChecksum, GraphFileError } from './graph/graph-file.js';

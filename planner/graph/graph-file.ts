@@ -1,0 +1,224 @@
+/**
+ * The `.qg` file: one Arrow IPC file (readable by any Arrow reader) holding one record
+ * batch of one row, whose columns are lists of structs, one per table of the graph:
+ * `tasks`, `dataset_types`, `connections`, `runs`, `datasets` (uuid, run, state), `edges`
+ * (quantum, dataset, connection), and per task `quanta/<label>` and per dataset type
+ * `data_ids/<type>` (data-ID columns). Vectors are built from the typed arrays directly.
+ * Schema metadata holds the format version, the header (JSON) and a SHA-256 over the
+ * contents, checked on load.
+ *
+ * With pyarrow: `t = pyarrow.ipc.open_file('g.qg').read_all()` then
+ * `t.column('edges')[0].values.flatten()`.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import {
+  Bool, Dictionary, Field, FixedSizeBinary, Int32, Int64, Int8, List, RecordBatch, Schema, Struct, Table, Uint8, Utf8,
+  DataType, makeData, makeVector, tableFromIPC, tableToIPC, vectorFromArray, type Data,
+} from 'apache-arrow';
+import { writeAtomically } from '../../registry/index.js';
+import { PlanningError } from '../errors.js';
+import { GRAPH_FORMAT_VERSION } from '../build/graph-assembly.js';
+import { QuantumGraph, type DataIdColumns, type GraphConnection, type GraphDatasetType, type GraphHeader, type GraphTask } from './quantum-graph.js';
+
+/** Error for an unreadable graph file. */
+export class GraphFileError extends PlanningError {
+  override name = 'GraphFileError';
+  constructor(message: string) {
+    super(message, 'GRAPH_FILE');
+  }
+}
+
+type AnyData = Data<DataType>;
+
+const int32 = (values: Int32Array): AnyData => makeData({ type: new Int32(), data: values }) as AnyData;
+const strings = (values: readonly string[]): AnyData => vectorFromArray([...values], new Utf8()).data[0] as AnyData;
+
+/** Strings as a dictionary (a data-ID column repeats few distinct values). */
+function dictionary(values: readonly string[]): AnyData {
+  const index = new Map<string, number>();
+  const codes = new Int32Array(values.length);
+  values.forEach((v, i) => {
+    let c = index.get(v);
+    if (c === undefined) index.set(v, (c = index.size));
+    codes[i] = c;
+  });
+  const dict = vectorFromArray([...index.keys()], new Utf8());
+  return makeData({ type: new Dictionary(new Utf8(), new Int32()), data: codes, dictionary: dict }) as AnyData;
+}
+
+function int64(values: Float64Array): AnyData {
+  const out = new BigInt64Array(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = BigInt(values[i]!);
+  return makeData({ type: new Int64(), data: out }) as AnyData;
+}
+
+function struct(fields: [string, AnyData][], length: number): AnyData {
+  return makeData({ type: new Struct(fields.map(([n, d]) => new Field(n, d.type, false))), length, nullCount: 0, children: fields.map(([, d]) => d) }) as AnyData;
+}
+
+function list(child: AnyData): AnyData {
+  return makeData({ type: new List(new Field('item', child.type, false)), length: 1, nullCount: 0, valueOffsets: Int32Array.of(0, child.length), child }) as AnyData;
+}
+
+function columnsData(columns: DataIdColumns, dims: readonly string[], length: number): AnyData {
+  return struct(dims.map((d) => {
+    const v = columns[d]!;
+    return [d, v instanceof Float64Array ? int64(v) : dictionary(v)] as [string, AnyData];
+  }), length);
+}
+
+/** A checksum over every array of the graph (and its header). */
+export function graphChecksum(g: QuantumGraph): string {
+  const h = createHash('sha256');
+  h.update(JSON.stringify([g.tasks.map((t) => [t.label, t.taskClass, t.dimensions, t.quantumOffset, t.quantumCount]), g.datasetTypes.map((t) => [t.name, t.dimensions, t.datasetOffset, t.datasetCount]), g.connections, g.runs]));
+  for (const a of [g.datasetIds, g.datasetRuns, g.datasetStates, g.edgeQuanta, g.edgeDatasets, g.edgeConnections]) h.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+  for (const cols of [...g.tasks.map((t) => t.dataIds), ...g.datasetTypes.map((t) => t.dataIds)]) {
+    for (const [name, v] of Object.entries(cols).sort(([a], [b]) => a.localeCompare(b))) {
+      h.update(name);
+      h.update(v instanceof Float64Array ? new Uint8Array(v.buffer, v.byteOffset, v.byteLength) : v.join('\u0000'));
+    }
+  }
+  return h.digest('hex');
+}
+
+/** Serializes a graph to `.qg` bytes. */
+export function graphToBytes(g: QuantumGraph): Uint8Array {
+  const columns: [string, AnyData][] = [
+    ['tasks', list(struct([
+      ['label', strings(g.tasks.map((t) => t.label))], ['task_class', strings(g.tasks.map((t) => t.taskClass))],
+      ['dimensions', strings(g.tasks.map((t) => JSON.stringify(t.dimensions)))], ['config', strings(g.tasks.map((t) => JSON.stringify(t.config)))],
+      ['quantum_offset', int32(Int32Array.from(g.tasks, (t) => t.quantumOffset))], ['quantum_count', int32(Int32Array.from(g.tasks, (t) => t.quantumCount))],
+    ], g.tasks.length))],
+    ['dataset_types', list(struct([
+      ['name', strings(g.datasetTypes.map((t) => t.name))], ['dimensions', strings(g.datasetTypes.map((t) => JSON.stringify(t.dimensions)))],
+      ['storage_class', strings(g.datasetTypes.map((t) => t.storageClass))],
+      ['is_calibration', makeData({ type: new Bool(), data: packBits(g.datasetTypes.map((t) => t.isCalibration)), length: g.datasetTypes.length }) as AnyData],
+      ['dataset_offset', int32(Int32Array.from(g.datasetTypes, (t) => t.datasetOffset))], ['dataset_count', int32(Int32Array.from(g.datasetTypes, (t) => t.datasetCount))],
+    ], g.datasetTypes.length))],
+    ['connections', list(struct([
+      ['task', int32(Int32Array.from(g.connections, (c) => c.task))], ['name', strings(g.connections.map((c) => c.name))],
+      ['dataset_type', int32(Int32Array.from(g.connections, (c) => c.datasetType))],
+      ['direction', makeData({ type: new Int8(), data: Int8Array.from(g.connections, (c) => c.direction) }) as AnyData],
+    ], g.connections.length))],
+    ['runs', list(strings(g.runs))],
+    ['datasets', list(struct([
+      ['id', makeData({ type: new FixedSizeBinary(16), data: g.datasetIds, length: g.datasetCount }) as AnyData],
+      ['run', int32(g.datasetRuns)],
+      ['state', makeData({ type: new Uint8(), data: g.datasetStates }) as AnyData],
+    ], g.datasetCount))],
+    ['edges', list(struct([
+      ['quantum', int32(g.edgeQuanta)], ['dataset', int32(g.edgeDatasets)], ['connection', int32(g.edgeConnections)],
+    ], g.edgeCount))],
+    ...g.tasks.map((t) => [`quanta/${t.label}`, list(columnsData(t.dataIds, t.dimensions, t.quantumCount))] as [string, AnyData]),
+    ...g.datasetTypes.map((t) => [`data_ids/${t.name}`, list(columnsData(t.dataIds, t.dimensions, t.datasetCount))] as [string, AnyData]),
+  ];
+  const metadata = new Map([
+    ['qg.format_version', String(GRAPH_FORMAT_VERSION)],
+    ['qg.header', JSON.stringify(g.header)],
+    ['qg.checksum', graphChecksum(g)],
+  ]);
+  const schema = new Schema(columns.map(([n, d]) => new Field(n, d.type, false)), metadata);
+  const batch = new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: 1, nullCount: 0, children: columns.map(([, d]) => d) }));
+  return tableToIPC(new Table([batch]), 'file');
+}
+
+/** Writes a graph atomically (temporary file + rename). */
+export function saveGraph(g: QuantumGraph, path: string): number {
+  const bytes = graphToBytes(g);
+  writeAtomically(path, bytes);
+  return bytes.length;
+}
+
+/** Reads a `.qg` file; a truncated, corrupt or foreign file is a clear error. */
+export function loadGraph(path: string): QuantumGraph {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    throw new GraphFileError(`cannot read graph file '${path}': ${(e as Error).message}`);
+  }
+  return graphFromBytes(bytes, path);
+}
+
+/** Parses `.qg` bytes (`source` names them in errors). */
+export function graphFromBytes(bytes: Uint8Array, source = '<bytes>'): QuantumGraph {
+  let table: Table;
+  try {
+    table = tableFromIPC(bytes);
+  } catch (e) {
+    throw new GraphFileError(`'${source}' is not a readable qg graph (truncated or not an Arrow IPC file): ${(e as Error).message}`);
+  }
+  const meta = table.schema.metadata;
+  const version = Number(meta.get('qg.format_version'));
+  if (!meta.has('qg.format_version')) throw new GraphFileError(`'${source}' is an Arrow file but not a qg graph (no qg.format_version)`);
+  if (version !== GRAPH_FORMAT_VERSION) throw new GraphFileError(`'${source}' has graph format version ${version}; this qg reads version ${GRAPH_FORMAT_VERSION}`);
+  try {
+    const batch = table.batches[0]!;
+    const column = (name: string): AnyData => {
+      const i = table.schema.fields.findIndex((f) => f.name === name);
+      if (i < 0) throw new GraphFileError(`'${source}': missing column '${name}'`);
+      return (batch.data.children[i] as AnyData).children[0] as AnyData;
+    };
+    const field = (s: AnyData, name: string): AnyData => {
+      const i = (s.type as Struct).children.findIndex((f) => f.name === name);
+      return s.children[i] as AnyData;
+    };
+    const texts = (d: AnyData): string[] => [...makeVector(d)].map((v) => String(v));
+    // Arrow pads buffers: take exactly this Data's slice of its values.
+    const values = <T extends { subarray(a: number, b: number): T }>(d: AnyData, stride = 1): T => (d.values as unknown as T).subarray(d.offset * stride, (d.offset + d.length) * stride);
+    const ints = (d: AnyData): Int32Array => Int32Array.from(values<Int32Array>(d));
+    const tasksData = column('tasks');
+    const labels = texts(field(tasksData, 'label'));
+    const taskClasses = texts(field(tasksData, 'task_class'));
+    const taskDims = texts(field(tasksData, 'dimensions')).map((s) => JSON.parse(s) as string[]);
+    const configs = texts(field(tasksData, 'config')).map((s) => JSON.parse(s) as Record<string, unknown>);
+    const qOffsets = ints(field(tasksData, 'quantum_offset')), qCounts = ints(field(tasksData, 'quantum_count'));
+    const readColumns = (d: AnyData, dims: readonly string[]): DataIdColumns => {
+      const out: Record<string, Float64Array | string[]> = {};
+      for (const dim of dims) {
+        const c = field(d, dim);
+        out[dim] = DataType.isInt(c.type) ? Float64Array.from(makeVector(c) as Iterable<bigint>, Number) : texts(c);
+      }
+      return out;
+    };
+    const tasks: GraphTask[] = labels.map((label, i) => ({
+      label, taskClass: taskClasses[i]!, dimensions: taskDims[i]!, config: configs[i]!,
+      quantumOffset: qOffsets[i]!, quantumCount: qCounts[i]!, dataIds: readColumns(column(`quanta/${label}`), taskDims[i]!),
+    }));
+    const typesData = column('dataset_types');
+    const names = texts(field(typesData, 'name'));
+    const typeDims = texts(field(typesData, 'dimensions')).map((s) => JSON.parse(s) as string[]);
+    const storage = texts(field(typesData, 'storage_class'));
+    const calib = [...makeVector(field(typesData, 'is_calibration'))].map(Boolean);
+    const dOffsets = ints(field(typesData, 'dataset_offset')), dCounts = ints(field(typesData, 'dataset_count'));
+    const datasetTypes: GraphDatasetType[] = names.map((name, i) => ({
+      name, dimensions: typeDims[i]!, storageClass: storage[i]!, isCalibration: calib[i]!,
+      datasetOffset: dOffsets[i]!, datasetCount: dCounts[i]!, dataIds: readColumns(column(`data_ids/${name}`), typeDims[i]!),
+    }));
+    const conn = column('connections');
+    const cTask = ints(field(conn, 'task')), cType = ints(field(conn, 'dataset_type'));
+    const cDir = Int8Array.from(values<Int8Array>(field(conn, 'direction')));
+    const connections: GraphConnection[] = texts(field(conn, 'name')).map((name, i) => ({ task: cTask[i]!, name, datasetType: cType[i]!, direction: cDir[i]! as GraphConnection['direction'] }));
+    const runs = texts(column('runs'));
+    const ds = column('datasets');
+    const edges = column('edges');
+    const header = JSON.parse(meta.get('qg.header') ?? '{}') as GraphHeader;
+    const graph = new QuantumGraph(header, tasks, datasetTypes, connections, runs,
+      Uint8Array.from(values<Uint8Array>(field(ds, 'id'), 16)), ints(field(ds, 'run')), Uint8Array.from(values<Uint8Array>(field(ds, 'state'))),
+      ints(field(edges, 'quantum')), ints(field(edges, 'dataset')), ints(field(edges, 'connection')));
+    if (graphChecksum(graph) !== meta.get('qg.checksum')) throw new GraphFileError(`'${source}' fails its checksum: the file is corrupt`);
+    return graph;
+  } catch (e) {
+    if (e instanceof GraphFileError) throw e;
+    throw new GraphFileError(`'${source}' is not a well-formed qg graph: ${(e as Error).message}`);
+  }
+}
+
+function packBits(values: readonly boolean[]): Uint8Array {
+  const out = new Uint8Array(Math.ceil(values.length / 8));
+  values.forEach((v, i) => {
+    if (v) out[i >> 3]! |= 1 << (i & 7);
+  });
+  return out;
+}
