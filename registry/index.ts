@@ -17,3 +17,5 @@ export * from './datastore/file-template.js';
 export * from './datastore/formatters.js';
 export * from './spatial/index.js';
 export * from './query/index.js';
+export { FitsHeader, readFits, writeFits, readFitsHeader, FitsError, type FitsCard, type FitsPixelArray } from './datastore/fits/index.js';
+export { exposureToFits, exposureFromFits, type Exposure } from './datastore/exposure-fits.js';

@@ -3,16 +3,16 @@
  * library, prints. This is the only place that decides exit statuses.
  */
 import yargs from 'yargs';
-import { RegistryError } from '../../registry/index.js';
 import { repoCommands } from './commands/repo-commands.js';
 import { queryCommands } from './commands/query-commands.js';
+import { graphCommands } from './commands/graph-commands.js';
 
 /** Exit statuses: 0 ok, 1 failure while working, 2 bad input (usage, expression, unknown name). */
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 
 /** Error codes that mean "the user asked for something wrong" rather than "it broke". */
-const USAGE_CODES = /^(QUERY|UNIVERSE|COLLECTION|DATASET_TYPE|DATA_ID|TIME_FORMAT|WHERE|PATH|REPO|BAD_DB_URL|EXPORT_FORMAT|CALIB|DIMENSION_RECORD)/;
+const USAGE_CODES = /^(PIPELINE|BUILD|SHOW|GRAPH_FILE|QUERY|UNIVERSE|COLLECTION|DATASET_TYPE|DATA_ID|TIME_FORMAT|WHERE|PATH|REPO|BAD_DB_URL|EXPORT_FORMAT|CALIB|DIMENSION_RECORD)/;
 
 /** Runs the CLI with `argv`; resolves to the exit status. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -22,6 +22,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .usage('qg: plan and run astronomy data pipelines over a SQL-registry data repository.\n\nUsage: $0 <command> [options]')
     .command(repoCommands)
     .command(queryCommands)
+    .command(graphCommands)
     .demandCommand(1, 'Name a command (see the list above).')
     .recommendCommands()
     .strict()
@@ -43,7 +44,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     const text = typeof error.format === 'function' ? error.format() : error.message;
     console.error(`qg: error: ${text.includes('\n') ? `\n${text}` : text}`);
     if (process.env.QG_DEBUG) console.error(error.stack);
-    return e instanceof RegistryError && USAGE_CODES.test(error.code ?? '') ? EXIT_USAGE : EXIT_FAILURE;
+    return typeof error.code === 'string' && USAGE_CODES.test(error.code) ? EXIT_USAGE : EXIT_FAILURE;
   }
   return status || Number(process.exitCode ?? 0);
 }

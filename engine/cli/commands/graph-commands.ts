@@ -1,0 +1,99 @@
+/** `qg build` and `qg show`. */
+import type { CommandModule } from 'yargs';
+import { parseBinds } from '../../../registry/index.js';
+import {
+  buildQuantumGraph, DATASET_SUMMARY_COLUMNS, drawGraph, graphSummary, loadGraph, quantumJsonLines, saveGraph, selectQuanta,
+  type QuantumGraph,
+} from '../../../planner/index.js';
+import { formatTable } from '../output.js';
+import { listOption, withRepo, withRepository } from './shared-options.js';
+
+/** One line: quanta per task, datasets, edges, statements, seconds per phase. */
+export function buildSummaryLine(g: QuantumGraph, statements: number, seconds: number): string {
+  const phases = Object.entries(g.header.phases).map(([name, p]) => `${name} ${p.seconds.toFixed(2)}s/${p.statements}`).join(', ');
+  return `built ${g.quantumCount} quanta (${g.tasks.map((t) => `${t.label} ${t.quantumCount}`).join(', ')}), ${g.datasetCount} datasets, ${g.edgeCount} edges; ` +
+    `${statements} SQL statements in ${seconds.toFixed(2)} s [${phases}]`;
+}
+
+const build: CommandModule = {
+  command: 'build',
+  describe: 'Plan a quantum graph: every task execution with the datasets it reads and writes',
+  builder: (y) => withRepo(y)
+    .option('pipeline', { alias: 'p', type: 'string', demandOption: true, describe: 'Pipeline YAML, optionally #label,label or #subset (drp.yaml and drp-refcat.yaml ship with qg)' })
+    .option('input', { alias: 'i', type: 'string', array: true, demandOption: true, describe: 'Input collections, searched in order' })
+    .option('output', { alias: 'o', type: 'string', describe: 'Output CHAINED collection: [<output>/<timestamp>, inputs...]' })
+    .option('output-run', { type: 'string', describe: 'Output RUN collection (default <output>/<timestamp>)' })
+    .option('where', { alias: ['w', 'd', 'data-query'], type: 'string', default: '', describe: 'Data-ID expression, as for `qg query data-ids`' })
+    .option('bind', { type: 'string', array: true, describe: 'name=value for bind parameters in --where' })
+    .option('dataset-constraint', { type: 'string', default: 'all', describe: "Which overall inputs must exist for a data ID: 'all', 'off' or TYPE,..." })
+    .option('skip-existing-in', { type: 'string', array: true, describe: 'Skip quanta whose outputs all exist in these collections' })
+    .option('clobber-outputs', { type: 'boolean', default: false, describe: 'Replace outputs already in the output run' })
+    .option('extend-run', { type: 'boolean', default: false, describe: 'Add to an existing output run' })
+    .option('save', { alias: 'g', type: 'string', describe: 'Write the graph to this .qg file' })
+    .option('explain', { type: 'boolean', default: false, describe: "Print the database's plan of the big data-ID query" })
+    .example("$0 build -b repo -p drp.yaml -i SimCam/defaults -o u/me/coadd --where \"instrument='SimCam' AND skymap='simSkyMap'\" --save coadd.qg", '')
+    .example("$0 build -b repo -p drp.yaml#processCcd -i SimCam/defaults -o u/me/ccd --where 'visit IN (1..10)'", 'Only isr and calibrate'),
+  handler: async (argv) => withRepository(String(argv['repo']), async (repo) => {
+    const constraint = String(argv['datasetConstraint']);
+    const result = await buildQuantumGraph(repo, {
+      pipeline: String(argv['pipeline']), inputs: listOption(argv['input'] as string[]),
+      ...(argv['output'] ? { output: String(argv['output']) } : {}),
+      ...(argv['outputRun'] ? { outputRun: String(argv['outputRun']) } : {}),
+      where: String(argv['where'] ?? ''), bind: parseBinds(listOption(argv['bind'] as string[] | undefined)),
+      datasetConstraint: constraint === 'all' || constraint === 'off' ? constraint : listOption(constraint),
+      skipExistingIn: listOption(argv['skipExistingIn'] as string[] | undefined),
+      clobberOutputs: Boolean(argv['clobberOutputs']), extendRun: Boolean(argv['extendRun']),
+      explain: Boolean(argv['explain']), command: `qg ${process.argv.slice(2).join(' ')}`,
+    });
+    if (result.explain) console.log(`plan of the data-ID query:\n${result.explain}\n`);
+    console.log(buildSummaryLine(result.graph, result.statements, result.seconds));
+    for (const p of result.graph.header.pruned) console.log(`  pruned ${p.count} ${p.task} quanta: ${p.reason} (e.g. ${JSON.stringify(p.examples[0])})`);
+    if (argv['save']) {
+      const bytes = saveGraph(result.graph, String(argv['save']));
+      console.log(`saved ${argv['save']} (${(bytes / 1e6).toFixed(2)} MB); output run ${result.graph.header.outputRun}`);
+    }
+  }),
+};
+
+const show: CommandModule = {
+  command: 'show <graph>',
+  describe: 'Inspect a saved quantum graph: summary, JSON lines per quantum, or a DOT/Mermaid drawing',
+  builder: (y) => y
+    .positional('graph', { type: 'string', describe: 'A .qg file' })
+    .option('format', { choices: ['summary', 'jsonl', 'dot', 'mermaid'] as const, default: 'summary' })
+    .option('quanta', { type: 'boolean', default: false, describe: 'dot/mermaid: draw quanta and datasets instead of tasks' })
+    .option('task', { type: 'string', describe: 'Only quanta of this task' })
+    .option('where', { type: 'string', describe: "Only quanta whose data IDs satisfy this (keys only, e.g. \"visit = 3 AND detector IN (1..4)\")" })
+    .option('upstream', { type: 'string', describe: 'Only this quantum and what it depends on (LABEL:key=value,... or a number)' })
+    .option('downstream', { type: 'string', describe: 'Only this quantum and what depends on it' })
+    .example('$0 show coadd.qg', 'Counts per task and dataset type')
+    .example("$0 show coadd.qg --format jsonl --task makeWarp --where 'patch = 24'", 'The makeWarp quanta of patch 24')
+    .example("$0 show coadd.qg --format dot --quanta --upstream 'assembleCoadd:patch=24,band=r' | dot -Tsvg > up.svg", ''),
+  handler: async (argv) => {
+    const g = loadGraph(String(argv['graph']));
+    const selection = {
+      ...(argv['task'] ? { task: String(argv['task']) } : {}), ...(argv['where'] ? { where: String(argv['where']) } : {}),
+      ...(argv['upstream'] ? { upstream: String(argv['upstream']) } : {}), ...(argv['downstream'] ? { downstream: String(argv['downstream']) } : {}),
+    };
+    const format = String(argv['format']);
+    if (format === 'jsonl') {
+      for (const line of quantumJsonLines(g, selectQuanta(g, selection))) process.stdout.write(`${line}\n`);
+      return;
+    }
+    if (format === 'dot' || format === 'mermaid') {
+      console.log(drawGraph(g, format, argv['quanta'] ? selectQuanta(g, selection) : null));
+      return;
+    }
+    const h = g.header;
+    console.log(`graph ${argv['graph']}: ${g.quantumCount} quanta, ${g.datasetCount} datasets, ${g.edgeCount} edges (format ${h.formatVersion})`);
+    console.log(`pipeline ${h.pipeline}; inputs ${h.inputs.join(', ')}; output run ${h.outputRun}${h.outputChain ? ` in chain ${h.outputChain}` : ''}`);
+    if (h.where) console.log(`where ${h.where}`);
+    const s = graphSummary(g);
+    console.log(`\n${formatTable(['task', 'class', 'dimensions', 'quanta'], s.tasks)}`);
+    console.log(`\n${formatTable(DATASET_SUMMARY_COLUMNS, s.datasetTypes)}`);
+    if (h.pruned.length) console.log(`\npruned at build time:\n${h.pruned.map((p) => `  ${p.count} ${p.task}: ${p.reason}`).join('\n')}`);
+  },
+};
+
+/** `build` and `show`. */
+export const graphCommands: CommandModule[] = [build, show];

@@ -1,0 +1,155 @@
+/**
+ * Views of a quantum graph for people: a summary, one JSON object per quantum, and DOT or
+ * Mermaid drawings (task level, or quantum level for small selections).
+ */
+import { EDGE_OUTPUT, EDGE_PREREQUISITE, STATE_NAMES, type QuantumGraph } from '../graph/quantum-graph.js';
+import { PlanningError } from '../errors.js';
+import { dataIdFilter } from './data-id-filter.js';
+
+/** Which quanta to show. */
+export interface QuantumSelection {
+  readonly task?: string;
+  readonly where?: string;
+  /** `LABEL:key=value,...` or a quantum number: that quantum and everything upstream of it. */
+  readonly upstream?: string;
+  /** Same, downstream. */
+  readonly downstream?: string;
+}
+
+/** The quantum numbers selected, in graph order. */
+export function selectQuanta(g: QuantumGraph, selection: QuantumSelection): Int32Array {
+  const keep = new Uint8Array(g.quantumCount).fill(1);
+  if (selection.task) {
+    const t = g.tasks.findIndex((x) => x.label === selection.task);
+    if (t < 0) throw new PlanningError(`no task '${selection.task}' in this graph (tasks: ${g.tasks.map((x) => x.label).join(', ')})`, 'SHOW_TASK');
+    keep.fill(0);
+    keep.fill(1, g.tasks[t]!.quantumOffset, g.tasks[t]!.quantumOffset + g.tasks[t]!.quantumCount);
+  }
+  const filter = selection.where ? dataIdFilter(selection.where) : null;
+  if (filter) for (let q = 0; q < keep.length; q++) if (keep[q] && !filter(g.quantumDataId(q))) keep[q] = 0;
+  for (const [spec, forward] of [[selection.upstream, false], [selection.downstream, true]] as const) {
+    if (!spec) continue;
+    const reach = reachable(g, findQuantum(g, spec), forward);
+    for (let q = 0; q < keep.length; q++) if (!reach[q]) keep[q] = 0;
+  }
+  const out: number[] = [];
+  for (let q = 0; q < keep.length; q++) if (keep[q]) out.push(q);
+  return Int32Array.from(out);
+}
+
+/** Finds a quantum by number or `label:key=value,...`. */
+export function findQuantum(g: QuantumGraph, spec: string): number {
+  if (/^\d+$/.test(spec)) {
+    const q = Number(spec);
+    if (q >= g.quantumCount) throw new PlanningError(`quantum ${q} does not exist (the graph has ${g.quantumCount})`, 'SHOW_QUANTUM');
+    return q;
+  }
+  const [label, keys = ''] = spec.split(':', 2) as [string, string?];
+  const t = g.tasks.find((x) => x.label === label);
+  if (!t) throw new PlanningError(`'${spec}': no task '${label}' (use LABEL:key=value,... or a quantum number)`, 'SHOW_QUANTUM');
+  const want = Object.fromEntries(keys.split(',').filter(Boolean).map((kv) => kv.split('=', 2) as [string, string]));
+  for (let q = t.quantumOffset; q < t.quantumOffset + t.quantumCount; q++) {
+    const id = g.quantumDataId(q);
+    if (Object.entries(want).every(([k, v]) => String(id[k]) === v)) return q;
+  }
+  throw new PlanningError(`no ${label} quantum matches ${keys}`, 'SHOW_QUANTUM');
+}
+
+function reachable(g: QuantumGraph, start: number, forward: boolean): Uint8Array {
+  const { offsets, targets } = g.dependencies();
+  const seen = new Uint8Array(g.quantumCount);
+  // reverse adjacency for upstream walks
+  let rOffsets: Int32Array | null = null, rTargets: Int32Array | null = null;
+  if (!forward) {
+    rOffsets = new Int32Array(g.quantumCount + 1);
+    for (let i = 0; i < targets.length; i++) rOffsets[targets[i]! + 1]!++;
+    for (let q = 0; q < g.quantumCount; q++) rOffsets[q + 1]! += rOffsets[q]!;
+    const fill = rOffsets.slice(0, g.quantumCount);
+    rTargets = new Int32Array(targets.length);
+    for (let p = 0; p < g.quantumCount; p++) for (let i = offsets[p]!; i < offsets[p + 1]!; i++) rTargets[fill[targets[i]!]!++] = p;
+  }
+  const stack = [start];
+  seen[start] = 1;
+  while (stack.length) {
+    const q = stack.pop()!;
+    const [o, t] = forward ? [offsets, targets] : [rOffsets!, rTargets!];
+    for (let i = o[q]!; i < o[q + 1]!; i++) if (!seen[t[i]!]) {
+      seen[t[i]!] = 1;
+      stack.push(t[i]!);
+    }
+  }
+  return seen;
+}
+
+/** One JSON object per selected quantum: task, data ID, inputs and outputs by connection. */
+export function* quantumJsonLines(g: QuantumGraph, quanta: Int32Array): Generator<string> {
+  const { offsets, edges } = g.edgesByQuantum();
+  for (const q of quanta) {
+    const inputs: Record<string, unknown[]> = {};
+    const outputs: Record<string, unknown[]> = {};
+    for (let i = offsets[q]!; i < offsets[q + 1]!; i++) {
+      const e = edges[i]!;
+      const c = g.connections[g.edgeConnections[e]!]!;
+      const d = g.edgeDatasets[e]!;
+      const entry = { datasetType: g.datasetTypes[c.datasetType]!.name, dataId: g.datasetDataId(d), run: g.runs[g.datasetRuns[d]!] };
+      (c.direction === EDGE_OUTPUT ? outputs : inputs)[c.name] ??= [];
+      (c.direction === EDGE_OUTPUT ? outputs : inputs)[c.name]!.push(entry);
+    }
+    yield JSON.stringify({ task: g.tasks[g.taskOf(q)]!.label, dataId: g.quantumDataId(q), inputs, outputs });
+  }
+}
+
+/** Summary rows: per task quanta, per dataset type counts by state. */
+export function graphSummary(g: QuantumGraph): { tasks: (string | number)[][]; datasetTypes: (string | number)[][] } {
+  const tasks = g.tasks.map((t) => [t.label, t.taskClass, t.dimensions.join(', '), t.quantumCount]);
+  const datasetTypes = g.datasetTypes.map((t) => {
+    const counts = [0, 0, 0];
+    for (let d = t.datasetOffset; d < t.datasetOffset + t.datasetCount; d++) counts[g.datasetStates[d]!]!++;
+    return [t.name, t.dimensions.join(', ') || '-', t.storageClass, ...counts];
+  });
+  return { tasks, datasetTypes };
+}
+
+/** Column names of the dataset-type summary. */
+export const DATASET_SUMMARY_COLUMNS = ['datasetType', 'dimensions', 'storageClass', ...STATE_NAMES];
+
+/** DOT (Graphviz) or Mermaid text: tasks and dataset types, or selected quanta and their datasets. */
+export function drawGraph(g: QuantumGraph, format: 'dot' | 'mermaid', quanta: Int32Array | null, maxQuanta = 500): string {
+  const nodes: string[] = [];
+  const links: string[] = [];
+  const id = (s: string) => s.replace(/[^A-Za-z0-9_]/g, '_');
+  const node = (key: string, label: string, shape: 'task' | 'dataset') => {
+    if (format === 'dot') nodes.push(`  ${id(key)} [label="${label.replace(/"/g, '\\"')}", shape=${shape === 'task' ? 'box, style=filled, fillcolor="#dde8ff"' : 'ellipse'}];`);
+    else nodes.push(shape === 'task' ? `  ${id(key)}["${label.replace(/"/g, "'")}"]` : `  ${id(key)}(["${label.replace(/"/g, "'")}"])`);
+  };
+  const link = (a: string, b: string, dashed = false) => links.push(format === 'dot' ? `  ${id(a)} -> ${id(b)}${dashed ? ' [style=dashed]' : ''};` : `  ${id(a)} ${dashed ? '-.->' : '-->'} ${id(b)}`);
+  if (!quanta) {
+    g.tasks.forEach((t) => node(`task_${t.label}`, `${t.label}\n${t.quantumCount} quanta`.replace('\n', format === 'dot' ? '\\n' : '<br>'), 'task'));
+    g.datasetTypes.forEach((t) => node(`ds_${t.name}`, t.name, 'dataset'));
+    for (const c of g.connections) {
+      const t = `task_${g.tasks[c.task]!.label}`, d = `ds_${g.datasetTypes[c.datasetType]!.name}`;
+      if (c.direction === EDGE_OUTPUT) link(t, d);
+      else link(d, t, c.direction === EDGE_PREREQUISITE);
+    }
+  } else {
+    if (quanta.length > maxQuanta) throw new PlanningError(`${quanta.length} quanta selected; draw at most ${maxQuanta} (narrow with --task/--where/--upstream/--downstream)`, 'SHOW_TOO_MANY');
+    const { offsets, edges } = g.edgesByQuantum();
+    const seen = new Set<number>();
+    const fmt = (dataId: Record<string, string | number>) => Object.values(dataId).join('/');
+    for (const q of quanta) {
+      node(`q${q}`, `${g.tasks[g.taskOf(q)]!.label} ${fmt(g.quantumDataId(q))}`, 'task');
+      for (let i = offsets[q]!; i < offsets[q + 1]!; i++) {
+        const e = edges[i]!;
+        const d = g.edgeDatasets[e]!;
+        const c = g.connections[g.edgeConnections[e]!]!;
+        if (!seen.has(d)) {
+          seen.add(d);
+          node(`d${d}`, `${g.datasetTypes[g.typeOf(d)]!.name} ${fmt(g.datasetDataId(d))}`, 'dataset');
+        }
+        if (c.direction === EDGE_OUTPUT) link(`q${q}`, `d${d}`);
+        else link(`d${d}`, `q${q}`, c.direction === EDGE_PREREQUISITE);
+      }
+    }
+  }
+  return format === 'dot' ? ['digraph qg {', '  rankdir=LR;', ...nodes, ...links, '}'].join('\n') : ['flowchart LR', ...nodes, ...links].join('\n');
+}
