@@ -6,13 +6,15 @@ import yargs from 'yargs';
 import { repoCommands } from './commands/repo-commands.js';
 import { queryCommands } from './commands/query-commands.js';
 import { graphCommands } from './commands/graph-commands.js';
+import { simulateCommand } from './commands/simulate-command.js';
+import { ingestCommand } from './commands/ingest-command.js';
 
 /** Exit statuses: 0 ok, 1 failure while working, 2 bad input (usage, expression, unknown name). */
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 
 /** Error codes that mean "the user asked for something wrong" rather than "it broke". */
-const USAGE_CODES = /^(PIPELINE|BUILD|SHOW|GRAPH_FILE|QUERY|UNIVERSE|COLLECTION|DATASET_TYPE|DATA_ID|TIME_FORMAT|WHERE|PATH|REPO|BAD_DB_URL|EXPORT_FORMAT|CALIB|DIMENSION_RECORD)/;
+const USAGE_CODES = /^(INGEST|TRANSLATION|SIMULATE_OPTIONS|PIPELINE|BUILD|SHOW|GRAPH_FILE|QUERY|UNIVERSE|COLLECTION|DATASET_TYPE|DATA_ID|TIME_FORMAT|WHERE|PATH|REPO|BAD_DB_URL|EXPORT_FORMAT|CALIB|DIMENSION_RECORD)/;
 
 /** Runs the CLI with `argv`; resolves to the exit status. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -23,6 +25,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     .command(repoCommands)
     .command(queryCommands)
     .command(graphCommands)
+    .command(simulateCommand)
+    .command(ingestCommand)
     .demandCommand(1, 'Name a command (see the list above).')
     .recommendCommands()
     .strict()
