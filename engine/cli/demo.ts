@@ -1,0 +1,35 @@
+/**
+ * The demo: a fresh repository in ./demo-repo, a simulated survey, a look at what is there,
+ * and the drp graph planned and summarized — each step a `qg` command, printed as typed.
+ */
+import { rmSync } from 'node:fs';
+import { main } from './main.js';
+
+const REPO = 'demo-repo';
+
+/** Runs the demo's commands in order; stops at the first failure. */
+export async function runDemo(args: readonly string[]): Promise<number> {
+  const repo = args[0] ?? REPO;
+  rmSync(repo, { recursive: true, force: true });
+  const steps: string[][] = [
+    ['repo', 'create', repo],
+    ['simulate', repo, '--profile', 'small'],
+    ['query', 'collections', '-b', repo],
+    ['query', 'dataset-types', '-b', repo],
+    ['query', 'data-ids', '-b', repo, '-d', 'visit,detector', '--where', "patch = 12 AND band = 'r'", '--limit', '5'],
+    ['build', '-b', repo, '-p', 'drp-refcat.yaml', '-i', 'SimCam/defaults', '-o', 'u/demo/drp',
+      '--where', "instrument = 'SimCam' AND skymap = 'simSkyMap'", '--save', `${repo}/drp.qg`],
+    ['show', `${repo}/drp.qg`],
+  ];
+  const started = performance.now();
+  for (const step of steps) {
+    console.log(`\n$ qg ${step.map((a) => (/[\s'"=]/.test(a) ? `"${a.replace(/"/g, '\\"')}"` : a)).join(' ')}`);
+    const status = await main(step);
+    if (status !== 0) {
+      console.error(`demo: step failed with exit status ${status}`);
+      return status;
+    }
+  }
+  console.log(`\ndemo finished in ${((performance.now() - started) / 1000).toFixed(1)} s; the repository is in ./${repo}`);
+  return 0;
+}
