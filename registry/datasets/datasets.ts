@@ -249,7 +249,7 @@ export class Datasets {
     }
     const out: (DatasetRef | undefined)[] = [];
     for (let i = 0; i < keyed.length; i++) {
-      const b = best[i];
+      const b = best[index.get(JSON.stringify(keyed[i]))!]; // repeated data IDs share one answer
       out.push(b && { id: b.id, datasetType, dataId: makeDataId(dims, keyed[i]!), run: (await this.collections.byId(b.run, tx)).name });
     }
     return out;

@@ -58,7 +58,7 @@ export class DimensionRecords {
       if (element.key) {
         row.push(checkKeyValue(this.universe, element.name, need(record, element.key.name, where), where));
       }
-      for (const d of element.implies) row.push(record[d] ?? null);
+      for (const d of element.implies) row.push(record[d] == null ? null : checkKeyValue(this.universe, d, record[d], `${where} implied`));
       for (const f of element.fields) row.push(fieldValue(record[f.name], f.type, `${where} field '${f.name}'`));
       if (element.spatial) {
         const region = record.region ?? null;
