@@ -49,10 +49,6 @@ const broken = {
 };
 
 describe.each(DIALECTS)('%s: a failing import leaves nothing', (dialect) => {
-  // KNOWN BUG (datasets.ts explainTagConflict, see datasets.test.ts): on PostgreSQL the
-  // duplicate's message is "current transaction is aborted" and is not wrapped with the
-  // import's location. Remove `.fails` when fixed.
-  const itPgExplainBug = dialect === 'postgresql' ? it.fails : it;
   let ctx: Awaited<ReturnType<typeof makeRepo>>;
   let repo: Repository;
   let reg: Registry;
@@ -135,7 +131,8 @@ describe.each(DIALECTS)('%s: a failing import leaves nothing', (dialect) => {
     expect(v.message).toContain("'2.0.0'");
   });
 
-  itPgExplainBug('a duplicate dataset near the end: the error names the dataset type and data ID', async () => {
+  // regression: on PostgreSQL this used to be a bare "current transaction is aborted"
+  it('a duplicate dataset near the end: the error names the dataset type and data ID', async () => {
     const e = await rejection(importButlerExport(repo, file('duplicate', broken.duplicateDataset.text)));
     expect(e.message).toContain('dataset type skyMap');
     expect(e.message).toContain("skymap: 'synthSkyMap'");

@@ -12,10 +12,6 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const key = (d: DataId, dims: readonly string[]) => JSON.stringify(dims.map((k) => d[k]));
 
 describe.each(DIALECTS)('%s: datasets', (dialect) => {
-  // KNOWN BUG (datasets.ts explainTagConflict): on PostgreSQL a unique violation aborts the
-  // transaction, and the follow-up SELECT that should name the duplicate data ID fails with
-  // "current transaction is aborted" (25P02) instead. Remove `.fails` when fixed.
-  const itPgExplainBug = dialect === 'postgresql' ? it.fails : it;
   let ctx: Awaited<ReturnType<typeof makeRepo>>;
   let reg: Registry;
   beforeAll(async () => {
@@ -106,7 +102,8 @@ describe.each(DIALECTS)('%s: datasets', (dialect) => {
       expect(await reg.datasets.query('raw', ['bad/run'], reg.knex)).toEqual([]);
     });
 
-    itPgExplainBug('a data ID already in the run is refused with a message naming it, and the transaction keeps nothing', async () => {
+    // regression: on PostgreSQL the explaining SELECT used to run in the aborted transaction (25P02)
+    it('a data ID already in the run is refused with a message naming it, and the transaction keeps nothing', async () => {
       await reg.collections.register('dup/run', 'RUN');
       await reg.datasets.insert('dict', 'dup/run', [{ instrument: 'Cam', detector: 3 }, { instrument: 'Cam', detector: 4 }], reg.knex);
       const datasetsBefore = await countRows(ctx.repo, 'dataset');
@@ -140,10 +137,8 @@ describe.each(DIALECTS)('%s: datasets', (dialect) => {
       expect(await reg.datasets.query('raw', ['dup2/run'], reg.knex)).toEqual([]);
     });
 
-    // KNOWN BUG (datasets.ts insert): the dataset rows are inserted before the tag rows, in
-    // separate statements; when the tag insert fails outside a transaction the dataset rows
-    // stay behind (invisible to every query, but their ids are taken). Remove `.fails` when fixed.
-    it.fails('a refused duplicate outside a transaction leaves no orphan dataset row', async () => {
+    // regression: dataset rows used to stay behind when the tag insert failed outside a transaction
+    it('a refused duplicate outside a transaction leaves no orphan dataset row', async () => {
       await reg.collections.register('orphan/run', 'RUN');
       await reg.datasets.insert('dict', 'orphan/run', [{ instrument: 'Cam', detector: 1 }], reg.knex);
       const before = await countRows(ctx.repo, 'dataset');
@@ -177,7 +172,7 @@ describe.each(DIALECTS)('%s: datasets', (dialect) => {
       expect((await reg.datasets.query('dict', ['tg/r1'], reg.knex))).toHaveLength(2);
     });
 
-    itPgExplainBug('two datasets with one data ID cannot share a tag; RUNs cannot be associated into', async () => {
+    it('two datasets with one data ID cannot share a tag; RUNs cannot be associated into', async () => {
       await reg.collections.register('tg2/a', 'RUN');
       await reg.collections.register('tg2/b', 'RUN');
       await reg.collections.register('tg2/tag', 'TAGGED');
@@ -200,6 +195,14 @@ describe.each(DIALECTS)('%s: datasets', (dialect) => {
   });
 
   describe('find-first over ordered collections vs a brute-force search', () => {
+    it('repeated data IDs in one request all get the answer', async () => {
+      await reg.collections.register('rep/run', 'RUN');
+      const [ref] = await reg.datasets.insert('dict', 'rep/run', [{ instrument: 'Cam', detector: 3 }], reg.knex);
+      const found = await reg.datasets.findFirst('dict', ['rep/run'], [{ instrument: 'Cam', detector: 3 }, { instrument: 'Cam', detector: 4 }, { instrument: 'Cam', detector: '3' }], reg.knex);
+      expect(found.map((r) => r?.id)).toEqual([ref!.id, undefined, ref!.id]);
+    });
+
+
     it.each([11, 22, 33])('seed %i', async (seed) => {
       const rng = new Rng(seed);
       const p = `ff${seed}`;

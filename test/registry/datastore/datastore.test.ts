@@ -95,10 +95,8 @@ describe.each(DIALECTS)('%s: datastore', (dialect) => {
       expect(await reg.datasets.query('meta', ['ds/run'], reg.knex).then((r) => r.filter((x) => x.dataId['detector'] === 99))).toEqual([]);
     });
 
-    // KNOWN BUG (repository.ts putMany): files are written one by one before the `try`, so
-    // when a later item's formatter throws, the files already written for earlier items stay
-    // on disk, registered nowhere. Remove `.fails` when fixed.
-    it.fails('a formatter failing midway through putMany leaves no file of the batch', async () => {
+    // regression: files written before a later item's formatter threw used to stay on disk
+    it('a formatter failing midway through putMany leaves no file of the batch', async () => {
       const before = dataFiles(ctx.root);
       const circular: Record<string, unknown> = {};
       circular['self'] = circular;
