@@ -83,8 +83,9 @@ export class Repository {
     const type = await this.registry.datasetTypes.get(datasetType);
     const { randomUUID } = await import('node:crypto');
     const planned: DatasetRef[] = items.map((item) => ({ id: item.id ?? randomUUID(), datasetType, run, dataId: item.dataId }));
-    const files = planned.map((ref, i) => this.datastore.write(ref, type.storageClass, items[i]!.value));
+    const files: StoredFile[] = [];
     try {
+      for (const [i, ref] of planned.entries()) files.push(this.datastore.write(ref, type.storageClass, items[i]!.value));
       return await this.registry.transaction(async (tx) => {
         const refs = await this.registry.datasets.insert(datasetType, run, planned.map((r) => r.dataId), tx, planned.map((r) => r.id));
         await this.insertFileRecords(files, tx);

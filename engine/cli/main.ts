@@ -40,6 +40,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       status = EXIT_USAGE;
     })
     .epilog('Each command has its own --help. Repositories are folders made by `qg repo create`.');
+  // Commands report non-fatal failures through process.exitCode; keep one call's from leaking into the next.
+  const outer = process.exitCode;
+  process.exitCode = undefined;
   try {
     await cli.parseAsync();
   } catch (e) {
@@ -48,7 +51,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     const text = typeof error.format === 'function' ? error.format() : error.message;
     console.error(`qg: error: ${text.includes('\n') ? `\n${text}` : text}`);
     if (process.env.QG_DEBUG) console.error(error.stack);
+    process.exitCode = outer;
     return typeof error.code === 'string' && USAGE_CODES.test(error.code) ? EXIT_USAGE : EXIT_FAILURE;
   }
-  return status || Number(process.exitCode ?? 0);
+  const result = status || Number(process.exitCode ?? 0);
+  process.exitCode = outer;
+  return result;
 }

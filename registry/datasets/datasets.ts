@@ -4,6 +4,7 @@
  * bulk (one prepared statement per table per call) and keep collection summaries current.
  */
 import { randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
 import { bigintValue, type Database, type Executor } from '../dialect/database.js';
 import { RegistryError } from '../errors.js';
 import type { CollectionRecord, Collections } from '../collections/collections.js';
@@ -49,6 +50,7 @@ export class Datasets {
    * A data ID already present in the run is an error naming it.
    */
   async insert(datasetType: string, run: string, dataIds: readonly DataId[], tx: Executor, ids?: readonly string[]): Promise<DatasetRef[]> {
+    if (!isTransaction(tx)) return this.db.transaction((trx) => this.insert(datasetType, run, dataIds, trx, ids));
     const type = await this.types.get(datasetType, tx);
     const runRecord = await this.collectionOfType(run, 'RUN', tx);
     const keyed = dataIds.map((d) => requiredValues(type.dimensions, d, `${datasetType} data ID`));
@@ -63,7 +65,9 @@ export class Datasets {
   private async insertTags(type: DatasetType, collection: CollectionRecord, ids: readonly string[], keyed: readonly (string | number)[][], tx: Executor): Promise<void> {
     const columns = ['dataset_type_id', 'collection_id', 'dataset_id', ...type.dimensions.required];
     try {
-      await this.db.insertRows(tx, type.tagTable, columns, ids.map((id, i) => [type.id, collection.id, id, ...keyed[i]!]));
+      // In a savepoint: on PostgreSQL a failed statement aborts the transaction, and the
+      // explanation below needs to query it.
+      await inSavepoint(tx, (sp) => this.db.insertRows(sp, type.tagTable, columns, ids.map((id, i) => [type.id, collection.id, id, ...keyed[i]!])));
     } catch (e) {
       throw await this.explainTagConflict(type, collection, keyed, e, tx);
     }
@@ -132,6 +136,7 @@ export class Datasets {
 
   /** Adds existing datasets to TAGGED collection `tagged` (one per type and data ID). */
   async associate(tagged: string, refs: readonly DatasetRef[], tx: Executor): Promise<void> {
+    if (!isTransaction(tx)) return this.db.transaction((trx) => this.associate(tagged, refs, trx));
     const collection = await this.collectionOfType(tagged, 'TAGGED', tx);
     for (const [typeName, group] of groupBy(refs, (r) => r.datasetType)) {
       const type = await this.types.get(typeName, tx);
@@ -146,6 +151,7 @@ export class Datasets {
    * same call) is an error naming both.
    */
   async certify(calib: string, refs: readonly DatasetRef[], timespan: Timespan, tx: Executor): Promise<void> {
+    if (!isTransaction(tx)) return this.db.transaction((trx) => this.certify(calib, refs, timespan, trx));
     const collection = await this.collectionOfType(calib, 'CALIBRATION', tx);
     if (!(timespan.begin < timespan.end)) throw new DatasetError(`empty validity range [${fmtTime(timespan.begin)}, ${fmtTime(timespan.end)})`, 'CALIB_RANGE');
     for (const [typeName, group] of groupBy(refs, (r) => r.datasetType)) {
@@ -186,6 +192,7 @@ export class Datasets {
    * some data IDs). Ranges that stick out of it are trimmed, and split in two when needed.
    */
   async decertify(calib: string, datasetType: string, timespan: Timespan, tx: Executor, dataIds?: readonly DataId[]): Promise<number> {
+    if (!isTransaction(tx)) return this.db.transaction((trx) => this.decertify(calib, datasetType, timespan, trx, dataIds));
     const collection = await this.collectionOfType(calib, 'CALIBRATION', tx);
     const type = await this.types.get(datasetType, tx);
     const dims = type.dimensions.required;
@@ -289,6 +296,16 @@ export class Datasets {
     }
     return out;
   }
+}
+
+/** Whether `tx` is a transaction (writes that must be all-or-nothing start one otherwise). */
+function isTransaction(tx: Executor): tx is Knex.Transaction {
+  return (tx as { isTransaction?: boolean }).isTransaction === true;
+}
+
+/** Runs `fn` in a savepoint of `tx`, so its failure leaves `tx` usable. */
+function inSavepoint<T>(tx: Executor, fn: (sp: Executor) => Promise<T>): Promise<T> {
+  return isTransaction(tx) ? tx.transaction((sp) => fn(sp)) : fn(tx);
 }
 
 function fmtTime(t: bigint): string {

@@ -76,6 +76,12 @@ export abstract class Database {
    */
   abstract insertRows(tx: Executor, table: string, columns: readonly string[], rows: readonly unknown[][], options?: { ignoreConflicts?: boolean }): Promise<number>;
 
+  /**
+   * Inserts rows whose first `keyCount` columns are a unique key, skipping those that exist;
+   * returns, per row, whether it was inserted (bulk, like `insertRows`).
+   */
+  abstract insertNewRows(tx: Executor, table: string, columns: readonly string[], rows: readonly unknown[][], keyCount: number): Promise<boolean[]>;
+
   /** Runs a query and returns its rows as arrays (no per-row objects). */
   abstract selectArrays(tx: Executor, sql: string, bindings?: readonly unknown[]): Promise<unknown[][]>;
 

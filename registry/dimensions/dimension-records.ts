@@ -75,32 +75,34 @@ export class DimensionRecords {
       }
       rows.push(row);
     });
-    const inserted = await this.insertRowsExplained(element, rows, tx, options.skipExisting ?? false);
+    const keyCount = element.primaryKeyColumns.length;
+    let inserted: number;
+    let keep: Set<string> | null = null;
+    if (options.skipExisting) {
+      // only records that are new get overlap rows
+      const added = await this.db.insertNewRows(tx, element.name, this.columns(element), rows, keyCount);
+      inserted = added.filter(Boolean).length;
+      if (inserted < rows.length) keep = new Set(rows.filter((_, i) => added[i]).map((r) => JSON.stringify(r.slice(0, keyCount))));
+    } else {
+      inserted = await this.insertRowsExplained(element, rows, tx);
+    }
     if (element.spatial && overlaps.length) {
       const keyColumns = element.primaryKeyColumns.map((c) => (c === element.key?.name ? element.name : c));
-      const keep = options.skipExisting && inserted < rows.length ? await this.newKeys(element, rows, tx) : null;
       await this.db.insertRows(tx, overlapTable(element.name, this.universe.skypix.name), [...keyColumns, this.universe.skypix.name],
-        keep ? overlaps.filter((o) => keep.has(JSON.stringify(o.slice(0, keyColumns.length)))) : overlaps);
+        keep ? overlaps.filter((o) => keep.has(JSON.stringify(o.slice(0, keyCount)))) : overlaps);
     }
     return inserted;
   }
 
-  private async insertRowsExplained(element: DimensionElement, rows: unknown[][], tx: Executor, skipExisting: boolean): Promise<number> {
+  private async insertRowsExplained(element: DimensionElement, rows: unknown[][], tx: Executor): Promise<number> {
     try {
-      return await this.db.insertRows(tx, element.name, this.columns(element), rows, { ignoreConflicts: skipExisting });
+      return await this.db.insertRows(tx, element.name, this.columns(element), rows);
     } catch (e) {
       if (/unique|duplicate|primary/i.test(String((e as Error).message))) {
         throw new DimensionRecordError(`${element.name}: a record with the same key (${element.primaryKeyColumns.join(', ')}) already exists or appears twice: ${(e as Error).message}`);
       }
       throw e;
     }
-  }
-
-  /** Keys (as JSON) of rows that an insert-or-ignore actually added: those without overlap rows yet. */
-  private async newKeys(element: DimensionElement, rows: unknown[][], tx: Executor): Promise<Set<string>> {
-    const keyColumns = element.primaryKeyColumns.map((c) => (c === element.key?.name ? element.name : c));
-    const have = new Set((await this.db.arrays(tx, tx(overlapTable(element.name, this.universe.skypix.name)).distinct(keyColumns))).map((r) => JSON.stringify(r)));
-    return new Set(rows.map((r) => JSON.stringify(r.slice(0, keyColumns.length))).filter((k) => !have.has(k)));
   }
 
   /** Records of `elementName`, optionally restricted by equality on columns; ordered by primary key. */

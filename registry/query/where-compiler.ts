@@ -59,6 +59,21 @@ interface Compiled {
   /** For timespans: the begin/end columns. */
   readonly begin?: string;
   readonly end?: string;
+  /** For bound lists: the items. */
+  readonly items?: readonly Compiled[];
+}
+
+/** A bound integer parameter, typed so both databases compare and divide it as an integer. */
+const INT_PARAM = 'CAST(? AS BIGINT)';
+
+/**
+ * A bound value with an explicit SQL type: PostgreSQL infers an untyped parameter's type
+ * from the other operand (or takes it as text, so '10' < '9'), and SQLite binds JS numbers as
+ * REAL (so 7 / 2 = 3.5). Casting fixes both.
+ */
+function param(value: string | number | bigint, type: 'int' | 'float' | 'string' | 'time'): Compiled {
+  const sql = type === 'int' || type === 'time' ? INT_PARAM : type === 'float' ? 'CAST(? AS DOUBLE PRECISION)' : 'CAST(? AS VARCHAR(256))';
+  return { sql, bindings: [value], type };
 }
 
 /** Types of universe field kinds as query types. */
@@ -218,16 +233,17 @@ export function compileWhere(ast: WhereNode, universe: DimensionUniverse, binds:
     throw new WhereError(message, at.start, expression, code);
   };
   const text = (node: WhereNode) => expression.slice(node.span.start, node.span.end) || node.kind;
-  const scalarValue = (v: string | number | bigint): Compiled => ({
-    sql: '?', bindings: [typeof v === 'bigint' && Number.isSafeInteger(Number(v)) ? Number(v) : v],
-    type: typeof v === 'string' ? 'string' : typeof v === 'bigint' || Number.isInteger(v) ? 'int' : 'float',
-  });
+  const scalarValue = (v: string | number | bigint): Compiled => {
+    if (typeof v === 'string') return param(v, 'string');
+    if (typeof v === 'bigint' || Number.isInteger(v)) return param(BigInt(v), 'int');
+    return param(v, 'float');
+  };
   const bindValue = (name: string, at: Span): Compiled => {
     const v = binds.get(name);
     if (v === undefined) return fail(`no value bound to '${name}'${suggest(name, [...binds.keys()])} (use --bind ${name}=VALUE)`, at, 'WHERE_BIND');
     if (Array.isArray(v)) {
       const items = (v as readonly (string | number | bigint)[]).map(scalarValue);
-      return { sql: items.map(() => '?').join(', '), bindings: items.flatMap((i) => i.bindings), type: 'list' };
+      return { sql: items.map((i) => i.sql).join(', '), bindings: items.flatMap((i) => i.bindings), type: 'list', items };
     }
     return scalarValue(v as string | number | bigint);
   };
@@ -246,10 +262,10 @@ export function compileWhere(ast: WhereNode, universe: DimensionUniverse, binds:
   };
   const compile = (node: WhereNode): Compiled => {
     switch (node.kind) {
-      case 'IntLiteral': return scalarValue(node.value);
-      case 'FloatLiteral': return { sql: '?', bindings: [node.value], type: 'float' };
-      case 'StringLiteral': return { sql: '?', bindings: [node.value], type: 'string' };
-      case 'TimeLiteral': return { sql: '?', bindings: [node.tai], type: 'time' };
+      case 'IntLiteral': return param(node.value, 'int');
+      case 'FloatLiteral': return param(node.value, 'float');
+      case 'StringLiteral': return param(node.value, 'string');
+      case 'TimeLiteral': return param(node.tai, 'time');
       case 'UuidLiteral': return { sql: '?', bindings: [node.value], type: 'uuid' };
       case 'BindParameter': return bindValue(node.name, node.span);
       case 'Identifier': {
@@ -286,10 +302,10 @@ export function compileWhere(ast: WhereNode, universe: DimensionUniverse, binds:
           if (item.kind === 'Range') {
             if (operand.type !== 'int') fail(`a range ${text(item)} needs an integer on the left of IN, but '${text(node.operand)}' is ${describeType(operand)}`, item.span);
             parts.push(item.stride === 1n
-              ? `(${operand.sql} BETWEEN ? AND ?)`
-              : `(${operand.sql} BETWEEN ? AND ? AND ((${operand.sql}) - ?) % ? = 0)`);
-            bindings.push(...operand.bindings, Number(item.start), Number(item.stop));
-            if (item.stride !== 1n) bindings.push(...operand.bindings, Number(item.start), Number(item.stride));
+              ? `(${operand.sql} BETWEEN ${INT_PARAM} AND ${INT_PARAM})`
+              : `(${operand.sql} BETWEEN ${INT_PARAM} AND ${INT_PARAM} AND ((${operand.sql}) - ${INT_PARAM}) % ${INT_PARAM} = 0)`);
+            bindings.push(...operand.bindings, item.start, item.stop);
+            if (item.stride !== 1n) bindings.push(...operand.bindings, item.start, item.stride);
           } else {
             plain.push(listItem(item, operand, node));
           }
@@ -309,8 +325,8 @@ export function compileWhere(ast: WhereNode, universe: DimensionUniverse, binds:
   };
   const listItem = (item: InListItem, operand: Compiled, node: WhereNode): Compiled => {
     const c = compile(item);
-    if (c.type === 'list') return c;
-    comparable('IN', { ...node, kind: 'Binary', op: '=', left: (node as { operand: WhereNode }).operand, right: item } as BinaryNode, operand, c);
+    const asComparison = { ...node, kind: 'Binary', op: '=', left: (node as { operand: WhereNode }).operand, right: item } as BinaryNode;
+    for (const one of c.type === 'list' ? c.items ?? [] : [c]) comparable('IN', asComparison, operand, one);
     return c;
   };
   const binary = (node: BinaryNode): Compiled => {
@@ -364,7 +380,8 @@ export function compileWhere(ast: WhereNode, universe: DimensionUniverse, binds:
     if (other.kind === 'Tuple') {
       const b = compile(other.items[0]), e = compile(other.items[1]);
       if (b.type !== 'time' || e.type !== 'time') fail(`a (begin, end) pair must hold two times`, other.span);
-      return { sql: `(${ts.begin} < ${e.sql} AND ${ts.end} > ${b.sql})`, bindings: [...e.bindings, ...b.bindings], type: 'bool' };
+      // an empty or reversed pair holds no instant and overlaps nothing
+      return { sql: `(${ts.begin} < ${e.sql} AND ${ts.end} > ${b.sql} AND ${b.sql} < ${e.sql})`, bindings: [...e.bindings, ...b.bindings, ...b.bindings, ...e.bindings], type: 'bool' };
     }
     const o = compile(other);
     if (o.type === 'timespan') return { sql: `(${ts.begin} < ${o.end} AND ${o.begin} < ${ts.end})`, bindings: [], type: 'bool' };

@@ -55,6 +55,33 @@ export class PostgresDatabase extends Database {
     }
   }
 
+  override async insertNewRows(tx: Executor, table: string, columns: readonly string[], rows: readonly unknown[][], keyCount: number): Promise<boolean[]> {
+    if (rows.length === 0) return [];
+    const { client, release } = await this.client(tx);
+    try {
+      const keys = columns.slice(0, keyCount).map((c) => `"${c}"`).join(', ');
+      const perStatement = Math.max(1, Math.floor(MAX_PARAMETERS / columns.length));
+      const added = new Set<string>();
+      for (let start = 0; start < rows.length; start += perStatement) {
+        const chunk = rows.slice(start, start + perStatement);
+        const values: unknown[] = [];
+        const tuples = chunk.map((row) => `(${row.map((v) => {
+          values.push(typeof v === 'bigint' ? v.toString() : v);
+          return `$${values.length}`;
+        }).join(', ')})`);
+        this.statements.count();
+        const result = await client.query({
+          text: `INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) VALUES ${tuples.join(', ')} ON CONFLICT DO NOTHING RETURNING ${keys}`,
+          values, rowMode: 'array',
+        });
+        for (const r of result.rows as unknown[][]) added.add(JSON.stringify(r));
+      }
+      return rows.map((r) => added.has(JSON.stringify(r.slice(0, keyCount))));
+    } finally {
+      release();
+    }
+  }
+
   override async selectArrays(tx: Executor, sql: string, bindings: readonly unknown[] = []): Promise<unknown[][]> {
     const { client, release } = await this.client(tx);
     try {

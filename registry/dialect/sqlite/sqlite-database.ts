@@ -60,6 +60,24 @@ export class SqliteDatabase extends Database {
     }
   }
 
+  override async insertNewRows(tx: Executor, table: string, columns: readonly string[], rows: readonly unknown[][]): Promise<boolean[]> {
+    if (rows.length === 0) return [];
+    const { conn, release } = await this.connection(tx);
+    try {
+      const stmt = conn.prepare(`INSERT OR IGNORE INTO "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`);
+      this.statements.count();
+      const inserted: boolean[] = [];
+      const write = () => {
+        for (const row of rows) inserted.push(stmt.run(row.map(bindable)).changes > 0);
+      };
+      if (conn.inTransaction) write();
+      else conn.transaction(write)();
+      return inserted;
+    } finally {
+      release();
+    }
+  }
+
   override async selectArrays(tx: Executor, sql: string, bindings: readonly unknown[] = []): Promise<unknown[][]> {
     const { conn, release } = await this.connection(tx);
     try {
