@@ -30,6 +30,29 @@ export interface Connection {
 /** Task configuration: plain JSON values. */
 export type TaskConfig = Readonly<Record<string, unknown>>;
 
+/** A data ID as tasks see it. */
+export type TaskDataId = Readonly<Record<string, string | number>>;
+
+/**
+ * What a task's `run` receives. Inputs are keyed by connection name: one object, or an
+ * array (in data-ID order) for `multiple` connections; `inputDataIds` has the same shape.
+ * Tasks do no I/O: the engine reads inputs and writes outputs through the datastore.
+ */
+export interface TaskRunInput {
+  readonly dataId: TaskDataId;
+  readonly config: TaskConfig;
+  readonly inputs: Readonly<Record<string, unknown>>;
+  readonly inputDataIds: Readonly<Record<string, TaskDataId | readonly TaskDataId[]>>;
+  /** Adds a line to the quantum's log. */
+  readonly log: (message: string) => void;
+}
+
+/** What a task's `run` returns: output objects by connection name, and figures for the quantum's metadata. */
+export interface TaskRunOutput {
+  readonly outputs: Readonly<Record<string, unknown>>;
+  readonly metadata?: Readonly<Record<string, unknown>>;
+}
+
 /**
  * A task type: its dimensions, config defaults and the connections a given config yields
  * (some connections exist only when enabled by config, e.g. a reference catalog).
@@ -41,6 +64,8 @@ export interface TaskDefinition {
   readonly dimensions: readonly string[];
   readonly defaults: TaskConfig;
   connections(config: TaskConfig): readonly Connection[];
+  /** The computation of one quantum (absent for tasks that can be planned but not run). */
+  readonly run?: (input: TaskRunInput) => TaskRunOutput | Promise<TaskRunOutput>;
 }
 
 /** Fewest datasets required on a connection. */

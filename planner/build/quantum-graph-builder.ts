@@ -16,7 +16,7 @@ import {
   DataIdQuery, EmptyQueryError, quoteIdentifier as q, regionElementForGroup,
   type BindValue, type CollectionRecord, type Registry, type Repository,
 } from '../../registry/index.js';
-import { buildPipelineGraph, loadPipeline, TASK_LIBRARY, type Connection, type PipelineGraph } from '../../pipelines/index.js';
+import { buildPipelineGraph, loadPipeline, TASK_LIBRARY, type Connection, type PipelineGraph, type TaskDefinition } from '../../pipelines/index.js';
 import { EmptyGraphError, PlanningError } from '../errors.js';
 import { edgePairs, numberedProjection, type NumberedTable } from './graph-tables.js';
 import { assembleGraph, type ConnectionPlan, type FoundDataset, type TaskPlan, type TypePlan } from './graph-assembly.js';
@@ -46,6 +46,8 @@ export interface BuildSpec {
   readonly command?: string;
   /** Also return the database's plan of the big query. */
   readonly explain?: boolean;
+  /** Task types by class name (default: qg's task library). */
+  readonly library?: ReadonlyMap<string, TaskDefinition>;
 }
 
 /** A built graph and how the build went. */
@@ -75,7 +77,7 @@ export async function buildQuantumGraph(repo: Repository, spec: BuildSpec): Prom
     }
   };
 
-  const pipelineGraph = await phase('pipeline', async () => buildPipelineGraph(loadPipeline(spec.pipeline, TASK_LIBRARY)));
+  const pipelineGraph = await phase('pipeline', async () => buildPipelineGraph(loadPipeline(spec.pipeline, spec.library ?? TASK_LIBRARY)));
   const { outputRun, outputChain } = await phase('collections', () => resolveOutput(registry, spec));
   const inputs = await phase('collections', () => registry.collections.flatten(spec.inputs));
   if (!spec.inputs.length) throw new PlanningError('no input collections: give -i COLLECTION[,...]', 'BUILD_INPUTS');
