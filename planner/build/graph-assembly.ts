@@ -287,7 +287,8 @@ export function assembleGraph(input: AssemblyInput): QuantumGraph {
     offset += rows.length;
   }
   if (offset === 0) {
-    const reasons = [...pruned.values()].sort((a, b) => b.count - a.count).map((p) => `${p.count} ${p.task} quanta pruned: ${p.reason} (e.g. ${JSON.stringify(p.examples[0])})`);
+    // in pipeline order: the first task's reasons are the root causes, later ones follow from them
+    const reasons = [...pruned.values()].map((p) => `${p.count} ${p.task} quanta pruned: ${p.reason} (e.g. ${JSON.stringify(p.examples[0])})`);
     const skipped = keep.reduce((n, k) => n + k.filter((x) => x === 2).length, 0);
     if (skipped) reasons.unshift(`${skipped} quanta skipped: all their outputs already exist in ${input.skipExistingIn.join(', ')}`);
     throw new EmptyGraphError('the graph is empty: every quantum was pruned or skipped', reasons);

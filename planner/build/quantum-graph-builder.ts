@@ -19,6 +19,7 @@ import {
 import { buildPipelineGraph, loadPipeline, TASK_LIBRARY, type Connection, type PipelineGraph, type TaskDefinition } from '../../pipelines/index.js';
 import { EmptyGraphError, PlanningError } from '../errors.js';
 import { edgePairs, numberedProjection, type NumberedTable } from './graph-tables.js';
+import { constrainingInputs, queryDimensions } from './query-plan.js';
 import { assembleGraph, type ConnectionPlan, type FoundDataset, type TaskPlan, type TypePlan } from './graph-assembly.js';
 import type { QuantumGraph } from '../graph/quantum-graph.js';
 
@@ -84,12 +85,8 @@ export async function buildQuantumGraph(repo: Repository, spec: BuildSpec): Prom
   await phase('dataset types', () => checkDatasetTypes(registry, pipelineGraph));
   const constraints = constrainingInputs(pipelineGraph, spec.datasetConstraint ?? 'all');
   const universe = registry.universe;
-  const skypix = universe.skypix.name;
   const regularTypes = [...pipelineGraph.datasetTypes.values()].filter((t) => !t.isPrerequisite);
-  const union = universe.group([
-    ...pipelineGraph.tasks.flatMap((t) => t.definition.dimensions),
-    ...regularTypes.flatMap((t) => t.dimensions),
-  ].filter((d) => d !== skypix));
+  const union = queryDimensions(pipelineGraph, universe);
 
   let explainText: string | undefined;
   const plans = await registry.transaction(async (tx) => {
@@ -202,16 +199,6 @@ async function checkDatasetTypes(registry: Registry, g: PipelineGraph): Promise<
   if (missing.length) {
     throw new EmptyGraphError('the graph is empty: inputs are not registered in this repository', missing.map((m) => `dataset type '${m}' (an input of the pipeline) is not registered; ingest or import it first`));
   }
-}
-
-/** Overall inputs that constrain the data-ID query. */
-function constrainingInputs(g: PipelineGraph, option: 'all' | 'off' | readonly string[]): string[] {
-  const deferred = new Set(g.tasks.flatMap((t) => t.connections.filter((c) => c.deferConstraint).map((c) => c.datasetType)));
-  const candidates = g.overallInputs.filter((n) => !deferred.has(n));
-  if (option === 'off') return [];
-  if (option === 'all') return candidates;
-  for (const n of option) if (!g.overallInputs.includes(n)) throw new PlanningError(`--dataset-constraint '${n}' is not an overall input of the pipeline (inputs: ${g.overallInputs.join(', ')})`, 'BUILD_CONSTRAINT');
-  return [...option];
 }
 
 /** Find-first resolution of every overall input: one query per dataset type. */

@@ -37,6 +37,8 @@ export interface DataIdQuerySpec {
   /** Dimensions to sort by (`-name` for descending). */
   readonly orderBy?: readonly string[];
   readonly limit?: number;
+  /** Relate spatial families (default true; diagnostics turn it off to test its effect). */
+  readonly spatialJoins?: boolean;
 }
 
 /** One joined table and the dimension columns it provides. */
@@ -128,7 +130,7 @@ export class DataIdQuery {
       const present = new Set(all.names);
       const families = [...new Set([...universe.elements.values()].map((e) => e.spatial).filter((f): f is string => !!f && f !== 'skypix'))];
       const regionElements = families.map((f) => regionElementFor(f, present, universe)).filter((e): e is DimensionElement => e !== null);
-      for (let i = 0; i + 1 < regionElements.length; i++) {
+      for (let i = 0; spec.spatialJoins !== false && i + 1 < regionElements.length; i++) {
         const pairs = await spatialPairs(registry, tx, temps, regionElements[i]!, regionElements[i + 1]!, ast, binds, expression, analysis);
         join(pairs);
       }

@@ -2,7 +2,7 @@
 export * from './where/index.js';
 export * from './query-errors.js';
 export * from './bind-values.js';
-export { analyzeWhere, compileWhere, resolveName, regionFromLiteral, regionElementFor, regionElementForGroup, type ResolvedName, type WhereScope, type WhereAnalysis, type RegionTerm } from './where-compiler.js';
+export { analyzeWhere, compileWhere, resolveName, regionFromLiteral, regionElementFor, regionElementForGroup, governorConstraints, findContradiction, type ResolvedName, type WhereScope, type WhereAnalysis, type RegionTerm } from './where-compiler.js';
 export { DataIdQuery, queryDataIds, type DataIdQuerySpec } from './data-id-query.js';
 export { queryDatasets, type DatasetQuerySpec, type FoundDataset } from './dataset-query.js';
 export { TempTables, q as quoteIdentifier } from './temp-tables.js';

@@ -1,9 +1,9 @@
 /** `qg build` and `qg show`. */
-import type { CommandModule } from 'yargs';
-import { parseBinds } from '../../../registry/index.js';
+import type { Argv, CommandModule } from 'yargs';
+import { parseBinds, type Repository } from '../../../registry/index.js';
 import {
-  buildQuantumGraph, DATASET_SUMMARY_COLUMNS, drawGraph, graphSummary, loadGraph, quantumJsonLines, saveGraph, selectQuanta,
-  type QuantumGraph,
+  buildQuantumGraph, DATASET_SUMMARY_COLUMNS, diagnoseBuild, drawGraph, EmptyGraphError, graphSummary, loadGraph, quantumJsonLines, saveGraph, selectQuanta,
+  type BuildResult, type BuildSpec, type Diagnosis, type QuantumGraph,
 } from '../../../planner/index.js';
 import { formatTable } from '../output.js';
 import { listOption, withRepo, withRepository } from './shared-options.js';
@@ -15,10 +15,9 @@ export function buildSummaryLine(g: QuantumGraph, statements: number, seconds: n
     `${statements} SQL statements in ${seconds.toFixed(2)} s [${phases}]`;
 }
 
-const build: CommandModule = {
-  command: 'build',
-  describe: 'Plan a quantum graph: every task execution with the datasets it reads and writes',
-  builder: (y) => withRepo(y)
+/** The options `qg build`, `qg explain` and `qg run -p ...` share (pipetask users know them). */
+export function withBuildOptions<T>(y: Argv<T>) {
+  return withRepo(y)
     .option('pipeline', { alias: 'p', type: 'string', demandOption: true, describe: 'Pipeline YAML, optionally #label,label or #subset (drp.yaml and drp-refcat.yaml ship with qg)' })
     .option('input', { alias: 'i', type: 'string', array: true, demandOption: true, describe: 'Input collections, searched in order' })
     .option('output', { alias: 'o', type: 'string', describe: 'Output CHAINED collection: [<output>/<timestamp>, inputs...]' })
@@ -28,23 +27,59 @@ const build: CommandModule = {
     .option('dataset-constraint', { type: 'string', default: 'all', describe: "Which overall inputs must exist for a data ID: 'all', 'off' or TYPE,..." })
     .option('skip-existing-in', { type: 'string', array: true, describe: 'Skip quanta whose outputs all exist in these collections' })
     .option('clobber-outputs', { type: 'boolean', default: false, describe: 'Replace outputs already in the output run' })
-    .option('extend-run', { type: 'boolean', default: false, describe: 'Add to an existing output run' })
+    .option('extend-run', { type: 'boolean', default: false, describe: 'Add to an existing output run' });
+}
+
+/** The build spec the shared options describe. */
+export function buildSpecFromArgs(argv: Record<string, unknown>): BuildSpec {
+  const constraint = String(argv['datasetConstraint'] ?? 'all');
+  return {
+    pipeline: String(argv['pipeline']), inputs: listOption(argv['input'] as string[]),
+    ...(argv['output'] ? { output: String(argv['output']) } : {}),
+    ...(argv['outputRun'] ? { outputRun: String(argv['outputRun']) } : {}),
+    where: String(argv['where'] ?? ''), bind: parseBinds(listOption(argv['bind'] as string[] | undefined)),
+    datasetConstraint: constraint === 'all' || constraint === 'off' ? constraint : listOption(constraint),
+    skipExistingIn: listOption(argv['skipExistingIn'] as string[] | undefined),
+    clobberOutputs: Boolean(argv['clobberOutputs']), extendRun: Boolean(argv['extendRun']),
+    command: `qg ${process.argv.slice(2).join(' ')}`,
+  };
+}
+
+/** Prints a diagnosis (ranked causes and a command to reproduce). */
+export function printDiagnosis(d: Diagnosis): void {
+  if (!d.empty) {
+    console.log(`the graph is not empty: ${Object.entries(d.quanta ?? {}).map(([t, n]) => `${t} ${n}`).join(', ')}`);
+    return;
+  }
+  console.log('the graph is empty. Most likely causes:');
+  d.causes.forEach((c, i) => console.log(`  ${i + 1}. ${c}`));
+  console.log(`\nto reproduce: ${d.reproduce}`);
+}
+
+/**
+ * Builds a graph; when it comes out empty, diagnoses why (ranked causes) and fails with that
+ * explanation instead of the bare error.
+ */
+export async function buildOrExplain(repo: Repository, spec: BuildSpec, repoArg: string): Promise<BuildResult> {
+  try {
+    return await buildQuantumGraph(repo, spec);
+  } catch (e) {
+    if (!(e instanceof EmptyGraphError)) throw e;
+    printDiagnosis(await diagnoseBuild(repo, spec, repoArg));
+    throw new EmptyGraphError(e.message, [], undefined);
+  }
+}
+
+const build: CommandModule = {
+  command: 'build',
+  describe: 'Plan a quantum graph: every task execution with the datasets it reads and writes',
+  builder: (y) => withBuildOptions(y)
     .option('save', { alias: 'g', type: 'string', describe: 'Write the graph to this .qg file' })
     .option('explain', { type: 'boolean', default: false, describe: "Print the database's plan of the big data-ID query" })
     .example("$0 build -b repo -p drp.yaml -i SimCam/defaults -o u/me/coadd --where \"instrument='SimCam' AND skymap='simSkyMap'\" --save coadd.qg", '')
     .example("$0 build -b repo -p drp.yaml#processCcd -i SimCam/defaults -o u/me/ccd --where 'visit IN (1..10)'", 'Only isr and calibrate'),
   handler: async (argv) => withRepository(String(argv['repo']), async (repo) => {
-    const constraint = String(argv['datasetConstraint']);
-    const result = await buildQuantumGraph(repo, {
-      pipeline: String(argv['pipeline']), inputs: listOption(argv['input'] as string[]),
-      ...(argv['output'] ? { output: String(argv['output']) } : {}),
-      ...(argv['outputRun'] ? { outputRun: String(argv['outputRun']) } : {}),
-      where: String(argv['where'] ?? ''), bind: parseBinds(listOption(argv['bind'] as string[] | undefined)),
-      datasetConstraint: constraint === 'all' || constraint === 'off' ? constraint : listOption(constraint),
-      skipExistingIn: listOption(argv['skipExistingIn'] as string[] | undefined),
-      clobberOutputs: Boolean(argv['clobberOutputs']), extendRun: Boolean(argv['extendRun']),
-      explain: Boolean(argv['explain']), command: `qg ${process.argv.slice(2).join(' ')}`,
-    });
+    const result = await buildOrExplain(repo, { ...buildSpecFromArgs(argv), explain: Boolean(argv['explain']) }, String(argv['repo']));
     if (result.explain) console.log(`plan of the data-ID query:\n${result.explain}\n`);
     console.log(buildSummaryLine(result.graph, result.statements, result.seconds));
     for (const p of result.graph.header.pruned) console.log(`  pruned ${p.count} ${p.task} quanta: ${p.reason} (e.g. ${JSON.stringify(p.examples[0])})`);
@@ -52,6 +87,18 @@ const build: CommandModule = {
       const bytes = saveGraph(result.graph, String(argv['save']));
       console.log(`saved ${argv['save']} (${(bytes / 1e6).toFixed(2)} MB); output run ${result.graph.header.outputRun}`);
     }
+  }),
+};
+
+const explain: CommandModule = {
+  command: 'explain',
+  describe: 'Only diagnose a build: would the graph be empty, and if so, why (ranked causes, cheapest checks first)',
+  builder: (y) => withBuildOptions(y)
+    .example("$0 explain -b repo -p drp.yaml -i SimCam/defaults -o u/me/x --where \"band = 'z'\"", ''),
+  handler: async (argv) => withRepository(String(argv['repo']), async (repo) => {
+    const d = await diagnoseBuild(repo, buildSpecFromArgs(argv), String(argv['repo']));
+    printDiagnosis(d);
+    if (d.empty) process.exitCode = 1;
   }),
 };
 
@@ -96,4 +143,4 @@ const show: CommandModule = {
 };
 
 /** `build` and `show`. */
-export const graphCommands: CommandModule[] = [build, show];
+export const graphCommands: CommandModule[] = [build, explain, show];

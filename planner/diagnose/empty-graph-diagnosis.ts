@@ -1,0 +1,172 @@
+/**
+ * Why is the graph empty? Ranked causes, cheapest first:
+ *  1. collection summaries (no SQL over datasets): an input type never put in the searched
+ *     collections, a governor value (instrument, skymap) they hold nothing for;
+ *  2. a dimension the pipeline needs with no records at all;
+ *  3. follow-up queries (LIMIT 1) that drop one constraint at a time — a where term, a
+ *     dataset-existence constraint, the spatial join — naming the one that empties the result;
+ *  4. when the query has rows but every quantum is pruned: the pruning reasons, with the
+ *     validity ranges of a missing calibration next to the observation times.
+ * Each cause comes with a command that reproduces it.
+ */
+import {
+  DataIdQuery, EmptyQueryError, formatWhere, governorConstraints, parseWhere, quoteIdentifier as q, regionElementFor,
+  taiToIso, TIME_MAX, TIME_MIN, type Repository, type WhereNode,
+} from '../../registry/index.js';
+import { buildPipelineGraph, loadPipeline, TASK_LIBRARY } from '../../pipelines/index.js';
+import { EmptyGraphError } from '../errors.js';
+import { buildQuantumGraph, type BuildSpec } from '../build/quantum-graph-builder.js';
+import { constrainingInputs, queryDimensions } from '../build/query-plan.js';
+
+/** The outcome of a diagnosis. */
+export interface Diagnosis {
+  readonly empty: boolean;
+  /** Quanta per task when the graph is not empty. */
+  readonly quanta?: Readonly<Record<string, number>>;
+  /** Causes, most likely first. */
+  readonly causes: readonly string[];
+  /** A command that shows the problem. */
+  readonly reproduce: string;
+}
+
+/** Diagnoses the build `spec` would make, without saving anything. */
+export async function diagnoseBuild(repo: Repository, spec: BuildSpec, repoArg = '<repo>'): Promise<Diagnosis> {
+  const registry = repo.registry;
+  const universe = registry.universe;
+  const pipelineGraph = buildPipelineGraph(loadPipeline(spec.pipeline, spec.library ?? TASK_LIBRARY));
+  const constraints = constrainingInputs(pipelineGraph, spec.datasetConstraint ?? 'all');
+  const union = queryDimensions(pipelineGraph, universe);
+  const where = spec.where ?? '';
+  const binds = spec.bind ?? new Map();
+  const reproduce = [
+    `qg query data-ids -b ${repoArg} -d ${union.required.join(',')}`,
+    where ? `--where ${JSON.stringify(where)}` : '',
+    constraints.length ? `--datasets ${constraints.join(',')} --collections ${spec.inputs.join(',')}` : '',
+  ].filter(Boolean).join(' ');
+  const causes: string[] = [];
+
+  // 1. Summaries.
+  const summary = await registry.summaries.get(spec.inputs);
+  for (const t of constraints) {
+    if (!(await registry.datasetTypes.has(t))) causes.push(`dataset type '${t}' (an input of the pipeline) is not registered in this repository`);
+    else if (!summary.datasetTypes.has(t)) {
+      causes.push(`no dataset of type '${t}' in the input collections ${spec.inputs.join(', ')} (their summaries hold: ${[...summary.datasetTypes].sort().join(', ') || 'nothing'})`);
+    }
+  }
+  const ast = parseWhere(where);
+  for (const [governor, { values }] of governorConstraints(ast, universe, binds, where)) {
+    const present = summary.governors.get(governor);
+    if (present && values.every((v) => !present.has(v))) {
+      causes.push(`the input collections hold no datasets for ${governor} ${values.map((v) => `'${v}'`).join(', ')} (they have: ${[...present].map(String).join(', ') || 'none'})`);
+    }
+  }
+  // 2. Dimensions without records.
+  for (const d of union.required) {
+    const e = universe.element(d);
+    if (!e.hasTable) continue;
+    const rows = await registry.db.selectArrays(registry.knex, `SELECT 1 FROM ${q(e.name)} LIMIT 1`);
+    if (!rows.length) causes.push(`dimension '${d}' has no records at all, and the pipeline's data IDs need it`);
+  }
+  if (causes.length) return { empty: true, causes, reproduce };
+
+  // 3. The data-ID query, then one constraint dropped at a time.
+  const probe = async (variant: { where?: string; datasets?: readonly string[]; spatialJoins?: boolean }): Promise<unknown[] | null | 'error'> => {
+    try {
+      return await registry.transaction(async (tx) => {
+        const query = await DataIdQuery.prepare(registry, tx, {
+          dimensions: [...union.required], full: false, limit: 1, bind: binds, collections: spec.inputs,
+          where: variant.where ?? where, datasets: variant.datasets ?? constraints, spatialJoins: variant.spatialJoins ?? true,
+        });
+        try {
+          return (await query.rows())[0] ?? null;
+        } finally {
+          await query.dispose();
+        }
+      });
+    } catch (e) {
+      if (e instanceof EmptyQueryError) return null;
+      return 'error';
+    }
+  };
+  const example = (row: unknown[]) => JSON.stringify(Object.fromEntries(union.required.map((d, i) => [d, row[i]])));
+  let full: unknown[] | null | 'error';
+  try {
+    full = await probe({});
+  } catch {
+    full = null;
+  }
+  if (full === null) {
+    // constraints whose removal alone gives rows: {what it is, the example row}
+    const rescuers: { alone: string; together: string; row: unknown[] }[] = [];
+    const conjuncts = splitConjuncts(ast);
+    for (let i = 0; i < conjuncts.length; i++) {
+      const rest = conjuncts.filter((_, j) => j !== i).map((c) => `(${formatWhere(c)})`).join(' AND ');
+      const row = await probe({ where: rest });
+      const term = `\`${formatWhere(conjuncts[i]!)}\``;
+      if (row && row !== 'error') rescuers.push({ alone: `the where term ${term} removes every row`, together: `the where term ${term}`, row });
+    }
+    for (const t of constraints) {
+      const row = await probe({ datasets: constraints.filter((c) => c !== t) });
+      if (row && row !== 'error') rescuers.push({ alone: `no '${t}' dataset in ${spec.inputs.join(', ')} matches the selected data IDs`, together: `requiring '${t}' datasets`, row });
+    }
+    const present = new Set(union.names);
+    const regions = [...new Set([...universe.elements.values()].map((e) => e.spatial).filter((f): f is string => !!f && f !== 'skypix'))]
+      .map((f) => regionElementFor(f, present, universe)).filter((e) => e !== null).map((e) => e!.name);
+    if (regions.length > 1) {
+      const row = await probe({ spatialJoins: false });
+      if (row && row !== 'error') rescuers.push({ alone: `no ${regions.join(' region overlaps any ')} region among the selected data IDs (the spatial join empties the query)`, together: `the spatial overlap of ${regions.join(' and ')}`, row });
+    }
+    if (rescuers.length === 1) {
+      causes.push(`${rescuers[0]!.alone} (without it the query returns data IDs, e.g. ${example(rescuers[0]!.row)})`);
+    } else if (rescuers.length > 1) {
+      causes.push(`${rescuers.map((r) => r.together).join(', ')} exclude each other: each holds for some data IDs, never all together (dropping any one of them gives rows, e.g. ${example(rescuers[0]!.row)})`);
+    } else {
+      causes.push(`the data-ID query over {${union.required.join(', ')}} returns no rows, and no single constraint is responsible: only dropping several where terms, dataset constraints or the spatial join together gives rows`);
+    }
+    return { empty: true, causes, reproduce };
+  }
+
+  // 4. Rows exist: the build prunes everything (or works).
+  try {
+    const result = await buildQuantumGraph(repo, spec);
+    return { empty: false, quanta: Object.fromEntries(result.graph.tasks.map((t) => [t.label, t.quantumCount])), causes: [], reproduce };
+  } catch (e) {
+    if (!(e instanceof EmptyGraphError)) throw e;
+    const detail = await calibrationCoverage(repo, spec, e.reasons);
+    return { empty: true, causes: [...e.reasons, ...detail], reproduce: `${reproduce}   # rows exist; then: qg build ... (the quanta are pruned)` };
+  }
+}
+
+function splitConjuncts(ast: WhereNode | null): WhereNode[] {
+  if (!ast) return [];
+  return ast.kind === 'Binary' && ast.op === 'AND' ? [...splitConjuncts(ast.left), ...splitConjuncts(ast.right)] : [ast];
+}
+
+/** For pruning by missing calibrations: the validity ranges certified for that type. */
+async function calibrationCoverage(repo: Repository, spec: BuildSpec, reasons: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  const registry = repo.registry;
+  for (const reason of reasons) {
+    const m = /no (\w+) found for prerequisite/.exec(reason);
+    if (!m || !(await registry.datasetTypes.has(m[1]!))) continue;
+    const type = await registry.datasetTypes.get(m[1]!);
+    if (!type.isCalibration) continue;
+    const calibs = (await registry.collections.flatten(spec.inputs)).filter((c) => c.type === 'CALIBRATION');
+    if (!calibs.length) {
+      out.push(`no CALIBRATION collection is among the inputs ${spec.inputs.join(', ')}, so '${type.name}' cannot be found by time`);
+      continue;
+    }
+    const rows = await registry.db.arrays(registry.knex, registry.knex(type.calibTable)
+      .distinct(registry.db.exactInt('timespan_begin'), registry.db.exactInt('timespan_end'))
+      .where('dataset_type_id', type.id).whereIn('collection_id', calibs.map((c) => c.id)).limit(10));
+    const fmt = (v: unknown) => {
+      const t = BigInt(String(v));
+      return t <= TIME_MIN ? '-inf' : t >= TIME_MAX ? '+inf' : taiToIso(t);
+    };
+    const ranges = rows.map(([b, e]) => `[${fmt(b)}, ${fmt(e)})`);
+    out.push(ranges.length
+      ? `'${type.name}' is certified in ${calibs.map((c) => c.name).join(', ')} only for ${ranges.join(', ')} (TAI); the pruned observations fall outside`
+      : `'${type.name}' is not certified at all in ${calibs.map((c) => c.name).join(', ')}`);
+  }
+  return out;
+}
