@@ -79,7 +79,17 @@ export function buildPipelineGraph(pipeline: Pipeline): PipelineGraph {
   }
   const cycles = alg.findCycles(g);
   if (cycles.length) {
-    const cycle = [...cycles[0]!].reverse();
+    // findCycles gives strongly connected components, not paths: walk one real cycle inside
+    // the first component (from its smallest node, taking the smallest successor each step).
+    const component = new Set(cycles[0]!);
+    const path: string[] = [];
+    const at = new Map<string, number>();
+    let node = [...component].sort()[0]!;
+    while (!at.has(node)) {
+      at.set(node, path.push(node) - 1);
+      node = (g.successors(node) ?? []).filter((n) => component.has(n)).sort()[0]!;
+    }
+    const cycle = path.slice(at.get(node));
     throw new PipelineError(`the pipeline has a cycle: ${[...cycle, cycle[0]].join(' -> ')}`, 'PIPELINE_CYCLE');
   }
   // Kahn's algorithm over task nodes with a sorted ready list, for a deterministic order.

@@ -106,6 +106,7 @@ function readPipelineFile(path: string, seen: Set<string>): { description: strin
     if (typeof location !== 'string') throw new PipelineError(`${at(['imports', i])}: an import needs a 'location' (a path)`, 'PIPELINE_YAML');
     const target = resolve(dirname(path), location);
     if (!existsSync(target)) throw new PipelineError(`${at(['imports', i])}: imported file '${location}' not found (looked at ${target})`, 'PIPELINE_IMPORT');
+    if (seen.has(target)) throw new PipelineError(`${at(['imports', i])}: importing '${location}' makes a cycle (${[...seen, target].join(' -> ')})`, 'PIPELINE_IMPORT');
     const sub = readPipelineFile(target, new Set(seen));
     const exclude = new Set(((entry as { exclude?: string[] })?.exclude) ?? []);
     for (const [label, t] of sub.tasks) if (!exclude.has(label)) tasks.set(label, t);
