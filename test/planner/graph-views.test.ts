@@ -1,0 +1,203 @@
+/**
+ * Views of a built graph: `selectQuanta` (--task, --where on data IDs, --upstream and
+ * --downstream, checked against reachability computed here from the edge arrays),
+ * `findQuantum`, `drawGraph` (task level and quantum level, DOT and Mermaid), and `qg show`
+ * / `qg build` through `main(argv)` (summary, filtered jsonl, exit statuses).
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { simulateRepository } from '../../pipelines/simulate/index.js';
+import {
+  EDGE_OUTPUT, EDGE_PREREQUISITE, buildQuantumGraph, drawGraph, findQuantum, graphToBytes, quantumJsonLines, saveGraph, selectQuanta,
+  PlanningError, type QuantumGraph,
+} from '../../planner/index.js';
+import { main } from '../../engine/cli/main.js';
+import { DIALECTS, makeRepo, tempDir } from '../support/test-repos.js';
+import { dataIdKey } from './planner-helpers.js';
+
+const WHERE = "instrument='SimCam' AND skymap='simSkyMap'";
+
+/** Quantum -> quanta it reads from (`up`) or that read from it (`down`), from the edges. */
+function neighbours(g: QuantumGraph): { up: Set<number>[]; down: Set<number>[] } {
+  const producer = new Map<number, number>();
+  for (let e = 0; e < g.edgeCount; e++) if (g.connections[g.edgeConnections[e]!]!.direction === EDGE_OUTPUT) producer.set(g.edgeDatasets[e]!, g.edgeQuanta[e]!);
+  const up = Array.from({ length: g.quantumCount }, () => new Set<number>());
+  const down = Array.from({ length: g.quantumCount }, () => new Set<number>());
+  for (let e = 0; e < g.edgeCount; e++) {
+    if (g.connections[g.edgeConnections[e]!]!.direction === EDGE_OUTPUT) continue;
+    const p = producer.get(g.edgeDatasets[e]!);
+    if (p === undefined) continue;
+    up[g.edgeQuanta[e]!]!.add(p);
+    down[p]!.add(g.edgeQuanta[e]!);
+  }
+  return { up, down };
+}
+
+function closure(start: number, next: Set<number>[]): number[] {
+  const seen = new Set([start]);
+  const stack = [start];
+  while (stack.length) for (const n of next[stack.pop()!]!) if (!seen.has(n)) {
+    seen.add(n);
+    stack.push(n);
+  }
+  return [...seen].sort((a, b) => a - b);
+}
+
+/** Console output of `main(argv)`: status, console.log text, stdout writes, console.error text. */
+async function run(...argv: string[]): Promise<{ status: number; out: string; stdout: string; err: string }> {
+  const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+  const err = vi.spyOn(console, 'error').mockImplementation(() => {});
+  const chunks: string[] = [];
+  const write = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => {
+    chunks.push(String(c));
+    return true;
+  });
+  try {
+    const status = await main(argv);
+    return { status, out: log.mock.calls.map((c) => c.join(' ')).join('\n'), stdout: chunks.join(''), err: err.mock.calls.map((c) => c.join(' ')).join('\n') };
+  } finally {
+    log.mockRestore();
+    err.mockRestore();
+    write.mockRestore();
+    process.exitCode = undefined;
+  }
+}
+
+describe(`graph views (${DIALECTS[0]})`, () => {
+  const dir = tempDir('qg-views-');
+  let g: QuantumGraph;
+  let root: string;
+  let file: string;
+  let dispose: () => Promise<void>;
+
+  beforeAll(async () => {
+    const made = await makeRepo(DIALECTS[0]!);
+    ({ root, dispose } = made);
+    await simulateRepository(made.repo, { profile: 'tiny', pixels: false, visits: 6 });
+    g = (await buildQuantumGraph(made.repo, { pipeline: 'drp.yaml', inputs: ['SimCam/defaults'], outputRun: 'u/views/run', where: WHERE })).graph;
+    file = join(dir.path, 'g.qg');
+    saveGraph(g, file);
+  }, 120_000);
+  afterAll(async () => {
+    await dispose?.();
+    dir.cleanup();
+  });
+
+  it('selectQuanta: everything, one task, a data-ID filter', () => {
+    expect([...selectQuanta(g, {})]).toEqual(Array.from({ length: g.quantumCount }, (_, i) => i));
+    const mw = g.tasks.find((t) => t.label === 'makeWarp')!;
+    expect([...selectQuanta(g, { task: 'makeWarp' })]).toEqual(Array.from({ length: mw.quantumCount }, (_, i) => mw.quantumOffset + i));
+    const visit = Number(g.quantumDataId(mw.quantumOffset)['visit']);
+    const want = Array.from({ length: g.quantumCount }, (_, q) => q).filter((q) => {
+      const id = g.quantumDataId(q);
+      return id['visit'] === visit && typeof id['detector'] === 'number' && id['detector'] >= 1 && id['detector'] <= 2;
+    });
+    expect(want.length).toBeGreaterThan(0);
+    expect([...selectQuanta(g, { where: `visit = ${visit} AND detector IN (1..2)` })]).toEqual(want);
+    const gq = Array.from({ length: g.quantumCount }, (_, q) => q).filter((q) => g.quantumDataId(q)['band'] === 'g');
+    expect([...selectQuanta(g, { where: "band = 'g'" })]).toEqual(gq);
+    expect([...selectQuanta(g, { task: 'assembleCoadd', where: "band = 'g'" })]).toEqual(gq);
+    expect(() => selectQuanta(g, { task: 'nope' })).toThrow(PlanningError);
+  });
+
+  it('--upstream / --downstream: the closure over producer -> consumer pairs of the edges', () => {
+    const { up, down } = neighbours(g);
+    const coadd = g.tasks.find((t) => t.label === 'assembleCoadd')!;
+    const isr = g.tasks.find((t) => t.label === 'isr')!;
+    for (const q of [coadd.quantumOffset, coadd.quantumOffset + coadd.quantumCount - 1]) {
+      const want = closure(q, up);
+      expect(want.length).toBeGreaterThan(3);
+      expect([...selectQuanta(g, { upstream: String(q) })]).toEqual(want);
+      const id = g.quantumDataId(q);
+      expect([...selectQuanta(g, { upstream: `assembleCoadd:patch=${id['patch']},band=${id['band']}` })]).toEqual(want);
+    }
+    const q = isr.quantumOffset + 1;
+    const want = closure(q, down);
+    expect(want.length).toBeGreaterThanOrEqual(4);
+    expect([...selectQuanta(g, { downstream: String(q) })]).toEqual(want);
+    expect([...selectQuanta(g, { downstream: String(q), task: 'makeWarp' })]).toEqual(want.filter((x) => g.tasks[g.taskOf(x)]!.label === 'makeWarp'));
+  });
+
+  it('findQuantum: by number and by label:key=value; clear errors', () => {
+    const cal = g.tasks.find((t) => t.label === 'calibrate')!;
+    const q = cal.quantumOffset + 3;
+    const id = g.quantumDataId(q);
+    expect(findQuantum(g, `calibrate:visit=${id['visit']},detector=${id['detector']}`)).toBe(q);
+    expect(findQuantum(g, String(q))).toBe(q);
+    for (const bad of [String(g.quantumCount), 'nope:visit=1', 'calibrate:visit=999999']) {
+      expect(() => findQuantum(g, bad)).toThrow(PlanningError);
+    }
+  });
+
+  it('drawGraph: task level DOT and Mermaid have every task, type and connection', () => {
+    const dot = drawGraph(g, 'dot', null);
+    expect(dot.startsWith('digraph qg {')).toBe(true);
+    expect(dot.trimEnd().endsWith('}')).toBe(true);
+    for (const t of g.tasks) expect(dot).toContain(`${t.label}\\n${t.quantumCount} quanta`);
+    const arrows = dot.split('\n').filter((l) => l.includes(' -> '));
+    expect(arrows.length).toBe(g.connections.length);
+    expect(arrows.filter((l) => l.includes('dashed')).length).toBe(g.connections.filter((c) => c.direction === EDGE_PREREQUISITE).length);
+    const mermaid = drawGraph(g, 'mermaid', null);
+    expect(mermaid.split('\n')[0]).toBe('flowchart LR');
+    expect(mermaid.split('\n').filter((l) => /-->|-\.->/.test(l)).length).toBe(g.connections.length);
+  });
+
+  it('drawGraph: quantum level draws the selected quanta with their datasets; too many is an error', () => {
+    const coadd = g.tasks.find((t) => t.label === 'assembleCoadd')!;
+    const selected = selectQuanta(g, { upstream: String(coadd.quantumOffset) });
+    const { offsets, edges } = g.edgesByQuantum();
+    const datasets = new Set<number>();
+    let links = 0;
+    for (const q of selected) for (let i = offsets[q]!; i < offsets[q + 1]!; i++) {
+      datasets.add(g.edgeDatasets[edges[i]!]!);
+      links++;
+    }
+    const dot = drawGraph(g, 'dot', selected);
+    const lines = dot.split('\n');
+    expect(lines.filter((l) => / -> /.test(l)).length).toBe(links);
+    expect(lines.filter((l) => /^\s+q\d+ \[/.test(l)).length).toBe(selected.length);
+    expect(lines.filter((l) => /^\s+d\d+ \[/.test(l)).length).toBe(datasets.size);
+    expect(() => drawGraph(g, 'mermaid', selectQuanta(g, {}), 10)).toThrow(PlanningError);
+  });
+
+  it('qg show: summary, filtered jsonl, dot; bad files and bad names exit 2', async () => {
+    const summary = await run('show', file);
+    expect(summary.status).toBe(0);
+    expect(summary.out).toContain(`${g.quantumCount} quanta, ${g.datasetCount} datasets, ${g.edgeCount} edges`);
+    for (const t of g.tasks) expect(summary.out).toMatch(new RegExp(`${t.label}\\b.*\\b${t.quantumCount}\\b`));
+    const jsonl = await run('show', file, '--format', 'jsonl', '--task', 'makeWarp', '--where', 'patch = 1');
+    expect(jsonl.status).toBe(0);
+    const lines = jsonl.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { task: string; dataId: Record<string, unknown> });
+    const want = [...selectQuanta(g, { task: 'makeWarp', where: 'patch = 1' })];
+    expect(want.length).toBeGreaterThan(0);
+    expect(lines.map((l) => dataIdKey(l.dataId))).toEqual(want.map((q) => dataIdKey(g.quantumDataId(q))));
+    expect(lines.every((l) => l.task === 'makeWarp')).toBe(true);
+    // the library's jsonl for the same selection is the same text
+    expect(jsonl.stdout).toBe([...quantumJsonLines(g, Int32Array.from(want))].map((l) => `${l}\n`).join(''));
+    const dot = await run('show', file, '--format', 'dot');
+    expect(dot.status).toBe(0);
+    expect(dot.out).toContain('digraph qg {');
+    const bad = join(dir.path, 'bad.qg');
+    writeFileSync(bad, graphToBytes(g).subarray(0, 1000));
+    const corrupt = await run('show', bad);
+    expect(corrupt.status).toBe(2);
+    expect(corrupt.err).toContain(bad);
+    const noTask = await run('show', file, '--format', 'jsonl', '--task', 'nope');
+    expect(noTask.status).toBe(2);
+    expect(noTask.err).toContain("'nope'");
+  });
+
+  it('qg build: an existing output run or an unknown pipeline exits 2 with the reason', async () => {
+    const saved = join(dir.path, 'cli.qg');
+    const ok = await run('build', '-b', root, '-p', 'drp.yaml#processCcd', '-i', 'SimCam/defaults', '--output-run', 'u/cli/run', '--where', WHERE, '--save', saved);
+    expect(ok.status).toBe(0);
+    expect(ok.out).toMatch(/built \d+ quanta \(isr \d+, calibrate \d+\)/);
+    expect(ok.out).toContain(`saved ${saved}`);
+    const unknown = await run('build', '-b', root, '-p', 'nope.yaml', '-i', 'SimCam/defaults', '--output-run', 'u/cli/run2', '--where', WHERE);
+    expect(unknown.status).toBe(2);
+    expect(unknown.err).toContain('nope.yaml');
+    const where = await run('build', '-b', root, '-p', 'drp.yaml', '-i', 'SimCam/defaults', '--output-run', 'u/cli/run3', '--where', "instrument='SimCam' AND nosuchkey=1");
+    expect(where.status).toBe(2);
+  });
+});
