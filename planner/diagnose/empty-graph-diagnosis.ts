@@ -11,7 +11,7 @@
  */
 import {
   DataIdQuery, EmptyQueryError, formatWhere, governorConstraints, parseWhere, quoteIdentifier as q, regionElementFor,
-  taiToIso, TIME_MAX, TIME_MIN, type Repository, type WhereNode,
+  taiToIso, TIME_MAX, TIME_MIN, type BindValue, type Repository, type WhereNode,
 } from '../../registry/index.js';
 import { buildPipelineGraph, loadPipeline, TASK_LIBRARY } from '../../pipelines/index.js';
 import { EmptyGraphError } from '../errors.js';
@@ -41,6 +41,7 @@ export async function diagnoseBuild(repo: Repository, spec: BuildSpec, repoArg =
   const reproduce = [
     `qg query data-ids -b ${repoArg} -d ${union.required.join(',')}`,
     where ? `--where ${JSON.stringify(where)}` : '',
+    ...[...binds].map(([name, value]) => `--bind ${JSON.stringify(`${name}=${bindText(value)}`)}`),
     constraints.length ? `--datasets ${constraints.join(',')} --collections ${spec.inputs.join(',')}` : '',
   ].filter(Boolean).join(' ');
   const causes: string[] = [];
@@ -135,6 +136,12 @@ export async function diagnoseBuild(repo: Repository, spec: BuildSpec, repoArg =
     const detail = await calibrationCoverage(repo, spec, e.reasons);
     return { empty: true, causes: [...e.reasons, ...detail], reproduce: `${reproduce}   # rows exist; then: qg build ... (the quanta are pruned)` };
   }
+}
+
+/** A bound value as `--bind` reads it back (parseBindText): lists comma-separated, numeric-looking strings quoted. */
+function bindText(value: BindValue): string {
+  const one = (v: string | number | bigint) => (typeof v === 'string' && /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/.test(v) ? `'${v}'` : String(v));
+  return Array.isArray(value) ? value.map(one).join(',') : one(value as string | number | bigint);
 }
 
 function splitConjuncts(ast: WhereNode | null): WhereNode[] {
