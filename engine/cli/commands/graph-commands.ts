@@ -15,11 +15,15 @@ export function buildSummaryLine(g: QuantumGraph, statements: number, seconds: n
     `${statements} SQL statements in ${seconds.toFixed(2)} s [${phases}]`;
 }
 
-/** The options `qg build`, `qg explain` and `qg run -p ...` share (pipetask users know them). */
-export function withBuildOptions<T>(y: Argv<T>) {
+/**
+ * The options `qg build`, `qg explain` and `qg run -p ...` share (pipetask users know them).
+ * With `required: false` (`qg run GRAPH.qg`), -p and -i may be left out.
+ */
+export function withBuildOptions<T>(y: Argv<T>, options: { readonly required?: boolean } = {}) {
+  const required = options.required ?? true;
   return withRepo(y)
-    .option('pipeline', { alias: 'p', type: 'string', demandOption: true, describe: 'Pipeline YAML, optionally #label,label or #subset (drp.yaml and drp-refcat.yaml ship with qg)' })
-    .option('input', { alias: 'i', type: 'string', array: true, demandOption: true, describe: 'Input collections, searched in order' })
+    .option('pipeline', { alias: 'p', type: 'string', demandOption: required, describe: 'Pipeline YAML, optionally #label,label or #subset (drp.yaml and drp-refcat.yaml ship with qg)' })
+    .option('input', { alias: 'i', type: 'string', array: true, demandOption: required, describe: 'Input collections, searched in order' })
     .option('output', { alias: 'o', type: 'string', describe: 'Output CHAINED collection: [<output>/<timestamp>, inputs...]' })
     .option('output-run', { type: 'string', describe: 'Output RUN collection (default <output>/<timestamp>)' })
     .option('where', { alias: ['w', 'd', 'data-query'], type: 'string', default: '', describe: 'Data-ID expression, as for `qg query data-ids`' })
