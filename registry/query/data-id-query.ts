@@ -47,6 +47,8 @@ interface JoinedTable {
   readonly alias: string;
   /** dimension -> column name in this table */
   readonly columns: ReadonlyMap<string, string>;
+  /** Dimensions of its primary key (joining on these is an index lookup). */
+  readonly keys: readonly string[];
 }
 
 /** A prepared data-ID query, bound to the transaction it was prepared in. */
@@ -86,24 +88,18 @@ export class DataIdQuery {
 
     const temps = new TempTables(db, tx);
     try {
-      const tables: JoinedTable[] = [];
-      const keyExpr = new Map<string, string>();
-      const conditions: string[] = [];
+      const pending: JoinedTable[] = [];
+      const provided = new Set<string>();
       const join = (t: JoinedTable) => {
-        for (const [d, column] of t.columns) {
-          const here = `${q(t.alias)}.${q(column)}`;
-          const there = keyExpr.get(d);
-          if (there) conditions.push(`${here} = ${there}`);
-          else keyExpr.set(d, here);
-        }
-        tables.push(t);
+        pending.push(t);
+        for (const d of t.columns.keys()) provided.add(d);
       };
       const elementTable = (e: DimensionElement): JoinedTable => {
         const columns = new Map<string, string>();
         for (const d of e.required) columns.set(d, d);
         if (e.key) columns.set(e.name, e.key.name);
         for (const d of e.implies) if (all.has(d)) columns.set(d, d);
-        return { sql: q(e.name), alias: e.name, columns };
+        return { sql: q(e.name), alias: e.name, columns, keys: elementKeyDims(e) };
       };
       const joined = new Set<string>();
       const joinElement = (e: DimensionElement) => {
@@ -121,7 +117,7 @@ export class DataIdQuery {
       // those only reachable through another implied dimension's table need that table too.
       const neededImplied = all.implied.filter((d) => spec.full || analysis.dimensions.has(d) || requested.required.includes(d));
       for (const d of neededImplied) {
-        if (keyExpr.has(d)) continue;
+        if (provided.has(d)) continue;
         const provider = all.names.map((n) => universe.element(n)).find((e) => e.implies.includes(d) && e.hasTable);
         if (provider) joinElement(provider);
       }
@@ -140,13 +136,15 @@ export class DataIdQuery {
         const o = overlapTable(e.name, skypix);
         const columns = new Map(elementKeyDims(e).map((d) => [d, d] as [string, string]));
         columns.set(skypix, skypix);
-        join({ sql: q(o), alias: o, columns });
+        join({ sql: q(o), alias: o, columns, keys: [...columns.keys()] });
       }
 
-      // Region literal terms: exact matches in temporary tables.
+      // Region literal terms: exact matches in temporary tables, joined by EXISTS.
+      const regionTables = new Map<RegionTerm, string>();
+      for (const term of analysis.regionTerms) regionTables.set(term, await regionMatches(registry, tx, temps, universe.element(term.element), term.region));
+      const { tables, keyExpr, conditions } = orderJoins(pending);
       const regionSql = new Map<RegionTerm, string>();
-      for (const term of analysis.regionTerms) {
-        const table = await regionMatches(registry, tx, temps, universe.element(term.element), term.region);
+      for (const [term, table] of regionTables) {
         const dims = elementKeyDims(universe.element(term.element));
         regionSql.set(term, `EXISTS (SELECT 1 FROM ${q(table)} r WHERE ${dims.map((d) => `r.${q(d)} = ${keyExpr.get(d)}`).join(' AND ')})`);
       }
@@ -266,6 +264,48 @@ export async function queryDataIds(registry: Registry, spec: DataIdQuerySpec): P
   });
 }
 
+/**
+ * Orders the joined tables so each one meets keys already bound (temporary tables of exact
+ * spatial pairs first: they are the most selective), then writes the equality conditions.
+ * The order is forced (CROSS JOIN in SQLite; more than eight explicit joins in PostgreSQL):
+ * without statistics on fresh temporary tables both planners otherwise start from the
+ * dimension tables and multiply visits by exposures before the pairs can prune them.
+ */
+function orderJoins(pending: readonly JoinedTable[]): { tables: JoinedTable[]; keyExpr: Map<string, string>; conditions: string[] } {
+  const remaining = [...pending];
+  const tables: JoinedTable[] = [];
+  const bound = new Set<string>();
+  const take = (i: number) => {
+    const [t] = remaining.splice(i, 1);
+    tables.push(t!);
+    for (const d of t!.columns.keys()) bound.add(d);
+  };
+  for (let i = remaining.length - 1; i >= 0; i--) if (remaining[i]!.alias.startsWith('qg_')) take(i);
+  tables.reverse();
+  while (remaining.length) {
+    let best = 0, bestScore = -1;
+    remaining.forEach((t, i) => {
+      // key columns make index lookups; implied ones (exposure.physical_filter) only filter
+      const hits = t.keys.filter((d) => bound.has(d)).length;
+      const others = [...t.columns.keys()].filter((d) => !t.keys.includes(d) && bound.has(d)).length;
+      const score = hits * 4 + (hits === t.keys.length ? 2 : 0) + (others ? 1 : 0);
+      if (score > bestScore) [best, bestScore] = [i, score];
+    });
+    take(best);
+  }
+  const keyExpr = new Map<string, string>();
+  const conditions: string[] = [];
+  for (const t of tables) {
+    for (const [d, column] of t.columns) {
+      const here = `${q(t.alias)}.${q(column)}`;
+      const there = keyExpr.get(d);
+      if (there) conditions.push(`${here} = ${there}`);
+      else keyExpr.set(d, here);
+    }
+  }
+  return { tables, keyExpr, conditions };
+}
+
 /** Key dimensions of an element's rows (its required dimensions plus itself). */
 function elementKeyDims(e: DimensionElement): string[] {
   return [...e.required, ...(e.isDimension ? [e.name] : [])];
@@ -324,7 +364,7 @@ async function spatialPairs(registry: Registry, tx: Executor, temps: TempTables,
   });
   const table = await temps.create('pairs', universe, pairDims);
   await db.insertRows(tx, table, pairDims, survivors);
-  return { sql: q(table), alias: table, columns: new Map(pairDims.map((d) => [d, d] as [string, string])) };
+  return { sql: q(table), alias: table, columns: new Map(pairDims.map((d) => [d, d] as [string, string])), keys: pairDims };
 }
 
 /** Records of `e` whose region truly overlaps `region`, into a temporary table of their keys. */

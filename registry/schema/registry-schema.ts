@@ -65,8 +65,9 @@ async function createElementTable(knex: Knex, universe: DimensionUniverse, e: Di
     }
     t.primary(e.primaryKeyColumns);
     for (const d of e.implies) t.index([d]);
-    // Join elements are searched from either side (e.g. visit_definition by visit).
-    if (!e.key) for (const d of e.required.slice(1)) t.index([d]);
+    // Join elements are searched from either side (visit_definition by instrument+visit as
+    // well as by instrument+exposure): one index per non-leading key, with the others after it.
+    if (!e.key) for (const d of e.required.slice(1)) t.index([d, ...e.required.filter((x) => x !== d)], `${e.name}_by_${d}`);
   });
   if (e.spatial) {
     await knex.schema.createTable(overlapTable(e.name, universe.skypix.name), (t) => {
