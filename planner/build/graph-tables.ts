@@ -44,6 +44,11 @@ export function columnsOf(names: readonly string[], rows: readonly unknown[][], 
 
 /** Integer pairs (quantum idx, dataset idx) related by the rows table. */
 export async function edgePairs(db: Database, tx: Executor, rows: string, quanta: NumberedTable, datasets: NumberedTable): Promise<{ quanta: Int32Array; datasets: Int32Array }> {
+  if (quanta === datasets) {
+    // same dimensions, same numbering: quantum i writes (or reads) dataset i
+    const identity = Int32Array.from({ length: quanta.count }, (_, i) => i);
+    return { quanta: identity, datasets: identity };
+  }
   const dims = [...new Set([...quanta.group.required, ...datasets.group.required])];
   const on = (alias: string, cols: readonly string[]) => cols.map((d) => `${alias}.${q(d)} = p.${q(d)}`).join(' AND ') || '1 = 1';
   const sql = `SELECT qt.idx, dt.idx FROM (SELECT DISTINCT ${dims.map(q).join(', ') || '1 AS one'} FROM ${q(rows)}) p ` +

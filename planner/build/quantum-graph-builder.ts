@@ -107,14 +107,26 @@ export async function buildQuantumGraph(repo: Repository, spec: BuildSpec): Prom
       const rows = await phase('query', () => query.materialize('rows'));
       const temps = query.tempTables;
       const db = registry.db;
+      // One numbered projection per distinct dimension group: a task and the dataset types
+      // with its dimensions (its outputs, metadata, log) share one table and one numbering.
+      const byGroup = new Map<string, NumberedTable>();
+      const projection = async (dimensions: readonly string[]) => {
+        const group = universe.group(dimensions);
+        let table = byGroup.get(group.key);
+        if (!table) {
+          table = await numberedProjection(db, tx, temps, rows, `g${byGroup.size}`, group);
+          byGroup.set(group.key, table);
+        }
+        return table;
+      };
       const tasks = await phase('projections', async () => {
         const out: NumberedTable[] = [];
-        for (const t of pipelineGraph.tasks) out.push(await numberedProjection(db, tx, temps, rows, `q_${t.label}`, universe.group(t.definition.dimensions)));
+        for (const t of pipelineGraph.tasks) out.push(await projection(t.definition.dimensions));
         return out;
       });
       const types = await phase('projections', async () => {
         const out = new Map<string, NumberedTable>();
-        for (const t of regularTypes) out.set(t.name, await numberedProjection(db, tx, temps, rows, `d_${t.name}`, universe.group(t.dimensions)));
+        for (const t of regularTypes) out.set(t.name, await projection(t.dimensions));
         return out;
       });
       if (tasks.every((t) => t.count === 0)) {
