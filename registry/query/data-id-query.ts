@@ -294,13 +294,22 @@ function orderJoins(pending: readonly JoinedTable[]): { tables: JoinedTable[]; k
     take(best);
   }
   const keyExpr = new Map<string, string>();
+  const fromKey = new Set<string>();
   const conditions: string[] = [];
   for (const t of tables) {
     for (const [d, column] of t.columns) {
       const here = `${q(t.alias)}.${q(column)}`;
+      const isKey = t.keys.includes(d);
       const there = keyExpr.get(d);
-      if (there) conditions.push(`${here} = ${there}`);
-      else keyExpr.set(d, here);
+      if (!there) {
+        keyExpr.set(d, here);
+        if (isKey) fromKey.add(d);
+      } else if (isKey || fromKey.has(d)) {
+        conditions.push(`${here} = ${there}`);
+        if (isKey) fromKey.add(d);
+      }
+      // Two implied values (visit.physical_filter, exposure.physical_filter) are not compared:
+      // the keys already relate the rows, and the redundant equality ruins row estimates.
     }
   }
   return { tables, keyExpr, conditions };
@@ -364,6 +373,7 @@ async function spatialPairs(registry: Registry, tx: Executor, temps: TempTables,
   });
   const table = await temps.create('pairs', universe, pairDims);
   await db.insertRows(tx, table, pairDims, survivors);
+  await temps.analyze(table);
   return { sql: q(table), alias: table, columns: new Map(pairDims.map((d) => [d, d] as [string, string])), keys: pairDims };
 }
 

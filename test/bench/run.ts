@@ -1,0 +1,55 @@
+/**
+ * `npm run bench`: planning at survey scale on SQLite and PostgreSQL, from ~10k to ~290k
+ * quanta (`qg simulate --profile tract --no-pixels --visits N`), each build in a fresh
+ * process; plus the executor benchmark when present. Appends a results table (with the
+ * machine and date) to test/bench/RESULTS.md. QG_BENCH_VISITS=200,1000 narrows the sizes;
+ * QG_BENCH_DIALECTS=sqlite narrows the databases.
+ */
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { Repository } from '../../registry/index.js';
+import { simulateRepository } from '../../pipelines/simulate/index.js';
+import { startPostgres } from '../support/postgres-server.js';
+
+interface Row { dialect: string; visits: number; quanta: number; datasets: number; edges: number; statements: number; simulateSeconds: number; buildSeconds: number; saveSeconds: number; totalSeconds: number; peakRssMb: number; phases: Record<string, { statements: number; seconds: number }> }
+
+const visitsList = (process.env.QG_BENCH_VISITS ?? '200,1000,6350').split(',').map(Number);
+const dialects = (process.env.QG_BENCH_DIALECTS ?? 'sqlite,postgresql').split(',');
+const tsx = join(process.cwd(), 'node_modules/.bin/tsx');
+const rows: Row[] = [];
+const work = mkdtempSync(join(tmpdir(), 'qg-bench-'));
+const pg = dialects.includes('postgresql') ? await startPostgres('qg_bench') : null;
+try {
+  for (const dialect of dialects) {
+    for (const visits of visitsList) {
+      const root = join(work, `${dialect}-${visits}`);
+      const repo = await Repository.create(root, dialect === 'postgresql' ? { db: pg!.url, schema: `bench_${visits}` } : {});
+      const sim = await simulateRepository(repo, { profile: 'tract', visits, pixels: false });
+      await repo.close();
+      const out = execFileSync(tsx, ['test/bench/build-once.ts', root, join(work, `${dialect}-${visits}.qg`)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+      const r = JSON.parse(out.trim().split('\n').pop()!);
+      rows.push({ dialect, visits, simulateSeconds: sim.totalSeconds, ...r });
+      console.log(`${dialect} ${visits} visits: ${r.quanta} quanta in ${r.totalSeconds.toFixed(2)} s (build ${r.buildSeconds.toFixed(2)} + save ${r.saveSeconds.toFixed(2)}), ${r.statements} statements, peak ${r.peakRssMb.toFixed(0)} MB`);
+    }
+  }
+} finally {
+  await pg?.stop();
+  rmSync(work, { recursive: true, force: true });
+}
+
+const fmt = (n: number, d = 2) => n.toFixed(d);
+const lines = [
+  '', `## ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC — ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`, '',
+  '| db | visits | quanta | datasets | edges | SQL statements | build s | save s | total s | quanta/s | peak RSS MB | phases (s/statements) |',
+  '|---|---|---|---|---|---|---|---|---|---|---|---|',
+  ...rows.map((r) => `| ${r.dialect} | ${r.visits} | ${r.quanta} | ${r.datasets} | ${r.edges} | ${r.statements} | ${fmt(r.buildSeconds)} | ${fmt(r.saveSeconds)} | ${fmt(r.totalSeconds)} | ${Math.round(r.quanta / r.totalSeconds)} | ${fmt(r.peakRssMb, 0)} | ${Object.entries(r.phases).filter(([, p]) => p.seconds >= 0.05 || p.statements).map(([k, p]) => `${k} ${fmt(p.seconds)}/${p.statements}`).join(', ')} |`),
+];
+const executorBench = join(process.cwd(), 'test/bench/executor-bench.ts');
+if (existsSync(executorBench)) {
+  const { runExecutorBench } = (await import(executorBench)) as { runExecutorBench?: () => Promise<string> };
+  if (runExecutorBench) lines.push('', await runExecutorBench());
+}
+appendFileSync(join(process.cwd(), 'test/bench/RESULTS.md'), `${lines.join('\n')}\n`);
+console.log(lines.join('\n'));
