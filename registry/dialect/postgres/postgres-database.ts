@@ -6,6 +6,20 @@ import { Database, makeKnex, type Executor } from '../database.js';
 const MAX_PARAMETERS = 30_000;
 let cursors = 0;
 
+/** Multi-row INSERT statements for `rows`, each under PostgreSQL's parameter limit. */
+function* insertChunks(table: string, columns: readonly string[], rows: readonly unknown[][], tail: string): Generator<{ text: string; values: unknown[] }> {
+  const perStatement = Math.max(1, Math.floor(MAX_PARAMETERS / columns.length));
+  const head = `INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) VALUES `;
+  for (let start = 0; start < rows.length; start += perStatement) {
+    const values: unknown[] = [];
+    const tuples = rows.slice(start, start + perStatement).map((row) => `(${row.map((v) => {
+      values.push(typeof v === 'bigint' ? v.toString() : v);
+      return `$${values.length}`;
+    }).join(', ')})`);
+    yield { text: head + tuples.join(', ') + tail, values };
+  }
+}
+
 /** The shared backend for multi-user, multi-node repositories. */
 export class PostgresDatabase extends Database {
   /** Connects to `url`, optionally confining this repository to `schema` (created if absent). */
@@ -31,23 +45,10 @@ export class PostgresDatabase extends Database {
     if (rows.length === 0) return 0;
     const { client, release } = await this.client(tx);
     try {
-      const perStatement = Math.max(1, Math.floor(MAX_PARAMETERS / columns.length));
-      const head = `INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) VALUES `;
-      const tail = options.ignoreConflicts ? ' ON CONFLICT DO NOTHING' : '';
       let inserted = 0;
-      for (let start = 0; start < rows.length; start += perStatement) {
-        const chunk = rows.slice(start, start + perStatement);
-        const values: unknown[] = [];
-        const tuples = chunk.map((row) => {
-          const slots = row.map((v) => {
-            values.push(typeof v === 'bigint' ? v.toString() : v);
-            return `$${values.length}`;
-          });
-          return `(${slots.join(', ')})`;
-        });
+      for (const chunk of insertChunks(table, columns, rows, options.ignoreConflicts ? ' ON CONFLICT DO NOTHING' : '')) {
         this.statements.count();
-        const result = await client.query(head + tuples.join(', ') + tail, values);
-        inserted += result.rowCount ?? 0;
+        inserted += (await client.query(chunk.text, chunk.values)).rowCount ?? 0;
       }
       return inserted;
     } finally {
@@ -60,20 +61,10 @@ export class PostgresDatabase extends Database {
     const { client, release } = await this.client(tx);
     try {
       const keys = columns.slice(0, keyCount).map((c) => `"${c}"`).join(', ');
-      const perStatement = Math.max(1, Math.floor(MAX_PARAMETERS / columns.length));
       const added = new Set<string>();
-      for (let start = 0; start < rows.length; start += perStatement) {
-        const chunk = rows.slice(start, start + perStatement);
-        const values: unknown[] = [];
-        const tuples = chunk.map((row) => `(${row.map((v) => {
-          values.push(typeof v === 'bigint' ? v.toString() : v);
-          return `$${values.length}`;
-        }).join(', ')})`);
+      for (const chunk of insertChunks(table, columns, rows, ` ON CONFLICT DO NOTHING RETURNING ${keys}`)) {
         this.statements.count();
-        const result = await client.query({
-          text: `INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) VALUES ${tuples.join(', ')} ON CONFLICT DO NOTHING RETURNING ${keys}`,
-          values, rowMode: 'array',
-        });
+        const result = await client.query({ text: chunk.text, values: chunk.values, rowMode: 'array' });
         for (const r of result.rows as unknown[][]) added.add(JSON.stringify(r));
       }
       return rows.map((r) => added.has(JSON.stringify(r.slice(0, keyCount))));

@@ -40,42 +40,33 @@ export class SqliteDatabase extends Database {
     return { conn, release: () => (isTx ? undefined : client.releaseConnection(conn)) };
   }
 
-  override async insertRows(tx: Executor, table: string, columns: readonly string[], rows: readonly unknown[][], options: { ignoreConflicts?: boolean } = {}): Promise<number> {
-    if (rows.length === 0) return 0;
+  /** Runs one prepared INSERT per row in a single transaction; returns each row's change count. */
+  private async insertEach(tx: Executor, verb: string, table: string, columns: readonly string[], rows: readonly unknown[][]): Promise<number[]> {
+    if (rows.length === 0) return [];
     const { conn, release } = await this.connection(tx);
     try {
-      const verb = options.ignoreConflicts ? 'INSERT OR IGNORE' : 'INSERT';
       const stmt = conn.prepare(`${verb} INTO "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`);
       this.statements.count();
-      let inserted = 0;
+      const changes: number[] = [];
       const write = () => {
-        for (const row of rows) inserted += stmt.run(row.map(bindable)).changes;
+        for (const row of rows) changes.push(stmt.run(row.map(bindable)).changes);
       };
       // Inside a knex transaction the BEGIN is already issued; otherwise batch in our own.
       if (conn.inTransaction) write();
       else conn.transaction(write)();
-      return inserted;
+      return changes;
     } finally {
       release();
     }
   }
 
+  override async insertRows(tx: Executor, table: string, columns: readonly string[], rows: readonly unknown[][], options: { ignoreConflicts?: boolean } = {}): Promise<number> {
+    const changes = await this.insertEach(tx, options.ignoreConflicts ? 'INSERT OR IGNORE' : 'INSERT', table, columns, rows);
+    return changes.reduce((a, b) => a + b, 0);
+  }
+
   override async insertNewRows(tx: Executor, table: string, columns: readonly string[], rows: readonly unknown[][]): Promise<boolean[]> {
-    if (rows.length === 0) return [];
-    const { conn, release } = await this.connection(tx);
-    try {
-      const stmt = conn.prepare(`INSERT OR IGNORE INTO "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`);
-      this.statements.count();
-      const inserted: boolean[] = [];
-      const write = () => {
-        for (const row of rows) inserted.push(stmt.run(row.map(bindable)).changes > 0);
-      };
-      if (conn.inTransaction) write();
-      else conn.transaction(write)();
-      return inserted;
-    } finally {
-      release();
-    }
+    return (await this.insertEach(tx, 'INSERT OR IGNORE', table, columns, rows)).map((c) => c > 0);
   }
 
   override async selectArrays(tx: Executor, sql: string, bindings: readonly unknown[] = []): Promise<unknown[][]> {
