@@ -213,6 +213,7 @@ export async function simulateRepository(repo: Repository, options: SimulateOpti
 
   await clock.run('chain', () => registry.transaction((tx) => registry.collections.setChain(SIM_COLLECTIONS.defaults,
     [SIM_COLLECTIONS.raw, SIM_COLLECTIONS.calib, SIM_COLLECTIONS.skymaps, SIM_COLLECTIONS.refcats], tx)));
+  await clock.run('statistics', () => registry.db.refreshStatistics());
 
   const refCatStars = [...shards.values()].reduce((n, rows) => n + rows.length, 0);
   const expectedQuanta = {

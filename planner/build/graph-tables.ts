@@ -22,6 +22,7 @@ export async function numberedProjection(db: Database, tx: Executor, temps: Temp
   const sql = `SELECT ROW_NUMBER() OVER (ORDER BY ${order}) - 1 AS idx${names.map((n) => `, ${q(n)}`).join('')} FROM (SELECT DISTINCT ${names.map(q).join(', ') || '1 AS one'} FROM ${q(rows)}) s`;
   const table = await temps.createAs(purpose, sql, []);
   if (required.length) await db.execute(tx, `CREATE INDEX ${q(`${table}_k`)} ON ${q(table)} (${required.map(q).join(', ')})`);
+  await temps.analyze(table);
   const data = await db.selectArrays(tx, `SELECT ${['idx', ...required].map(q).join(', ')} FROM ${q(table)} ORDER BY idx`);
   return { table, group, count: data.length, dataIds: columnsOf(required, data, 1) };
 }

@@ -144,6 +144,7 @@ export async function importButlerExport(repo: Repository, path: string, options
     await addMissingImplied(repo, impliedSeen, tx, summary);
   };
   await registry.transaction(run);
+  await registry.db.refreshStatistics();
   return summary;
 }
 

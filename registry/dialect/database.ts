@@ -129,6 +129,15 @@ export abstract class Database {
   /** Prints the plan of a query (EXPLAIN QUERY PLAN / EXPLAIN). */
   abstract explain(tx: Executor, sql: string, bindings?: readonly unknown[]): Promise<string>;
 
+  /**
+   * Refreshes planner statistics after a bulk load (PostgreSQL: ANALYZE; its autovacuum would
+   * get there later, and plans made before it are poor). SQLite plans these queries well
+   * without statistics and measured slower with them (FACTS.md), so it does nothing there.
+   */
+  async refreshStatistics(): Promise<void> {
+    if (this.dialect === 'postgresql') await this.execute(this.knex, 'ANALYZE');
+  }
+
   /** Closes the pool. */
   async close(): Promise<void> {
     await this.knex.destroy();

@@ -87,6 +87,9 @@ export class DataIdQuery {
     await checkGovernors(registry, tx, ast, binds, expression, spec.collections ?? [], datasetTypes.map((t) => t.name));
 
     const temps = new TempTables(db, tx);
+    // PostgreSQL reorders up to eight explicit joins by its estimates, which are wrong for
+    // fresh temporary tables and unanalyzed registries: keep the order written (orderJoins).
+    if (db.dialect === 'postgresql') await db.execute(tx, 'SET LOCAL join_collapse_limit = 1');
     try {
       const pending: JoinedTable[] = [];
       const provided = new Set<string>();
@@ -233,6 +236,7 @@ export class DataIdQuery {
     for (const [i, cols] of indexes.entries()) {
       if (cols.length) await db.execute(this.tx, `CREATE INDEX ${q(`${table}_i${i}`)} ON ${q(table)} (${cols.map(q).join(', ')})`);
     }
+    await this.temps.analyze(table);
     return table;
   }
 
