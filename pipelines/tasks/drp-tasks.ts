@@ -1,20 +1,25 @@
 /**
  * The optical chain's task types, with LSST's names and connections: isr, calibrate,
- * makeWarp, assembleCoadd (as planned by LSST's builder for the lsst-synthcam fixture).
+ * makeWarp, assembleCoadd (as planned by LSST's builder for the lsst-synthcam fixture), each
+ * with the `run` of pipelines/image/ (config keys beyond the ones below are documented
+ * there: isr.ts, calibrate.ts, make-warp.ts, assemble-coadd.ts).
  */
 import type { Connection, TaskDefinition } from '../core/connections.js';
+import { runAssembleCoaddTask, runCalibrateTask, runIsrTask, runMakeWarpTask } from './drp-task-runs.js';
 
 const isr: TaskDefinition = {
   name: 'IsrTask',
   description: 'Instrument signature removal: overscan, bias, dark, flat, variance and mask',
   dimensions: ['instrument', 'exposure', 'detector'],
-  defaults: { doDark: true, saturation: 65000, overscanFitOrder: 0 },
+  // overscanFitOrder: polynomial degree along the readout (negative: per-row medians).
+  defaults: { doDark: true, saturation: 65000, overscanFitOrder: 1, overscanStatistic: 'median' },
   connections: () => [
     { name: 'ccdExposure', kind: 'input', datasetType: 'raw', dimensions: ['instrument', 'exposure', 'detector'], storageClass: 'Exposure' },
     { name: 'bias', kind: 'prerequisite', datasetType: 'bias', dimensions: ['instrument', 'detector'], storageClass: 'ExposureF', isCalibration: true },
     { name: 'flat', kind: 'prerequisite', datasetType: 'flat', dimensions: ['instrument', 'detector', 'physical_filter'], storageClass: 'ExposureF', isCalibration: true },
     { name: 'outputExposure', kind: 'output', datasetType: 'postISRCCD', dimensions: ['instrument', 'exposure', 'detector'], storageClass: 'ExposureF' },
   ],
+  run: (input) => runIsrTask(isr.defaults)(input),
 };
 
 const calibrate: TaskDefinition = {
@@ -32,6 +37,7 @@ const calibrate: TaskDefinition = {
     }
     return list;
   },
+  run: (input) => runCalibrateTask(calibrate.defaults)(input),
 };
 
 const makeWarp: TaskDefinition = {
@@ -44,6 +50,7 @@ const makeWarp: TaskDefinition = {
     { name: 'skyMap', kind: 'input', datasetType: 'skyMap', dimensions: ['skymap'], storageClass: 'SkyMap' },
     { name: 'direct', kind: 'output', datasetType: 'deepCoadd_directWarp', dimensions: ['skymap', 'tract', 'patch', 'instrument', 'visit'], storageClass: 'ExposureF' },
   ],
+  run: (input) => runMakeWarpTask(makeWarp.defaults)(input),
 };
 
 const assembleCoadd: TaskDefinition = {
@@ -56,6 +63,7 @@ const assembleCoadd: TaskDefinition = {
     { name: 'skyMap', kind: 'input', datasetType: 'skyMap', dimensions: ['skymap'], storageClass: 'SkyMap' },
     { name: 'coaddExposure', kind: 'output', datasetType: 'deepCoadd', dimensions: ['skymap', 'tract', 'patch', 'band'], storageClass: 'ExposureF' },
   ],
+  run: (input) => runAssembleCoaddTask(assembleCoadd.defaults)(input),
 };
 
 /** The optical chain's task types. */

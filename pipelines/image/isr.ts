@@ -1,0 +1,260 @@
+/**
+ * Instrument signature removal, a pure function of a raw and its calibrations. In order:
+ *
+ *   1. overscan: a level per readout row (or column) from BIASSEC, subtracted (ADU);
+ *   2. trim to TRIMSEC (else DATASEC, else the raw less the overscan columns);
+ *   3. bias: minus the bias frame (ADU, or electrons when its BUNIT says so);
+ *   4. gain: times GAIN (e-/ADU) - the image is in electrons from here on;
+ *   5. dark: minus dark x (DARKTIME of the raw / DARKTIME of the dark), when a dark is given;
+ *   6. variance (e-^2) = max(signal, 0) + RDNOISE^2, with signal in detected electrons
+ *      before the dark is removed (so dark current counts as shot noise);
+ *   7. flat: image / flat and variance / flat^2 (the flat is the detected fraction of the
+ *      incoming light, so the result is incoming electrons);
+ *   8. mask: SAT where the raw reached SATURATE (header; config `saturation` otherwise), BAD
+ *      where the flat is below `minFlat` or not finite and in the configured bad sections;
+ *      BAD pixels have NaN image and variance.
+ *
+ * The header carries over, with the WCS reference pixel (CRPIXn) and IRAF's LTVn moved by
+ * the trim, BUNIT = 'electron', the mask-plane cards and ISR figures.
+ */
+import { FitsHeader, type Exposure } from '../../registry/index.js';
+import { ImageError } from './errors.js';
+import { formatFitsSection, parseFitsSection, type PixelBox } from './fits-section.js';
+import { derivedHeader, headerNumber, headerString, setReal, setValue } from './header-cards.js';
+import { maskBit, maskPlaneCards } from './mask-planes.js';
+import { estimateOverscan, type OverscanEstimate } from './overscan.js';
+import { medianInPlace } from './statistics.js';
+
+/** ISR settings (the task config, with defaults filled in by {@link isrConfig}). */
+export interface IsrConfig {
+  readonly doOverscan: boolean;
+  readonly overscanStatistic: 'median' | 'mean';
+  /** Polynomial degree along the readout; negative: per-row values, no fit. */
+  readonly overscanFitOrder: number;
+  readonly doBias: boolean;
+  readonly doDark: boolean;
+  readonly doFlat: boolean;
+  /** Saturation level (ADU) when the raw has no SATURATE card. */
+  readonly saturation: number;
+  /** Flat values below this are BAD. */
+  readonly minFlat: number;
+  /** Gain (e-/ADU) and read noise (e-) overriding the header's GAIN and RDNOISE. */
+  readonly gain?: number;
+  readonly readNoise?: number;
+  /** Bad regions as FITS sections of the trimmed image, e.g. `[37:37,1:128]` for a bad column. */
+  readonly badSections: readonly string[];
+}
+
+/** Defaults of {@link IsrConfig}. */
+export const ISR_DEFAULTS: IsrConfig = Object.freeze({
+  doOverscan: true, overscanStatistic: 'median', overscanFitOrder: 1, doBias: true, doDark: true, doFlat: true,
+  saturation: 65000, minFlat: 0.05, badSections: Object.freeze([]) as readonly string[],
+});
+
+/** A full ISR config from task config values (unknown keys ignored; wrong types rejected). */
+export function isrConfig(config: Readonly<Record<string, unknown>> = {}): IsrConfig {
+  const out: Record<string, unknown> = { ...ISR_DEFAULTS };
+  for (const key of Object.keys(ISR_DEFAULTS).concat(['gain', 'readNoise'])) {
+    const v = config[key];
+    if (v === undefined || v === null) continue;
+    const expected = key === 'badSections' ? 'array' : key === 'overscanStatistic' ? 'string' : key.startsWith('do') ? 'boolean' : 'number';
+    const actual = Array.isArray(v) ? 'array' : typeof v;
+    if (actual !== expected) throw new ImageError(`isr config ${key} must be a ${expected}, got ${JSON.stringify(v)}`, 'IMAGE_INPUT');
+    out[key] = v;
+  }
+  if (out['overscanStatistic'] !== 'median' && out['overscanStatistic'] !== 'mean') throw new ImageError(`isr config overscanStatistic must be 'median' or 'mean'`, 'IMAGE_INPUT');
+  return out as unknown as IsrConfig;
+}
+
+/** The calibrations ISR applies; any may be absent (that step is then skipped). */
+export interface IsrCalibrations {
+  readonly bias?: Exposure;
+  readonly flat?: Exposure;
+  /** Dark current image (electrons in the dark's DARKTIME, default 1 s), data-section sized. */
+  readonly dark?: Exposure;
+}
+
+/** Figures of one ISR run. */
+export interface IsrMetadata {
+  readonly gain: number;
+  readonly readNoise: number;
+  readonly overscanAxis: 'row' | 'column' | 'none';
+  /** ADU. */
+  readonly overscanMean: number;
+  readonly overscanResidualRms: number;
+  readonly overscanRejected: number;
+  readonly trimSection: string;
+  readonly saturation: number;
+  readonly nSaturated: number;
+  readonly nBad: number;
+  readonly darkScale: number;
+  /** Median of the output image, electrons. */
+  readonly medianLevel: number;
+  readonly steps: readonly string[];
+}
+
+/** Output of {@link runIsr}. */
+export interface IsrResult {
+  readonly exposure: Exposure;
+  readonly metadata: IsrMetadata;
+}
+
+/** Keywords that describe the raw layout and not the trimmed image. */
+const RAW_LAYOUT = ['DATASEC', 'TRIMSEC', 'BIASSEC', 'CCDSEC', 'BUNIT'];
+
+/** Runs ISR on `raw`. Throws {@link ImageError} (`IMAGE_HEADER`, `IMAGE_SHAPE`) for unusable headers or mismatched calibrations. */
+export function runIsr(raw: Exposure, calibs: IsrCalibrations, config: IsrConfig = ISR_DEFAULTS): IsrResult {
+  const { width: W, height: H, header } = raw;
+  if (raw.image.length !== W * H) throw new ImageError(`raw has ${raw.image.length} pixels, not ${W}x${H}`, 'IMAGE_SHAPE');
+  if (raw.image instanceof BigInt64Array || raw.image instanceof BigUint64Array) throw new ImageError('64-bit integer raws are not supported', 'IMAGE_INPUT');
+  const pixels = raw.image as ArrayLike<number>;
+  const steps: string[] = [];
+  const gain = config.gain ?? headerNumber(header, 'GAIN');
+  const readNoise = config.readNoise ?? headerNumber(header, 'RDNOISE', headerNumber(header, 'READNOIS', 0));
+  if (!(gain > 0)) throw new ImageError(`gain must be positive, got ${gain}`, 'IMAGE_HEADER');
+  const saturation = headerNumber(header, 'SATURATE', config.saturation);
+
+  // Overscan.
+  const biasText = headerString(header, 'BIASSEC');
+  const biasBox = biasText ? parseFitsSection(biasText, 'BIASSEC', W, H) : undefined;
+  let overscan: OverscanEstimate | undefined;
+  if (config.doOverscan && biasBox) {
+    overscan = estimateOverscan(pixels, W, H, biasBox, { statistic: config.overscanStatistic, fitOrder: config.overscanFitOrder });
+    steps.push(`overscan ${config.overscanStatistic} per ${overscan.axis}${config.overscanFitOrder >= 0 ? `, polynomial order ${config.overscanFitOrder}` : ''} from BIASSEC ${biasText}`);
+  }
+
+  // Trim.
+  const trim = trimBox(header, W, H, biasBox);
+  const { x0, y0, width: w, height: h } = trim;
+  steps.push(`trimmed to ${formatFitsSection(trim)}`);
+  const n = w * h;
+  for (const [name, cal] of [['bias', calibs.bias], ['flat', calibs.flat], ['dark', calibs.dark]] as const) {
+    if (cal && (cal.width !== w || cal.height !== h)) {
+      throw new ImageError(`${name} is ${cal.width}x${cal.height} but the trimmed raw is ${w}x${h}`, 'IMAGE_SHAPE');
+    }
+  }
+  const bias = config.doBias ? calibs.bias : undefined;
+  const flat = config.doFlat ? calibs.flat : undefined;
+  const dark = config.doDark ? calibs.dark : undefined;
+  const biasInElectrons = bias ? /^e(lectron)?s?-?$/i.test(headerString(bias.header, 'BUNIT') ?? '') : false;
+  let darkScale = 0;
+  if (dark) {
+    const rawTime = headerNumber(header, 'DARKTIME', headerNumber(header, 'EXPTIME'));
+    const darkTime = headerNumber(dark.header, 'DARKTIME', headerNumber(dark.header, 'EXPTIME', 1));
+    if (!(darkTime > 0)) throw new ImageError(`dark has DARKTIME ${darkTime}`, 'IMAGE_HEADER');
+    darkScale = rawTime / darkTime;
+    steps.push(`dark scaled by ${darkScale}`);
+  }
+  if (bias) steps.push(`bias subtracted (${biasInElectrons ? 'electrons' : 'ADU'})`);
+  steps.push(`gain ${gain} e-/ADU, read noise ${readNoise} e-`);
+  if (flat) steps.push('flat divided');
+
+  const image = new Float32Array(n);
+  const variance = new Float32Array(n);
+  const mask = new Int32Array(n);
+  const SAT = maskBit('SAT'), BAD = maskBit('BAD');
+  const rn2 = readNoise * readNoise;
+  const levels = overscan?.levels;
+  const perRow = overscan?.axis === 'row';
+  const biasPixels = bias?.image as ArrayLike<number> | undefined;
+  const flatPixels = flat?.image as ArrayLike<number> | undefined;
+  const darkPixels = dark?.image as ArrayLike<number> | undefined;
+  let nSaturated = 0;
+  for (let y = 0; y < h; y++) {
+    const ry = y + y0;
+    for (let x = 0; x < w; x++) {
+      const rx = x + x0;
+      const p = y * w + x;
+      const adu = pixels[ry * W + rx]!;
+      let m = 0;
+      if (adu >= saturation) {
+        m |= SAT;
+        nSaturated++;
+      }
+      let v = adu - (levels ? levels[perRow ? ry : rx]! : 0);
+      if (biasPixels && !biasInElectrons) v -= biasPixels[p]!;
+      let e = v * gain;
+      if (biasPixels && biasInElectrons) e -= biasPixels[p]!;
+      let varE = Math.max(e, 0) + rn2;
+      if (darkPixels) e -= darkPixels[p]! * darkScale;
+      if (flatPixels) {
+        const f = flatPixels[p]!;
+        if (!(f >= config.minFlat) || !Number.isFinite(f)) {
+          m |= BAD;
+        } else {
+          e /= f;
+          varE /= f * f;
+        }
+      }
+      if (!Number.isFinite(e)) m |= BAD;
+      image[p] = e;
+      variance[p] = varE;
+      mask[p] = m;
+    }
+  }
+  for (const text of config.badSections) {
+    const box = parseFitsSection(text, 'badSections', w, h);
+    for (let y = box.y0; y < box.y0 + box.height; y++) for (let x = box.x0; x < box.x0 + box.width; x++) mask[y * w + x]! |= BAD;
+  }
+  let nBad = 0;
+  for (let p = 0; p < n; p++) {
+    if (mask[p]! & BAD) {
+      image[p] = NaN;
+      variance[p] = NaN;
+      nBad++;
+    }
+  }
+  if (config.badSections.length > 0) steps.push(`bad sections ${config.badSections.join(' ')}`);
+
+  const out = derivedHeader(header, RAW_LAYOUT);
+  shiftPixelOrigin(out, x0, y0);
+  setValue(out, 'BUNIT', 'electron', 'image in electrons, variance in electrons^2');
+  for (const c of maskPlaneCards()) out.add(c);
+  if (overscan) {
+    setReal(out, 'OSCNMEAN', overscan.mean, '[adu] mean overscan level subtracted');
+    setReal(out, 'OSCNRMS', overscan.residualRms, '[adu] rms of row levels about the fit');
+  }
+  setReal(out, 'ISRGAIN', gain, '[e-/adu] gain applied by ISR');
+  setReal(out, 'ISRRDN', readNoise, '[e-] read noise used for the variance');
+  setValue(out, 'ISRTRIM', formatFitsSection(trim), 'raw section kept (1-based)');
+  for (const s of steps) out.addHistory(`isr: ${s}`);
+
+  const sample = new Float64Array(n);
+  let k = 0;
+  for (let p = 0; p < n; p++) if (Number.isFinite(image[p]!)) sample[k++] = image[p]!;
+  return {
+    exposure: { width: w, height: h, image, variance, mask, header: out },
+    metadata: {
+      gain, readNoise, overscanAxis: overscan?.axis ?? 'none', overscanMean: overscan?.mean ?? 0, overscanResidualRms: overscan?.residualRms ?? 0,
+      overscanRejected: overscan?.rejected ?? 0, trimSection: formatFitsSection(trim), saturation, nSaturated, nBad, darkScale,
+      medianLevel: medianInPlace(sample, k), steps,
+    },
+  };
+}
+
+/**
+ * The data box kept after ISR: TRIMSEC, else DATASEC, else the whole raw less a serial
+ * overscan that spans its full height at one side.
+ */
+function trimBox(header: FitsHeader, W: number, H: number, biasBox: PixelBox | undefined): PixelBox {
+  for (const key of ['TRIMSEC', 'DATASEC']) {
+    const text = headerString(header, key);
+    if (text) return parseFitsSection(text, key, W, H);
+  }
+  if (biasBox && biasBox.y0 === 0 && biasBox.height === H) {
+    if (biasBox.x0 + biasBox.width === W) return { x0: 0, y0: 0, width: biasBox.x0, height: H };
+    if (biasBox.x0 === 0) return { x0: biasBox.width, y0: 0, width: W - biasBox.width, height: H };
+  }
+  return { x0: 0, y0: 0, width: W, height: H };
+}
+
+/** Moves every CRPIXn and IRAF LTVn card to a pixel grid whose origin is (x0, y0) of the old one. */
+export function shiftPixelOrigin(header: FitsHeader, x0: number, y0: number): void {
+  if (x0 === 0 && y0 === 0) return;
+  for (const [axis, d] of [[1, x0], [2, y0]] as const) {
+    const crpix = header.get(`CRPIX${axis}`);
+    if (typeof crpix === 'number') header.set(`CRPIX${axis}`, crpix - d, undefined, { numberFormat: 'real' });
+    const ltv = header.get(`LTV${axis}`);
+    header.set(`LTV${axis}`, (typeof ltv === 'number' ? ltv : 0) - d, 'IRAF: logical = physical + LTV', { numberFormat: 'real' });
+  }
+}
