@@ -2,23 +2,7 @@
 import type pg from 'pg';
 import { Database, makeKnex, type Executor } from '../database.js';
 
-/** Most bound parameters in one statement (PostgreSQL's limit is 65535). */
-const MAX_PARAMETERS = 30_000;
 let cursors = 0;
-
-/** Multi-row INSERT statements for `rows`, each under PostgreSQL's parameter limit. */
-function* insertChunks(table: string, columns: readonly string[], rows: readonly unknown[][], tail: string): Generator<{ text: string; values: unknown[] }> {
-  const perStatement = Math.max(1, Math.floor(MAX_PARAMETERS / columns.length));
-  const head = `INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) VALUES `;
-  for (let start = 0; start < rows.length; start += perStatement) {
-    const values: unknown[] = [];
-    const tuples = rows.slice(start, start + perStatement).map((row) => `(${row.map((v) => {
-      values.push(typeof v === 'bigint' ? v.toString() : v);
-      return `$${values.length}`;
-    }).join(', ')})`);
-    yield { text: head + tuples.join(', ') + tail, values };
-  }
-}
 
 /** The shared backend for multi-user, multi-node repositories. */
 export class PostgresDatabase extends Database {
@@ -41,16 +25,46 @@ export class PostgresDatabase extends Database {
     return { client, release: () => (isTx ? undefined : k.releaseConnection(client)) };
   }
 
+  /** Column SQL types of a table (temporary ones too), looked up once per table. */
+  private readonly columnTypes = new Map<string, Map<string, string>>();
+
+  private async typesOf(client: pg.PoolClient, table: string): Promise<Map<string, string>> {
+    let types = this.columnTypes.get(table);
+    if (!types) {
+      this.statements.count();
+      const result = await client.query({
+        text: 'SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped',
+        values: [`"${table}"`], rowMode: 'array',
+      });
+      types = new Map((result.rows as [string, string][]).map(([n, t]) => [n, t]));
+      this.columnTypes.set(table, types);
+    }
+    return types;
+  }
+
+  /**
+   * One `INSERT ... SELECT * FROM unnest($1::type[], ...)` for any number of rows: each
+   * column travels as one array parameter, so the statement count does not grow with the data.
+   */
+  private async insertUnnest(client: pg.PoolClient, table: string, columns: readonly string[], rows: readonly unknown[][], tail: string): Promise<pg.QueryResult> {
+    const types = await this.typesOf(client, table);
+    const arrays = columns.map((_, j) => rows.map((r) => {
+      const v = r[j];
+      return typeof v === 'bigint' ? v.toString() : v instanceof Uint8Array && !Buffer.isBuffer(v) ? Buffer.from(v) : v;
+    }));
+    const casts = columns.map((c, j) => `$${j + 1}::${types.get(c) ?? 'text'}[]`);
+    this.statements.count();
+    return client.query({
+      text: `INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) SELECT * FROM unnest(${casts.join(', ')})${tail}`,
+      values: arrays, rowMode: 'array',
+    });
+  }
+
   override async insertRows(tx: Executor, table: string, columns: readonly string[], rows: readonly unknown[][], options: { ignoreConflicts?: boolean } = {}): Promise<number> {
     if (rows.length === 0) return 0;
     const { client, release } = await this.client(tx);
     try {
-      let inserted = 0;
-      for (const chunk of insertChunks(table, columns, rows, options.ignoreConflicts ? ' ON CONFLICT DO NOTHING' : '')) {
-        this.statements.count();
-        inserted += (await client.query(chunk.text, chunk.values)).rowCount ?? 0;
-      }
-      return inserted;
+      return (await this.insertUnnest(client, table, columns, rows, options.ignoreConflicts ? ' ON CONFLICT DO NOTHING' : '')).rowCount ?? 0;
     } finally {
       release();
     }
@@ -61,12 +75,8 @@ export class PostgresDatabase extends Database {
     const { client, release } = await this.client(tx);
     try {
       const keys = columns.slice(0, keyCount).map((c) => `"${c}"`).join(', ');
-      const added = new Set<string>();
-      for (const chunk of insertChunks(table, columns, rows, ` ON CONFLICT DO NOTHING RETURNING ${keys}`)) {
-        this.statements.count();
-        const result = await client.query({ text: chunk.text, values: chunk.values, rowMode: 'array' });
-        for (const r of result.rows as unknown[][]) added.add(JSON.stringify(r));
-      }
+      const result = await this.insertUnnest(client, table, columns, rows, ` ON CONFLICT DO NOTHING RETURNING ${keys}`);
+      const added = new Set((result.rows as unknown[][]).map((r) => JSON.stringify(r)));
       return rows.map((r) => added.has(JSON.stringify(r.slice(0, keyCount))));
     } finally {
       release();
