@@ -8,6 +8,7 @@ import { queryCommands } from './commands/query-commands.js';
 import { graphCommands } from './commands/graph-commands.js';
 import { simulateCommand } from './commands/simulate-command.js';
 import { ingestCommand } from './commands/ingest-command.js';
+import { runCommands } from './commands/run-commands.js';
 
 /** Exit statuses: 0 ok, 1 failure while working, 2 bad input (usage, expression, unknown name). */
 export const EXIT_FAILURE = 1;
@@ -27,6 +28,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .command(graphCommands)
     .command(simulateCommand)
     .command(ingestCommand)
+    .command(runCommands)
     .demandCommand(1, 'Name a command (see the list above).')
     .recommendCommands()
     .strict()

@@ -1,0 +1,199 @@
+/** `qg run` (run or resume a graph, or build one and run it) and `qg report` (a run's report and Gantt chart). */
+import { existsSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Argv, CommandModule } from 'yargs';
+import { loadGraph, saveGraph, type QuantumGraph } from '../../../planner/index.js';
+import type { Repository } from '../../../registry/index.js';
+import {
+  EngineError, ProgressObserver, ReportObserver, eventLogPath, formatDataId, ganttSvg, loadTaskLibrary, readEventLog, reportFromEvents,
+  runFolder, runGraph, type RunReport, type RunSummary,
+} from '../../index.js';
+import { formatTable, jsonReplacer } from '../output.js';
+import { buildOrExplain, buildSpecFromArgs, buildSummaryLine, withBuildOptions } from './graph-commands.js';
+import { listOption, withRepository } from './shared-options.js';
+
+/** Exit status of an interrupted run (128 + SIGINT), and of bad options (as main's). */
+const EXIT_INTERRUPTED = 130;
+const EXIT_USAGE = 2;
+
+/** The per-task report as a table. */
+export function formatRunReport(report: RunReport): string {
+  const s = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 1 ? x.toFixed(2) : x.toFixed(3));
+  return formatTable(
+    ['task', 'quanta', 'already done', 'succeeded', 'failed', 'blocked', 'cancelled', 'retried', 'p50 s', 'p90 s', 'p99 s', 'max s', 'total s'],
+    report.tasks.map((t) => [t.task, t.quanta, t.alreadyDone, t.succeeded, t.failed, t.blocked, t.cancelled, t.retried,
+      s(t.seconds.p50), s(t.seconds.p90), s(t.seconds.p99), s(t.seconds.max), s(t.seconds.total)]),
+  );
+}
+
+/** The end-of-run text: counts, the per-task report, failures with their logs, where the event log is. */
+export function formatRunSummary(summary: RunSummary, report: RunReport, repoArg: string): string {
+  const c = summary.counts;
+  const lines = [
+    `run ${summary.run}${summary.chain ? ` (chain ${summary.chain})` : ''}: ${c.succeeded} succeeded, ${c.failed} failed, ${c.blocked} blocked, ` +
+    `${c.cancelled} cancelled, ${c.alreadyDone} already done, of ${summary.quanta} quanta in ${summary.seconds.toFixed(1)} s` +
+    `${summary.interrupted ? ' (interrupted)' : summary.stoppedEarly ? ' (stopped at the first failure: --fail-fast)' : ''}`,
+  ];
+  if (summary.cleaned.datasets || summary.cleaned.files) lines.push(`before starting, removed what earlier attempts left: ${summary.cleaned.datasets} registered dataset(s) of unfinished quanta, ${summary.cleaned.files} file(s)`);
+  lines.push('', formatRunReport(report));
+  if (summary.failures.length) {
+    lines.push('', `failed quanta (${summary.failures.length}):`);
+    for (const f of summary.failures) {
+      lines.push(`  ${f.task} {${formatDataId(f.dataId)}}: [${f.code}] ${f.message} (${f.attempts} attempt${f.attempts === 1 ? '' : 's'})`);
+      if (f.log) lines.push(`    log: ${f.log}`);
+    }
+    const blocked = Object.entries(summary.blocked);
+    if (blocked.length) lines.push(`  blocked downstream: ${blocked.map(([t, n]) => `${t} ${n}`).join(', ')}`);
+  }
+  if (summary.eventLog) lines.push('', `event log: ${summary.eventLog}; Gantt chart: qg report ${summary.run} -b ${repoArg}`);
+  if (!summary.complete) lines.push(`to resume (completed quanta are skipped): qg run ${'<graph>'} -b ${repoArg}`);
+  return lines.join('\n');
+}
+
+function withRunOptions<T>(y: Argv<T>) {
+  return y
+    .option('jobs', { alias: 'j', type: 'number', default: 1, describe: 'Worker threads (quanta run at once)' })
+    .option('retries', { type: 'number', default: 0, describe: 'Extra attempts for a failed quantum' })
+    .option('fail-fast', { type: 'boolean', default: false, describe: 'Start nothing new after the first failure' })
+    .option('timeout', { type: 'number', describe: 'Seconds one quantum may run before its worker is terminated' })
+    .option('memory', { type: 'number', describe: 'Heap limit of each worker in MB (a task needing more fails its quantum)' })
+    .option('tasks', { type: 'string', array: true, describe: 'Extra task library modules (each exports TASK_LIBRARY)' })
+    .option('verify-checksums', { type: 'boolean', default: true, describe: "Check every input file's SHA-256 before reading it" })
+    .option('progress', { type: 'boolean', default: true, describe: 'Progress bar (on a terminal)' });
+}
+
+/**
+ * What is wrong with the options of `qg run`, or null. (Checked in the handler: a yargs
+ * `check` failure reaches main's fail handler as an error, which is not a usage status.)
+ */
+function runOptionsProblem(argv: Record<string, unknown>): string | null {
+  if (argv['graph'] && argv['pipeline']) return 'give either a graph file or -p/-i to build one, not both';
+  if (!argv['graph'] && !argv['pipeline']) return 'give a graph file (qg build --save) or -p PIPELINE -i INPUTS -o OUTPUT to build one';
+  if (argv['pipeline'] && !listOption(argv['input'] as string[] | undefined).length) return '-p needs -i INPUT collections';
+  const bad = (name: string, min: number) => {
+    const v = argv[name];
+    return v !== undefined && (!Number.isInteger(v) || (v as number) < min) ? `--${name} must be an integer >= ${min}, got ${String(v)}` : null;
+  };
+  const timeout = argv['timeout'] !== undefined && !((argv['timeout'] as number) > 0) ? `--timeout must be a positive number of seconds, got ${String(argv['timeout'])}` : null;
+  return bad('jobs', 1) ?? bad('retries', 0) ?? bad('memory', 16) ?? timeout;
+}
+
+/** Reports a usage error the way yargs does (exit status 2). */
+function usageError(message: string): void {
+  console.error(`${message}\n\nRun with --help for usage.`);
+  process.exitCode = EXIT_USAGE;
+}
+
+const run: CommandModule = {
+  command: 'run [graph]',
+  describe: 'Execute a quantum graph (or build one with -p/-i/-o and run it); running it again resumes',
+  builder: (y) => withRunOptions(withBuildOptions(y, { required: false }))
+    .positional('graph', { type: 'string', describe: 'A .qg file made by `qg build --save` (or give -p/-i to build first)' })
+    .option('save', { alias: 'g', type: 'string', describe: 'With -p: also write the built graph to this .qg file' })
+    .example('$0 run coadd.qg -b repo -j 4', 'Run a saved graph with 4 workers; run it again to resume')
+    .example("$0 run -b repo -p drp.yaml -i SimCam/defaults -o u/me/coadd --where \"instrument='SimCam'\" -j 2", 'Build, then run')
+    .example('$0 run coadd.qg -b repo -j 4 --retries 2 --timeout 600 --fail-fast', ''),
+  handler: async (argv) => {
+    const problem = runOptionsProblem(argv);
+    if (problem) return usageError(problem);
+    await withRepository(String(argv['repo']), (repo) => runCommand(repo, argv));
+  },
+};
+
+/** `qg run` once the options are known to be sound. */
+async function runCommand(repo: Repository, argv: Record<string, unknown>): Promise<void> {
+  const repoArg = String(argv['repo']);
+  const taskModules = listOption(argv['tasks'] as string[] | undefined);
+  // Loaded here too (the workers load their own copy): a bad module fails before anything starts.
+  const library = taskModules.length ? await loadTaskLibrary(taskModules) : undefined;
+  let graph: QuantumGraph;
+  let graphFile: string;
+  if (argv['graph']) {
+    graphFile = String(argv['graph']);
+    graph = loadGraph(graphFile);
+  } else {
+    const result = await buildOrExplain(repo, { ...buildSpecFromArgs(argv), ...(library ? { library } : {}) }, repoArg);
+    graph = result.graph;
+    console.log(buildSummaryLine(graph, result.statements, result.seconds));
+    if (argv['save']) saveGraph(graph, String(argv['save']));
+    // Keep the graph beside the run's files, so the run can be resumed with the same quanta.
+    graphFile = argv['save'] ? String(argv['save']) : join(repo.root, runFolder(graph.header.outputRun), '_graph.qg');
+    if (!argv['save']) saveGraph(graph, graphFile);
+  }
+  const summary = await runWithTerminal(repo, graph, argv, taskModules);
+  console.log(summary.text.replace(/<graph>/g, quoteArg(graphFile)));
+  if (summary.result.interrupted) process.exitCode = EXIT_INTERRUPTED;
+  else if (!summary.result.complete) process.exitCode = 1;
+}
+
+function quoteArg(s: string): string {
+  return /^[\w./=:@+-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`;
+}
+
+/** Runs with a progress bar and the report observer; Ctrl-C stops the run cleanly (a second one kills it). */
+async function runWithTerminal(repo: Repository, graph: QuantumGraph, argv: Record<string, unknown>, taskModules: string[]): Promise<{ result: RunSummary; text: string }> {
+  const report = new ReportObserver();
+  const progress = argv['progress'] === false ? null : new ProgressObserver();
+  const controller = new AbortController();
+  const onSigint = () => {
+    process.stderr.write('\nqg run: interrupted; stopping the workers and registering what finished (Ctrl-C again to kill)\n');
+    controller.abort();
+    process.removeListener('SIGINT', onSigint);
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    if (!progress?.enabled) {
+      console.log(`running a graph of ${graph.quantumCount} quanta into ${graph.header.outputRun} with ${argv['jobs']} worker(s) (quanta already complete are skipped)`);
+    }
+    const result = await runGraph(repo, graph, {
+      jobs: Number(argv['jobs']), retries: Number(argv['retries']), failFast: Boolean(argv['failFast']),
+      ...(argv['timeout'] !== undefined ? { timeoutSeconds: Number(argv['timeout']) } : {}),
+      ...(argv['memory'] !== undefined ? { memoryMb: Number(argv['memory']) } : {}),
+      taskModules, verifyChecksums: argv['verifyChecksums'] !== false, signal: controller.signal,
+      observers: [report, ...(progress ? [progress] : [])], command: `qg ${process.argv.slice(2).join(' ')}`,
+    });
+    return { result, text: formatRunSummary(result, report.report(), String(argv['repo'])) };
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+  }
+}
+
+const report: CommandModule = {
+  command: 'report <run>',
+  describe: "A run's report from its event log: per-task counts and time percentiles, and a Gantt chart (SVG) of quanta over workers",
+  builder: (y) => y
+    .positional('run', { type: 'string', describe: 'The output RUN (or its CHAINED output collection: its first run)' })
+    .option('repo', { alias: ['b', 'butler'], type: 'string', demandOption: true, describe: 'Repository folder' })
+    .option('svg', { type: 'string', describe: 'Where to write the Gantt chart (default <run folder>/_gantt.svg in the repository)' })
+    .option('invocation', { type: 'string', default: 'all', describe: "Which invocations to draw: 'all', 'last' or an invocation id" })
+    .option('format', { choices: ['table', 'json'] as const, default: 'table', describe: 'Report format' })
+    .example('$0 report u/me/coadd -b repo', 'Report of the latest run of the chain u/me/coadd, and its Gantt chart'),
+  handler: async (argv) => withRepository(String(argv['repo']), async (repo) => {
+    const name = String(argv['run']);
+    let runName = name;
+    const record = await repo.registry.collections.get(name);
+    if (record.type === 'CHAINED') {
+      const first = (await repo.registry.collections.flatten([name])).find((c) => c.type === 'RUN');
+      if (!first) throw new EngineError(`chain '${name}' holds no RUN collection`, 'REPORT_RUN');
+      runName = first.name;
+    } else if (record.type !== 'RUN') {
+      throw new EngineError(`'${name}' is a ${record.type} collection; give a RUN or the output chain`, 'REPORT_RUN');
+    }
+    const path = eventLogPath(repo.root, runName);
+    if (!existsSync(path)) throw new EngineError(`run '${runName}' has no event log (${path}); was it made by qg run?`, 'REPORT_NO_EVENTS');
+    const events = readEventLog(path);
+    const summary = reportFromEvents(events);
+    const svgPath = resolve(argv['svg'] ? String(argv['svg']) : join(repo.root, runFolder(runName), '_gantt.svg'));
+    writeFileSync(svgPath, ganttSvg(events, { invocation: String(argv['invocation']) }));
+    if (argv['format'] === 'json') {
+      console.log(JSON.stringify({ ...summary, eventLog: path, gantt: svgPath }, jsonReplacer, 1));
+      return;
+    }
+    console.log(`run ${runName}: ${summary.invocations} invocation(s) in ${path}`);
+    console.log(formatRunReport(summary));
+    console.log(`\nGantt chart: ${svgPath}`);
+  }),
+};
+
+/** `run` and `report`. */
+export const runCommands: CommandModule[] = [run, report];

@@ -1,0 +1,100 @@
+/**
+ * Writing dataset files in batches. `writePrepared` writes each file to a temporary name and
+ * renames it into place (a reader never sees a partial file); with `flush`, all are fsync'ed
+ * concurrently before the renames. Workers write without flushing: the coordinator flushes
+ * the files of a whole registration batch at once with `flushFiles` (one disk flush costs
+ * about as much as many concurrent ones) before the transaction that registers them commits,
+ * so a registered dataset's file is always on disk. Paths and records are exactly those of
+ * `Datastore.write` (same template, formatter, checksum); a test keeps the two in step.
+ */
+import { randomUUID } from 'node:crypto';
+import { close, closeSync, fsync, mkdirSync, open, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+// The datastore's own modules, not registry/index.js: this runs in worker threads, which
+// should not load the database drivers (see worker-main.ts).
+import { sha256, type Datastore, type StoredFile } from '../../registry/datastore/datastore.js';
+import { renderTemplate } from '../../registry/datastore/file-template.js';
+import { formatterFor } from '../../registry/datastore/formatters.js';
+import type { DatasetRef } from '../../registry/index.js';
+
+/** One file to write. */
+export interface FileToWrite {
+  readonly ref: DatasetRef;
+  readonly storageClass: string;
+  readonly value: unknown;
+}
+
+/** A file serialized and ready to write, with its record. */
+export interface PreparedFile {
+  readonly file: StoredFile;
+  readonly bytes: Uint8Array;
+  /** Absolute path. */
+  readonly full: string;
+}
+
+/** Serializes `items` (formatter by storage class) and computes their paths and records. */
+export function prepareFiles(datastore: Datastore, items: readonly FileToWrite[]): PreparedFile[] {
+  return items.map(({ ref, storageClass, value }) => {
+    const formatter = formatterFor(storageClass);
+    const path = renderTemplate(datastore.template, ref) + formatter.extension;
+    const bytes = formatter.write(value);
+    return { file: { datasetId: ref.id, path, formatter: formatter.name, storageClass, checksum: sha256(bytes), size: bytes.length }, bytes, full: datastore.pathOf({ path }) };
+  });
+}
+
+/** Writes prepared files (fsync'ed when `flush`); on any failure nothing of this call is left behind and it throws. */
+export async function writePrepared(files: readonly PreparedFile[], flush = true): Promise<StoredFile[]> {
+  const open = files.map((p) => ({ ...p, tmp: `${p.full}.tmp-${randomUUID()}`, fd: -1 }));
+  const renamed: string[] = [];
+  try {
+    for (const p of open) {
+      mkdirSync(dirname(p.full), { recursive: true });
+      p.fd = openSync(p.tmp, 'w');
+      for (let off = 0; off < p.bytes.length;) off += writeSync(p.fd, p.bytes, off, p.bytes.length - off);
+    }
+    if (flush) await Promise.all(open.map((p) => new Promise<void>((resolve, reject) => fsync(p.fd, (e) => (e ? reject(e) : resolve())))));
+    for (const p of open) {
+      closeSync(p.fd);
+      p.fd = -1;
+    }
+    for (const p of open) {
+      renameSync(p.tmp, p.full);
+      renamed.push(p.full);
+    }
+    return open.map((p) => p.file);
+  } catch (e) {
+    for (const p of open) {
+      if (p.fd >= 0) {
+        try {
+          closeSync(p.fd);
+        } catch { /* already closed */ }
+      }
+      rmSync(p.tmp, { force: true });
+    }
+    for (const full of renamed) rmSync(full, { force: true });
+    throw e;
+  }
+}
+
+/** `prepareFiles` then `writePrepared`. */
+export async function writeFiles(datastore: Datastore, items: readonly FileToWrite[], flush = true): Promise<StoredFile[]> {
+  return writePrepared(prepareFiles(datastore, items), flush);
+}
+
+/**
+ * Flushes files to disk (absolute paths), up to `concurrency` at a time; rejects when one is
+ * missing or cannot be flushed, naming it.
+ */
+export async function flushFiles(paths: readonly string[], concurrency = 16): Promise<void> {
+  let next = 0;
+  const one = (path: string) => new Promise<void>((resolve, reject) => {
+    open(path, 'r', (e, fd) => {
+      if (e) return reject(new Error(`cannot flush ${path}: ${e.message}`));
+      fsync(fd, (e2) => close(fd, () => (e2 ? reject(new Error(`cannot flush ${path}: ${e2.message}`)) : resolve())));
+    });
+  });
+  const lane = async () => {
+    while (next < paths.length) await one(paths[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, paths.length) }, lane));
+}

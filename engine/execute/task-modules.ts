@@ -1,0 +1,35 @@
+/**
+ * Task libraries as modules: the shipped one (pipelines/) plus any module that exports
+ * `TASK_LIBRARY` (a map from class name to task definition), such as a test's no-op tasks.
+ * Modules are named by path or URL so that worker threads can load them too.
+ */
+import { isAbsolute, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { TaskDefinition } from '../../pipelines/index.js';
+import { EngineError } from '../errors.js';
+
+/** URL of the shipped task library module (pipelines/tasks: the task types without the YAML loader). */
+export const SHIPPED_TASK_MODULE = new URL('../../pipelines/tasks/index.ts', import.meta.url).href;
+
+/** A module named by a path (relative to the working directory) or a URL, as a URL. */
+export function taskModuleUrl(spec: string): string {
+  if (/^[a-z][a-z0-9+.-]*:/i.test(spec) && !/^[a-z]:[\\/]/i.test(spec)) return spec;
+  return pathToFileURL(isAbsolute(spec) ? spec : resolve(spec)).href;
+}
+
+/** The shipped library merged with the `TASK_LIBRARY` of each module (later modules win). */
+export async function loadTaskLibrary(modules: readonly string[]): Promise<ReadonlyMap<string, TaskDefinition>> {
+  const library = new Map<string, TaskDefinition>();
+  for (const spec of [SHIPPED_TASK_MODULE, ...modules]) {
+    const url = taskModuleUrl(spec);
+    let mod: { TASK_LIBRARY?: unknown };
+    try {
+      mod = (await import(url)) as { TASK_LIBRARY?: unknown };
+    } catch (e) {
+      throw new EngineError(`cannot load task module ${spec}: ${(e as Error).message}`, 'TASK_MODULE');
+    }
+    if (!(mod.TASK_LIBRARY instanceof Map)) throw new EngineError(`task module ${spec} does not export TASK_LIBRARY (a Map from class name to task definition)`, 'TASK_MODULE');
+    for (const [name, def] of mod.TASK_LIBRARY as Map<string, TaskDefinition>) library.set(name, def);
+  }
+  return library;
+}

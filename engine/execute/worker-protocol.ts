@@ -1,0 +1,22 @@
+/** Messages between the pool (main thread) and its worker threads. */
+import type { ErrorInfo } from '../errors.js';
+import type { QuantumJob, QuantumOutcome } from './quantum-executor.js';
+
+/** `workerData` of a worker thread. */
+export interface WorkerBoot {
+  readonly root: string;
+  readonly template: string;
+  /** Modules whose `TASK_LIBRARY` exports make up the task library. */
+  readonly taskModules: readonly string[];
+  /** The worker's slot (lane) number. */
+  readonly slot: number;
+}
+
+/** Main -> worker. */
+export type WorkerRequest = { readonly type: 'run'; readonly id: number; readonly job: QuantumJob };
+
+/** Worker -> main. */
+export type WorkerReply =
+  | { readonly type: 'ready'; readonly tasks: readonly { readonly name: string; readonly runnable: boolean }[] }
+  | { readonly type: 'boot-failed'; readonly error: ErrorInfo }
+  | { readonly type: 'done'; readonly id: number; readonly outcome: QuantumOutcome };

@@ -1,0 +1,64 @@
+/**
+ * The JSON-lines event log: every event of every invocation of a run, one line each,
+ * appended to `<run folder>/_events.jsonl` under the repository root (the folder the run's
+ * files go to). Each line is written with one `write` call, so a killed run leaves at most
+ * a truncated last line, which `readEventLog` skips.
+ */
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { renderTemplate } from '../../registry/index.js';
+import type { RunEvent, RunObserver } from './run-events.js';
+
+/** File name of the event log inside the run folder. */
+export const EVENT_LOG_FILE = '_events.jsonl';
+
+/** The run's folder relative to the repository root (where `{run}` puts its files). */
+export function runFolder(run: string): string {
+  return renderTemplate('{run}', { id: '00000000-0000-0000-0000-000000000000', datasetType: 'x', run, dataId: {} });
+}
+
+/** Absolute path of the event log of `run` in the repository at `root`. */
+export function eventLogPath(root: string, run: string): string {
+  return join(root, runFolder(run), EVENT_LOG_FILE);
+}
+
+/** Appends every event to the log file (opened on construction, closed by `close`). */
+export class EventLogObserver implements RunObserver {
+  private fd: number | null;
+
+  constructor(readonly path: string) {
+    mkdirSync(dirname(path), { recursive: true });
+    this.fd = openSync(path, 'a');
+  }
+
+  private write(e: RunEvent): void {
+    if (this.fd === null) return;
+    writeSync(this.fd, `${JSON.stringify(e)}\n`);
+  }
+
+  runStarted = (e: RunEvent) => this.write(e);
+  quantumStarted = (e: RunEvent) => this.write(e);
+  quantumFinished = (e: RunEvent) => this.write(e);
+  quantaBlocked = (e: RunEvent) => this.write(e);
+  batchRegistered = (e: RunEvent) => this.write(e);
+  runFinished = (e: RunEvent) => this.write(e);
+
+  close(): void {
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
+  }
+}
+
+/** Parses an event log; a line that is not complete JSON (a killed writer's last line) is skipped. */
+export function readEventLog(path: string): RunEvent[] {
+  if (!existsSync(path)) return [];
+  const out: RunEvent[] = [];
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      const e = JSON.parse(line) as RunEvent;
+      if (e && typeof e === 'object' && typeof e.event === 'string') out.push(e);
+    } catch { /* truncated line */ }
+  }
+  return out;
+}

@@ -1,0 +1,256 @@
+/**
+ * Setting a run up and finding where an earlier attempt left it. The output RUN and its
+ * CHAINED collection `<output>` = [run, inputs...] are registered, with the pipeline's
+ * dataset types. Then the registry is read once per output dataset type: a quantum is
+ * complete when every output the graph predicts for it (its metadata included) is
+ * registered under the graph's UUID. Outputs of incomplete quanta that are registered
+ * (a failed quantum's log, outputs of an older graph in the way, a quantum registered
+ * without its metadata) are deleted, then their files; files nobody registered (a quantum
+ * written but not registered when the run was killed, temporary files) are swept from the
+ * run's output folders. Deleting the registrations before the files keeps the invariant
+ * that a registered dataset has its file, whenever the process dies.
+ */
+import { readdirSync, rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { STATE_PREDICTED, type QuantumGraph } from '../../planner/index.js';
+import { quoteIdentifier as q, type Repository, type StoredFile } from '../../registry/index.js';
+import { EngineError } from '../errors.js';
+import type { GraphJobs } from './graph-jobs.js';
+
+const CHUNK = 500;
+
+/** What the coordinator starts from. */
+export interface RunState {
+  /** Per quantum: 1 when complete before this invocation. */
+  readonly complete: Uint8Array;
+  /** Per graph dataset: its file record when it exists and is registered (inputs, outputs of complete quanta). */
+  readonly files: (StoredFile | null)[];
+  /** Stale registered datasets deleted and unregistered files removed. */
+  readonly cleaned: { readonly datasets: number; readonly files: number };
+}
+
+/** Registers the output run, the chain and the output dataset types (idempotent). */
+export async function registerRunCollections(repo: Repository, graph: QuantumGraph): Promise<void> {
+  const registry = repo.registry;
+  const { outputRun, outputChain, inputs } = graph.header;
+  await registry.transaction(async (tx) => {
+    await registry.collections.register(outputRun, 'RUN', null, tx);
+    if (outputChain) {
+      if (await registry.collections.has(outputChain, tx)) {
+        const children = await registry.collections.getChain(outputChain, tx);
+        if (children[0] !== outputRun) await registry.collections.setChain(outputChain, [outputRun, ...children.filter((c) => c !== outputRun)], tx);
+      } else {
+        await registry.collections.register(outputChain, 'CHAINED', null, tx);
+        await registry.collections.setChain(outputChain, [outputRun, ...inputs.filter((c) => c !== outputRun)], tx);
+      }
+    }
+    for (const type of outputTypes(graph)) {
+      await registry.datasetTypes.register({ name: type.name, dimensions: type.dimensions, storageClass: type.storageClass, isCalibration: type.isCalibration }, tx);
+    }
+  });
+}
+
+/** Dataset types with datasets the run will produce. */
+function outputTypes(graph: QuantumGraph): QuantumGraph['datasetTypes'][number][] {
+  return graph.datasetTypes.filter((t) => {
+    for (let d = t.datasetOffset; d < t.datasetOffset + t.datasetCount; d++) if (graph.datasetStates[d] === STATE_PREDICTED) return true;
+    return false;
+  });
+}
+
+/** Data-ID key of graph dataset `d` (values in the type's dimension order). */
+function keyOf(graph: QuantumGraph, d: number): string {
+  return JSON.stringify(Object.values(graph.datasetDataId(d)));
+}
+
+interface Registered {
+  readonly id: string;
+  readonly file: StoredFile | null;
+}
+
+/** Registered datasets of the run per predicted graph dataset (matched by type and data ID). */
+async function registeredOutputs(repo: Repository, graph: QuantumGraph, runId: number): Promise<(Registered | undefined)[]> {
+  const registry = repo.registry;
+  const db = registry.db;
+  const out: (Registered | undefined)[] = new Array(graph.datasetCount);
+  for (const type of outputTypes(graph)) {
+    const registered = await registry.datasetTypes.get(type.name);
+    const dims = type.dimensions;
+    const rows = await db.selectArrays(registry.knex, db.placeholders(
+      `SELECT t.dataset_id, r.path, r.formatter, r.storage_class, r.checksum, r.file_size${dims.map((x) => `, t.${q(x)}`).join('')} ` +
+      `FROM ${q(registered.tagTable)} t LEFT JOIN ${q('datastore_record')} r ON r.dataset_id = t.dataset_id ` +
+      'WHERE t.dataset_type_id = ? AND t.collection_id = ?'), [registered.id, runId]);
+    const byKey = new Map<string, Registered>();
+    for (const [id, path, formatter, storageClass, checksum, size, ...values] of rows) {
+      const file: StoredFile | null = path === null || path === undefined ? null : {
+        datasetId: String(id), path: String(path), formatter: String(formatter), storageClass: String(storageClass), checksum: String(checksum ?? ''), size: Number(size),
+      };
+      byKey.set(JSON.stringify(values), { id: String(id).toLowerCase(), file });
+    }
+    for (let d = type.datasetOffset; d < type.datasetOffset + type.datasetCount; d++) {
+      if (graph.datasetStates[d] !== STATE_PREDICTED) continue;
+      out[d] = byKey.get(keyOf(graph, d));
+    }
+  }
+  return out;
+}
+
+/** File records of datasets by id (chunked `IN` lists). */
+export async function fileRecords(repo: Repository, ids: readonly string[]): Promise<Map<string, StoredFile>> {
+  const registry = repo.registry;
+  const db = registry.db;
+  const out = new Map<string, StoredFile>();
+  for (let i = 0; i < ids.length; i += CHUNK) {
+    const chunk = ids.slice(i, i + CHUNK);
+    const rows = await db.selectArrays(registry.knex, db.placeholders(
+      `SELECT dataset_id, path, formatter, storage_class, checksum, file_size FROM ${q('datastore_record')} WHERE dataset_id IN (${chunk.map(() => '?').join(', ')})`), chunk);
+    for (const [id, path, formatter, storageClass, checksum, size] of rows) {
+      out.set(String(id).toLowerCase(), { datasetId: String(id).toLowerCase(), path: String(path), formatter: String(formatter), storageClass: String(storageClass), checksum: String(checksum ?? ''), size: Number(size) });
+    }
+  }
+  return out;
+}
+
+/** Deletes datasets by id (their tags and file records go with them), one transaction. */
+export async function deleteDatasets(repo: Repository, ids: readonly string[]): Promise<void> {
+  if (!ids.length) return;
+  const registry = repo.registry;
+  await registry.transaction(async (tx) => {
+    for (let i = 0; i < ids.length; i += CHUNK) await tx('dataset').whereIn('id', ids.slice(i, i + CHUNK)).delete();
+  });
+}
+
+/** Paths of every file registered for datasets of RUN `runId`. */
+async function registeredPaths(repo: Repository, runId: number): Promise<Set<string>> {
+  const registry = repo.registry;
+  const db = registry.db;
+  const rows = await db.selectArrays(registry.knex, db.placeholders(
+    `SELECT r.path FROM ${q('datastore_record')} r JOIN ${q('dataset')} d ON d.id = r.dataset_id WHERE d.run_id = ?`), [runId]);
+  return new Set(rows.map(([p]) => String(p)));
+}
+
+/**
+ * Reads the run's state, cleans what earlier attempts left, and returns where to start.
+ * `runFolder` is the run's folder relative to the root: whole output folders inside it are
+ * swept; elsewhere only the paths the graph predicts (and their temporary files).
+ */
+export async function prepareRunState(repo: Repository, jobs: GraphJobs, runFolder: string): Promise<RunState> {
+  const graph = jobs.graph;
+  const registry = repo.registry;
+  const run = await registry.collections.get(graph.header.outputRun);
+  const n = graph.quantumCount;
+  const registered = await registeredOutputs(repo, graph, run.id);
+  const complete = new Uint8Array(n);
+  const stale: Registered[] = [];
+  const pending: number[] = []; // predicted datasets of incomplete quanta
+  for (let quantum = 0; quantum < n; quantum++) {
+    const outputs = jobs.outputs(quantum);
+    const done = outputs.every((o) => registered[o.dataset]?.id === graph.datasetId(o.dataset));
+    if (done) {
+      complete[quantum] = 1;
+      continue;
+    }
+    for (const o of outputs) {
+      pending.push(o.dataset);
+      const r = registered[o.dataset];
+      if (r) stale.push(r);
+    }
+  }
+  // Config datasets (init-outputs: no quantum edges) are written at run start; their folders are swept too.
+  const configs = graph.tasks.map((t) => graph.datasetTypes.find((x) => x.name === `${t.label}_config`)).filter((t) => t !== undefined);
+  for (const t of configs) for (let d = t.datasetOffset; d < t.datasetOffset + t.datasetCount; d++) if (!registered[d]) pending.push(d);
+
+  // Stale registrations first, then their files.
+  await deleteDatasets(repo, stale.map((r) => r.id));
+  let removedFiles = 0;
+  for (const r of stale) {
+    if (!r.file) continue;
+    rmSync(repo.datastore.pathOf(r.file), { force: true });
+    removedFiles++;
+  }
+
+  // Files nobody registered.
+  const known = await registeredPaths(repo, run.id);
+  const predicted = new Set(pending.map((d) => jobs.predictedPath(d)));
+  const folders = new Set([...predicted].map((p) => dirname(p)));
+  const inside = (p: string) => p === runFolder || p.startsWith(`${runFolder}/`);
+  for (const folder of folders) {
+    let names: string[];
+    try {
+      names = readdirSync(repo.datastore.pathOf({ path: folder }));
+    } catch {
+      continue; // not there: nothing to sweep
+    }
+    for (const name of names) {
+      const path = `${folder}/${name}`;
+      if (known.has(path)) continue;
+      const ours = inside(folder) ? !name.startsWith('_') : predicted.has(path) || [...predicted].some((p) => dirname(p) === folder && name.startsWith(`${basename(p)}.tmp-`));
+      if (!ours) continue;
+      try {
+        rmSync(join(repo.datastore.pathOf({ path: folder }), name), { force: true });
+        removedFiles++;
+      } catch { /* a folder, or gone */ }
+    }
+  }
+
+  // File records of what incomplete quanta read: existing inputs and outputs of complete quanta.
+  const files: (StoredFile | null)[] = new Array(graph.datasetCount).fill(null);
+  const wanted = new Set<number>();
+  for (let quantum = 0; quantum < n; quantum++) if (!complete[quantum]) for (const d of jobs.inputs(quantum)) wanted.add(d);
+  const fromRun: number[] = [];
+  const lookup: number[] = [];
+  for (const d of wanted) {
+    if (graph.datasetStates[d] === STATE_PREDICTED) fromRun.push(d);
+    else lookup.push(d);
+  }
+  for (const d of fromRun) files[d] = registered[d]?.id === graph.datasetId(d) ? registered[d]!.file : null;
+  const found = await fileRecords(repo, lookup.map((d) => graph.datasetId(d)));
+  for (const d of lookup) files[d] = found.get(graph.datasetId(d)) ?? null;
+  return { complete, files, cleaned: { datasets: stale.length, files: removedFiles } };
+}
+
+/**
+ * Writes and registers each task's config (`<label>_config`) unless the run has it. A config
+ * already registered under another id must be equal to this graph's (a run holds one config
+ * per task); otherwise RUN_CONFIG_CHANGED.
+ */
+export async function writeConfigs(repo: Repository, jobs: GraphJobs): Promise<number> {
+  const graph = jobs.graph;
+  const registry = repo.registry;
+  const run = graph.header.outputRun;
+  const written: StoredFile[] = [];
+  const refs: { type: string; id: string }[] = [];
+  try {
+    for (const task of graph.tasks) {
+      const type = graph.datasetTypes.find((t) => t.name === `${task.label}_config`);
+      if (!type || type.datasetCount === 0) continue;
+      const d = type.datasetOffset;
+      const ref = jobs.ref(d);
+      const existing = await registry.datasets.query(type.name, [run], registry.knex);
+      if (existing.length) {
+        const file = await repo.fileOf(existing[0]!);
+        const stored = file ? repo.datastore.read(existing[0]!, file) : undefined;
+        if (canonical(stored) !== canonical(task.config)) {
+          throw new EngineError(`task '${task.label}' has a config different from the one run '${run}' holds (${type.name}, dataset ${existing[0]!.id}); write to a new output run`, 'RUN_CONFIG_CHANGED');
+        }
+        continue;
+      }
+      written.push(repo.datastore.write(ref, type.storageClass, task.config));
+      refs.push({ type: type.name, id: ref.id });
+    }
+    if (!written.length) return 0;
+    await registry.transaction(async (tx) => {
+      for (const r of refs) await registry.datasets.insert(r.type, run, [{}], tx, [r.id]);
+      await repo.insertFileRecords(written, tx);
+    });
+    return written.length;
+  } catch (e) {
+    for (const f of written) repo.datastore.remove(f);
+    throw e;
+  }
+}
+
+/** JSON text with sorted keys (equal configs, equal text). */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v));
+}

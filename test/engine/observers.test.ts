@@ -1,0 +1,163 @@
+/**
+ * The observers on literal event sequences: the report (counts by last outcome across
+ * invocations, nearest-rank percentiles against hand values), the event log (a torn last
+ * line is skipped), the Gantt chart (one bar per attempt in its worker's lane, x from the
+ * invocation start, escaped text, one panel per invocation), the progress bar (drawn on a
+ * terminal only, with failed/blocked/running counts and an ETA), and the composite.
+ */
+import { appendFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import {
+  CompositeObserver, EventLogObserver, ProgressObserver, formatDuration, ganttSvg, percentile, readEventLog, reportFromEvents,
+  type QuantumFinishedEvent, type RunEvent, type RunStartedEvent,
+} from '../../engine/index.js';
+import { tempDir } from '../support/test-repos.js';
+
+const T0 = 1_700_000_000_000;
+
+function started(invocation: string, t: number, tasks: Record<string, { quanta: number; toRun: number }>): RunStartedEvent {
+  const quanta = Object.values(tasks).reduce((n, x) => n + x.quanta, 0);
+  const toRun = Object.values(tasks).reduce((n, x) => n + x.toRun, 0);
+  return { event: 'run-started', t, invocation, run: 'u/r/1', chain: 'u/r', host: 'h', pid: 1, jobs: 2, command: '', quanta, alreadyDone: quanta - toRun, toRun, tasks, cleaned: { datasets: 0, files: 0 } };
+}
+
+function finished(quantum: number, task: string, worker: number, start: number, end: number, status: QuantumFinishedEvent['status'] = 'succeeded', attempt = 1): QuantumFinishedEvent {
+  return { event: 'quantum-finished', t: T0 + end, quantum, task, dataId: { detector: quantum }, worker, attempt, status, start: T0 + start, end: T0 + end };
+}
+
+describe('percentile', () => {
+  it('is the nearest rank', () => {
+    const v = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+    expect(percentile(v, 0.5)).toBe(5);
+    expect(percentile(v, 0.9)).toBe(9);
+    expect(percentile(v, 0.99)).toBe(10);
+    expect(percentile([7], 0.5)).toBe(7);
+    expect(percentile([], 0.5)).toBe(0);
+  });
+});
+
+describe('reportFromEvents', () => {
+  it('counts each quantum by its last outcome across invocations; times of succeeded attempts', () => {
+    const events: RunEvent[] = [
+      started('a', T0, { square: { quanta: 3, toRun: 3 }, sum: { quanta: 1, toRun: 1 } }),
+      finished(0, 'square', 0, 0, 1000),
+      finished(1, 'square', 1, 0, 500, 'retrying'),
+      finished(1, 'square', 1, 500, 1500, 'failed', 2),
+      { event: 'quanta-blocked', t: T0 + 1500, cause: 1, tasks: { sum: [3] } },
+      finished(2, 'square', 0, 1000, 4000),
+      { event: 'run-finished', t: T0 + 4000, invocation: 'a', seconds: 4, counts: { alreadyDone: 0, succeeded: 2, failed: 1, blocked: 1, cancelled: 0 }, cancelled: {}, interrupted: false, failFast: false },
+      started('b', T0 + 10_000, { square: { quanta: 3, toRun: 1 }, sum: { quanta: 1, toRun: 1 } }),
+      finished(1, 'square', 0, 10_000, 12_000),
+      finished(3, 'sum', 1, 12_000, 12_250),
+    ];
+    const report = reportFromEvents(events);
+    expect(report.invocations).toBe(2);
+    const square = report.tasks.find((t) => t.task === 'square')!;
+    expect(square).toMatchObject({ quanta: 3, alreadyDone: 0, succeeded: 3, failed: 0, blocked: 0, retried: 1 });
+    expect(square.seconds).toEqual({ n: 3, p50: 2, p90: 3, p99: 3, max: 3, mean: 2, total: 6 });
+    expect(report.tasks.find((t) => t.task === 'sum')).toMatchObject({ succeeded: 1, blocked: 0, seconds: { n: 1, p50: 0.25 } });
+    // after the first invocation only
+    const first = reportFromEvents(events.slice(0, 7));
+    expect(first.tasks.find((t) => t.task === 'square')).toMatchObject({ succeeded: 2, failed: 1 });
+    expect(first.tasks.find((t) => t.task === 'sum')).toMatchObject({ succeeded: 0, blocked: 1 });
+  });
+});
+
+describe('event log', () => {
+  it('appends one JSON line per event and skips a torn last line', () => {
+    const dir = tempDir();
+    try {
+      const path = join(dir.path, 'run', '_events.jsonl');
+      const log = new EventLogObserver(path);
+      const composite = new CompositeObserver([log]);
+      composite.runStarted(started('a', T0, { square: { quanta: 1, toRun: 1 } }));
+      composite.quantumFinished(finished(0, 'square', 0, 0, 10));
+      composite.close();
+      appendFileSync(path, '{"event":"quantum-fin'); // a killed writer
+      expect(readFileSync(path, 'utf8').split('\n')).toHaveLength(3);
+      const events = readEventLog(path);
+      expect(events.map((e) => e.event)).toEqual(['run-started', 'quantum-finished']);
+      expect(readEventLog(join(dir.path, 'none.jsonl'))).toEqual([]);
+    } finally {
+      dir.cleanup();
+    }
+  });
+});
+
+describe('ganttSvg', () => {
+  it('draws one bar per attempt in its worker lane, scaled from the invocation start', () => {
+    const events: RunEvent[] = [
+      started('a', T0, { 'sq<uare': { quanta: 2, toRun: 2 } }),
+      finished(0, 'sq<uare', 0, 0, 1000),
+      finished(1, 'sq<uare', 1, 0, 2000, 'failed'),
+    ];
+    const svg = ganttSvg(events, { width: 1090, laneHeight: 20 });
+    expect(svg).toMatch(/^<\?xml/);
+    expect(svg).not.toContain('sq<uare');
+    expect(svg).toContain('sq&lt;uare');
+    const bars = [...svg.matchAll(/<rect x="([\d.]+)" y="(\d+)" width="([\d.]+)" height="16" fill="[^"]+"([^>]*)><title>([^<]*)<\/title>/g)];
+    expect(bars).toHaveLength(2);
+    // plot from x = 90 to 1070 (980 px) for 2 s: the first bar is half as wide as the second
+    expect(Number(bars[0]![1])).toBeCloseTo(90, 5);
+    expect(Number(bars[0]![3])).toBeCloseTo(490, 5);
+    expect(Number(bars[1]![3])).toBeCloseTo(980, 5);
+    expect(Number(bars[1]![2]) - Number(bars[0]![2])).toBe(20); // next lane
+    expect(bars[1]![4]).toContain('#d62728'); // failed: red outline
+    expect(bars[0]![5]).toContain('attempt 1: succeeded, 1.000 s');
+    const two = ganttSvg([...events, started('b', T0 + 5000, { 'sq<uare': { quanta: 2, toRun: 1 } }), finished(1, 'sq<uare', 0, 5000, 5500)]);
+    expect(two.match(/invocation [ab] /g)).toEqual(['invocation a ', 'invocation b ']);
+    expect(ganttSvg([...events, started('b', T0 + 5000, { x: { quanta: 1, toRun: 1 } })], { invocation: 'last' }).match(/invocation [ab] /g)).toEqual(['invocation b ']);
+  });
+});
+
+/** A fake terminal: a writable with the cursor methods cli-progress uses. */
+class FakeTty extends Writable {
+  text = '';
+  isTTY = true;
+  columns = 200;
+  override _write(chunk: Buffer, _enc: string, done: () => void): void {
+    this.text += chunk.toString();
+    done();
+  }
+  cursorTo(_x: number, _y?: number, cb?: () => void): boolean { cb?.(); return true; }
+  moveCursor(_dx: number, _dy: number, cb?: () => void): boolean { cb?.(); return true; }
+  clearLine(_dir: number, cb?: () => void): boolean { cb?.(); return true; }
+  clearScreenDown(cb?: () => void): boolean { cb?.(); return true; }
+}
+
+describe('ProgressObserver', () => {
+  it('draws counts, the rate and an ETA on a terminal', () => {
+    const tty = new FakeTty();
+    const progress = new ProgressObserver(tty as unknown as NodeJS.WriteStream);
+    expect(progress.enabled).toBe(true);
+    progress.runStarted(started('a', Date.now(), { square: { quanta: 4, toRun: 4 } }));
+    for (const q of [0, 1, 3]) progress.quantumStarted({ event: 'quantum-started', t: Date.now(), quantum: q, task: 'square', dataId: {}, worker: q % 2, attempt: 1 });
+    progress.quantumEnded({ event: 'quantum-ended', t: Date.now(), quantum: 0, worker: 0, ok: true });
+    progress.quantumEnded({ event: 'quantum-ended', t: Date.now(), quantum: 1, worker: 1, ok: false });
+    progress.quantumFinished({ ...finished(1, 'square', 1, 0, 1), status: 'failed' });
+    progress.quantaBlocked({ event: 'quanta-blocked', t: Date.now(), cause: 1, tasks: { square: [2] } });
+    progress.quantumFinished(finished(0, 'square', 0, 0, 1));
+    progress.runFinished();
+    expect(tty.text).toContain('3/4 quanta');
+    expect(tty.text).toContain('1 failed, 1 blocked | 1 running, 0 registering'); // quantum 3 still on its worker
+    expect(tty.text).toMatch(/ETA (\d+[hms]|--)/);
+  });
+
+  it('does nothing elsewhere', () => {
+    const sink = new FakeTty();
+    sink.isTTY = false;
+    const progress = new ProgressObserver(sink as unknown as NodeJS.WriteStream);
+    progress.runStarted(started('a', Date.now(), { square: { quanta: 1, toRun: 1 } }));
+    progress.runFinished();
+    expect(sink.text).toBe('');
+  });
+
+  it('formats durations', () => {
+    expect(formatDuration(5.4)).toBe('5s');
+    expect(formatDuration(125)).toBe('2m05s');
+    expect(formatDuration(3725)).toBe('1h02m');
+    expect(formatDuration(Number.POSITIVE_INFINITY)).toBe('--');
+  });
+});
