@@ -329,10 +329,15 @@ function elementKeyColumns(e: DimensionElement): string[] {
   return e.primaryKeyColumns;
 }
 
+/** Below this many regions on the smaller side, pairs are found by a bounding-circle scan in JS. */
+const SCAN_LIMIT = 5000;
+
 /**
- * Exact spatial pairs of two region elements (e.g. visit_detector_region x patch): candidates
- * share a skypix trixel; each candidate's polygons are then tested for true overlap. Returns
- * the temporary table holding the surviving pairs, as a joinable table.
+ * Exact spatial pairs of two region elements (e.g. visit_detector_region x patch). Both
+ * sides' regions are read once (narrowed by the where's key-only terms); when one side is
+ * small (a tract's patches) every pair is screened by bounding circles in JS, otherwise
+ * candidates come from the shared skypix trixels in SQL; either way each candidate is then
+ * tested for true polygon overlap. The survivors go to a temporary table, joined like any other.
  */
 async function spatialPairs(registry: Registry, tx: Executor, temps: TempTables, a: DimensionElement, b: DimensionElement,
   ast: WhereNode | null, binds: ReadonlyMap<string, BindValue>, expression: string, analysis: WhereAnalysis): Promise<JoinedTable> {
@@ -341,40 +346,66 @@ async function spatialPairs(registry: Registry, tx: Executor, temps: TempTables,
   const skypix = universe.skypix.name;
   const aDims = elementKeyDims(a), bDims = elementKeyDims(b);
   const pairDims = [...new Set([...aDims, ...bDims])];
-  // Conjuncts of the where that only name keys of these two elements narrow the candidates.
-  const narrowing = keyOnlyConjuncts(ast, new Set(pairDims), universe, binds, expression);
-  const keyOf = (d: string) => (aDims.includes(d) ? `ao.${q(d)}` : `bo.${q(d)}`);
-  const shared = aDims.filter((d) => bDims.includes(d));
-  let where = `ao.${q(skypix)} = bo.${q(skypix)}${shared.map((d) => ` AND ao.${q(d)} = bo.${q(d)}`).join('')}`;
-  const bindings: unknown[] = [];
-  for (const node of narrowing) {
-    const c = compileWhere(node, universe, binds, expression, { keySql: keyOf, columnSql: () => '', regionTermSql: () => '1 = 1' }, analysis);
-    where += ` AND (${c.sql})`;
-    bindings.push(...c.bindings);
-  }
-  const candidates = await temps.createAs('candidates',
-    db.placeholders(`SELECT DISTINCT ${pairDims.map((d) => `${keyOf(d)} AS ${q(d)}`).join(', ')} FROM ${q(overlapTable(a.name, skypix))} ao, ${q(overlapTable(b.name, skypix))} bo WHERE ${where}`),
-    bindings);
-  const regionsOf = async (e: DimensionElement, dims: string[]): Promise<Map<string, Region>> => {
-    const cols = elementKeyColumns(e);
-    const rows = await db.selectArrays(tx,
-      `SELECT ${cols.map((c) => `e.${q(c)}`).join(', ')}, e.region FROM ${q(e.name)} e WHERE EXISTS (SELECT 1 FROM ${q(candidates)} c WHERE ${dims.map((d, i) => `c.${q(d)} = e.${q(cols[i]!)}`).join(' AND ')})`);
-    const out = new Map<string, Region>();
-    for (const row of rows) {
-      const blob = row[cols.length];
-      if (blob) out.set(row.slice(0, cols.length).join('\u0000'), ConvexPolygon.decode(toBytes(blob)));
+  const narrowed = (dims: readonly string[], column: (d: string) => string) => {
+    let sql = '';
+    const bindings: unknown[] = [];
+    for (const node of keyOnlyConjuncts(ast, new Set(dims), universe, binds, expression)) {
+      const c = compileWhere(node, universe, binds, expression, { keySql: column, columnSql: () => '', regionTermSql: () => '1 = 1' }, analysis);
+      sql += ` AND (${c.sql})`;
+      bindings.push(...c.bindings);
     }
-    return out;
+    return { sql, bindings };
   };
-  const aRegions = await regionsOf(a, aDims);
-  const bRegions = await regionsOf(b, bDims);
-  const pairs = await db.selectArrays(tx, `SELECT ${pairDims.map(q).join(', ')} FROM ${q(candidates)}`);
-  const aIdx = aDims.map((d) => pairDims.indexOf(d)), bIdx = bDims.map((d) => pairDims.indexOf(d));
-  const survivors = pairs.filter((p) => {
-    const ra = aRegions.get(aIdx.map((i) => p[i]).join('\u0000'));
-    const rb = bRegions.get(bIdx.map((i) => p[i]).join('\u0000'));
-    return ra !== undefined && rb !== undefined && regionsOverlap(ra, rb);
-  });
+  const side = async (e: DimensionElement, dims: string[]) => {
+    const cols = elementKeyColumns(e);
+    const filter = narrowed(dims, (d) => `e.${q(cols[dims.indexOf(d)]!)}`);
+    const rows = await db.selectArrays(tx, db.placeholders(
+      `SELECT ${cols.map((c) => `e.${q(c)}`).join(', ')}, e.region FROM ${q(e.name)} e WHERE e.region IS NOT NULL${filter.sql}`), filter.bindings);
+    const keys = rows.map((r) => r.slice(0, cols.length));
+    const regions = rows.map((r) => ConvexPolygon.decode(toBytes(r[cols.length])));
+    return { keys, regions };
+  };
+  const A = await side(a, aDims);
+  const B = await side(b, bDims);
+  const aIdx = pairDims.map((d) => aDims.indexOf(d)), bIdx = pairDims.map((d) => bDims.indexOf(d));
+  const survivors: unknown[][] = [];
+  const keep = (i: number, j: number) => {
+    const ak = A.keys[i]!, bk = B.keys[j]!;
+    // pairs must agree on shared dimensions (e.g. instrument) before geometry matters
+    if (pairDims.some((_, k) => aIdx[k]! >= 0 && bIdx[k]! >= 0 && ak[aIdx[k]!] !== bk[bIdx[k]!])) return;
+    if (regionsOverlap(A.regions[i]!, B.regions[j]!)) survivors.push(pairDims.map((_, k) => (aIdx[k]! >= 0 ? ak[aIdx[k]!] : bk[bIdx[k]!])));
+  };
+  if (Math.min(A.keys.length, B.keys.length) <= SCAN_LIMIT) {
+    const circles = (regions: Region[]) => {
+      const out = new Float64Array(regions.length * 4);
+      regions.forEach((r, i) => {
+        const c = r.boundingCircle();
+        out.set([c.center[0], c.center[1], c.center[2], c.openingAngle], i * 4);
+      });
+      return out;
+    };
+    const ca = circles(A.regions), cb = circles(B.regions);
+    for (let i = 0; i < A.keys.length; i++) {
+      for (let j = 0; j < B.keys.length; j++) {
+        const dot = ca[i * 4]! * cb[j * 4]! + ca[i * 4 + 1]! * cb[j * 4 + 1]! + ca[i * 4 + 2]! * cb[j * 4 + 2]!;
+        if (dot >= Math.cos(Math.min(Math.PI, ca[i * 4 + 3]! + cb[j * 4 + 3]! + 1e-12))) keep(i, j);
+      }
+    }
+  } else {
+    const keyOf = (d: string) => (aDims.includes(d) ? `ao.${q(d)}` : `bo.${q(d)}`);
+    const shared = aDims.filter((d) => bDims.includes(d));
+    const filter = narrowed(pairDims, keyOf);
+    const candidates = await db.selectArrays(tx, db.placeholders(
+      `SELECT DISTINCT ${pairDims.map(keyOf).join(', ')} FROM ${q(overlapTable(a.name, skypix))} ao, ${q(overlapTable(b.name, skypix))} bo ` +
+      `WHERE ao.${q(skypix)} = bo.${q(skypix)}${shared.map((d) => ` AND ao.${q(d)} = bo.${q(d)}`).join('')}${filter.sql}`), filter.bindings);
+    const indexOf = (keys: unknown[][]) => new Map(keys.map((k, i) => [k.join('\u0000'), i]));
+    const ai = indexOf(A.keys), bi = indexOf(B.keys);
+    const aCols = aDims.map((d) => pairDims.indexOf(d)), bCols = bDims.map((d) => pairDims.indexOf(d));
+    for (const p of candidates) {
+      const i = ai.get(aCols.map((c) => p[c]).join('\u0000')), j = bi.get(bCols.map((c) => p[c]).join('\u0000'));
+      if (i !== undefined && j !== undefined) keep(i, j);
+    }
+  }
   const table = await temps.create('pairs', universe, pairDims);
   await db.insertRows(tx, table, pairDims, survivors);
   await temps.analyze(table);
