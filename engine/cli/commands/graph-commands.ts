@@ -6,7 +6,7 @@ import {
   type BuildResult, type BuildSpec, type Diagnosis, type QuantumGraph,
 } from '../../../planner/index.js';
 import { formatTable } from '../output.js';
-import { listOption, withRepo, withRepository } from './shared-options.js';
+import { bindOption, listOption, withRepo, withRepository } from './shared-options.js';
 
 /** One line: quanta per task, datasets, edges, statements, seconds per phase. */
 export function buildSummaryLine(g: QuantumGraph, statements: number, seconds: number): string {
@@ -41,7 +41,7 @@ export function buildSpecFromArgs(argv: Record<string, unknown>): BuildSpec {
     pipeline: String(argv['pipeline']), inputs: listOption(argv['input'] as string[]),
     ...(argv['output'] ? { output: String(argv['output']) } : {}),
     ...(argv['outputRun'] ? { outputRun: String(argv['outputRun']) } : {}),
-    where: String(argv['where'] ?? ''), bind: parseBinds(listOption(argv['bind'] as string[] | undefined)),
+    where: String(argv['where'] ?? ''), bind: parseBinds(bindOption(argv['bind'])),
     datasetConstraint: constraint === 'all' || constraint === 'off' ? constraint : listOption(constraint),
     skipExistingIn: listOption(argv['skipExistingIn'] as string[] | undefined),
     clobberOutputs: Boolean(argv['clobberOutputs']), extendRun: Boolean(argv['extendRun']),

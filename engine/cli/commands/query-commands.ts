@@ -2,7 +2,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { globToRegExp, ConvexPolygon, COLLECTION_TYPES, taiToIso, taiFromIso, parseBinds, queryDatasets, DataIdQuery, type DataIdQuerySpec, type CollectionType, type Timespan } from '../../../registry/index.js';
 import { formatTable, printRows, type OutputFormat } from '../output.js';
-import { listOption, withFormat, withRepo, withRepository } from './shared-options.js';
+import { bindOption, listOption, withFormat, withRepo, withRepository } from './shared-options.js';
 
 const common = <T>(y: Argv<T>) => withFormat(withRepo(y));
 
@@ -52,7 +52,7 @@ const datasets: CommandModule = {
     const rows: unknown[][] = [];
     for (const type of listOption(argv['types'] as string[])) {
       const found = await queryDatasets(repo.registry, {
-        datasetType: type, collections: searched, where: String(argv['where'] ?? ''), bind: parseBinds(listOption(argv['bind'] as string[] | undefined)),
+        datasetType: type, collections: searched, where: String(argv['where'] ?? ''), bind: parseBinds(bindOption(argv['bind'])),
         findFirst: Boolean(argv['findFirst']),
         ...(argv['time'] ? { time: taiFromIso(String(argv['time'])) } : {}),
         ...(argv['limit'] !== undefined ? { limit: Number(argv['limit']) } : {}),
@@ -79,7 +79,7 @@ const dataIds: CommandModule = {
   handler: async (argv) => withRepository(String(argv['repo']), async (repo) => {
     const spec: DataIdQuerySpec = {
       dimensions: listOption(argv['dimensions'] as string[]), where: String(argv['where'] ?? ''),
-      bind: parseBinds(listOption(argv['bind'] as string[] | undefined)),
+      bind: parseBinds(bindOption(argv['bind'])),
       datasets: listOption(argv['datasets'] as string[] | undefined), collections: listOption(argv['collections'] as string[] | undefined),
       full: Boolean(argv['full']), orderBy: listOption(argv['orderBy'] as string[] | undefined),
       ...(argv['limit'] !== undefined ? { limit: Number(argv['limit']) } : {}),

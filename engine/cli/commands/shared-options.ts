@@ -18,6 +18,11 @@ export function listOption(value: string | string[] | undefined): string[] {
   return (Array.isArray(value) ? value : value ? [value] : []).flatMap((v) => String(v).split(',')).map((v) => v.trim()).filter(Boolean);
 }
 
+/** `--bind name=value` values as given: a comma inside a value makes a list, not two binds. */
+export function bindOption(value: unknown): string[] {
+  return (Array.isArray(value) ? value : value === undefined ? [] : [value]).map(String);
+}
+
 /** Opens a repository, runs `fn`, and always closes it. */
 export async function withRepository<T>(root: string, fn: (repo: Repository) => Promise<T>): Promise<T> {
   const repo = await Repository.open(root);

@@ -243,10 +243,8 @@ describe.each(DIALECTS)('%s: empty-graph diagnosis', (dialect) => {
     expect(tableRows((await run(words)).stdout).length).toBeGreaterThan(0);
   });
 
-  // Pinned bug (engine/cli): `--bind bands=g,r` is split at the comma by listOption before
-  // parseBinds sees it ("--bind 'r': expected name=value"), so list binds (`IN (:bands)`),
-  // which parseBindText supports, cannot be given on the command line at all.
-  it.fails('a list bind parameter survives the reproduce command (CLI splits --bind values at commas)', async () => {
+  // Regression: `--bind bands=g,r` used to be split at the comma before parseBinds saw it.
+  it('a list bind parameter survives the reproduce command', async () => {
     const s = spec({ where: `${BASE} AND detector = :d AND band IN (:bands)`, bind: new Map<string, BindValue>([['d', 999], ['bands', ['g', 'r']]]) });
     const { d } = await diagnose(s);
     expect(d.causes[0]).toMatch(/^the where term `detector = :d` removes every row/);
