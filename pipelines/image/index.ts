@@ -31,3 +31,4 @@ export {
   ASSEMBLE_COADD_DEFAULTS, assembleCoaddConfig, runAssembleCoadd,
   type AssembleCoaddConfig, type AssembleCoaddMetadata, type AssembleCoaddResult, type CoaddIdentity,
 } from './assemble-coadd.js';
+export { compareToTruth, type TruthComparison, type TruthComparisonOptions, type TruthStar } from './truth-comparison.js';
