@@ -1,9 +1,12 @@
 /**
  * The demo: a fresh repository in ./demo-repo, a simulated survey, a look at what is there,
- * and the drp graph planned and summarized — each step a `qg` command, printed as typed.
+ * the drp graph planned, summarized and run on two workers, then where the coadds are and how
+ * their star fluxes compare with the simulator's truth — each step a `qg` command, printed
+ * as typed.
  */
 import { rmSync } from 'node:fs';
 import { main } from './main.js';
+import { printCoaddFluxes } from './demo-fluxes.js';
 
 const REPO = 'demo-repo';
 
@@ -20,6 +23,7 @@ export async function runDemo(args: readonly string[]): Promise<number> {
     ['build', '-b', repo, '-p', 'drp-refcat.yaml', '-i', 'SimCam/defaults', '-o', 'u/demo/drp',
       '--where', "instrument = 'SimCam' AND skymap = 'simSkyMap'", '--save', `${repo}/drp.qg`],
     ['show', `${repo}/drp.qg`],
+    ['run', `${repo}/drp.qg`, '-b', repo, '-j', '2'],
   ];
   const started = performance.now();
   for (const step of steps) {
@@ -30,6 +34,8 @@ export async function runDemo(args: readonly string[]): Promise<number> {
       return status;
     }
   }
+  console.log('\n# where the coadds are, and measured vs true star fluxes');
+  await printCoaddFluxes(repo, 'u/demo/drp');
   console.log(`\ndemo finished in ${((performance.now() - started) / 1000).toFixed(1)} s; the repository is in ./${repo}`);
   return 0;
 }
