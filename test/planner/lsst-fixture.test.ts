@@ -15,8 +15,9 @@ import { buildQuantumGraph, STATE_EXISTING, STATE_PREDICTED, type QuantumGraph }
 import { main } from '../../engine/cli/main.js';
 import { DIALECTS, makeRepo, tempDir } from '../support/test-repos.js';
 import { dataIdKey, graphQuanta, refKey, sortedQuanta, type QuantumInputs } from './planner-helpers.js';
+import { LSST_FIXTURE } from '../support/fixtures.js';
 
-const FIXTURE = '/work/shared/fixtures/lsst-synthcam';
+const FIXTURE = LSST_FIXTURE;
 const BASE_WHERE = "instrument='SynthCam' AND skymap='synthSkyMap'";
 const GR_WHERE = `${BASE_WHERE} AND band IN ('g','r') AND patch IN (0..30)`;
 const OUTPUT_RUN = 'u/synth/run';

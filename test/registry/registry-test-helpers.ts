@@ -6,9 +6,10 @@
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import type { Repository } from '../../registry/index.js';
+import { LSST_FIXTURE } from '../support/fixtures.js';
 
 /** The LSST synthetic-camera fixture. */
-export const FIXTURE_DIR = '/work/shared/fixtures/lsst-synthcam';
+export const FIXTURE_DIR = LSST_FIXTURE;
 export const FIXTURE_EXPORT = `${FIXTURE_DIR}/export.yaml`;
 
 /** problem.json, as written by the fixture's author. */

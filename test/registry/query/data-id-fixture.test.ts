@@ -11,8 +11,9 @@ import { queryDataIds, type Repository } from '../../../registry/index.js';
 import { importButlerExport } from '../../../registry/butler-export/butler-import.js';
 import { DIALECTS, makeRepo } from '../../support/test-repos.js';
 import { AMBIGUOUS, polygonGap, type Corner } from './spatial-brute-force.js';
+import { LSST_FIXTURE } from '../../support/fixtures.js';
 
-const FIXTURE = '/work/shared/fixtures/lsst-synthcam';
+const FIXTURE = LSST_FIXTURE;
 
 interface Problem {
   instrument: string;

@@ -5,11 +5,12 @@ import {
   angleBetween, ConvexPolygon, fromRaDec, InvalidRegionError, RegionDecodeError, type Vector3,
 } from '../../../registry/spatial/index.js';
 import { arbPolygon, DEG, offset, pointsIn, polygonSeparation, seededRandom, unit } from './spatial-oracles.js';
+import { LSST_FIXTURE } from '../../support/fixtures.js';
 
 // A tract near RA 150, Dec 2 as LSST's sphgeom encoded it.
 const TRACT_HEX =
   '70557387e2d167ebbf03cc6a5d3a83e03f7c5efbdbd19e903ff3a03cf8cb00ecbf4e8ce34987f4de3f7c5efbdbd19e903ff52d954b8cf7ebbf68e8f058d9e9de3f0e9b3b41b06bab3f1ad26537925eebbf344a4e62e37de03f0e9b3b41b06bab3f';
-const FIXTURES = '/work/shared/fixtures/lsst-synthcam';
+const FIXTURES = LSST_FIXTURE;
 
 /** Every decoded vertex matches a distinct corner to `tolDeg` (vertex order aside). */
 function expectSameVertices(vertices: readonly Vector3[], corners: ReadonlyArray<readonly [number, number]>, tolDeg: number): void {
