@@ -4,5 +4,10 @@
 import { register } from 'tsx/esm/api';
 
 register();
+// `qg show ... | head` closes the pipe early: stop quietly instead of printing EPIPE traces.
+process.stdout.on('error', (error) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
 const { main } = await import('./main.ts');
 process.exitCode = await main(process.argv.slice(2));

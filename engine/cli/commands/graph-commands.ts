@@ -137,6 +137,11 @@ const show: CommandModule = {
     }
     const h = g.header;
     console.log(`graph ${argv['graph']}: ${g.quantumCount} quanta, ${g.datasetCount} datasets, ${g.edgeCount} edges (format ${h.formatVersion})`);
+    if (Object.keys(selection).length) {
+      const selected = selectQuanta(g, selection);
+      const perTask = g.tasks.map((t) => [t.label, selected.filter((q) => q >= t.quantumOffset && q < t.quantumOffset + t.quantumCount).length] as const);
+      console.log(`selected ${selected.length} quanta (${perTask.filter(([, n]) => n).map(([l, n]) => `${l} ${n}`).join(', ') || 'none'}); --format jsonl lists them`);
+    }
     console.log(`pipeline ${h.pipeline}; inputs ${h.inputs.join(', ')}; output run ${h.outputRun}${h.outputChain ? ` in chain ${h.outputChain}` : ''}`);
     if (h.where) console.log(`where ${h.where}`);
     const s = graphSummary(g);
