@@ -79,9 +79,11 @@ interface Adjacency {
   readonly datasets: Int32Array;
   /** index into the graph's dataset types */
   readonly type: number;
+  /** index into the graph's connections */
+  readonly connection: number;
 }
 
-function adjacency(plan: ConnectionPlan, quantumCount: number, type: number): Adjacency {
+function adjacency(plan: ConnectionPlan, quantumCount: number, type: number, connection: number): Adjacency {
   const offsets = new Int32Array(quantumCount + 1);
   const { quanta, datasets } = plan.pairs;
   for (let i = 0; i < quanta.length; i++) offsets[quanta[i]! + 1]!++;
@@ -89,7 +91,7 @@ function adjacency(plan: ConnectionPlan, quantumCount: number, type: number): Ad
   const fill = offsets.slice(0, quantumCount);
   const sorted = new Int32Array(datasets.length);
   for (let i = 0; i < quanta.length; i++) sorted[fill[quanta[i]!]!++] = datasets[i]!;
-  return { plan, offsets, datasets: sorted, type };
+  return { plan, offsets, datasets: sorted, type, connection };
 }
 
 interface TypeState {
@@ -166,7 +168,6 @@ export function assembleGraph(input: AssemblyInput): QuantumGraph {
 
   // Connections of each task, in the task's declared order.
   const connections: GraphConnection[] = [];
-  const connectionIndex = new Map<ConnectionPlan, number>();
   const byTask: Adjacency[][] = taskPlans.map(() => []);
   for (const [ti, task] of pipelineGraph.tasks.entries()) {
     for (const c of task.connections) {
@@ -185,16 +186,13 @@ export function assembleGraph(input: AssemblyInput): QuantumGraph {
       let pairs = p.pairs;
       const remap = prereqRemap.get(p);
       if (remap) pairs = { quanta: p.pairs.quanta, datasets: p.pairs.datasets.map((d) => remap[d]!) };
-      connectionIndex.set(p, connections.length - 1);
-      byTask[ti]!.push(adjacency({ ...p, pairs }, taskPlans[ti]!.table.count, typeIndex.get(c.datasetType)!));
-      connectionIndex.set(byTask[ti]![byTask[ti]!.length - 1]!.plan, connections.length - 1);
+      byTask[ti]!.push(adjacency({ ...p, pairs }, taskPlans[ti]!.table.count, typeIndex.get(c.datasetType)!, connections.length - 1));
     }
   }
 
   // Prune and skip, task by task in dependency order.
   const pruned = new Map<string, { task: string; reason: string; count: number; examples: Record<string, string | number>[] }>();
   const keep: Uint8Array[] = [];
-  const clobbered: string[] = [];
   for (const [ti, task] of taskPlans.entries()) {
     const n = task.table.count;
     const kept = new Uint8Array(n);
@@ -240,11 +238,11 @@ export function assembleGraph(input: AssemblyInput): QuantumGraph {
             t.existing[d] = skippable[k]!.get(d);
             t.state[d] = STATE_SKIPPED;
           } else if (inRun[k]!.has(d)) {
+            // with --clobber-outputs the executor replaces it when the quantum runs
             if (!input.clobberOutputs) {
               throw new PlanningError(`output ${t.name} ${JSON.stringify(dataIdAt(t.dataIds, t.dimensions, d))} already exists in run '${input.outputRun}' ` +
                 `(dataset ${inRun[k]!.get(d)!.id}); use --clobber-outputs to replace it or --skip-existing-in ${input.outputRun} to keep it`, 'BUILD_OUTPUT_IN_THE_WAY');
             }
-            clobbered.push(inRun[k]!.get(d)!.id);
           }
         }
       });
@@ -269,7 +267,7 @@ export function assembleGraph(input: AssemblyInput): QuantumGraph {
         if (rows.length && types[a.type]!.count) types[a.type]!.used[0] = 1;
         continue;
       }
-      const c = connectionIndex.get(a.plan)!;
+      const c = a.connection;
       const t = types[a.type]!;
       for (const qi of rows) {
         for (let i = a.offsets[qi]!; i < a.offsets[qi + 1]!; i++) {
@@ -352,7 +350,6 @@ export function assembleGraph(input: AssemblyInput): QuantumGraph {
     inputs: input.inputs, outputChain: input.outputChain, outputRun: input.outputRun, where: input.where, pipeline: input.pipeline,
     pruned: [...pruned.values()], phases: input.phases,
   };
-  void clobbered;
   return new QuantumGraph(header, graphTasks, graphTypes, connections, runs, ids, datasetRuns, states,
     Int32Array.from(edgeQ), Int32Array.from(edgeD), Int32Array.from(edgeC));
 }
