@@ -19,6 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Repository } from '../../registry/index.js';
 import { saveGraph, type QuantumGraph } from '../../planner/index.js';
 import { GraphJobs, readEventLog } from '../../engine/index.js';
+import { seededRandom } from '../support/random.js';
 import { DIALECTS, makeRepo, tempDir } from '../support/test-repos.js';
 import { ARITH_TASK_MODULE } from './fixtures/arith-tasks.js';
 import { ARITH_PIPELINE, buildArith, expectConsistentRun, expectedCombined, expectedTotal, fillArithRepo, pipelineWith } from './engine-helpers.js';
@@ -27,18 +28,6 @@ const QG = fileURLToPath(new URL('../../engine/cli/qg.mjs', import.meta.url));
 const DETECTORS = 100;
 const KILLS = Number(process.env.QG_KILLS ?? 5);
 const SEED = Number(process.env.QG_KILL_SEED ?? Date.now() % 1_000_000);
-
-/** A small deterministic generator (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** When to kill: a delay from the start, or a delay after the run announces itself in its event log. */
 type KillPoint = { readonly after: 'spawn' | 'run-started'; readonly ms: number };
@@ -108,7 +97,7 @@ describe.each(DIALECTS)('kill -9 of qg run (%s)', (dialect) => {
   });
 
   it(`survives ${KILLS} kills at random points, then completes with every output registered once (seed ${SEED})`, async () => {
-    const rand = random(SEED + (dialect === 'sqlite' ? 0 : 1));
+    const rand = seededRandom(SEED + (dialect === 'sqlite' ? 0 : 1));
     const args = ['run', graphFile, '-b', root, '-j', '2', '--tasks', ARITH_TASK_MODULE, '--no-progress'];
     const eventLog = join(root, graph.header.outputRun, '_events.jsonl');
     const history: string[] = [];

@@ -12,7 +12,7 @@
  * two polygons nearly touch are rejected as too close to call.
  */
 import { ConvexPolygon, taiFromMjd, type DimensionRecord, type Repository, type Timespan } from '../../registry/index.js';
-import { Rng } from '../registry/registry-test-helpers.js';
+import { Rng } from '../support/random.js';
 import { dataIdKey, refKey } from './planner-helpers.js';
 
 /** A point of the tangent plane (radians-like units). */

@@ -1,6 +1,6 @@
 /**
  * Shared helpers for the registry tests: the LSST fixture read with plain `yaml` (no qg
- * code), a seeded random generator, an independent HTM point indexer, small converters,
+ * code), an independent HTM point indexer, small converters,
  * and a registry-content snapshot for round-trip comparisons.
  */
 import { readFileSync } from 'node:fs';
@@ -73,44 +73,6 @@ export function isoTaiToNs(text: string): bigint {
 /** Microseconds since 1970 TAI of an MJD on the TAI scale (MJD 40587 = 1970-01-01). */
 export function mjdToMicros(mjd: number): number {
   return (mjd - 40587) * 86_400e6;
-}
-
-/** A deterministic random generator (mulberry32) with small helpers. */
-export class Rng {
-  private state: number;
-  constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-  /** Uniform in [0, 1). */
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  /** Integer in [lo, hi]. */
-  int(lo: number, hi: number): number {
-    return lo + Math.floor(this.next() * (hi - lo + 1));
-  }
-  pick<T>(items: readonly T[]): T {
-    return items[Math.floor(this.next() * items.length)]!;
-  }
-  bool(p = 0.5): boolean {
-    return this.next() < p;
-  }
-  shuffle<T>(items: readonly T[]): T[] {
-    const out = [...items];
-    for (let i = out.length - 1; i > 0; i--) {
-      const j = Math.floor(this.next() * (i + 1));
-      [out[i], out[j]] = [out[j]!, out[i]!];
-    }
-    return out;
-  }
-  /** Each item kept with probability p, order preserved. */
-  subset<T>(items: readonly T[], p: number): T[] {
-    return items.filter(() => this.bool(p));
-  }
 }
 
 type V3 = [number, number, number];

@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CollectionError, Repository, type CollectionType } from '../../../registry/index.js';
 import { DIALECTS, makeRepo } from '../../support/test-repos.js';
-import { rejection, Rng } from '../registry-test-helpers.js';
+import { rejection } from '../registry-test-helpers.js';
+import { Rng } from '../../support/random.js';
 
 describe.each(DIALECTS)('%s: collections', (dialect) => {
   let ctx: Awaited<ReturnType<typeof makeRepo>>;

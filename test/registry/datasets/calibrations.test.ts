@@ -7,7 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TIME_MAX, TIME_MIN, type DataId, type DatasetRef, type Registry } from '../../../registry/index.js';
 import { DIALECTS, makeRepo } from '../../support/test-repos.js';
-import { isoTaiToNs, rejection, Rng } from '../registry-test-helpers.js';
+import { isoTaiToNs, rejection } from '../registry-test-helpers.js';
+import { Rng } from '../../support/random.js';
 
 /** 2024-01-01 00:00:00 TAI in ns: far beyond 2^53, so any rounding through doubles would show. */
 const T0 = isoTaiToNs('2024-01-01 00:00:00');

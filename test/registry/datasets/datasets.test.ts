@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DataId, DatasetRef, Registry } from '../../../registry/index.js';
 import { DIALECTS, makeRepo } from '../../support/test-repos.js';
-import { countRows, rejection, Rng } from '../registry-test-helpers.js';
+import { countRows, rejection } from '../registry-test-helpers.js';
+import { Rng } from '../../support/random.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const key = (d: DataId, dims: readonly string[]) => JSON.stringify(dims.map((k) => d[k]));

@@ -7,7 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConvexPolygon, HtmPixelization, TIME_MAX, TIME_MIN, type DimensionRecord, type Registry } from '../../../registry/index.js';
 import { DIALECTS, makeRepo } from '../../support/test-repos.js';
-import { hexOf, htmIndex, isoTaiToNs, rejection, Rng, unitFromRaDec } from '../registry-test-helpers.js';
+import { hexOf, htmIndex, isoTaiToNs, rejection, unitFromRaDec } from '../registry-test-helpers.js';
+import { Rng } from '../../support/random.js';
 
 const HTM7 = new HtmPixelization(7);
 

@@ -6,39 +6,7 @@
  * here, time literals are read here, and rows come from nested loops over the records.
  */
 import type { Repository, WhereNode } from '../../../registry/index.js';
-
-// ---------------------------------------------------------------------------------------------
-// A deterministic random generator (mulberry32).
-
-/** Seeded randomness for building repositories. */
-export class Rng {
-  private state: number;
-  constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-  /** Uniform in [0, 1). */
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  /** Integer in [lo, hi]. */
-  int(lo: number, hi: number): number {
-    return lo + Math.floor(this.next() * (hi - lo + 1));
-  }
-  pick<T>(items: readonly T[]): T {
-    return items[Math.floor(this.next() * items.length)]!;
-  }
-  bool(p = 0.5): boolean {
-    return this.next() < p;
-  }
-  /** Each item kept with probability p, order preserved. */
-  subset<T>(items: readonly T[], p: number): T[] {
-    return items.filter(() => this.bool(p));
-  }
-}
+import { Rng } from '../../support/random.js';
 
 // ---------------------------------------------------------------------------------------------
 // Time: TAI nanoseconds since 1970-01-01 TAI; MJD 40587 is that epoch.

@@ -27,7 +27,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { EmptyQueryError, parseWhere, queryDataIds, type Repository } from '../../../registry/index.js';
 import { DIALECTS, makeRepo } from '../../support/test-repos.js';
-import { BAND_POOL, INSTRUMENT_POOL, Rng, STRING_POOL, expectedDataIds, isoText, insertObsRepo, randomObsRepo, resultIds, type Binds, type ObsRepo } from './data-id-oracle.js';
+import { Rng } from '../../support/random.js';
+import { BAND_POOL, INSTRUMENT_POOL, STRING_POOL, expectedDataIds, isoText, insertObsRepo, randomObsRepo, resultIds, type Binds, type ObsRepo } from './data-id-oracle.js';
 import { DIMENSION_SETS, whereArbitraries, type WhereGenOptions } from './where-arbitraries.js';
 
 const REPOS = 16;

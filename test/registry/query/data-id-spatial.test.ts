@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { EmptyQueryError, parseWhere, queryDataIds, type Repository } from '../../../registry/index.js';
 import { DIALECTS, makeRepo } from '../../support/test-repos.js';
-import { Rng, evaluate, resultIds, type Binds } from './data-id-oracle.js';
+import { evaluate, resultIds, type Binds } from './data-id-oracle.js';
+import { Rng } from '../../support/random.js';
 import { boxCorners, circleGap, jitter, pointGap, polygonGap, randomPolygon, type Corner } from './spatial-brute-force.js';
 import { BASES, Expectation, expectTriples, gapStatus, insertScene, randomScene, sceneContext, sceneRows, type Scene, type SceneRow, type Status } from './spatial-scene.js';
 

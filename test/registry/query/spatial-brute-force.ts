@@ -5,7 +5,7 @@
  * compared with a planar convex hull and the separating-axis theorem. Every predicate returns a
  * signed margin so callers can skip the cases too close to call.
  */
-import { Rng } from './data-id-oracle.js';
+import { Rng } from '../../support/random.js';
 
 export type Corner = readonly [ra: number, dec: number];
 type V = readonly [number, number, number];

@@ -4,7 +4,8 @@
  * the brute-force expectations of data-ID queries over them.
  */
 import { ConvexPolygon, type Repository } from '../../../registry/index.js';
-import { Rng, canonical, evaluate, type Binds, type DetectorRec, type RowContext, type VisitRec } from './data-id-oracle.js';
+import { Rng } from '../../support/random.js';
+import { canonical, evaluate, type Binds, type DetectorRec, type RowContext, type VisitRec } from './data-id-oracle.js';
 import { AMBIGUOUS, jitter, polygonGap, randomPolygon, type Corner } from './spatial-brute-force.js';
 import type { WhereNode } from '../../../registry/index.js';
 

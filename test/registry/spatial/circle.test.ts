@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import {
   angleBetween, boxPolygon, Circle, ConvexPolygon, fromRaDec, InvalidRegionError, regionsOverlap, toRaDec,
 } from '../../../registry/spatial/index.js';
-import { arbCircle, arbPolygon, DEG, distanceToRegion, offset, pointsIn, seededRandom } from './spatial-oracles.js';
+import { arbCircle, arbPolygon, DEG, distanceToRegion, offset, pointsIn } from './spatial-oracles.js';
+import { seededRandom } from '../../support/random.js';
 
 describe('Circle', () => {
   it('contains points by angle, boundary included, exactly for tiny radii', () => {

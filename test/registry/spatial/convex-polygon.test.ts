@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import {
   angleBetween, ConvexPolygon, fromRaDec, InvalidRegionError, RegionDecodeError, type Vector3,
 } from '../../../registry/spatial/index.js';
-import { arbPolygon, DEG, offset, pointsIn, polygonSeparation, seededRandom, unit } from './spatial-oracles.js';
+import { arbPolygon, DEG, offset, pointsIn, polygonSeparation, unit } from './spatial-oracles.js';
+import { seededRandom } from '../../support/random.js';
 import { LSST_FIXTURE } from '../../support/fixtures.js';
 
 // A tract near RA 150, Dec 2 as LSST's sphgeom encoded it.

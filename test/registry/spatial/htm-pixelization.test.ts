@@ -4,7 +4,8 @@ import {
   angleBetween, boxPolygon, Circle, ConvexPolygon, fromRaDec, HtmPixelization, normalize, regionsOverlap,
   SpatialArgumentError, type Region, type Vector3,
 } from '../../../registry/spatial/index.js';
-import { arbCircle, arbPolygon, arbRandomUnit, arbUnit, DEG, distanceToRegion, pointsIn, sampleTriangle, seededRandom } from './spatial-oracles.js';
+import { arbCircle, arbPolygon, arbRandomUnit, arbUnit, DEG, distanceToRegion, pointsIn, sampleTriangle } from './spatial-oracles.js';
+import { seededRandom } from '../../support/random.js';
 
 const PIX = Array.from({ length: 15 }, (_, l) => new HtmPixelization(l));
 

@@ -5,6 +5,7 @@
  */
 import fc from 'fast-check';
 import { Circle, ConvexPolygon, fromRaDec, type Region, type Vector3 } from '../../../registry/spatial/index.js';
+import { seededRandom } from '../../support/random.js';
 
 export const DEG = Math.PI / 180;
 
@@ -188,16 +189,4 @@ export function pointsIn(region: Region, rnd: () => number, count: number, bound
     }
   }
   return out;
-}
-
-/** A small deterministic PRNG (mulberry32) so property runs replay from fast-check's seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

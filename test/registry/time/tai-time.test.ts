@@ -8,7 +8,8 @@ import {
   taiFromIso, taiFromMjd, taiFromUtcIso, taiMinusUtc, taiToIso, taiToMjd, timespansOverlap, TIME_MAX, TIME_MIN, TimeFormatError,
 } from '../../../registry/index.js';
 import { DIALECTS, makeRepo } from '../../support/test-repos.js';
-import { isoTaiToNs, Rng, thrown } from '../registry-test-helpers.js';
+import { isoTaiToNs, thrown } from '../registry-test-helpers.js';
+import { Rng } from '../../support/random.js';
 
 const S = 1_000_000_000n;
 

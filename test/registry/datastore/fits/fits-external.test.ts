@@ -23,6 +23,7 @@ import {
   writeFitsFile,
 } from '../../../../registry/datastore/fits/index.js';
 import type { FitsImageInput, FitsPixelArray } from '../../../../registry/datastore/fits/index.js';
+import { seededRandom } from '../../../support/random.js';
 
 // Debian's python: the pyenv `python3` on PATH does not see Debian's astropy.
 const PYTHON = '/usr/bin/python3';
@@ -150,18 +151,6 @@ function sha256(data: FitsPixelArray): string {
   return createHash('sha256').update(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)).digest('hex');
 }
 
-/** Deterministic pseudo-random numbers in [0, 1) (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe('external FITS tools', () => {
   it('fitsverify and astropy are installed', () => {
     if (missingTools.length > 0 && !ALLOW_MISSING) {
@@ -175,7 +164,7 @@ describe('external FITS tools', () => {
 });
 
 // One multi-extension file with every pixel type and the awkward header cards.
-const rnd = random(7);
+const rnd = seededRandom(7);
 const ints = (count: number, lo: number, hi: number): number[] => [
   lo,
   hi,

@@ -12,21 +12,10 @@ import {
   writeFitsFile,
 } from '../../../../registry/datastore/fits/index.js';
 import type { FitsImageHdu, FitsPixelArray } from '../../../../registry/datastore/fits/index.js';
+import { seededRandom } from '../../../support/random.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'qg-fits-rt-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** Deterministic pseudo-random numbers in [0, 1) (mulberry32), so failures reproduce. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Builds a FITS file by hand, independently of writeFits: cards padded to 80, END, spaces
@@ -153,7 +142,7 @@ describe('writeFits bytes, checked by hand', () => {
 
 describe('round trips for every BITPIX', () => {
   const n = 1000;
-  const rnd = random(42);
+  const rnd = seededRandom(42);
   const ints = (lo: number, hi: number): number[] => [
     lo,
     hi,

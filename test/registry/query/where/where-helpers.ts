@@ -25,6 +25,7 @@ import {
   type RegionShape,
   type WhereNode,
 } from '../../../../registry/query/where/index.js';
+import { seededRandom } from '../../../support/random.js';
 
 /** Compact S-expression of a tree; floats end in `f`, strings are JSON-quoted. */
 export function sexpr(node: WhereNode | null): string {
@@ -71,25 +72,13 @@ export function allNodes(node: WhereNode): WhereNode[] {
   return out;
 }
 
-/** Small deterministic PRNG (mulberry32) so the noisy printer is reproducible from a seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Prints a tree fully parenthesized, with keywords and function names in random case and random
  * whitespace between tokens: written independently of `formatWhere`, so whatever precedence the
  * parser has, the text must parse back to the same tree.
  */
 export function noisyFormat(node: WhereNode, seed: number): string {
-  const rnd = prng(seed);
+  const rnd = seededRandom(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
   const ws = (): string => pick([' ', ' ', '  ', '\n', '\t', ' \r\n ']);
   const cased = (word: string): string =>
