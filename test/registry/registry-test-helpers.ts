@@ -220,6 +220,24 @@ export async function registryContent(repo: Repository): Promise<Record<string, 
   };
 }
 
+/**
+ * The plain oracle of chain flattening: the leaf collections `names` reach, depth first in
+ * order, each once (first occurrence wins). `children` holds each CHAINED collection's
+ * children; any other name is a leaf.
+ */
+export function flattenChains(children: ReadonlyMap<string, readonly string[]>, names: readonly string[]): string[] {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  const visit = (n: string) => {
+    if (seen.has(n)) return;
+    seen.add(n);
+    if (children.has(n)) children.get(n)!.forEach(visit);
+    else out.push(n);
+  };
+  names.forEach(visit);
+  return out;
+}
+
 /** Awaits `promise` expecting it to reject; returns the error (fails the test when it resolves). */
 export async function rejection(promise: Promise<unknown>): Promise<Error & { code?: string }> {
   try {

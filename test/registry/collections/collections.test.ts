@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CollectionError, Repository, type CollectionType } from '../../../registry/index.js';
 import { DIALECTS, makeRepo } from '../../support/test-repos.js';
-import { rejection } from '../registry-test-helpers.js';
+import { flattenChains, rejection } from '../registry-test-helpers.js';
 import { Rng } from '../../support/random.js';
 
 describe.each(DIALECTS)('%s: collections', (dialect) => {
@@ -155,21 +155,9 @@ describe.each(DIALECTS)('%s: collections', (dialect) => {
         children.set(name, unique);
         chains.push(name);
       }
-      const brute = (names: string[]): string[] => {
-        const out: string[] = [];
-        const seen = new Set<string>();
-        const visit = (n: string) => {
-          if (seen.has(n)) return;
-          seen.add(n);
-          if (children.has(n)) children.get(n)!.forEach(visit);
-          else out.push(n);
-        };
-        names.forEach(visit);
-        return out;
-      };
       for (let q = 0; q < 10; q++) {
         const roots = Array.from({ length: rng.int(1, 4) }, () => rng.pick([...leaves, ...chains]));
-        expect((await c().flatten(roots)).map((r) => r.name), JSON.stringify(roots)).toEqual(brute(roots));
+        expect((await c().flatten(roots)).map((r) => r.name), JSON.stringify(roots)).toEqual(flattenChains(children, roots));
       }
     }
   });

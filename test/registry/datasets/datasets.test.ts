@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DataId, DatasetRef, Registry } from '../../../registry/index.js';
 import { DIALECTS, makeRepo } from '../../support/test-repos.js';
-import { countRows, rejection } from '../registry-test-helpers.js';
+import { countRows, flattenChains, rejection } from '../registry-test-helpers.js';
 import { Rng } from '../../support/random.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -243,22 +243,10 @@ describe.each(DIALECTS)('%s: datasets', (dialect) => {
         children.set(name, kids);
         chains.push(name);
       }
-      const flatten = (names: string[]) => {
-        const out: string[] = [];
-        const seen = new Set<string>();
-        const visit = (n: string) => {
-          if (seen.has(n)) return;
-          seen.add(n);
-          if (children.has(n)) children.get(n)!.forEach(visit);
-          else out.push(n);
-        };
-        names.forEach(visit);
-        return out;
-      };
       const wanted = [...allIds, { instrument: 'C', detector: 0 }];
       for (let q = 0; q < 12; q++) {
         const order = Array.from({ length: rng.int(1, 4) }, () => rng.pick([...runs, ...tags, ...chains]));
-        const searched = flatten(order);
+        const searched = flattenChains(children, order);
         const expected = wanted.map((d) => {
           for (const c of searched) {
             const id = holds.get(c)!.get(key(d, dims));
