@@ -4,10 +4,7 @@
  * and without a line fit, trim, gain, deviation), and simulated raws against the simulator's
  * truth (sky + rendered stars, and the overscan it put in).
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Table } from 'apache-arrow';
 import { FitsHeader, exposureFromFits, type Exposure, type Repository } from '../../../registry/index.js';
@@ -15,9 +12,8 @@ import { ISR_DEFAULTS, MASK_BITS, estimateOverscan, isrConfig, runIsr, TanWcs } 
 import { SIM_COLLECTIONS, SIM_INSTRUMENT, electronsOf, renderSources, simulateRepository } from '../../../pipelines/simulate/index.js';
 import { DIALECTS, makeRepo } from '../../support/test-repos.js';
 import { tanSkyToPixel, headerWcs } from '../simulate/simulate-oracles.js';
-import { HAS_ASTROPY, runPython } from './astropy.js';
+import { findSaaoFrame, HAS_ASTROPY, runPython } from '../../support/external-tools.js';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const SAT = 1 << MASK_BITS.SAT, BAD = 1 << MASK_BITS.BAD;
 
 function header(cards: Record<string, string | number>): FitsHeader {
@@ -95,21 +91,7 @@ describe('ISR arithmetic on a hand-made frame', () => {
   });
 });
 
-/** Finds the SAAO frame under test/.data/ccdproc, fetching the Debian package once if needed. */
-function findFrame(): string | undefined {
-  const base = join(ROOT, 'test/.data/ccdproc');
-  const search = () => {
-    if (!existsSync(base)) return undefined;
-    const hit = readdirSync(base, { recursive: true, encoding: 'utf8' }).find((p) => p.endsWith('tests/data/a8280271.fits'));
-    return hit === undefined ? undefined : join(base, hit);
-  };
-  const found = search();
-  if (found) return found;
-  spawnSync('bash', [join(ROOT, 'test/support/fetch-debian-data.sh')], { encoding: 'utf8', timeout: 300_000 });
-  return search();
-}
-
-const frame = findFrame();
+const frame = findSaaoFrame().path;
 const ccdprocPath = frame ? frame.slice(0, frame.indexOf('/ccdproc/tests/data/')) : undefined;
 
 describe.skipIf(!frame || !HAS_ASTROPY)('ISR of the real SAAO 1.0-m frame (a8280271.fits) against ccdproc', () => {
@@ -130,7 +112,7 @@ t = ccdproc.trim_image(o, fits_section=ccd.header['TRIMSEC'])
 g = ccdproc.gain_correct(t, ccd.header['GAIN'] * u.electron / u.adu)
 d = ccdproc.create_deviation(g, readnoise=ccd.header['RDNOISE'] * u.electron, disregard_nan=True)
 print(json.dumps({'data': g.data.ravel().tolist(), 'deviation': np.nan_to_num(d.uncertainty.array, nan=-1).ravel().tolist(), 'shape': list(g.data.shape)}))
-`, { path: frame }, { PYTHONPATH: ccdprocPath! });
+`, { path: frame }, { env: { PYTHONPATH: ccdprocPath! } });
 
   for (const fit of [false, true]) {
     it(`matches ccdproc's overscan${fit ? ' line fit' : ' per-row median'}, trim, gain and deviation`, () => {

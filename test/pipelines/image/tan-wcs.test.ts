@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { FitsHeader } from '../../../registry/index.js';
 import { ImageError, TanWcs, fitTanWcs, separationArcsec } from '../../../pipelines/image/index.js';
 import { Random } from '../../../pipelines/simulate/index.js';
-import { HAS_ASTROPY, runPython } from './astropy.js';
+import { HAS_ASTROPY, runPython } from '../../support/external-tools.js';
 
 /** A spread of WCSs: ordinary fields, the RA wrap, both poles, flipped parity, large rotations. */
 function sampleWcs(): TanWcs[] {

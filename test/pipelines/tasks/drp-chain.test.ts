@@ -18,7 +18,7 @@ import { MASK_BITS, TanWcs, compareToTruth, separationArcsec } from '../../../pi
 import { Random, simulateRepository, type ProfileName } from '../../../pipelines/simulate/index.js';
 import { DIALECTS, makeRepo, tempDir } from '../../support/test-repos.js';
 import { headerWcs, tanSkyToPixel, type TanParams } from '../simulate/simulate-oracles.js';
-import { HAS_ASTROPY, HAS_FITSVERIFY, fitsverify, runPython } from '../image/astropy.js';
+import { HAS_ASTROPY, HAS_FITSVERIFY, fitsverify, runPython } from '../../support/external-tools.js';
 import { runChain, type ChainRun } from './drp-chain.js';
 
 const DIALECT = DIALECTS.includes('sqlite') ? 'sqlite' : DIALECTS[0]!;

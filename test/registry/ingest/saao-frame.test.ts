@@ -7,35 +7,16 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Exposure } from '../../../registry/datastore/exposure-fits.js';
 import { taiToIso } from '../../../registry/index.js';
 import { ingestRaws } from '../../../registry/ingest/index.js';
+import { ALLOW_MISSING_TOOLS, findSaaoFrame, HAS_ASTROPY, SYSTEM_PYTHON } from '../../support/external-tools.js';
 import { DIALECTS, makeRepo } from '../../support/test-repos.js';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const PYTHON = '/usr/bin/python3';
-const ALLOW_MISSING = process.env.QG_ALLOW_MISSING_TOOLS === '1';
-
-/** Finds the SAAO frame under test/.data/ccdproc, fetching the Debian package once if needed. */
-function findFrame(): { path?: string; problem?: string } {
-  const base = join(ROOT, 'test/.data/ccdproc');
-  const search = () => {
-    if (!existsSync(base)) return undefined;
-    const hit = readdirSync(base, { recursive: true, encoding: 'utf8' }).find((p) => p.endsWith('tests/data/a8280271.fits'));
-    return hit === undefined ? undefined : join(base, hit);
-  };
-  const found = search();
-  if (found) return { path: found };
-  const run = spawnSync('bash', [join(ROOT, 'test/support/fetch-debian-data.sh')], { encoding: 'utf8', timeout: 300_000 });
-  const fetched = search();
-  return fetched ? { path: fetched } : { problem: `could not fetch python3-ccdproc: ${run.stderr || run.error?.message || 'unknown error'}` };
-}
-const frame = findFrame();
-const hasAstropy = spawnSync(PYTHON, ['-c', 'import astropy.io.fits, astropy.time, numpy'], { encoding: 'utf8' }).status === 0;
+const frame = findSaaoFrame();
 
 /** The primary header's value cards, parsed the plain way: `KEY = value / comment`. */
 function plainHeader(path: string): Map<string, string | number> {
@@ -63,9 +44,9 @@ function sexagesimal(text: string, hours: boolean): number {
 
 describe('external data for the real-frame test', () => {
   it('has the SAAO frame and astropy', () => {
-    if (ALLOW_MISSING) return;
+    if (ALLOW_MISSING_TOOLS) return;
     if (frame.problem) throw new Error(`${frame.problem}; run \`bash test/support/fetch-debian-data.sh\` (or set QG_ALLOW_MISSING_TOOLS=1)`);
-    if (!hasAstropy) throw new Error(`astropy missing for ${PYTHON}: apt-get install -y python3-astropy (or set QG_ALLOW_MISSING_TOOLS=1)`);
+    if (!HAS_ASTROPY) throw new Error(`astropy missing for ${SYSTEM_PYTHON}: apt-get install -y python3-astropy (or set QG_ALLOW_MISSING_TOOLS=1)`);
   });
 });
 
@@ -117,7 +98,7 @@ describe.skipIf(!frame.path).each(DIALECTS)('ingest of the real SAAO 1-m frame (
     const image = (await repo.get(ref)) as Exposure;
     expect([image.width, image.height]).toEqual([536, 520]);
 
-    if (!hasAstropy) return;
+    if (!HAS_ASTROPY) return;
     const script = `
 import json, sys, warnings, numpy
 from astropy.utils import iers
@@ -133,7 +114,7 @@ with fits.open(sys.argv[1]) as f:
     print(json.dumps({'begin': start.isot, 'end': end.isot, 'exptime': h['EXPTIME'], 'sum': int(d.sum()),
                       'corners': [int(d[0, 0]), int(d[0, -1]), int(d[-1, 0]), int(d[-1, -1]), int(d[260, 268])]}))
 `;
-    const run = spawnSync(PYTHON, ['-c', script, path], { encoding: 'utf8' });
+    const run = spawnSync(SYSTEM_PYTHON, ['-c', script, path], { encoding: 'utf8' });
     expect(run.status, run.stderr).toBe(0);
     const astropy = JSON.parse(run.stdout) as { begin: string; end: string; exptime: number; sum: number; corners: number[] };
     const iso = (ns: bigint) => taiToIso(ns).replace(' ', 'T').slice(0, 23);

@@ -6,12 +6,10 @@
  * Needs `apt-get install -y fitsverify python3-astropy`; missing tools fail the run unless
  * QG_ALLOW_MISSING_TOOLS=1, which skips these tests instead.
  */
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import {
@@ -23,60 +21,26 @@ import {
   writeFitsFile,
 } from '../../../../registry/datastore/fits/index.js';
 import type { FitsImageInput, FitsPixelArray } from '../../../../registry/datastore/fits/index.js';
+import { ALLOW_MISSING_TOOLS, findSaaoFrame, fitsverify, fitsverifyReport, HAS_ASTROPY, HAS_FITSVERIFY, runPython, SYSTEM_PYTHON } from '../../../support/external-tools.js';
 import { seededRandom } from '../../../support/random.js';
 
-// Debian's python: the pyenv `python3` on PATH does not see Debian's astropy.
-const PYTHON = '/usr/bin/python3';
-const ALLOW_MISSING = process.env.QG_ALLOW_MISSING_TOOLS === '1';
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
-
-const hasFitsverify = spawnSync('fitsverify', ['-h'], { encoding: 'utf8' }).status === 0;
-const hasAstropy = spawnSync(PYTHON, ['-c', 'import astropy.io.fits, numpy'], { encoding: 'utf8' }).status === 0;
 const missingTools = [
-  ...(hasFitsverify ? [] : ['fitsverify (Debian package fitsverify)']),
-  ...(hasAstropy ? [] : [`astropy for ${PYTHON} (Debian package python3-astropy)`]),
+  ...(HAS_FITSVERIFY ? [] : ['fitsverify (Debian package fitsverify)']),
+  ...(HAS_ASTROPY ? [] : [`astropy for ${SYSTEM_PYTHON} (Debian package python3-astropy)`]),
 ];
-
-/** Finds the SAAO frame, fetching the Debian package once if needed. */
-function findCcdFrame(): { path?: string; problem?: string } {
-  const base = join(ROOT, 'test/.data/ccdproc');
-  const search = (): string | undefined => {
-    if (!existsSync(base)) return undefined;
-    const hit = readdirSync(base, { recursive: true, encoding: 'utf8' }).find((p) => p.endsWith('tests/data/a8280271.fits'));
-    return hit === undefined ? undefined : join(base, hit);
-  };
-  let path = search();
-  if (path !== undefined) return { path };
-  const run = spawnSync('bash', [join(ROOT, 'test/support/fetch-debian-data.sh')], { encoding: 'utf8', timeout: 300_000 });
-  path = search();
-  if (path !== undefined) return { path };
-  return { problem: `could not fetch python3-ccdproc: ${run.stderr || run.error?.message || 'unknown error'}` };
-}
-const ccd = findCcdFrame();
+const ccd = findSaaoFrame();
 
 const dir = mkdtempSync(join(tmpdir(), 'qg-fits-ext-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** fitsverify -q's one-line verdict plus counts. */
-function fitsverify(path: string): { ok: boolean; line: string; warnings: number; errors: number; full: string } {
-  const quiet = spawnSync('fitsverify', ['-q', path], { encoding: 'utf8' });
-  const line = quiet.stdout.trim();
-  const full = spawnSync('fitsverify', [path], { encoding: 'utf8' }).stdout;
-  const counts = /found (\d+) warning\(s\) and (\d+) error\(s\)/.exec(full);
-  return {
-    ok: quiet.status === 0 && line.startsWith('verification OK'),
-    line,
-    warnings: Number(counts?.[1] ?? NaN),
-    errors: Number(counts?.[2] ?? NaN),
-    full,
-  };
+/** fitsverify -q's verdict plus the full report's counts. */
+function fitsverifyAll(path: string): { ok: boolean; warnings: number; errors: number; full: string } {
+  return { ok: fitsverify(path).ok, ...fitsverifyReport(path) };
 }
 
-/** Runs a python snippet with Debian's python and parses the JSON it prints. */
+/** Runs a python snippet (file names as arguments) and parses the JSON it prints. */
 function python<T>(code: string, ...args: string[]): T {
-  const run = spawnSync(PYTHON, ['-c', code, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  if (run.status !== 0) throw new Error(`python failed:\n${run.stderr}`);
-  return JSON.parse(run.stdout) as T;
+  return runPython<T>(code, null, { args });
 }
 
 /** What astropy saw in one HDU: integers as decimal strings (exact), NaN as null. */
@@ -153,7 +117,7 @@ function sha256(data: FitsPixelArray): string {
 
 describe('external FITS tools', () => {
   it('fitsverify and astropy are installed', () => {
-    if (missingTools.length > 0 && !ALLOW_MISSING) {
+    if (missingTools.length > 0 && !ALLOW_MISSING_TOOLS) {
       throw new Error(
         `missing ${missingTools.join(' and ')}: install with ` +
           '`apt-get update && apt-get install -y fitsverify python3-astropy`, ' +
@@ -228,11 +192,11 @@ const mefInputs: FitsImageInput[] = [
   { name: 'VECTOR', data: Int32Array.from([3, 1, 4, 1, 5, 9, 2, 6]) },
 ];
 
-describe.skipIf(!hasFitsverify)('fitsverify on files we write', () => {
+describe.skipIf(!HAS_FITSVERIFY)('fitsverify on files we write', () => {
   it('finds no errors or warnings in a MEF with every pixel type, WCS and awkward cards', () => {
     const path = join(dir, 'every-type.fits');
     writeFileSync(path, writeFits(mefInputs));
-    const result = fitsverify(path);
+    const result = fitsverifyAll(path);
     expect(result.ok, result.full).toBe(true);
     expect(result.warnings).toBe(0);
     expect(result.errors).toBe(0);
@@ -246,13 +210,13 @@ describe.skipIf(!hasFitsverify)('fitsverify on files we write', () => {
     ].entries()) {
       const path = join(dir, `single-${i}.fits`);
       writeFileSync(path, writeFits([input]));
-      const result = fitsverify(path);
+      const result = fitsverifyAll(path);
       expect(result.ok, result.full).toBe(true);
     }
   });
 });
 
-describe.skipIf(!hasAstropy)('astropy reads what we write', () => {
+describe.skipIf(!HAS_ASTROPY)('astropy reads what we write', () => {
   const path = join(dir, 'every-type-astropy.fits');
   writeFileSync(path, writeFits(mefInputs));
 
@@ -341,7 +305,7 @@ fits.HDUList([primary, raw, scaled, table, after, cube]).writeto(sys.argv[1], ov
 print('{}')
 `;
 
-describe.skipIf(!hasAstropy)('we read what astropy writes', () => {
+describe.skipIf(!HAS_ASTROPY)('we read what astropy writes', () => {
   const path = join(dir, 'from-astropy.fits');
 
   it('reads BITPIX -32, 16 + BZERO 32768, scaled int16, skips a BINTABLE with a heap, and reads on', () => {
@@ -381,7 +345,7 @@ describe.skipIf(!hasAstropy)('we read what astropy writes', () => {
   });
 });
 
-describe.skipIf(!hasAstropy || (ALLOW_MISSING && ccd.path === undefined))('a real camera frame (SAAO, python3-ccdproc)', () => {
+describe.skipIf(!HAS_ASTROPY || (ALLOW_MISSING_TOOLS && ccd.path === undefined))('a real camera frame (SAAO, python3-ccdproc)', () => {
   const framePath = (): string => {
     if (ccd.path === undefined) {
       throw new Error(`${ccd.problem}; run \`bash test/support/fetch-debian-data.sh\` (needs apt-get download)`);
@@ -452,10 +416,10 @@ with fits.open(sys.argv[1]) as h:
     const hdu = (await readFitsFile(path)).image(0);
     const out = join(dir, 'rewritten.fits');
     await writeFitsFile(out, [{ data: hdu.data, shape: hdu.shape, header: hdu.header }]);
-    if (hasFitsverify) {
+    if (HAS_FITSVERIFY) {
       // The original's only complaint is its deprecated EPOCH keyword; ours adds none.
-      const before = fitsverify(path);
-      const after = fitsverify(out);
+      const before = fitsverifyReport(path);
+      const after = fitsverifyReport(out);
       expect(after.errors).toBe(0);
       expect(after.warnings).toBe(before.warnings);
     }
