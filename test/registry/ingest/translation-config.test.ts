@@ -2,8 +2,7 @@
  * Translation configs (validation with file/line/key messages, the shipped configs) and
  * header translation on literal headers. No database.
  */
-import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FitsHeader, type FitsValue } from '../../../registry/datastore/fits/index.js';
@@ -22,10 +21,11 @@ import {
   type TranslationConfig,
 } from '../../../registry/ingest/index.js';
 import { simHeader, writeSimRaw } from './ingest-fixtures.js';
+import { tempDir } from '../../support/test-repos.js';
 
 const universe = DimensionUniverse.default();
-const dir = mkdtempSync(join(tmpdir(), 'qg-ingest-config-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const { path: dir, cleanup } = tempDir('qg-ingest-config-');
+afterAll(cleanup);
 
 function header(cards: Record<string, FitsValue>): FitsHeader {
   const h = new FitsHeader();

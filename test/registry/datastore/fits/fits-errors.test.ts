@@ -1,5 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
@@ -12,9 +11,10 @@ import {
   writeFits,
 } from '../../../../registry/datastore/fits/index.js';
 import type { FitsImageInput } from '../../../../registry/datastore/fits/index.js';
+import { tempDir } from '../../../support/test-repos.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'qg-fits-err-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const { path: dir, cleanup } = tempDir('qg-fits-err-');
+afterAll(cleanup);
 
 /** Runs `f` and returns the FitsError it throws (failing if it throws nothing or something else). */
 function fitsError(f: () => unknown): FitsError {

@@ -7,8 +7,7 @@
  * QG_ALLOW_MISSING_TOOLS=1, which skips these tests instead.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
@@ -23,6 +22,7 @@ import {
 import type { FitsImageInput, FitsPixelArray } from '../../../../registry/datastore/fits/index.js';
 import { ALLOW_MISSING_TOOLS, findSaaoFrame, fitsverify, fitsverifyReport, HAS_ASTROPY, HAS_FITSVERIFY, runPython, SYSTEM_PYTHON } from '../../../support/external-tools.js';
 import { seededRandom } from '../../../support/random.js';
+import { tempDir } from '../../../support/test-repos.js';
 
 const missingTools = [
   ...(HAS_FITSVERIFY ? [] : ['fitsverify (Debian package fitsverify)']),
@@ -30,8 +30,8 @@ const missingTools = [
 ];
 const ccd = findSaaoFrame();
 
-const dir = mkdtempSync(join(tmpdir(), 'qg-fits-ext-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const { path: dir, cleanup } = tempDir('qg-fits-ext-');
+afterAll(cleanup);
 
 /** fitsverify -q's verdict plus the full report's counts. */
 function fitsverifyAll(path: string): { ok: boolean; warnings: number; errors: number; full: string } {

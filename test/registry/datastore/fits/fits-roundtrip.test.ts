@@ -1,5 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
@@ -13,9 +12,10 @@ import {
 } from '../../../../registry/datastore/fits/index.js';
 import type { FitsImageHdu, FitsPixelArray } from '../../../../registry/datastore/fits/index.js';
 import { seededRandom } from '../../../support/random.js';
+import { tempDir } from '../../../support/test-repos.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'qg-fits-rt-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const { path: dir, cleanup } = tempDir('qg-fits-rt-');
+afterAll(cleanup);
 
 /**
  * Builds a FITS file by hand, independently of writeFits: cards padded to 80, END, spaces
