@@ -20,6 +20,46 @@ function usable(image: ArrayLike<number>, mask: Int32Array | undefined, ignoreMa
   return Number.isFinite(image[p]!) && !(mask && mask[p]! & ignoreMask);
 }
 
+/** Gaussian-weighted pixel sums about a center: sum of w, w dx, w dy, w dx^2, w dy^2, w dx dy. */
+interface WeightedSums {
+  readonly s0: number;
+  readonly sx: number;
+  readonly sy: number;
+  readonly sxx: number;
+  readonly syy: number;
+  readonly sxy: number;
+}
+
+/**
+ * Sums over the usable pixels within ceil(4 sigma) of the pixel nearest (cx, cy), each
+ * weighted by its value times a circular Gaussian of width `sigma` centered on (cx, cy).
+ */
+function weightedSums(
+  image: ArrayLike<number>, width: number, height: number, cx: number, cy: number, sigma: number,
+  mask: Int32Array | undefined, ignoreMask: number,
+): WeightedSums {
+  const r = Math.ceil(4 * sigma);
+  const inv2s2 = 1 / (2 * sigma * sigma);
+  let s0 = 0, sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0;
+  const ix = Math.round(cx), iy = Math.round(cy);
+  for (let y = Math.max(0, iy - r); y <= Math.min(height - 1, iy + r); y++) {
+    const dy = y - cy;
+    for (let x = Math.max(0, ix - r); x <= Math.min(width - 1, ix + r); x++) {
+      const p = y * width + x;
+      if (!usable(image, mask, ignoreMask, p)) continue;
+      const dx = x - cx;
+      const w = Math.exp(-(dx * dx + dy * dy) * inv2s2) * image[p]!;
+      s0 += w;
+      sx += w * dx;
+      sy += w * dy;
+      sxx += w * dx * dx;
+      syy += w * dy * dy;
+      sxy += w * dx * dy;
+    }
+  }
+  return { s0, sx, sy, sxx, syy, sxy };
+}
+
 /**
  * Gaussian-weighted centroid of `image` (background subtracted) near (x0, y0), with weight
  * sigma `sigma` over a window of radius 4 sigma. Stops when a step is below 1e-6 px; fails
@@ -30,23 +70,8 @@ export function gaussianCentroid(
   mask?: Int32Array, ignoreMask = 0, maxShift = 3,
 ): Centroid {
   let cx = x0, cy = y0;
-  const r = Math.ceil(4 * sigma);
-  const inv2s2 = 1 / (2 * sigma * sigma);
   for (let it = 1; it <= 50; it++) {
-    let sw = 0, sx = 0, sy = 0;
-    const ix = Math.round(cx), iy = Math.round(cy);
-    for (let y = Math.max(0, iy - r); y <= Math.min(height - 1, iy + r); y++) {
-      const dy = y - cy;
-      for (let x = Math.max(0, ix - r); x <= Math.min(width - 1, ix + r); x++) {
-        const p = y * width + x;
-        if (!usable(image, mask, ignoreMask, p)) continue;
-        const dx = x - cx;
-        const w = Math.exp(-(dx * dx + dy * dy) * inv2s2) * image[p]!;
-        sw += w;
-        sx += w * dx;
-        sy += w * dy;
-      }
-    }
+    const { s0: sw, sx, sy } = weightedSums(image, width, height, cx, cy, sigma, mask, ignoreMask);
     if (!(sw > 0)) return { x: x0, y: y0, ok: false, iterations: it };
     // For a Gaussian source of width s, one step moves by (s^2 / (s^2 + sigma^2)) of the offset; damping by the
     // inverse of that ratio for s = sigma doubles the step and converges in a few rounds.
@@ -81,23 +106,7 @@ export function adaptiveMoments(
   let w = sigmaGuess;
   let result: Moments = { sigma: NaN, ixx: NaN, iyy: NaN, ixy: NaN, ok: false };
   for (let it = 0; it < 30; it++) {
-    const r = Math.ceil(4 * w);
-    const inv2w2 = 1 / (2 * w * w);
-    let s0 = 0, sxx = 0, syy = 0, sxy = 0;
-    const ix = Math.round(cx), iy = Math.round(cy);
-    for (let y = Math.max(0, iy - r); y <= Math.min(height - 1, iy + r); y++) {
-      const dy = y - cy;
-      for (let x = Math.max(0, ix - r); x <= Math.min(width - 1, ix + r); x++) {
-        const p = y * width + x;
-        if (!usable(image, mask, ignoreMask, p)) continue;
-        const dx = x - cx;
-        const v = Math.exp(-(dx * dx + dy * dy) * inv2w2) * image[p]!;
-        s0 += v;
-        sxx += v * dx * dx;
-        syy += v * dy * dy;
-        sxy += v * dx * dy;
-      }
-    }
+    const { s0, sxx, syy, sxy } = weightedSums(image, width, height, cx, cy, w, mask, ignoreMask);
     if (!(s0 > 0)) return result;
     const m2 = (sxx + syy) / (2 * s0);
     const inv = 1 / m2 - 1 / (w * w);
