@@ -11,6 +11,7 @@ import {
   buildPipelineGraph, loadPipeline, PipelineError, TASK_LIBRARY, type Connection, type ConnectionKind, type PipelineGraph, type TaskDefinition,
 } from '../../../pipelines/index.js';
 import { tempDir } from '../../support/test-repos.js';
+import { thrownAs } from '../../support/thrown.js';
 
 const dir = tempDir('qg-pgraph-');
 afterAll(() => dir.cleanup());
@@ -36,17 +37,6 @@ function graphOf(tasks: [string, TaskDefinition][]): PipelineGraph {
   const path = join(dir.path, `p${files++}.yaml`);
   writeFileSync(path, `tasks:\n${tasks.map(([label, t]) => `  ${label}:\n    class: ${t.name}\n`).join('')}`);
   return buildPipelineGraph(loadPipeline(path, library));
-}
-
-/** The PipelineError thrown by `fn`. */
-function graphError(fn: () => unknown): PipelineError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(PipelineError);
-    return e as PipelineError;
-  }
-  throw new Error('expected a PipelineError');
 }
 
 /** Edges (`task:x` / `dataset:y` keys, data-flow direction) of a task set, computed here from the definitions. */
@@ -82,7 +72,7 @@ function rotations(ring: string[]): string[][] {
 describe('pipeline graph checks', () => {
   it('a two-task cycle: the exact path', () => {
     const tasks: [string, TaskDefinition][] = [['b', task('B', { in: ['y'], out: ['x'] })], ['a', task('A', { in: ['x'], out: ['y'] })]];
-    const e = graphError(() => graphOf(tasks));
+    const e = thrownAs(PipelineError, () => graphOf(tasks));
     expect(e.code).toBe('PIPELINE_CYCLE');
     const ring = checkCyclePath(e.message, edgesOf(tasks));
     expect(rotations(['task:a', 'dataset:y', 'task:b', 'dataset:x'])).toContainEqual(ring);
@@ -90,7 +80,7 @@ describe('pipeline graph checks', () => {
 
   it('a task reading what it writes is a cycle', () => {
     const tasks: [string, TaskDefinition][] = [['self', task('Self', { in: ['x', 'r'], out: ['x'] })]];
-    const e = graphError(() => graphOf(tasks));
+    const e = thrownAs(PipelineError, () => graphOf(tasks));
     expect(e.code).toBe('PIPELINE_CYCLE');
     expect(rotations(['task:self', 'dataset:x'])).toContainEqual(checkCyclePath(e.message, edgesOf(tasks)));
   });
@@ -102,7 +92,7 @@ describe('pipeline graph checks', () => {
       ['x', task('X', { in: ['u', 'start'], out: ['v'] })],
       ['pre', task('P', { in: ['raw'], out: ['start'] })],
     ];
-    const e = graphError(() => graphOf(tasks));
+    const e = thrownAs(PipelineError, () => graphOf(tasks));
     expect(e.code).toBe('PIPELINE_CYCLE');
     const ring = checkCyclePath(e.message, edgesOf(tasks));
     expect(rotations(['task:x', 'dataset:v', 'task:y', 'dataset:w', 'task:z', 'dataset:u'])).toContainEqual(ring);
@@ -117,15 +107,15 @@ describe('pipeline graph checks', () => {
       ['b', task('B2', { in: ['y'], out: ['x', 'z'] })],
       ['c', task('C2', { in: ['z'], out: ['w'] })],
     ];
-    const e = graphError(() => graphOf(tasks));
+    const e = thrownAs(PipelineError, () => graphOf(tasks));
     expect(e.code).toBe('PIPELINE_CYCLE');
     const ring = checkCyclePath(e.message, edgesOf(tasks));
     expect([...rotations(['task:a', 'dataset:y', 'task:b', 'dataset:x']), ...rotations(['task:a', 'dataset:y', 'task:b', 'dataset:z', 'task:c', 'dataset:w'])]).toContainEqual(ring);
-    expect(graphError(() => graphOf([...tasks].reverse())).message).toBe(e.message);
+    expect(thrownAs(PipelineError, () => graphOf([...tasks].reverse())).message).toBe(e.message);
   });
 
   it('a dataset type produced twice names both producers', () => {
-    const e = graphError(() => graphOf([['two', task('Two', { in: ['r'], out: ['x'] })], ['one', task('One', { in: ['q'], out: ['x'] })]]));
+    const e = thrownAs(PipelineError, () => graphOf([['two', task('Two', { in: ['r'], out: ['x'] })], ['one', task('One', { in: ['q'], out: ['x'] })]]));
     expect(e.code).toBe('PIPELINE_TWO_PRODUCERS');
     expect(e.message).toContain("'x'");
     expect(e.message).toContain("'one'");
@@ -141,7 +131,7 @@ describe('pipeline graph checks', () => {
   });
 
   it('producer and consumer disagreeing on dimensions', () => {
-    const e = graphError(() => graphOf([
+    const e = thrownAs(PipelineError, () => graphOf([
       ['prod', task('Prod', { in: ['r'], out: [{ type: 'x', dims: ['instrument', 'visit'] }] })],
       ['cons', task('Cons', { in: [{ type: 'x', dims: ['instrument', 'exposure'] }] })],
     ]));
@@ -160,7 +150,7 @@ describe('pipeline graph checks', () => {
   });
 
   it('two consumers of an overall input disagreeing on dimensions', () => {
-    const e = graphError(() => graphOf([
+    const e = thrownAs(PipelineError, () => graphOf([
       ['c1', task('C1', { in: [{ type: 'raw', dims: ['instrument', 'exposure', 'detector'] }] })],
       ['c2', task('C2', { in: [{ type: 'raw', dims: ['instrument', 'exposure'] }] })],
     ]));
@@ -168,7 +158,7 @@ describe('pipeline graph checks', () => {
   });
 
   it('producer and consumer disagreeing on storage class (Exposure and ExposureF are compatible)', () => {
-    const e = graphError(() => graphOf([
+    const e = thrownAs(PipelineError, () => graphOf([
       ['prod', task('Prod', { in: ['r'], out: [{ type: 'x', sc: 'DataFrame' }] })],
       ['cons', task('Cons', { in: [{ type: 'x', sc: 'ArrowTable' }] })],
     ]));
@@ -184,7 +174,7 @@ describe('pipeline graph checks', () => {
   });
 
   it('a prerequisite produced inside the pipeline', () => {
-    const e = graphError(() => graphOf([
+    const e = thrownAs(PipelineError, () => graphOf([
       ['maker', task('Maker', { in: ['r'], out: ['cal'] })],
       ['user', task('User', { in: ['r'], pre: ['cal'] })],
     ]));
@@ -214,7 +204,7 @@ describe('pipeline graph checks', () => {
   it('an empty selection is an error', () => {
     const path = join(dir.path, 'empty.yaml');
     writeFileSync(path, 'tasks: {}\n');
-    expect(graphError(() => buildPipelineGraph(loadPipeline(path, new Map()))).code).toBe('PIPELINE_EMPTY');
+    expect(thrownAs(PipelineError, () => buildPipelineGraph(loadPipeline(path, new Map()))).code).toBe('PIPELINE_EMPTY');
   });
 });
 

@@ -11,6 +11,7 @@ import {
   loadPipeline, PipelineError, SHIPPED_PIPELINES, TASK_LIBRARY, type Connection, type TaskDefinition,
 } from '../../../pipelines/index.js';
 import { tempDir } from '../../support/test-repos.js';
+import { thrownAs } from '../../support/thrown.js';
 
 const dir = tempDir('qg-pipeline-');
 afterAll(() => dir.cleanup());
@@ -34,17 +35,6 @@ function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
 
-/** The PipelineError thrown by `fn`. */
-function pipelineError(fn: () => unknown): PipelineError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(PipelineError);
-    return e as PipelineError;
-  }
-  throw new Error('expected a PipelineError');
-}
-
 const T: TaskDefinition = {
   name: 'T', description: 'test task', dimensions: ['instrument'], defaults: { alpha: 1, beta: 'x' },
   connections: (config) => [
@@ -63,7 +53,7 @@ tasks:
 colour: blue
 `;
     const path = file('top-key.yaml', text);
-    const e = pipelineError(() => loadPipeline(path, LIB));
+    const e = thrownAs(PipelineError, () => loadPipeline(path, LIB));
     expect(e.code).toBe('PIPELINE_YAML');
     expect(e.message).toContain(`${path}:${lineOf(text, 'colour')}`);
     expect(e.message).toContain("'colour'");
@@ -80,7 +70,7 @@ tasks:
       alpha: 2
 `;
     const path = file('task-key.yaml', text);
-    const e = pipelineError(() => loadPipeline(path, LIB));
+    const e = thrownAs(PipelineError, () => loadPipeline(path, LIB));
     expect(e.code).toBe('PIPELINE_YAML');
     expect(e.message).toContain(`${path}:${lineOf(text, 'confg')}`);
     expect(e.message).toContain("'confg'");
@@ -95,7 +85,7 @@ tasks:
     class: NoSuchTask
 `;
     const path = file('class.yaml', text);
-    const e = pipelineError(() => loadPipeline(path, LIB));
+    const e = thrownAs(PipelineError, () => loadPipeline(path, LIB));
     expect(e.code).toBe('PIPELINE_CLASS');
     expect(e.message).toContain(`${path}:${lineOf(text, 'bad:')}`);
     expect(e.message).toContain("'NoSuchTask'");
@@ -112,7 +102,7 @@ tasks:
       gamma: 4
 `;
     const path = file('config.yaml', text);
-    const e = pipelineError(() => loadPipeline(path, LIB));
+    const e = thrownAs(PipelineError, () => loadPipeline(path, LIB));
     expect(e.code).toBe('PIPELINE_CONFIG');
     // The error points at the task's declaration (its label line), naming the bad field.
     expect(e.message).toContain(`${path}:${lineOf(text, 't1:')}`);
@@ -128,7 +118,7 @@ tasks:
     config: [1, 2]
 `;
     const path = file('config-list.yaml', text);
-    const e = pipelineError(() => loadPipeline(path, LIB));
+    const e = thrownAs(PipelineError, () => loadPipeline(path, LIB));
     expect(e.code).toBe('PIPELINE_YAML');
     expect(e.message).toContain(`${path}:${lineOf(text, 'config:')}`);
   });
@@ -144,7 +134,7 @@ tasks:
 `;
     file('base.yaml', 'tasks:\n  t0: T\n');
     const path = file('missing-import.yaml', text);
-    const e = pipelineError(() => loadPipeline(path, LIB));
+    const e = thrownAs(PipelineError, () => loadPipeline(path, LIB));
     expect(e.code).toBe('PIPELINE_IMPORT');
     expect(e.message).toContain(`${path}:${lineOf(text, 'nowhere.yaml')}`);
     expect(e.message).toContain("'nowhere.yaml'");
@@ -171,7 +161,7 @@ imports:
     const pa = file('cyc-a.yaml', a);
     const pb = file('cyc-b.yaml', b);
     const pc = file('cyc-c.yaml', c);
-    const e = pipelineError(() => loadPipeline(pa, LIB));
+    const e = thrownAs(PipelineError, () => loadPipeline(pa, LIB));
     expect(e.code).toBe('PIPELINE_IMPORT');
     // the chain a -> b -> c, in order
     expect(e.message).toMatch(new RegExp([pa, pb, pc].map(escape).join('.*')));
@@ -182,7 +172,7 @@ imports:
   it('a file importing itself', () => {
     const text = 'imports:\n  - self.yaml\ntasks:\n  t1: T\n';
     const path = file('self.yaml', text);
-    const e = pipelineError(() => loadPipeline(path, LIB));
+    const e = thrownAs(PipelineError, () => loadPipeline(path, LIB));
     expect(e.code).toBe('PIPELINE_IMPORT');
     expect(e.message).toContain(`${path}:2`);
   });
@@ -202,7 +192,7 @@ tasks:
   t2: [unclosed
 `;
     const path = file('syntax.yaml', bad);
-    const e = pipelineError(() => loadPipeline(path, LIB));
+    const e = thrownAs(PipelineError, () => loadPipeline(path, LIB));
     expect(e.code).toBe('PIPELINE_YAML');
     expect(e.message).toMatch(new RegExp(`^${escape(path)}:\\d+: `));
     const dup = `
@@ -211,7 +201,7 @@ tasks:
   t1: T
 `;
     const dupPath = file('dup.yaml', dup);
-    const d = pipelineError(() => loadPipeline(dupPath, LIB));
+    const d = thrownAs(PipelineError, () => loadPipeline(dupPath, LIB));
     expect(d.code).toBe('PIPELINE_YAML');
     expect(d.message).toContain(`${dupPath}:${lineOf(dup, 't1: T') + 1}`);
   });
@@ -226,32 +216,32 @@ subsets:
     subset: [t1, t9]
 `;
     const path = file('subset.yaml', text);
-    const e = pipelineError(() => loadPipeline(path, LIB));
+    const e = thrownAs(PipelineError, () => loadPipeline(path, LIB));
     expect(e.code).toBe('PIPELINE_YAML');
     expect(e.message).toContain(`${path}:${lineOf(text, 'broken:')}`);
     expect(e.message).toContain("'t9'");
     const text2 = 'tasks:\n  t1: T\nsubsets:\n  s: 7\n';
     const path2 = file('subset2.yaml', text2);
-    const e2 = pipelineError(() => loadPipeline(path2, LIB));
+    const e2 = thrownAs(PipelineError, () => loadPipeline(path2, LIB));
     expect(e2.message).toContain(`${path2}:4`);
   });
 
   it('an invalid task label and a task without a class', () => {
     const text = 'tasks:\n  ok: T\n  "bad-label": T\n';
     const path = file('label.yaml', text);
-    const e = pipelineError(() => loadPipeline(path, LIB));
+    const e = thrownAs(PipelineError, () => loadPipeline(path, LIB));
     expect(e.message).toContain(`${path}:3`);
     expect(e.message).toContain("'bad-label'");
     const text2 = 'tasks:\n  ok: T\n  t2:\n    config: { alpha: 2 }\n';
     const path2 = file('noclass.yaml', text2);
-    const e2 = pipelineError(() => loadPipeline(path2, LIB));
+    const e2 = thrownAs(PipelineError, () => loadPipeline(path2, LIB));
     expect(e2.message).toContain(`${path2}:3`);
     expect(e2.message).toContain("'t2'");
   });
 
   it('a missing pipeline file, and a selection that names nothing', () => {
-    expect(pipelineError(() => loadPipeline(join(dir.path, 'nope.yaml'), LIB)).code).toBe('PIPELINE_FILE');
-    const e = pipelineError(() => loadPipeline('drp.yaml#isr,noSuchThing', TASK_LIBRARY));
+    expect(thrownAs(PipelineError, () => loadPipeline(join(dir.path, 'nope.yaml'), LIB)).code).toBe('PIPELINE_FILE');
+    const e = thrownAs(PipelineError, () => loadPipeline('drp.yaml#isr,noSuchThing', TASK_LIBRARY));
     expect(e.code).toBe('PIPELINE_SELECTION');
     expect(e.message).toContain("'#noSuchThing'");
   });
