@@ -188,32 +188,27 @@ function subtract(image: ArrayLike<number>, background: Float32Array): Float32Ar
 function growFootprints(labels: Int32Array, width: number, height: number, r: number): Uint8Array {
   // Separable max filter: rows, then columns.
   const rows = new Uint8Array(labels.length), out = new Uint8Array(labels.length);
-  for (let y = 0; y < height; y++) {
-    // Forward and backward sweeps record the distance to the nearest labelled pixel.
-    let prev = -Infinity;
-    for (let x = 0; x < width; x++) {
-      if (labels[y * width + x]) prev = x;
-      if (x - prev <= r) rows[y * width + x] = 1;
-    }
-    let next = Infinity;
-    for (let x = width - 1; x >= 0; x--) {
-      if (labels[y * width + x]) next = x;
-      if (next - x <= r) rows[y * width + x] = 1;
-    }
-  }
-  for (let x = 0; x < width; x++) {
-    let prev = -Infinity;
-    for (let y = 0; y < height; y++) {
-      if (rows[y * width + x]) prev = y;
-      if (y - prev <= r) out[y * width + x] = 1;
-    }
-    let next = Infinity;
-    for (let y = height - 1; y >= 0; y--) {
-      if (rows[y * width + x]) next = y;
-      if (next - y <= r) out[y * width + x] = 1;
-    }
-  }
+  for (let y = 0; y < height; y++) dilateLine(labels, rows, y * width, 1, width, r);
+  for (let x = 0; x < width; x++) dilateLine(rows, out, x, width, height, r);
   return out;
+}
+
+/**
+ * Sets `out` to 1 along one line of `n` pixels (`start`, `start + stride`, ...) wherever a set
+ * pixel of `src` on that line is at most `r` away: forward and backward sweeps track the
+ * nearest set pixel on each side.
+ */
+function dilateLine(src: ArrayLike<number>, out: Uint8Array, start: number, stride: number, n: number, r: number): void {
+  let prev = -Infinity;
+  for (let i = 0; i < n; i++) {
+    if (src[start + i * stride]) prev = i;
+    if (i - prev <= r) out[start + i * stride] = 1;
+  }
+  let next = Infinity;
+  for (let i = n - 1; i >= 0; i--) {
+    if (src[start + i * stride]) next = i;
+    if (next - i <= r) out[start + i * stride] = 1;
+  }
 }
 
 function hasMaskNear(mask: Int32Array, width: number, height: number, cx: number, cy: number, r: number, bits: number): boolean {
