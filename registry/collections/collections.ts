@@ -33,6 +33,8 @@ export class CollectionError extends RegistryError {
 /** Reads and writes collections and chains. */
 export class Collections {
   private byName: Map<string, CollectionRecord> | null = null;
+  /** The records of `byName` by id (rebuilt with it). */
+  private byIdIndex = new Map<number, CollectionRecord>();
   private chains = new Map<number, number[]>();
 
   constructor(private readonly db: Database) {}
@@ -42,6 +44,7 @@ export class Collections {
       const rows = await this.db.arrays(tx, tx('collection').select('collection_id', 'name', 'type', 'doc'));
       const chainRows = await this.db.arrays(tx, tx('collection_chain').select('parent', 'child').orderBy(['parent', 'position']));
       this.byName = new Map(rows.map(([id, name, type, doc]) => [name as string, { id: Number(id), name: name as string, type: type as CollectionType, doc: (doc as string | null) ?? null }]));
+      this.byIdIndex = new Map([...this.byName.values()].map((r) => [r.id, r]));
       this.chains = new Map();
       for (const [parent, child] of chainRows) {
         const list = this.chains.get(Number(parent)) ?? [];
@@ -77,6 +80,7 @@ export class Collections {
       if (type === 'RUN') await tx('run').insert({ collection_id: id });
       const record: CollectionRecord = { id, name, type, doc };
       this.byName!.set(name, record);
+      this.byIdIndex.set(id, record);
       return record;
     } catch (e) {
       this.invalidate();
@@ -94,7 +98,9 @@ export class Collections {
 
   /** The collection with database id `id`. */
   async byId(id: number, tx: Executor = this.db.knex): Promise<CollectionRecord> {
-    for (const r of (await this.load(tx)).values()) if (r.id === id) return r;
+    await this.load(tx);
+    const record = this.byIdIndex.get(id);
+    if (record) return record;
     throw new CollectionError(`no collection with id ${id}`, 'COLLECTION_MISSING');
   }
 
