@@ -8,7 +8,7 @@ import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import type { DatabaseConfig, Executor } from './dialect/database.js';
 import { RegistryError } from './errors.js';
 import { Registry } from './registry.js';
-import { Datastore, writeAtomically, type StoredFile } from './datastore/datastore.js';
+import { Datastore, FILE_RECORD_COLUMNS, storedFileOf, writeAtomically, type StoredFile } from './datastore/datastore.js';
 import { DEFAULT_TEMPLATE } from './datastore/file-template.js';
 import type { DataId } from './datasets/data-id.js';
 import type { DatasetRef } from './datasets/datasets.js';
@@ -99,15 +99,15 @@ export class Repository {
 
   /** Records stored files in the registry. */
   async insertFileRecords(files: readonly StoredFile[], tx: Executor): Promise<void> {
-    await this.registry.db.insertRows(tx, 'datastore_record', ['dataset_id', 'path', 'formatter', 'storage_class', 'checksum', 'file_size'],
+    await this.registry.db.insertRows(tx, 'datastore_record', FILE_RECORD_COLUMNS,
       files.map((f) => [f.datasetId, f.path, f.formatter, f.storageClass, f.checksum, f.size]));
   }
 
   /** The stored-file record of a dataset, or undefined when it has none. */
   async fileOf(ref: DatasetRef, tx: Executor = this.registry.knex): Promise<StoredFile | undefined> {
-    const rows = await this.registry.db.arrays(tx, tx('datastore_record').select('path', 'formatter', 'storage_class', 'checksum', 'file_size').where('dataset_id', ref.id));
+    const rows = await this.registry.db.arrays(tx, tx('datastore_record').select(FILE_RECORD_COLUMNS).where('dataset_id', ref.id));
     const row = rows[0];
-    return row && { datasetId: ref.id, path: String(row[0]), formatter: String(row[1]), storageClass: String(row[2]), checksum: String(row[3] ?? ''), size: Number(row[4]) };
+    return row && storedFileOf(row, ref.id);
   }
 
   /** Reads a dataset's object. */

@@ -13,7 +13,7 @@
 import { readdirSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { STATE_PREDICTED, type QuantumGraph } from '../../planner/index.js';
-import { quoteIdentifier as q, type Repository, type StoredFile } from '../../registry/index.js';
+import { FILE_RECORD_COLUMNS, quoteIdentifier as q, storedFileOf, type Repository, type StoredFile } from '../../registry/index.js';
 import { EngineError } from '../errors.js';
 import type { GraphJobs } from './graph-jobs.js';
 
@@ -77,15 +77,13 @@ async function registeredOutputs(repo: Repository, graph: QuantumGraph, runId: n
     const registered = await registry.datasetTypes.get(type.name);
     const dims = type.dimensions;
     const rows = await db.selectArrays(registry.knex, db.placeholders(
-      `SELECT t.dataset_id, r.path, r.formatter, r.storage_class, r.checksum, r.file_size${dims.map((x) => `, t.${q(x)}`).join('')} ` +
+      `SELECT t.dataset_id, ${FILE_RECORD_COLUMNS.slice(1).map((c) => `r.${c}`).join(', ')}${dims.map((x) => `, t.${q(x)}`).join('')} ` +
       `FROM ${q(registered.tagTable)} t LEFT JOIN ${q('datastore_record')} r ON r.dataset_id = t.dataset_id ` +
       'WHERE t.dataset_type_id = ? AND t.collection_id = ?'), [registered.id, runId]);
     const byKey = new Map<string, Registered>();
-    for (const [id, path, formatter, storageClass, checksum, size, ...values] of rows) {
-      const file: StoredFile | null = path === null || path === undefined ? null : {
-        datasetId: String(id), path: String(path), formatter: String(formatter), storageClass: String(storageClass), checksum: String(checksum ?? ''), size: Number(size),
-      };
-      byKey.set(JSON.stringify(values), { id: String(id).toLowerCase(), file });
+    for (const row of rows) {
+      const file = row[1] === null || row[1] === undefined ? null : storedFileOf(row);
+      byKey.set(JSON.stringify(row.slice(FILE_RECORD_COLUMNS.length)), { id: String(row[0]).toLowerCase(), file });
     }
     for (let d = type.datasetOffset; d < type.datasetOffset + type.datasetCount; d++) {
       if (graph.datasetStates[d] !== STATE_PREDICTED) continue;
@@ -103,9 +101,10 @@ export async function fileRecords(repo: Repository, ids: readonly string[]): Pro
   for (let i = 0; i < ids.length; i += CHUNK) {
     const chunk = ids.slice(i, i + CHUNK);
     const rows = await db.selectArrays(registry.knex, db.placeholders(
-      `SELECT dataset_id, path, formatter, storage_class, checksum, file_size FROM ${q('datastore_record')} WHERE dataset_id IN (${chunk.map(() => '?').join(', ')})`), chunk);
-    for (const [id, path, formatter, storageClass, checksum, size] of rows) {
-      out.set(String(id).toLowerCase(), { datasetId: String(id).toLowerCase(), path: String(path), formatter: String(formatter), storageClass: String(storageClass), checksum: String(checksum ?? ''), size: Number(size) });
+      `SELECT ${FILE_RECORD_COLUMNS.join(', ')} FROM ${q('datastore_record')} WHERE dataset_id IN (${chunk.map(() => '?').join(', ')})`), chunk);
+    for (const row of rows) {
+      const id = String(row[0]).toLowerCase();
+      out.set(id, storedFileOf(row, id));
     }
   }
   return out;

@@ -10,6 +10,7 @@ import { RegistryError } from '../errors.js';
 import type { CollectionType } from '../collections/collections.js';
 import type { DataId } from '../datasets/data-id.js';
 import type { DatasetRef } from '../datasets/datasets.js';
+import { FILE_RECORD_COLUMNS } from '../datastore/datastore.js';
 import type { DimensionRecord } from '../dimensions/dimension-records.js';
 import { checkRelative } from '../datastore/file-template.js';
 import { ButlerTime, ButlerTimespan, ButlerUuid, ExportFormatError, parseExportYaml } from './butler-yaml.js';
@@ -106,7 +107,7 @@ export async function importButlerExport(repo: Repository, path: string, options
               }
             }
             await registry.datasets.insert(typeName, runName, dataIds, tx, ids);
-            await registry.db.insertRows(tx, 'datastore_record', ['dataset_id', 'path', 'formatter', 'storage_class', 'checksum', 'file_size'],
+            await registry.db.insertRows(tx, 'datastore_record', FILE_RECORD_COLUMNS,
               files.map((f) => [f.datasetId, f.path, f.formatter, type.storageClass, null, null]));
             summary.datasets += ids.length;
             break;

@@ -21,6 +21,17 @@ export interface StoredFile {
   readonly size: number;
 }
 
+/** Columns of the registry's `datastore_record` table, in the order of `StoredFile`'s fields. */
+export const FILE_RECORD_COLUMNS: readonly string[] = ['dataset_id', 'path', 'formatter', 'storage_class', 'checksum', 'file_size'];
+
+/**
+ * The `StoredFile` of a `datastore_record` row read in {@link FILE_RECORD_COLUMNS} order (a
+ * NULL checksum reads as ''); `datasetId` defaults to the row's own.
+ */
+export function storedFileOf(row: readonly unknown[], datasetId = String(row[0])): StoredFile {
+  return { datasetId, path: String(row[1]), formatter: String(row[2]), storageClass: String(row[3]), checksum: String(row[4] ?? ''), size: Number(row[5]) };
+}
+
 /** Error for a missing, truncated or corrupt file; names the dataset and its path. */
 export class DatastoreError extends RegistryError {
   override name = 'DatastoreError';
