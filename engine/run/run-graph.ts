@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { readdirSync, rmSync } from 'node:fs';
 import { hostname, totalmem } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { QuantumGraph } from '../../planner/index.js';
 import type { DatasetRef, Repository, StoredFile } from '../../registry/index.js';
 import { EngineError, type ErrorInfo } from '../errors.js';
@@ -22,7 +22,7 @@ import { EventLogObserver, eventLogPath, runFolder } from '../observe/event-log-
 import { GraphJobs } from './graph-jobs.js';
 import { OutputRegistrar } from './output-registrar.js';
 import { lockRun } from './run-lock.js';
-import { prepareRunState, registerRunCollections, writeConfigs } from './run-state.js';
+import { isTempFileOf, namesByFolder, prepareRunState, registerRunCollections, writeConfigs } from './run-state.js';
 
 /** How to run. */
 export interface RunOptions {
@@ -352,21 +352,15 @@ async function coordinate(ctx: Context): Promise<RunSummary> {
   /** Removes whatever a failed attempt may have left at its outputs' paths (and temporary files). */
   function removeAttemptFiles(q: number): void {
     const paths = gj.outputs(q).map((o) => gj.predictedPath(o.dataset));
-    const folders = new Map<string, string[]>();
-    for (const p of paths) {
-      rmSync(repo.datastore.pathOf({ path: p }), { force: true });
-      const list = folders.get(dirname(p)) ?? [];
-      list.push(basename(p));
-      folders.set(dirname(p), list);
-    }
-    for (const [folder, names] of folders) {
+    for (const p of paths) rmSync(repo.datastore.pathOf({ path: p }), { force: true });
+    for (const [folder, names] of namesByFolder(paths)) {
       let entries: string[];
       try {
         entries = readdirSync(repo.datastore.pathOf({ path: folder }));
       } catch {
         continue;
       }
-      for (const e of entries) if (names.some((name) => e.startsWith(`${name}.tmp-`))) rmSync(join(repo.datastore.pathOf({ path: folder }), e), { force: true });
+      for (const e of entries) if (isTempFileOf(e, names)) rmSync(join(repo.datastore.pathOf({ path: folder }), e), { force: true });
     }
   }
 

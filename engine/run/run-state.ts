@@ -171,9 +171,8 @@ export async function prepareRunState(repo: Repository, jobs: GraphJobs, runFold
   // Files nobody registered.
   const known = await registeredPaths(repo, run.id);
   const predicted = new Set(pending.map((d) => jobs.predictedPath(d)));
-  const folders = new Set([...predicted].map((p) => dirname(p)));
   const inside = (p: string) => p === runFolder || p.startsWith(`${runFolder}/`);
-  for (const folder of folders) {
+  for (const [folder, predictedNames] of namesByFolder(predicted)) {
     let names: string[];
     try {
       names = readdirSync(repo.datastore.pathOf({ path: folder }));
@@ -183,7 +182,7 @@ export async function prepareRunState(repo: Repository, jobs: GraphJobs, runFold
     for (const name of names) {
       const path = `${folder}/${name}`;
       if (known.has(path)) continue;
-      const ours = inside(folder) ? !name.startsWith('_') : predicted.has(path) || [...predicted].some((p) => dirname(p) === folder && name.startsWith(`${basename(p)}.tmp-`));
+      const ours = inside(folder) ? !name.startsWith('_') : predicted.has(path) || isTempFileOf(name, predictedNames);
       if (!ours) continue;
       try {
         rmSync(join(repo.datastore.pathOf({ path: folder }), name), { force: true });
@@ -206,6 +205,24 @@ export async function prepareRunState(repo: Repository, jobs: GraphJobs, runFold
   const found = await fileRecords(repo, lookup.map((d) => graph.datasetId(d)));
   for (const d of lookup) files[d] = found.get(graph.datasetId(d)) ?? null;
   return { complete, files, cleaned: { datasets: stale.length, files: removedFiles } };
+}
+
+/** Repository-relative paths grouped by folder: folder -> file names. */
+export function namesByFolder(paths: Iterable<string>): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const p of paths) {
+    const folder = dirname(p);
+    let names = out.get(folder);
+    if (!names) out.set(folder, (names = new Set()));
+    names.add(basename(p));
+  }
+  return out;
+}
+
+/** Whether file `entry` is a temporary file (`<name>.tmp-...`, as the writers name them) of one of `names`. */
+export function isTempFileOf(entry: string, names: ReadonlySet<string>): boolean {
+  for (let i = entry.indexOf('.tmp-'); i > 0; i = entry.indexOf('.tmp-', i + 1)) if (names.has(entry.slice(0, i))) return true;
+  return false;
 }
 
 /**
