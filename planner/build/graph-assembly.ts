@@ -9,7 +9,7 @@ import { minimumOf, type Connection, type DatasetTypeNode, type PipelineGraph } 
 import { EmptyGraphError, PlanningError } from '../errors.js';
 import type { NumberedTable } from './graph-tables.js';
 import {
-  EDGE_INPUT, EDGE_OUTPUT, EDGE_PREREQUISITE, QuantumGraph, STATE_EXISTING, STATE_PREDICTED, STATE_SKIPPED, putUuid,
+  EDGE_INPUT, EDGE_OUTPUT, EDGE_PREREQUISITE, QuantumGraph, STATE_EXISTING, STATE_PREDICTED, STATE_SKIPPED, dataIdAt, putUuid,
   type DataIdColumns, type GraphConnection, type GraphDatasetType, type GraphHeader, type GraphTask,
 } from '../graph/quantum-graph.js';
 import { columnsOf } from './graph-tables.js';
@@ -352,10 +352,6 @@ export function assembleGraph(input: AssemblyInput): QuantumGraph {
   };
   return new QuantumGraph(header, graphTasks, graphTypes, connections, runs, ids, datasetRuns, states,
     Int32Array.from(edgeQ), Int32Array.from(edgeD), Int32Array.from(edgeC));
-}
-
-function dataIdAt(columns: DataIdColumns, dims: readonly string[], i: number): Record<string, string | number> {
-  return Object.fromEntries(dims.map((d) => [d, columns[d]![i]!]));
 }
 
 function subsetColumns(columns: DataIdColumns, rows: Int32Array): DataIdColumns {

@@ -70,6 +70,11 @@ export interface GraphHeader {
 /** The graph. */
 export class QuantumGraph {
   private inputCsr: { offsets: Int32Array; edges: Int32Array } | null = null;
+  /** First global quantum of each task, first global dataset of each type (for `taskOf`, `typeOf`). */
+  private readonly taskOffsets: Int32Array;
+  private readonly typeOffsets: Int32Array;
+  /** Quanta of all tasks. */
+  readonly quantumCount: number;
 
   constructor(
     readonly header: GraphHeader,
@@ -86,10 +91,10 @@ export class QuantumGraph {
     readonly edgeQuanta: Int32Array,
     readonly edgeDatasets: Int32Array,
     readonly edgeConnections: Int32Array,
-  ) {}
-
-  get quantumCount(): number {
-    return this.tasks.reduce((n, t) => n + t.quantumCount, 0);
+  ) {
+    this.taskOffsets = Int32Array.from(tasks, (t) => t.quantumOffset);
+    this.typeOffsets = Int32Array.from(datasetTypes, (t) => t.datasetOffset);
+    this.quantumCount = tasks.reduce((n, t) => n + t.quantumCount, 0);
   }
 
   get datasetCount(): number {
@@ -102,36 +107,24 @@ export class QuantumGraph {
 
   /** The task index of global quantum `q`. */
   taskOf(q: number): number {
-    let lo = 0, hi = this.tasks.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (this.tasks[mid]!.quantumOffset <= q) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
+    return rangeOf(this.taskOffsets, q);
   }
 
   /** The dataset-type index of global dataset `d`. */
   typeOf(d: number): number {
-    let lo = 0, hi = this.datasetTypes.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (this.datasetTypes[mid]!.datasetOffset <= d) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
+    return rangeOf(this.typeOffsets, d);
   }
 
   /** Data ID of quantum `q` (required keys). */
   quantumDataId(q: number): Record<string, string | number> {
     const task = this.tasks[this.taskOf(q)]!;
-    return rowOf(task.dataIds, task.dimensions, q - task.quantumOffset);
+    return dataIdAt(task.dataIds, task.dimensions, q - task.quantumOffset);
   }
 
   /** Data ID of dataset `d` (required keys). */
   datasetDataId(d: number): Record<string, string | number> {
     const type = this.datasetTypes[this.typeOf(d)]!;
-    return rowOf(type.dataIds, type.dimensions, d - type.datasetOffset);
+    return dataIdAt(type.dataIds, type.dimensions, d - type.datasetOffset);
   }
 
   /** UUID text of dataset `d`. */
@@ -198,7 +191,19 @@ export class QuantumGraph {
   }
 }
 
-function rowOf(columns: DataIdColumns, dims: readonly string[], i: number): Record<string, string | number> {
+/** The range holding global index `i`: the last of `offsets` (ascending, ranges laid end to end) that is <= i. */
+function rangeOf(offsets: Int32Array, i: number): number {
+  let lo = 0, hi = offsets.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (offsets[mid]! <= i) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/** Row `i` of data-ID columns as a data ID (keys in `dims` order). */
+export function dataIdAt(columns: DataIdColumns, dims: readonly string[], i: number): Record<string, string | number> {
   const out: Record<string, string | number> = {};
   for (const d of dims) out[d] = columns[d]![i]!;
   return out;
