@@ -31,7 +31,7 @@ function compareDataIds(a: Readonly<Record<string, string | number>>, b: Readonl
 /** Read-only helpers over one graph. */
 export class GraphJobs {
   private readonly csr: { offsets: Int32Array; edges: Int32Array };
-  /** Task label of each task index, and its metadata / log dataset type names. */
+  /** Metadata and log dataset type names of each task index. */
   private readonly metadataType: string[];
   private readonly logType: string[];
 
@@ -73,9 +73,14 @@ export class GraphJobs {
       if (c.direction !== EDGE_OUTPUT) continue;
       const d = g.edgeDatasets[e]!;
       const type = g.datasetTypes[c.datasetType]!.name;
-      out.push({ dataset: d, connection: c.name, role: type === this.metadataType[task] ? 'metadata' : type === this.logType[task] ? 'log' : 'output' });
+      out.push({ dataset: d, connection: c.name, role: this.roleOf(task, type) });
     }
     return out;
+  }
+
+  /** Role of an output of task index `task` whose dataset type is `type`. */
+  private roleOf(task: number, type: string): QuantumOutput['role'] {
+    return type === this.metadataType[task] ? 'metadata' : type === this.logType[task] ? 'log' : 'output';
   }
 
   /** Datasets quantum `q` reads (regular and prerequisite inputs). */
@@ -92,7 +97,8 @@ export class GraphJobs {
   /** The job of quantum `q`; `fileOf` gives the file record of each input dataset. */
   job(q: number, attempt: number, fileOf: (d: number) => StoredFile | null, verifyChecksums: boolean): QuantumJob {
     const g = this.graph;
-    const task = g.tasks[g.taskOf(q)]!;
+    const taskIndex = g.taskOf(q);
+    const task = g.tasks[taskIndex]!;
     const inputs = new Map<string, { ref: DatasetRef; file: StoredFile | null }[]>();
     const outputs = new Map<string, { storageClass: string; refs: DatasetRef[] }>();
     let metadata: QuantumJob['metadata'] | null = null;
@@ -109,8 +115,9 @@ export class GraphJobs {
         continue;
       }
       const storageClass = g.datasetTypes[c.datasetType]!.storageClass;
-      if (ref.datasetType === `${task.label}_metadata`) metadata = { ref, storageClass };
-      else if (ref.datasetType === `${task.label}_log`) log = { ref, storageClass };
+      const role = this.roleOf(taskIndex, ref.datasetType);
+      if (role === 'metadata') metadata = { ref, storageClass };
+      else if (role === 'log') log = { ref, storageClass };
       else {
         let entry = outputs.get(c.name);
         if (!entry) outputs.set(c.name, (entry = { storageClass, refs: [] }));
