@@ -14,7 +14,7 @@
 import type { Knex } from 'knex';
 import {
   DataIdQuery, EmptyQueryError, quoteIdentifier as q, regionElementForGroup,
-  type BindValue, type CollectionRecord, type Registry, type Repository,
+  type BindValue, type CollectionRecord, type DatasetType, type Registry, type Repository,
 } from '../../registry/index.js';
 import { buildPipelineGraph, loadPipeline, TASK_LIBRARY, type Connection, type PipelineGraph, type TaskDefinition } from '../../pipelines/index.js';
 import { EmptyGraphError, PlanningError } from '../errors.js';
@@ -223,11 +223,7 @@ async function resolveInputs(registry: Registry, tx: Knex.Transaction, g: Pipeli
     const found: FoundDataset[] = [];
     out.set(name, found);
     if (!searchable.length || !(await registry.datasetTypes.has(name))) continue;
-    const type = await registry.datasetTypes.get(name, tx);
-    const on = table.group.required.map((d) => `t.${q(d)} = dt.${q(d)}`).join(' AND ') || '1 = 1';
-    const rows = await registry.db.selectArrays(tx, registry.db.placeholders(
-      `SELECT dt.idx, t.dataset_id, t.collection_id, ds.run_id FROM ${q(table.table)} dt JOIN ${q(type.tagTable)} t ON ${on} JOIN ${q('dataset')} ds ON ds.id = t.dataset_id ` +
-      `WHERE t.dataset_type_id = ? AND t.collection_id IN (${searchable.map(() => '?').join(', ')})`), [type.id, ...searchable.map((c) => c.id)]);
+    const rows = await taggedDatasets(registry, tx, table, await registry.datasetTypes.get(name, tx), searchable);
     const best = new Map<number, { rank: number; id: string; run: number }>();
     for (const [idx, id, collection, run] of rows) {
       const r = rank.get(Number(collection))!;
@@ -237,6 +233,17 @@ async function resolveInputs(registry: Registry, tx: Knex.Transaction, g: Pipeli
     for (const [idx, b] of best) found.push({ local: idx, id: b.id, run: (await registry.collections.byId(b.run, tx)).name });
   }
   return out;
+}
+
+/**
+ * Datasets of `type` in the RUN and TAGGED `collections` at the data IDs of `table`, one query:
+ * rows of (idx in the table, dataset id, collection id, run id).
+ */
+async function taggedDatasets(registry: Registry, tx: Knex.Transaction, table: NumberedTable, type: DatasetType, collections: readonly CollectionRecord[]): Promise<unknown[][]> {
+  const on = table.group.required.map((d) => `t.${q(d)} = dt.${q(d)}`).join(' AND ') || '1 = 1';
+  return registry.db.selectArrays(tx, registry.db.placeholders(
+    `SELECT dt.idx, t.dataset_id, t.collection_id, ds.run_id FROM ${q(table.table)} dt JOIN ${q(type.tagTable)} t ON ${on} JOIN ${q('dataset')} ds ON ds.id = t.dataset_id ` +
+    `WHERE t.dataset_type_id = ? AND t.collection_id IN (${collections.map(() => '?').join(', ')})`), [type.id, ...collections.map((c) => c.id)]);
 }
 
 /**
@@ -338,12 +345,7 @@ async function findExistingOutputs(registry: Registry, tx: Knex.Transaction, g: 
   if (!searched.length) return out;
   for (const node of g.datasetTypes.values()) {
     if (!node.producer || !(await registry.datasetTypes.has(node.name))) continue;
-    const type = await registry.datasetTypes.get(node.name, tx);
-    const table = types.get(node.name)!;
-    const on = table.group.required.map((d) => `t.${q(d)} = dt.${q(d)}`).join(' AND ') || '1 = 1';
-    const rows = await registry.db.selectArrays(tx, registry.db.placeholders(
-      `SELECT dt.idx, t.dataset_id, t.collection_id, ds.run_id FROM ${q(table.table)} dt JOIN ${q(type.tagTable)} t ON ${on} JOIN ${q('dataset')} ds ON ds.id = t.dataset_id ` +
-      `WHERE t.dataset_type_id = ? AND t.collection_id IN (${searched.map(() => '?').join(', ')})`), [type.id, ...searched.map((c) => c.id)]);
+    const rows = await taggedDatasets(registry, tx, types.get(node.name)!, await registry.datasetTypes.get(node.name, tx), searched);
     const entry = { inRun: [] as FoundDataset[], skippable: [] as FoundDataset[] };
     const skipIds = new Set(skipIn.map((c) => c.id));
     for (const [idx, id, collection, runId] of rows) {
