@@ -18,33 +18,16 @@ export type DatabaseConfig =
 /** A knex handle that may be a transaction. */
 export type Executor = Knex | Knex.Transaction;
 
-/** Per-phase statement counts and times, filled as queries run. */
+/**
+ * Statements run so far, counted as they run; callers take differences of `total` to measure
+ * a stretch of work (the planner reports them per build phase).
+ */
 export class StatementCounter {
   total = 0;
-  readonly byPhase = new Map<string, { statements: number; seconds: number }>();
-  phase = 'other';
 
-  /** Records one statement in the current phase. */
+  /** Records one statement. */
   count(): void {
     this.total++;
-    const entry = this.byPhase.get(this.phase) ?? { statements: 0, seconds: 0 };
-    entry.statements++;
-    this.byPhase.set(this.phase, entry);
-  }
-
-  /** Runs `fn` as phase `name`, adding its wall time to that phase. */
-  async during<T>(name: string, fn: () => Promise<T>): Promise<T> {
-    const previous = this.phase;
-    this.phase = name;
-    const start = performance.now();
-    try {
-      return await fn();
-    } finally {
-      const entry = this.byPhase.get(name) ?? { statements: 0, seconds: 0 };
-      entry.seconds += (performance.now() - start) / 1000;
-      this.byPhase.set(name, entry);
-      this.phase = previous;
-    }
   }
 }
 
