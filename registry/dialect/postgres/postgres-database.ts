@@ -4,6 +4,11 @@ import { Database, makeKnex, type Executor } from '../database.js';
 
 let cursors = 0;
 
+/** Bindings as the pg driver takes them (64-bit integers as text: it does not bind bigint). */
+function bindable(values: readonly unknown[]): unknown[] {
+  return values.map((v) => (typeof v === 'bigint' ? v.toString() : v));
+}
+
 /** The shared backend for multi-user, multi-node repositories. */
 export class PostgresDatabase extends Database {
   /** Connects to `url`, optionally confining this repository to `schema` (created if absent). */
@@ -87,7 +92,7 @@ export class PostgresDatabase extends Database {
     const { client, release } = await this.client(tx);
     try {
       this.statements.count();
-      const result = await client.query({ text: sql, values: bindings.map((v) => (typeof v === 'bigint' ? v.toString() : v)), rowMode: 'array' });
+      const result = await client.query({ text: sql, values: bindable(bindings), rowMode: 'array' });
       return result.rows as unknown[][];
     } finally {
       release();
@@ -99,7 +104,7 @@ export class PostgresDatabase extends Database {
     const cursor = `qg_cursor_${++cursors}`;
     try {
       this.statements.count();
-      await client.query(`DECLARE ${cursor} NO SCROLL CURSOR FOR ${sql}`, bindings.map((v) => (typeof v === 'bigint' ? v.toString() : v)));
+      await client.query(`DECLARE ${cursor} NO SCROLL CURSOR FOR ${sql}`, bindable(bindings));
       for (;;) {
         const result = await client.query({ text: `FETCH FORWARD ${batchSize} FROM ${cursor}`, rowMode: 'array' });
         if (!result.rows.length) break;
@@ -115,7 +120,7 @@ export class PostgresDatabase extends Database {
     const { client, release } = await this.client(tx);
     try {
       this.statements.count();
-      const result = await client.query(sql, bindings.map((v) => (typeof v === 'bigint' ? v.toString() : v)));
+      const result = await client.query(sql, bindable(bindings));
       return result.rowCount ?? 0;
     } finally {
       release();
