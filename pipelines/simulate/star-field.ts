@@ -105,8 +105,3 @@ export function generateStarField(spec: StarFieldSpec): StarField {
   }
   return { count: n, id, ra, dec, xyz, mag, flux, htm: tri };
 }
-
-/** Unit vector of star `i`. */
-export function starVector(field: StarField, i: number): [number, number, number] {
-  return [field.xyz[3 * i]!, field.xyz[3 * i + 1]!, field.xyz[3 * i + 2]!];
-}
