@@ -10,7 +10,7 @@ import {
 } from '../../index.js';
 import { formatTable, jsonReplacer } from '../output.js';
 import { buildOrExplain, buildSpecFromArgs, buildSummaryLine, withBuildOptions } from './graph-commands.js';
-import { listOption, withRepository } from './shared-options.js';
+import { listOption, withFormat, withRepo, withRepository } from './shared-options.js';
 
 /** Exit status of an interrupted run (128 + SIGINT), and of bad options (as main's). */
 const EXIT_INTERRUPTED = 130;
@@ -161,12 +161,10 @@ async function runWithTerminal(repo: Repository, graph: QuantumGraph, argv: Reco
 const report: CommandModule = {
   command: 'report <run>',
   describe: "A run's report from its event log: per-task counts and time percentiles, and a Gantt chart (SVG) of quanta over workers",
-  builder: (y) => y
+  builder: (y) => withFormat(withRepo(y))
     .positional('run', { type: 'string', describe: 'The output RUN (or its CHAINED output collection: its first run)' })
-    .option('repo', { alias: ['b', 'butler'], type: 'string', demandOption: true, describe: 'Repository folder' })
     .option('svg', { type: 'string', describe: 'Where to write the Gantt chart (default <run folder>/_gantt.svg in the repository)' })
     .option('invocation', { type: 'string', default: 'all', describe: "Which invocations to draw: 'all', 'last' or an invocation id" })
-    .option('format', { choices: ['table', 'json'] as const, default: 'table', describe: 'Report format' })
     .example('$0 report u/me/coadd -b repo', 'Report of the latest run of the chain u/me/coadd, and its Gantt chart'),
   handler: async (argv) => withRepository(String(argv['repo']), async (repo) => {
     const name = String(argv['run']);
