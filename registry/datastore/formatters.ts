@@ -74,6 +74,3 @@ export function formatterFor(storageClass: string): Formatter {
   if (!f) throw new FormatterError(`no formatter for storage class '${storageClass}' (known: ${Object.keys(BY_STORAGE_CLASS).join(', ')})`);
   return f;
 }
-
-/** Storage classes qg can read and write. */
-export const STORAGE_CLASSES: readonly string[] = Object.keys(BY_STORAGE_CLASS);

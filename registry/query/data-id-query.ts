@@ -168,8 +168,8 @@ export class DataIdQuery {
       }
 
       // Dataset existence.
+      const searched = datasetTypes.length ? await registry.collections.flatten(spec.collections!, tx) : [];
       for (const type of datasetTypes) {
-        const searched = await registry.collections.flatten(spec.collections!, tx);
         const tagged = searched.filter((c) => c.type !== 'CALIBRATION').map((c) => c.id);
         const calibs = searched.filter((c) => c.type === 'CALIBRATION').map((c) => c.id);
         const match = (alias: string) => type.dimensions.required.map((d) => `${alias}.${q(d)} = ${keyExpr.get(d)}`).join(' AND ');
