@@ -10,13 +10,14 @@
  * With pyarrow: `t = pyarrow.ipc.open_file('g.qg').read_all()` then
  * `t.column('edges')[0].values.flatten()`.
  */
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { createHash, randomUUID } from 'node:crypto';
+import { closeSync, createWriteStream, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import {
   Bool, Dictionary, Field, FixedSizeBinary, Int32, Int64, Int8, List, RecordBatch, Schema, Struct, Table, Uint8, Utf8,
-  DataType, makeData, makeVector, tableFromIPC, tableToIPC, vectorFromArray, type Data,
+  DataType, RecordBatchFileWriter, makeData, makeVector, tableFromIPC, tableToIPC, vectorFromArray, type Data,
 } from 'apache-arrow';
-import { writeAtomically } from '../../registry/index.js';
 import { PlanningError } from '../errors.js';
 import { GRAPH_FORMAT_VERSION } from '../build/graph-assembly.js';
 import { QuantumGraph, type DataIdColumns, type GraphConnection, type GraphDatasetType, type GraphHeader, type GraphTask } from './quantum-graph.js';
@@ -82,8 +83,8 @@ export function graphChecksum(g: QuantumGraph): string {
   return h.digest('hex');
 }
 
-/** Serializes a graph to `.qg` bytes. */
-export function graphToBytes(g: QuantumGraph): Uint8Array {
+/** The graph as one Arrow table (one row of list<struct> columns), built on its typed arrays. */
+function graphTable(g: QuantumGraph): Table {
   const columns: [string, AnyData][] = [
     ['tasks', list(struct([
       ['label', strings(g.tasks.map((t) => t.label))], ['task_class', strings(g.tasks.map((t) => t.taskClass))],
@@ -120,14 +121,41 @@ export function graphToBytes(g: QuantumGraph): Uint8Array {
   ]);
   const schema = new Schema(columns.map(([n, d]) => new Field(n, d.type, false)), metadata);
   const batch = new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: 1, nullCount: 0, children: columns.map(([, d]) => d) }));
-  return tableToIPC(new Table([batch]), 'file');
+  return new Table([batch]);
 }
 
-/** Writes a graph atomically (temporary file + rename). */
-export function saveGraph(g: QuantumGraph, path: string): number {
-  const bytes = graphToBytes(g);
-  writeAtomically(path, bytes);
-  return bytes.length;
+/** Serializes a graph to `.qg` bytes (in memory). */
+export function graphToBytes(g: QuantumGraph): Uint8Array {
+  return tableToIPC(graphTable(g), 'file');
+}
+
+/**
+ * Writes a graph to `path`, streamed: the IPC writer hands the column buffers to the file as
+ * it goes (no whole-file copy in memory); the bytes go to a temporary file that is flushed and
+ * renamed into place, so a reader never sees a partial graph. Resolves to the file size.
+ */
+export async function saveGraph(g: QuantumGraph, path: string): Promise<number> {
+  const table = graphTable(g);
+  mkdirSync(dirname(resolve(path)), { recursive: true });
+  const tmp = `${path}.tmp-${randomUUID()}`;
+  try {
+    const writer = new RecordBatchFileWriter();
+    const written = pipeline(writer.toNodeStream(), createWriteStream(tmp));
+    writer.write(table);
+    writer.finish();
+    await written;
+    const fd = openSync(tmp, 'r+');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+  return statSync(path).size;
 }
 
 /** Reads a `.qg` file; a truncated, corrupt or foreign file is a clear error. */

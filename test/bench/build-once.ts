@@ -15,7 +15,7 @@ const result = await buildQuantumGraph(repo, {
   where: "instrument = 'SimCam' AND skymap = 'simSkyMap'",
 });
 const built = performance.now();
-saveGraph(result.graph, out);
+await saveGraph(result.graph, out);
 const saved = performance.now();
 await repo.close();
 const g = result.graph;

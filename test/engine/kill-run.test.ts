@@ -89,7 +89,7 @@ describe.each(DIALECTS)('kill -9 of qg run (%s)', (dialect) => {
     const pipeline = pipelineWith(dir.path, ARITH_PIPELINE, { square: { sleepMs: 40 }, combine: { sleepMs: 40 } });
     graph = await buildArith(repo, pipeline, 'u/kill');
     graphFile = join(dir.path, 'kill.qg');
-    saveGraph(graph, graphFile);
+    await saveGraph(graph, graphFile);
   });
   afterAll(async () => {
     await dispose?.();

@@ -50,7 +50,7 @@ describe.each(DIALECTS)('qg run / qg report (%s)', (dialect) => {
   it('runs a saved graph, then finds nothing left to do', async () => {
     const g = await buildArith(repo, ARITH_PIPELINE, 'u/cli/saved');
     const file = join(dir.path, 'saved.qg');
-    saveGraph(g, file);
+    await saveGraph(g, file);
     const first = await run('run', file, '-b', root, '-j', '2', '--tasks', ARITH_TASK_MODULE);
     expect(first.status, first.stderr).toBe(0);
     expect(first.stdout).toContain(`run ${g.header.outputRun} (chain u/cli/saved): 9 succeeded, 0 failed, 0 blocked, 0 cancelled, 0 already done, of 9 quanta`);
@@ -64,7 +64,7 @@ describe.each(DIALECTS)('qg run / qg report (%s)', (dialect) => {
   it('exits 1 when a quantum fails, listing it with the error and its log', async () => {
     const g = await buildArith(repo, pipelineWith(dir.path, ARITH_PIPELINE, { combine: { failOn: [1] } }, 'fail.yaml'), 'u/cli/fail');
     const file = join(dir.path, 'fail.qg');
-    saveGraph(g, file);
+    await saveGraph(g, file);
     const r = await run('run', file, '-b', root, '-j', '2', '--tasks', ARITH_TASK_MODULE);
     expect(r.status).toBe(1);
     expect(r.stdout).toContain('7 succeeded, 1 failed, 1 blocked');

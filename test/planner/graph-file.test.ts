@@ -86,9 +86,9 @@ describe.each(DIALECTS)('graph file (%s)', (dialect) => {
     dir.cleanup();
   });
 
-  it('save -> load gives the same graph, and so does saving the loaded graph again', () => {
+  it('save -> load gives the same graph, and so does saving the loaded graph again', async () => {
     const path = join(dir.path, 'g.qg');
-    const size = saveGraph(graph, path);
+    const size = await saveGraph(graph, path);
     const bytes = readFileSync(path);
     expect(bytes.length).toBe(size);
     const loaded = loadGraph(path);

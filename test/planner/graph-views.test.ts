@@ -77,7 +77,7 @@ describe(`graph views (${DIALECTS[0]})`, () => {
     await simulateRepository(made.repo, { profile: 'tiny', pixels: false, visits: 6 });
     g = (await buildQuantumGraph(made.repo, { pipeline: 'drp.yaml', inputs: ['SimCam/defaults'], outputRun: 'u/views/run', where: WHERE })).graph;
     file = join(dir.path, 'g.qg');
-    saveGraph(g, file);
+    await saveGraph(g, file);
   }, 120_000);
   afterAll(async () => {
     await dispose?.();

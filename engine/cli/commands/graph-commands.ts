@@ -88,7 +88,7 @@ const build: CommandModule = {
     console.log(buildSummaryLine(result.graph, result.statements, result.seconds));
     for (const p of result.graph.header.pruned) console.log(`  pruned ${p.count} ${p.task} quanta: ${p.reason} (e.g. ${JSON.stringify(p.examples[0])})`);
     if (argv['save']) {
-      const bytes = saveGraph(result.graph, String(argv['save']));
+      const bytes = await saveGraph(result.graph, String(argv['save']));
       console.log(`saved ${argv['save']} (${(bytes / 1e6).toFixed(2)} MB); output run ${result.graph.header.outputRun}`);
     }
   }),

@@ -115,10 +115,10 @@ async function runCommand(repo: Repository, argv: Record<string, unknown>): Prom
     const result = await buildOrExplain(repo, { ...buildSpecFromArgs(argv), ...(library ? { library } : {}) }, repoArg);
     graph = result.graph;
     console.log(buildSummaryLine(graph, result.statements, result.seconds));
-    if (argv['save']) saveGraph(graph, String(argv['save']));
+    if (argv['save']) await saveGraph(graph, String(argv['save']));
     // Keep the graph beside the run's files, so the run can be resumed with the same quanta.
     graphFile = argv['save'] ? String(argv['save']) : join(repo.root, runFolder(graph.header.outputRun), '_graph.qg');
-    if (!argv['save']) saveGraph(graph, graphFile);
+    if (!argv['save']) await saveGraph(graph, graphFile);
   }
   const summary = await runWithTerminal(repo, graph, argv, taskModules);
   console.log(summary.text.replace(/<graph>/g, quoteArg(graphFile)));
