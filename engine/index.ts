@@ -19,7 +19,7 @@ export { OutputRegistrar, type Registration, type BatchStats } from './run/outpu
 export { lockRun, LOCK_FILE, type RunLock } from './run/run-lock.js';
 export { prepareRunState, registerRunCollections, writeConfigs, type RunState } from './run/run-state.js';
 export * from './observe/run-events.js';
-export { EventLogObserver, eventLogPath, readEventLog, runFolder, EVENT_LOG_FILE } from './observe/event-log-observer.js';
+export { EventLogObserver, eventLogPath, readEventLog, EVENT_LOG_FILE } from './observe/event-log-observer.js';
 export { ReportObserver, reportFromEvents, percentile, type RunReport, type TaskReport } from './observe/report-observer.js';
 export { ProgressObserver, formatDuration } from './observe/progress-observer.js';
 export { ganttSvg, invocationsOf, type GanttOptions } from './observe/gantt-chart.js';

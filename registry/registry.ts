@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 /**
  * The registry: the SQL database that knows every dimension record, collection, dataset
  * type and dataset of a repository. This facade owns the connection and the managers; each
@@ -25,7 +26,11 @@ export class Registry {
   readonly dimensions: DimensionRecords;
   readonly summaries: Summaries;
 
-  private constructor(readonly db: Database, readonly universe: DimensionUniverse) {
+  /**
+   * @param id the repository's UUID, made once at creation: graphs record it, and a graph built
+   * against another repository is refused before it runs.
+   */
+  private constructor(readonly db: Database, readonly universe: DimensionUniverse, readonly id: string) {
     this.collections = new Collections(db);
     this.datasetTypes = new DatasetTypes(db, universe);
     this.datasets = new Datasets(db, this.collections, this.datasetTypes);
@@ -38,6 +43,7 @@ export class Registry {
     const universe = universeYaml ? DimensionUniverse.fromYaml(universeYaml) : DimensionUniverse.default();
     const text = universeYaml ?? (await import('node:fs')).readFileSync(new URL('./universe/default-universe.yaml', import.meta.url), 'utf8');
     const db = await Database.connect(config);
+    const id = randomUUID();
     try {
       if (await db.knex.schema.hasTable('qg_meta')) throw new RegistryError('this database already holds a qg registry', 'REGISTRY_EXISTS');
       await db.transaction(async (tx) => {
@@ -45,13 +51,14 @@ export class Registry {
         await tx('qg_meta').insert([
           { key: 'schema_version', value: String(SCHEMA_VERSION) },
           { key: 'universe', value: text },
+          { key: 'repository_id', value: id },
         ]);
       });
     } catch (e) {
       await db.close();
       throw e;
     }
-    return new Registry(db, universe);
+    return new Registry(db, universe, id);
   }
 
   /** Opens an existing registry (its universe is stored in it). */
@@ -63,7 +70,7 @@ export class Registry {
       const meta = new Map(rows.map((r) => [r.key, r.value]));
       const version = Number(meta.get('schema_version'));
       if (version !== SCHEMA_VERSION) throw new RegistryError(`registry schema version ${version} is not supported (this qg reads ${SCHEMA_VERSION})`, 'SCHEMA_VERSION');
-      return new Registry(db, DimensionUniverse.fromYaml(meta.get('universe') ?? '', 'stored universe'));
+      return new Registry(db, DimensionUniverse.fromYaml(meta.get('universe') ?? '', 'stored universe'), meta.get('repository_id') ?? (await assignRepositoryId(db)));
     } catch (e) {
       await db.close();
       throw e;
@@ -90,4 +97,11 @@ export class Registry {
   async close(): Promise<void> {
     await this.db.close();
   }
+}
+
+/** Gives a repository created before repositories had ids its UUID (once: a concurrent opener's id wins). */
+async function assignRepositoryId(db: Database): Promise<string> {
+  await db.knex('qg_meta').insert({ key: 'repository_id', value: randomUUID() }).onConflict('key').ignore();
+  const row = (await db.knex('qg_meta').where('key', 'repository_id').first('value')) as { value: string };
+  return row.value;
 }

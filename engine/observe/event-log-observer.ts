@@ -6,16 +6,11 @@
  */
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { renderTemplate } from '../../registry/index.js';
+import { runFolder } from '../../registry/index.js';
 import type { RunEvent, RunObserver } from './run-events.js';
 
 /** File name of the event log inside the run folder. */
 export const EVENT_LOG_FILE = '_events.jsonl';
-
-/** The run's folder relative to the repository root (where `{run}` puts its files). */
-export function runFolder(run: string): string {
-  return renderTemplate('{run}', { id: '00000000-0000-0000-0000-000000000000', datasetType: 'x', run, dataId: {} });
-}
 
 /** Absolute path of the event log of `run` in the repository at `root`. */
 export function eventLogPath(root: string, run: string): string {

@@ -1,8 +1,10 @@
 /**
  * Where a dataset's file goes under the repository root. Templates name fields in braces:
  * `{run}`, `{datasetType}`, `{id}`, `{dataId}` (key=value pairs joined by `_`) and any
- * dimension (`{visit}`). Every field value is made path-safe, and the result must stay
- * inside the root: no absolute paths, no `..`.
+ * dimension (`{visit}`). Every field value is made path-safe by escaping, never by
+ * replacing: distinct values give distinct paths (`u/col:a` and `u/col-a` are two folders), so
+ * two runs never share a folder, a lock or an event log. The result must stay inside the root:
+ * no absolute paths, no `..`.
  */
 import { isAbsolute, normalize, relative, resolve, sep } from 'node:path';
 import { RegistryError } from '../errors.js';
@@ -19,20 +21,33 @@ export class PathError extends RegistryError {
   }
 }
 
-/** Keeps letters, digits and `-_.=+`; everything else becomes `-`. `..` never survives. */
-function safeSegment(value: string): string {
-  return value.replace(/[^A-Za-z0-9_.=+-]/g, '-').replace(/\.\.+/g, '-');
+/**
+ * A value as one path segment, injectively: letters, digits and `-_.=+` stay; every other
+ * byte of its UTF-8 form (`%` included) becomes `%XX`; a segment of dots only has its dots
+ * escaped (never `.` or `..`), and an empty value is `%` (which no escaped value can be).
+ */
+export function escapeSegment(value: string): string {
+  if (value === '') return '%';
+  if (/^\.+$/.test(value)) return value.replace(/\./g, '%2E');
+  return value.replace(/[^A-Za-z0-9_.=+-]/gu, (c) => [...Buffer.from(c, 'utf8')].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''));
+}
+
+/** The folder of RUN `run` relative to the root (where `{run}` puts its files): one escaped segment per `/`-separated part. */
+export function runFolder(run: string): string {
+  const folder = run.split('/').map(escapeSegment).join('/');
+  checkRelative(folder);
+  return folder;
 }
 
 /** Renders `template` for `ref` into a relative path (without extension). */
 export function renderTemplate(template: string, ref: DatasetRef): string {
   const fields: Record<string, string> = {
-    run: ref.run.split('/').map(safeSegment).join('/'),
-    datasetType: safeSegment(ref.datasetType),
+    run: runFolder(ref.run),
+    datasetType: escapeSegment(ref.datasetType),
     id: ref.id,
-    dataId: Object.entries(ref.dataId).map(([k, v]) => safeSegment(`${k}=${v}`)).join('_'),
+    dataId: Object.entries(ref.dataId).map(([k, v]) => escapeSegment(`${k}=${v}`)).join('_'),
   };
-  for (const [k, v] of Object.entries(ref.dataId)) fields[k] = safeSegment(String(v));
+  for (const [k, v] of Object.entries(ref.dataId)) fields[k] = escapeSegment(String(v));
   const path = template.replace(/\{(\w+)\}/g, (_, name: string) => {
     const value = fields[name];
     if (value === undefined) throw new PathError(`template field {${name}} has no value for ${ref.datasetType} ${JSON.stringify(ref.dataId)}`);

@@ -3,10 +3,10 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { loadGraph, saveGraph, type QuantumGraph } from '../../../planner/index.js';
-import type { Repository } from '../../../registry/index.js';
+import { runFolder, type Repository } from '../../../registry/index.js';
 import {
   EngineError, ProgressObserver, ReportObserver, eventLogPath, formatDataId, ganttSvg, loadTaskLibrary, readEventLog, reportFromEvents,
-  runFolder, runGraph, type RunReport, type RunSummary,
+  runGraph, type RunReport, type RunSummary,
 } from '../../index.js';
 import { formatTable, jsonReplacer } from '../output.js';
 import { buildOrExplain, buildSpecFromArgs, buildSummaryLine, withBuildOptions } from './graph-commands.js';
