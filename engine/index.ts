@@ -16,7 +16,7 @@ export { loadTaskLibrary, taskModuleUrl, SHIPPED_TASK_MODULE } from './execute/t
 export { runGraph, type RunOptions, type RunSummary, type FailedQuantum } from './run/run-graph.js';
 export { GraphJobs, type QuantumOutput } from './run/graph-jobs.js';
 export { OutputRegistrar, type Registration, type BatchStats } from './run/output-registrar.js';
-export { lockRun, LOCK_FILE, type RunLock } from './run/run-lock.js';
+export { lockRun, processStartTime, LOCK_FILE, type RunLock } from './run/run-lock.js';
 export { prepareRunState, registerRunCollections, writeConfigs, type RunState } from './run/run-state.js';
 export * from './observe/run-events.js';
 export { EventLogObserver, eventLogPath, readEventLog, EVENT_LOG_FILE } from './observe/event-log-observer.js';

@@ -1,6 +1,8 @@
 /**
  * One `qg run` per output run at a time: a lock file `_run.lock` in the run's folder holds
- * the owner's host and pid. A lock whose process is gone (a killed run) is taken over.
+ * the owner's host, pid and (where /proc tells) the process's start time. A lock whose
+ * process is gone (a killed run), or whose pid now belongs to a process that started at
+ * another time (a reused pid), is taken over.
  */
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -10,15 +12,60 @@ import { EngineError } from '../errors.js';
 /** File name of the lock inside the run folder. */
 export const LOCK_FILE = '_run.lock';
 
-/** Whether process `pid` exists and (where /proc tells) is a node process, not a stranger that reused the pid. */
-function alive(pid: number): boolean {
+/**
+ * When process `pid` started, as `<boot id>:<clock ticks since boot>` (field 22 of
+ * /proc/<pid>/stat): two processes that ever held the same pid differ in it. Null without
+ * /proc, or when the process is gone or hidden.
+ */
+export function processStartTime(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Field 2 (the command) is in parentheses and may hold spaces: count from after it (field 3).
+    const ticks = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    return ticks ? `${boot}:${ticks}` : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether process `pid` exists (kill(0) reaches it, or it exists but is not ours to signal). */
+function exists(pid: number): boolean {
   try {
     process.kill(pid, 0);
+    return true;
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** The owner a lock file names: `host pid [start]`. */
+interface LockOwner {
+  readonly host: string;
+  readonly pid: number;
+  readonly start: string | null;
+}
+
+/** The owner of a lock file's text; null for an empty file (its writer died before writing). */
+function parseOwner(text: string): LockOwner | null {
+  const [host, pid, start] = text.trim().split(' ');
+  return host ? { host, pid: Number(pid), start: start ?? null } : null;
+}
+
+/**
+ * Whether the owner (of this host) still runs. With a start time: its pid's process started
+ * then (where /proc hides it, any process by that pid counts, never stealing a live lock).
+ * Without one (a lock of an older qg): a live node or qg process by that pid, except our own
+ * pid where we record start times, since every lock we write has one.
+ */
+function ownerRunning(owner: LockOwner): boolean {
+  if (!Number.isInteger(owner.pid) || owner.pid <= 0) return false;
+  const start = processStartTime(owner.pid);
+  if (owner.start !== null) return start === null ? exists(owner.pid) : start === owner.start;
+  if (owner.pid === process.pid) return start === null;
+  if (!exists(owner.pid)) return false;
   try {
-    return /node|qg/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
+    return /node|qg/.test(readFileSync(`/proc/${owner.pid}/cmdline`, 'utf8'));
   } catch {
     return true; // no /proc: trust kill(0)
   }
@@ -34,7 +81,8 @@ export interface RunLock {
 export function lockRun(folder: string, run: string): RunLock {
   const path = join(folder, LOCK_FILE);
   mkdirSync(dirname(path), { recursive: true });
-  const me = `${hostname()} ${process.pid}`;
+  const start = processStartTime(process.pid);
+  const me = `${hostname()} ${process.pid}${start !== null ? ` ${start}` : ''}`;
   for (let tries = 0; tries < 3; tries++) {
     try {
       const fd = openSync(path, 'wx');
@@ -44,19 +92,18 @@ export function lockRun(folder: string, run: string): RunLock {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
-    let owner = '';
+    let text = '';
     try {
-      owner = readFileSync(path, 'utf8').trim();
+      text = readFileSync(path, 'utf8');
     } catch { /* removed meanwhile */ }
-    const [host, pidText] = owner.split(' ');
-    const pid = Number(pidText);
-    if (owner && host === hostname() && Number.isInteger(pid) && (pid === process.pid || alive(pid))) {
-      throw new EngineError(`run '${run}' is being executed by ${pid === process.pid ? 'this process' : `process ${pid} on this host`} (lock ${path})`, 'RUN_LOCKED');
+    const owner = parseOwner(text);
+    if (owner && owner.host !== hostname()) {
+      throw new EngineError(`run '${run}' is locked by ${text.trim()} (another host); if that run is over, remove ${path}`, 'RUN_LOCKED');
     }
-    if (owner && host !== hostname()) {
-      throw new EngineError(`run '${run}' is locked by ${owner} (another host); if that run is over, remove ${path}`, 'RUN_LOCKED');
+    if (owner && ownerRunning(owner)) {
+      throw new EngineError(`run '${run}' is being executed by ${owner.pid === process.pid ? 'this process' : `process ${owner.pid} on this host`} (lock ${path})`, 'RUN_LOCKED');
     }
-    rmSync(path, { force: true }); // stale: its process is gone
+    rmSync(path, { force: true }); // stale: its process is gone, or its pid was reused
   }
   throw new EngineError(`cannot take the lock ${path}`, 'RUN_LOCKED');
 }
