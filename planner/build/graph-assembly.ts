@@ -4,7 +4,7 @@
  * skip quanta whose outputs all exist in --skip-existing-in; refuse outputs in the way unless
  * --clobber-outputs; then renumber the surviving quanta and datasets.
  */
-import { randomFillSync } from 'node:crypto';
+import { randomFillSync, randomUUID } from 'node:crypto';
 import { minimumOf, type Connection, type DatasetTypeNode, type PipelineGraph } from '../../pipelines/index.js';
 import { EmptyGraphError, PlanningError } from '../errors.js';
 import type { NumberedTable } from './graph-tables.js';
@@ -15,7 +15,7 @@ import {
 import { columnsOf } from './graph-tables.js';
 
 /** Graph file format version written by this code. */
-export const GRAPH_FORMAT_VERSION = 1;
+export const GRAPH_FORMAT_VERSION = 2;
 
 /** A dataset found in the registry: its local index in its type's table, UUID and RUN. */
 export interface FoundDataset {
@@ -69,6 +69,8 @@ export interface AssemblyInput {
   readonly pipeline: string;
   readonly clobberOutputs: boolean;
   readonly skipExistingIn: readonly string[];
+  /** UUID of the repository the graph is planned against. */
+  readonly repositoryId: string;
   readonly phases: Readonly<Record<string, { statements: number; seconds: number }>>;
 }
 
@@ -349,6 +351,7 @@ export function assembleGraph(input: AssemblyInput): QuantumGraph {
     formatVersion: GRAPH_FORMAT_VERSION, command: input.command, created: new Date().toISOString(),
     inputs: input.inputs, outputChain: input.outputChain, outputRun: input.outputRun, where: input.where, pipeline: input.pipeline,
     pruned: [...pruned.values()], phases: input.phases,
+    repositoryId: input.repositoryId, buildId: randomUUID(), clobberOutputs: input.clobberOutputs,
   };
   return new QuantumGraph(header, graphTasks, graphTypes, connections, runs, ids, datasetRuns, states,
     Int32Array.from(edgeQ), Int32Array.from(edgeD), Int32Array.from(edgeC));

@@ -166,7 +166,7 @@ export async function buildQuantumGraph(repo: Repository, spec: BuildSpec): Prom
   const graph = await phase('assembly', async () => assembleGraph({
     ...plans, pipelineGraph, outputRun, outputChain, inputs: spec.inputs, where: spec.where ?? '',
     command: spec.command ?? '', pipeline: spec.pipeline, clobberOutputs: spec.clobberOutputs ?? false,
-    skipExistingIn: spec.skipExistingIn ?? [], phases,
+    skipExistingIn: spec.skipExistingIn ?? [], phases, repositoryId: registry.id,
   }));
   return { graph, ...(explainText !== undefined ? { explain: explainText } : {}), statements: counter.total - startStatements, seconds: (performance.now() - start) / 1000 };
 }

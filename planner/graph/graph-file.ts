@@ -4,19 +4,24 @@
  * `tasks`, `dataset_types`, `connections`, `runs`, `datasets` (uuid, run, state), `edges`
  * (quantum, dataset, connection), and per task `quanta/<label>` and per dataset type
  * `data_ids/<type>` (data-ID columns). Vectors are built from the typed arrays directly.
- * Schema metadata holds the format version, the header (JSON) and a SHA-256 over the
- * contents, checked on load.
+ * Schema metadata holds the format version, the header (JSON) and a SHA-256 over every byte
+ * of the file (`qg.file_checksum`): written as a placeholder of zeros, the digest of the file
+ * with the placeholder is then put in its place (the schema is stored twice, at the start and
+ * in the footer). Loading checks it before parsing anything, so a flipped bit anywhere (task
+ * configs, the header, storage classes, Arrow lengths and offsets) fails at once with a clear
+ * error instead of misleading a run or allocating what a corrupt length asks for.
  *
  * With pyarrow: `t = pyarrow.ipc.open_file('g.qg').read_all()` then
  * `t.column('edges')[0].values.flatten()`.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { closeSync, createWriteStream, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { closeSync, createWriteStream, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
   Bool, Dictionary, Field, FixedSizeBinary, Int32, Int64, Int8, List, RecordBatch, Schema, Struct, Table, Uint8, Utf8,
-  DataType, RecordBatchFileWriter, makeData, makeVector, tableFromIPC, tableToIPC, vectorFromArray, type Data,
+  DataType, RecordBatchFileWriter, RecordBatchReader, makeData, makeVector, tableFromIPC, tableToIPC, vectorFromArray, type Data,
 } from 'apache-arrow';
 import { PlanningError } from '../errors.js';
 import { GRAPH_FORMAT_VERSION } from '../build/graph-assembly.js';
@@ -69,10 +74,10 @@ function columnsData(columns: DataIdColumns, dims: readonly string[], length: nu
   }), length);
 }
 
-/** A checksum over every array of the graph (and its header). */
+/** A digest of a graph's contents (header, tasks with their configs, dataset types, every array): equal graphs, equal digests. */
 export function graphChecksum(g: QuantumGraph): string {
   const h = createHash('sha256');
-  h.update(JSON.stringify([g.tasks.map((t) => [t.label, t.taskClass, t.dimensions, t.quantumOffset, t.quantumCount]), g.datasetTypes.map((t) => [t.name, t.dimensions, t.datasetOffset, t.datasetCount]), g.connections, g.runs]));
+  h.update(JSON.stringify([g.header, g.tasks.map((t) => [t.label, t.taskClass, t.dimensions, t.config, t.quantumOffset, t.quantumCount]), g.datasetTypes.map((t) => [t.name, t.dimensions, t.storageClass, t.isCalibration, t.datasetOffset, t.datasetCount]), g.connections, g.runs]));
   for (const a of [g.datasetIds, g.datasetRuns, g.datasetStates, g.edgeQuanta, g.edgeDatasets, g.edgeConnections]) h.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
   for (const cols of [...g.tasks.map((t) => t.dataIds), ...g.datasetTypes.map((t) => t.dataIds)]) {
     for (const [name, v] of Object.entries(cols).sort(([a], [b]) => a.localeCompare(b))) {
@@ -117,16 +122,85 @@ function graphTable(g: QuantumGraph): Table {
   const metadata = new Map([
     ['qg.format_version', String(GRAPH_FORMAT_VERSION)],
     ['qg.header', JSON.stringify(g.header)],
-    ['qg.checksum', graphChecksum(g)],
+    ['qg.file_checksum', CHECKSUM_PLACEHOLDER],
   ]);
   const schema = new Schema(columns.map(([n, d]) => new Field(n, d.type, false)), metadata);
   const batch = new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: 1, nullCount: 0, children: columns.map(([, d]) => d) }));
   return new Table([batch]);
 }
 
-/** Serializes a graph to `.qg` bytes (in memory). */
+/** Metadata value that announces the file checksum; the 64 hex digits that follow it are the digest. */
+const CHECKSUM_TAG = Buffer.from('qg-sha256:');
+const DIGEST_LENGTH = 64;
+const CHECKSUM_PLACEHOLDER = `${CHECKSUM_TAG.toString()}${'0'.repeat(DIGEST_LENGTH)}`;
+const PLACEHOLDER_BYTES = Buffer.from(CHECKSUM_PLACEHOLDER);
+/** Arrow JS writes the schema's metadata (and so the placeholder) once, in the schema message. */
+const CHECKSUM_COPIES = 1;
+
+/** Offsets of every occurrence of `needle` in `bytes`. */
+function occurrences(bytes: Uint8Array, needle: Uint8Array): number[] {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out: number[] = [];
+  for (let i = buffer.indexOf(needle); i >= 0; i = buffer.indexOf(needle, i + 1)) out.push(i);
+  return out;
+}
+
+/** Hashes file bytes as written (placeholder in place), and finds where the placeholders are, as the bytes stream by. */
+class ChecksumStream extends Transform {
+  private readonly hash = createHash('sha256');
+  private tail = Buffer.alloc(0);
+  private offset = 0;
+  readonly positions: number[] = [];
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    this.hash.update(chunk);
+    // A placeholder may straddle chunks: look across the seam, then inside the chunk.
+    const seam = Buffer.concat([this.tail, chunk.subarray(0, PLACEHOLDER_BYTES.length - 1)]);
+    for (const i of occurrences(seam, PLACEHOLDER_BYTES)) this.positions.push(this.offset - this.tail.length + i);
+    for (const i of occurrences(chunk, PLACEHOLDER_BYTES)) this.positions.push(this.offset + i);
+    this.offset += chunk.length;
+    const keep = PLACEHOLDER_BYTES.length - 1;
+    this.tail = Buffer.from(chunk.length >= keep ? chunk.subarray(chunk.length - keep) : Buffer.concat([this.tail, chunk]).subarray(-keep));
+    done(null, chunk);
+  }
+
+  digest(): string {
+    if (this.positions.length !== CHECKSUM_COPIES) throw new GraphFileError(`graph file checksum placeholder found ${this.positions.length} times, expected ${CHECKSUM_COPIES}`);
+    return this.hash.digest('hex');
+  }
+}
+
+/** Serializes a graph to `.qg` bytes (in memory), checksum sealed. */
 export function graphToBytes(g: QuantumGraph): Uint8Array {
-  return tableToIPC(graphTable(g), 'file');
+  const bytes = tableToIPC(graphTable(g), 'file');
+  const positions = occurrences(bytes, PLACEHOLDER_BYTES);
+  if (positions.length !== CHECKSUM_COPIES) throw new GraphFileError(`graph file checksum placeholder found ${positions.length} times, expected ${CHECKSUM_COPIES}`);
+  const digest = Buffer.from(createHash('sha256').update(bytes).digest('hex'));
+  for (const p of positions) bytes.set(digest, p + CHECKSUM_TAG.length);
+  return bytes;
+}
+
+/**
+ * Checks the file checksum of `.qg` bytes before anything is parsed. False when the file has
+ * no checksum at all (not a qg graph, or another format version: the caller says which).
+ */
+function verifyFileChecksum(bytes: Uint8Array, source: string): boolean {
+  if (occurrences(bytes, CHECKSUM_TAG).length === 0) return false;
+  const stored = occurrences(bytes, CHECKSUM_TAG).map((p) => ({ p, digest: Buffer.from(bytes.subarray(p + CHECKSUM_TAG.length, p + CHECKSUM_TAG.length + DIGEST_LENGTH)).toString('latin1') }))
+    .filter((s) => /^[0-9a-f]{64}$/.test(s.digest));
+  if (stored.length !== CHECKSUM_COPIES) {
+    throw new GraphFileError(`'${source}' is corrupt or not a qg graph of format ${GRAPH_FORMAT_VERSION}: its file checksum is missing or damaged (rebuild the graph with qg build)`);
+  }
+  const hash = createHash('sha256');
+  let from = 0;
+  for (const { p } of stored) {
+    hash.update(bytes.subarray(from, p + CHECKSUM_TAG.length));
+    hash.update(PLACEHOLDER_BYTES.subarray(CHECKSUM_TAG.length));
+    from = p + CHECKSUM_TAG.length + DIGEST_LENGTH;
+  }
+  hash.update(bytes.subarray(from));
+  if (hash.digest('hex') !== stored[0]!.digest) throw new GraphFileError(`'${source}' fails its checksum: the file is corrupt (changed after it was written)`);
+  return true;
 }
 
 /**
@@ -140,12 +214,15 @@ export async function saveGraph(g: QuantumGraph, path: string): Promise<number> 
   const tmp = `${path}.tmp-${randomUUID()}`;
   try {
     const writer = new RecordBatchFileWriter();
-    const written = pipeline(writer.toNodeStream(), createWriteStream(tmp));
+    const checksum = new ChecksumStream();
+    const written = pipeline(writer.toNodeStream(), checksum, createWriteStream(tmp));
     writer.write(table);
     writer.finish();
     await written;
+    const digest = Buffer.from(checksum.digest());
     const fd = openSync(tmp, 'r+');
     try {
+      for (const p of checksum.positions) writeSync(fd, digest, 0, digest.length, p + CHECKSUM_TAG.length);
       fsyncSync(fd);
     } finally {
       closeSync(fd);
@@ -171,16 +248,15 @@ export function loadGraph(path: string): QuantumGraph {
 
 /** Parses `.qg` bytes (`source` names them in errors). */
 export function graphFromBytes(bytes: Uint8Array, source = '<bytes>'): QuantumGraph {
+  if (!verifyFileChecksum(bytes, source)) throw foreignFormatError(bytes, source);
   let table: Table;
   try {
     table = tableFromIPC(bytes);
   } catch (e) {
-    throw new GraphFileError(`'${source}' is not a readable qg graph (truncated or not an Arrow IPC file): ${(e as Error).message}`);
+    throw new GraphFileError(`'${source}' is not a readable qg graph: ${(e as Error).message}`);
   }
   const meta = table.schema.metadata;
-  const version = Number(meta.get('qg.format_version'));
-  if (!meta.has('qg.format_version')) throw new GraphFileError(`'${source}' is an Arrow file but not a qg graph (no qg.format_version)`);
-  if (version !== GRAPH_FORMAT_VERSION) throw new GraphFileError(`'${source}' has graph format version ${version}; this qg reads version ${GRAPH_FORMAT_VERSION}`);
+  if (meta.get('qg.format_version') !== String(GRAPH_FORMAT_VERSION)) throw foreignFormatError(bytes, source);
   try {
     const batch = table.batches[0]!;
     const column = (name: string): AnyData => {
@@ -235,12 +311,30 @@ export function graphFromBytes(bytes: Uint8Array, source = '<bytes>'): QuantumGr
     const graph = new QuantumGraph(header, tasks, datasetTypes, connections, runs,
       Uint8Array.from(values<Uint8Array>(field(ds, 'id'), 16)), ints(field(ds, 'run')), Uint8Array.from(values<Uint8Array>(field(ds, 'state'))),
       ints(field(edges, 'quantum')), ints(field(edges, 'dataset')), ints(field(edges, 'connection')));
-    if (graphChecksum(graph) !== meta.get('qg.checksum')) throw new GraphFileError(`'${source}' fails its checksum: the file is corrupt`);
     return graph;
   } catch (e) {
     if (e instanceof GraphFileError) throw e;
     throw new GraphFileError(`'${source}' is not a well-formed qg graph: ${(e as Error).message}`);
   }
+}
+
+/**
+ * Why bytes without a checksum tag (or a sealed file of another version) are not a graph this
+ * qg reads: not Arrow, not a qg graph, another format version. A bit flip cannot get here
+ * with a damaged footer: it would have to hit the tag, which leaves the footer intact. Only
+ * the schema and footer are read.
+ */
+function foreignFormatError(bytes: Uint8Array, source: string): GraphFileError {
+  let meta: Map<string, string>;
+  try {
+    meta = RecordBatchReader.from(bytes).open().schema.metadata;
+  } catch (e) {
+    return new GraphFileError(`'${source}' is not a readable qg graph (truncated or not an Arrow IPC file): ${(e as Error).message}`);
+  }
+  if (!meta.has('qg.format_version')) return new GraphFileError(`'${source}' is an Arrow file but not a qg graph (no qg.format_version)`);
+  const version = meta.get('qg.format_version');
+  if (version !== String(GRAPH_FORMAT_VERSION)) return new GraphFileError(`'${source}' has graph format version ${version}; this qg reads version ${GRAPH_FORMAT_VERSION} (rebuild it with qg build)`);
+  return new GraphFileError(`'${source}' has no file checksum: it is corrupt`);
 }
 
 function packBits(values: readonly boolean[]): Uint8Array {

@@ -65,6 +65,12 @@ export interface GraphHeader {
   readonly pruned: readonly { task: string; reason: string; count: number; examples: readonly Record<string, string | number>[] }[];
   /** Statements and seconds per phase of the build. */
   readonly phases: Readonly<Record<string, { statements: number; seconds: number }>>;
+  /** UUID of the repository the graph was planned against: `qg run` refuses any other. */
+  readonly repositoryId: string;
+  /** UUID of this build: the graph's identity (its predicted outputs carry ids of this build only). */
+  readonly buildId: string;
+  /** Built with --clobber-outputs: may replace outputs another graph left in the output run. */
+  readonly clobberOutputs: boolean;
 }
 
 /** The graph. */

@@ -6,6 +6,7 @@
  * GraphFileError. `dependencies().order` is checked as a topological order against
  * producer/consumer pairs computed here from the edge arrays.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RecordBatch, Schema, Table, tableFromArrays, tableFromIPC, tableToIPC } from 'apache-arrow';
@@ -15,6 +16,7 @@ import {
   EDGE_OUTPUT, GRAPH_FORMAT_VERSION, GraphFileError, buildQuantumGraph, graphChecksum, graphFromBytes, graphToBytes, loadGraph, saveGraph,
   type DataIdColumns, type QuantumGraph,
 } from '../../planner/index.js';
+import { seededRandom } from '../support/random.js';
 import { DIALECTS, makeRepo, tempDir } from '../support/test-repos.js';
 
 /** Plain arrays of a data-ID column set, for toEqual. */
@@ -112,7 +114,13 @@ describe.each(DIALECTS)('graph file (%s)', (dialect) => {
     const t = tableFromIPC(graphToBytes(graph));
     expect(t.numRows).toBe(1);
     expect(t.schema.metadata.get('qg.format_version')).toBe(String(GRAPH_FORMAT_VERSION));
-    expect(t.schema.metadata.get('qg.checksum')).toBe(graphChecksum(graph));
+    // The file checksum is the SHA-256 of the file with its 64 digits read as zeros.
+    const bytes = graphToBytes(graph);
+    const sealed = tableFromIPC(bytes).schema.metadata.get('qg.file_checksum')!;
+    expect(sealed).toMatch(/^qg-sha256:[0-9a-f]{64}$/);
+    const digest = sealed.slice('qg-sha256:'.length);
+    const zeroed = Buffer.from(bytes).toString('latin1').replace(digest, '0'.repeat(64));
+    expect(createHash('sha256').update(Buffer.from(zeroed, 'latin1')).digest('hex')).toBe(digest);
     const edges = t.getChild('edges')!.get(0)!;
     expect(edges.length).toBe(graph.edgeCount);
     const first = edges.get(0)!.toJSON() as { quantum: number; dataset: number; connection: number };
@@ -147,6 +155,40 @@ describe.each(DIALECTS)('graph file (%s)', (dialect) => {
     }
   });
 
+  it('a flipped bit in a task config, the header or a storage class fails the checksum', () => {
+    const bytes = graphToBytes(graph);
+    const text = Buffer.from(bytes).toString('latin1');
+    const targets = ['"saturation":65000', `"outputRun":"${graph.header.outputRun}"`, 'TaskMetadata'];
+    for (const target of targets) {
+      const at = text.indexOf(target);
+      expect(at, target).toBeGreaterThan(0);
+      const copy = Uint8Array.from(bytes);
+      copy[at + target.length - 2]! ^= 0x04;
+      expect(fileError(() => graphFromBytes(copy, 'flipped.qg')).message).toMatch(/checksum/);
+    }
+  });
+
+  it('thousands of random single-bit flips: each loads the same graph or fails clearly, each in under a second', () => {
+    const bytes = graphToBytes(graph);
+    const digest = graphChecksum(graph);
+    const random = seededRandom(20261206);
+    let failed = 0, slowest = 0;
+    for (let i = 0; i < 3000; i++) {
+      const copy = Uint8Array.from(bytes);
+      copy[Math.floor(random() * copy.length)]! ^= 1 << Math.floor(random() * 8);
+      const start = performance.now();
+      try {
+        expect(graphChecksum(graphFromBytes(copy, 'fuzz.qg'))).toBe(digest);
+      } catch (e) {
+        expect(e).toBeInstanceOf(GraphFileError);
+        failed++;
+      }
+      slowest = Math.max(slowest, performance.now() - start);
+    }
+    expect(failed).toBe(3000); // every byte is covered, so every flip is caught
+    expect(slowest).toBeLessThan(1000);
+  });
+
   it('a file that is not a graph, an Arrow file that is not a qg graph, a future version', () => {
     const text = join(dir.path, 'text.qg');
     writeFileSync(text, 'not arrow at all\n');
@@ -155,8 +197,11 @@ describe.each(DIALECTS)('graph file (%s)', (dialect) => {
     const foreign = tableToIPC(tableFromArrays({ a: Int32Array.of(1, 2, 3) }), 'file');
     expect(fileError(() => graphFromBytes(foreign, 'foreign.qg')).message).toContain('foreign.qg');
     const t = tableFromIPC(graphToBytes(graph));
-    const schema = new Schema(t.schema.fields, new Map([...t.schema.metadata, ['qg.format_version', String(GRAPH_FORMAT_VERSION + 1)]]));
-    const future = tableToIPC(new Table([new RecordBatch(schema, t.batches[0]!.data)]), 'file');
+    // A future version, sealed by the documented rule (digest of the file with zeros in its place).
+    const placeholder = `qg-sha256:${'0'.repeat(64)}`;
+    const schema = new Schema(t.schema.fields, new Map([...t.schema.metadata, ['qg.format_version', String(GRAPH_FORMAT_VERSION + 1)], ['qg.file_checksum', placeholder]]));
+    const unsealed = Buffer.from(tableToIPC(new Table([new RecordBatch(schema, t.batches[0]!.data)]), 'file')).toString('latin1');
+    const future = Buffer.from(unsealed.replace(placeholder, `qg-sha256:${createHash('sha256').update(Buffer.from(unsealed, 'latin1')).digest('hex')}`), 'latin1');
     expect(fileError(() => graphFromBytes(future, 'future.qg')).message).toContain(String(GRAPH_FORMAT_VERSION + 1));
   });
 
@@ -201,3 +246,4 @@ describe.each(DIALECTS)('graph file (%s)', (dialect) => {
     }
   });
 });
+
