@@ -21,10 +21,12 @@ export interface Connection {
   readonly multiple?: boolean;
   /** Fewest datasets a quantum needs on this connection (default 1; 0 makes it optional). */
   readonly minimum?: number;
-  /** Do not let this input constrain the data-ID query. */
+  /** Do not let this input constrain the data-ID query (LSST's `deferGraphConstraint`). */
   readonly deferConstraint?: boolean;
   /** Calibration dataset type (prerequisites found by validity time). */
   readonly isCalibration?: boolean;
+  /** LSST's `deferLoad`: accepted from pipelines and kept, with no effect on planning. */
+  readonly deferLoad?: boolean;
 }
 
 /** Task configuration: plain JSON values. */
@@ -54,6 +56,13 @@ export interface TaskRunOutput {
 }
 
 /**
+ * How a task declared in a pipeline runs, from its `run:` key: a module exporting
+ * `run(input: TaskRunInput): TaskRunOutput` (an absolute path, resolved against the folder of
+ * the YAML file that declares it), or a shell command template kept as written.
+ */
+export type TaskRunner = { readonly module: string } | { readonly command: string };
+
+/**
  * A task type: its dimensions, config defaults and the connections a given config yields
  * (some connections exist only when enabled by config, e.g. a reference catalog).
  */
@@ -66,6 +75,8 @@ export interface TaskDefinition {
   connections(config: TaskConfig): readonly Connection[];
   /** The computation of one quantum (absent for tasks that can be planned but not run). */
   readonly run?: (input: TaskRunInput) => TaskRunOutput | Promise<TaskRunOutput>;
+  /** How a task declared in a pipeline runs (its `run:` key); absent when `run` is given or the task can only be planned. */
+  readonly runner?: TaskRunner;
 }
 
 /** Fewest datasets required on a connection. */

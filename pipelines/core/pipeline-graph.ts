@@ -1,14 +1,17 @@
 /**
  * The pipeline graph: tasks and dataset types as nodes (keys `task:<label>` and
  * `dataset:<name>`, so a task and a dataset type may share a name), edges in data-flow
- * direction. Built with graphlib (a few hundred nodes at most) and checked: cycles, a
- * dataset type produced twice, producers and consumers disagreeing on dimensions or storage
- * class, prerequisites produced inside the pipeline.
+ * direction for every kind of connection (init-inputs and init-outputs included, so a task
+ * reading another's init-output runs after it). Built with graphlib (a few hundred nodes at
+ * most) and checked: cycles, a dataset type produced twice, producers and consumers
+ * disagreeing on dimensions or storage class, prerequisites produced inside the pipeline, a
+ * dataset type used both per run (init) and per quantum. Errors name the YAML lines.
  */
 import graphlib from '@dagrejs/graphlib';
 import type { Connection } from './connections.js';
 import type { Pipeline, PipelineTask } from './pipeline-loader.js';
 import { PipelineError } from './pipeline-errors.js';
+import { storageClassesCompatible } from './storage-classes.js';
 
 const { Graph, alg } = graphlib;
 
@@ -23,6 +26,8 @@ export interface DatasetTypeNode {
   readonly consumers: readonly string[];
   readonly isPrerequisite: boolean;
   readonly isCalibration: boolean;
+  /** A per-run dataset (read and written only through init-inputs and init-outputs). */
+  readonly isInit: boolean;
 }
 
 /** The checked graph of a pipeline. */
@@ -33,6 +38,8 @@ export interface PipelineGraph {
   readonly datasetTypes: ReadonlyMap<string, DatasetTypeNode>;
   /** Regular inputs nothing in the pipeline produces. */
   readonly overallInputs: readonly string[];
+  /** Init-inputs nothing in the pipeline produces. */
+  readonly overallInitInputs: readonly string[];
 }
 
 /** Builds and checks the graph of `pipeline`. */
@@ -40,13 +47,13 @@ export function buildPipelineGraph(pipeline: Pipeline): PipelineGraph {
   if (pipeline.tasks.size === 0) throw new PipelineError(`pipeline ${pipeline.source} selects no tasks`, 'PIPELINE_EMPTY');
   const g = new Graph({ directed: true });
   const nodes = new Map<string, { name: string; first: Connection; firstTask: string; producer: string | null; consumers: string[]; prerequisite: boolean }>();
-  const describe = (c: Connection, t: string) => `${t}.${c.name}`;
+  const describe = (c: Connection, t: string) => `${t}.${c.name} (${pipeline.tasks.get(t)?.connectionSources?.get(c.name) ?? pipeline.tasks.get(t)?.source})`;
+  const isInit = (c: Connection) => c.kind === 'initInput' || c.kind === 'initOutput';
   const labels = [...pipeline.tasks.keys()].sort();
   for (const label of labels) {
     const task = pipeline.tasks.get(label)!;
     g.setNode(`task:${label}`);
     for (const c of task.connections) {
-      if (c.kind === 'initInput') continue;
       const key = `dataset:${c.datasetType}`;
       let node = nodes.get(c.datasetType);
       if (!node) {
@@ -57,7 +64,10 @@ export function buildPipelineGraph(pipeline: Pipeline): PipelineGraph {
         if ([...node.first.dimensions].sort().join(',') !== [...c.dimensions].sort().join(',')) {
           throw new PipelineError(`dataset type '${c.datasetType}' has dimensions {${node.first.dimensions.join(', ')}} in ${describe(node.first, node.firstTask)} but {${c.dimensions.join(', ')}} in ${describe(c, label)}`, 'PIPELINE_DIMENSIONS');
         }
-        if (node.first.storageClass !== c.storageClass && !compatibleStorage(node.first.storageClass, c.storageClass)) {
+        if (isInit(node.first) !== isInit(c)) {
+          throw new PipelineError(`dataset type '${c.datasetType}' is a per-run (init) dataset in ${describe(isInit(c) ? c : node.first, isInit(c) ? label : node.firstTask)} but a per-quantum one in ${describe(isInit(c) ? node.first : c, isInit(c) ? node.firstTask : label)}`, 'PIPELINE_INIT');
+        }
+        if (!storageClassesCompatible(node.first.storageClass, c.storageClass)) {
           throw new PipelineError(`dataset type '${c.datasetType}' has storage class ${node.first.storageClass} in ${describe(node.first, node.firstTask)} but ${c.storageClass} in ${describe(c, label)}`, 'PIPELINE_STORAGE_CLASS');
         }
       }
@@ -111,14 +121,10 @@ export function buildPipelineGraph(pipeline: Pipeline): PipelineGraph {
   }
   const datasetTypes = new Map<string, DatasetTypeNode>([...nodes.values()].map((n) => [n.name, {
     name: n.name, dimensions: n.first.dimensions, storageClass: n.first.storageClass, producer: n.producer,
-    consumers: n.consumers, isPrerequisite: n.prerequisite, isCalibration: n.first.isCalibration === true,
+    consumers: n.consumers, isPrerequisite: n.prerequisite, isCalibration: n.first.isCalibration === true, isInit: isInit(n.first),
   }]));
-  const overallInputs = [...datasetTypes.values()].filter((d) => !d.producer && !d.isPrerequisite).map((d) => d.name).sort();
-  return { pipeline, tasks: taskOrder, datasetTypes, overallInputs };
-}
-
-/** Raw frames are read as plain exposures: the two storage classes name the same thing on disk. */
-function compatibleStorage(a: string, b: string): boolean {
-  const exposure = new Set(['Exposure', 'ExposureF']);
-  return exposure.has(a) && exposure.has(b);
+  const unproduced = [...datasetTypes.values()].filter((d) => !d.producer && !d.isPrerequisite);
+  const overallInputs = unproduced.filter((d) => !d.isInit).map((d) => d.name).sort();
+  const overallInitInputs = unproduced.filter((d) => d.isInit).map((d) => d.name).sort();
+  return { pipeline, tasks: taskOrder, datasetTypes, overallInputs, overallInitInputs };
 }

@@ -1,8 +1,12 @@
 /**
- * Pipeline YAML: tasks by label (`class:` names a task type of the library, `config:`
- * overrides its defaults), named `subsets`, and `imports` of other pipeline files (paths
- * relative to the importing file). `file.yaml#isr,calibrate` or `file.yaml#subsetName`
- * selects part of a pipeline. Errors name the file, the line and the key.
+ * Pipeline YAML (LSST's pipeline language): tasks by label, each naming a task type of the
+ * library (`class:`) or declaring one inline (`dimensions:` and connection groups, see
+ * task-yaml.ts), with `config:` overrides (`connections.NAME: type` renames a connection's
+ * dataset type; a value `parameters.NAME` takes the pipeline parameter); named `subsets`;
+ * `parameters`; `instrument`; `imports` of other pipeline files (paths relative to the
+ * importing file, with `include:`/`exclude:` of labels or subsets). `file.yaml#isr,calibrate`
+ * or `file.yaml#subsetName` selects part of a pipeline. Errors name the file, the line and
+ * the key, with stable codes.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -10,6 +14,8 @@ import { fileURLToPath } from 'node:url';
 import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import type { Connection, TaskConfig, TaskDefinition } from './connections.js';
 import { PipelineError } from './pipeline-errors.js';
+import { applyConnectionRenames, DATASET_TYPE_NAME, defineTask, extendTask } from './task-declarations.js';
+import { parseTaskEntry, type Locate, type TaskEntry } from './task-yaml.js';
 
 /** A task in a pipeline, with its merged config and the connections that config yields. */
 export interface PipelineTask {
@@ -19,26 +25,61 @@ export interface PipelineTask {
   readonly connections: readonly Connection[];
   /** Where it was declared (file:line). */
   readonly source: string;
+  /** Where each connection was declared (inline), or the task's `source` (connections of a library task type). */
+  readonly connectionSources: ReadonlyMap<string, string>;
+}
+
+/** A named subset of a pipeline's tasks. */
+export interface PipelineSubset {
+  readonly labels: readonly string[];
+  readonly description: string;
 }
 
 /** A loaded pipeline. */
 export interface Pipeline {
   readonly description: string;
   readonly tasks: ReadonlyMap<string, PipelineTask>;
-  readonly subsets: ReadonlyMap<string, { readonly labels: readonly string[]; readonly description: string }>;
+  readonly subsets: ReadonlyMap<string, PipelineSubset>;
   /** The file (and selection) it came from. */
   readonly source: string;
+  /** The instrument it is for (`instrument:`, a registered instrument name), if any. */
+  readonly instrument?: string;
+  /** Its parameters (an importing file's values win over an imported file's). */
+  readonly parameters: ReadonlyMap<string, unknown>;
+  /** Every file read: the pipeline, then its imports (absolute paths). */
+  readonly files: readonly string[];
 }
 
 /** Folder of the pipelines qg ships (drp.yaml, drp-refcat.yaml). */
 export const SHIPPED_PIPELINES = dirname(fileURLToPath(import.meta.url)).replace(/core$/, '');
 
+/** Top-level keys of a pipeline file. */
+export const PIPELINE_KEYS: readonly string[] = ['description', 'imports', 'tasks', 'subsets', 'parameters', 'instrument'];
+
+/** Keys of an `imports:` entry. */
+const IMPORT_KEYS: readonly string[] = ['location', 'include', 'exclude', 'importContracts', 'labeledSubsetModifyMode'];
+
 interface RawTask {
-  label: string;
-  className: string;
-  config: Record<string, unknown>;
-  source: string;
+  readonly label: string;
+  readonly className: string;
+  readonly definition: TaskDefinition;
+  /** Declared inline with a class the library does not have: its config has no fixed fields. */
+  readonly openConfig: boolean;
+  readonly config: Record<string, unknown>;
+  readonly configSources: ReadonlyMap<string, string>;
+  readonly connectionSources: ReadonlyMap<string, string>;
+  readonly source: string;
 }
+
+interface PipelineFile {
+  readonly description: string;
+  readonly instrument: { readonly name: string; readonly where: string } | undefined;
+  readonly parameters: Map<string, unknown>;
+  readonly tasks: Map<string, RawTask>;
+  readonly subsets: Map<string, PipelineSubset>;
+}
+
+const PARAMETER_REFERENCE = /^parameters\.([A-Za-z_][A-Za-z0-9_]*)$/;
 
 /** Loads `path[#selection]` with task types from `library`. */
 export function loadPipeline(spec: string, library: ReadonlyMap<string, TaskDefinition>): Pipeline {
@@ -46,20 +87,10 @@ export function loadPipeline(spec: string, library: ReadonlyMap<string, TaskDefi
   const path = hash >= 0 ? spec.slice(0, hash) : spec;
   const selection = hash >= 0 ? spec.slice(hash + 1).split(',').map((s) => s.trim()).filter(Boolean) : [];
   const resolved = resolvePipelinePath(path);
-  const raw = readPipelineFile(resolved, new Set());
+  const files: string[] = [];
+  const raw = readPipelineFile(resolved, [], { library, files, ignoreContracts: false });
   const tasks = new Map<string, PipelineTask>();
-  for (const t of raw.tasks.values()) {
-    const definition = library.get(t.className);
-    if (!definition) {
-      throw new PipelineError(`${t.source}: task '${t.label}' has unknown class '${t.className}' (known: ${[...library.keys()].join(', ')})`, 'PIPELINE_CLASS');
-    }
-    const unknown = Object.keys(t.config).filter((k) => !(k in definition.defaults));
-    if (unknown.length) {
-      throw new PipelineError(`${t.source}: task '${t.label}' (${t.className}) has no config field(s) ${unknown.map((k) => `'${k}'`).join(', ')} (fields: ${Object.keys(definition.defaults).join(', ') || 'none'})`, 'PIPELINE_CONFIG');
-    }
-    const config = { ...definition.defaults, ...t.config };
-    tasks.set(t.label, { label: t.label, definition, config, connections: [...definition.connections(config), ...standardConnections(t.label, definition)], source: t.source });
-  }
+  for (const t of raw.tasks.values()) tasks.set(t.label, pipelineTask(t, raw.parameters));
   let chosen = [...tasks.keys()];
   if (selection.length) {
     chosen = [];
@@ -71,7 +102,56 @@ export function loadPipeline(spec: string, library: ReadonlyMap<string, TaskDefi
     }
   }
   const selected = new Map([...tasks].filter(([label]) => chosen.includes(label)));
-  return { description: raw.description, tasks: selected, subsets: raw.subsets, source: spec };
+  return {
+    description: raw.description, tasks: selected, subsets: raw.subsets, source: spec,
+    ...(raw.instrument ? { instrument: raw.instrument.name } : {}), parameters: raw.parameters, files,
+  };
+}
+
+/** A raw task with parameters substituted, its config checked and its connections computed. */
+function pipelineTask(t: RawTask, parameters: ReadonlyMap<string, unknown>): PipelineTask {
+  const config: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(t.config)) {
+    config[key] = substituteParameters(value, parameters, () => `${t.configSources.get(key) ?? t.source}: task '${t.label}' config '${key}'`);
+  }
+  const definition = t.definition;
+  if (!t.openConfig) {
+    const unknown = Object.keys(config).filter((k) => !(k in definition.defaults) && !k.startsWith('connections.'));
+    if (unknown.length) {
+      throw new PipelineError(`${t.source}: task '${t.label}' (${t.className}) has no config field(s) ${unknown.map((k) => `'${k}'`).join(', ')} (fields: ${Object.keys(definition.defaults).join(', ') || 'none'}; and connections.NAME to rename a connection's dataset type)`, 'PIPELINE_CONFIG');
+    }
+  }
+  const merged = { ...definition.defaults, ...config };
+  const connections = applyConnectionRenames(definition.connections(merged), merged);
+  const names = connections.map((c) => c.name);
+  for (const key of Object.keys(merged).filter((k) => k.startsWith('connections.'))) {
+    const where = `${t.configSources.get(key) ?? t.source}: task '${t.label}' config '${key}'`;
+    const name = key.slice('connections.'.length);
+    if (!names.includes(name)) throw new PipelineError(`${where}: the task has no connection '${name}' (connections: ${names.join(', ') || 'none'})`, 'PIPELINE_CONFIG');
+    if (typeof merged[key] !== 'string' || !DATASET_TYPE_NAME.test(merged[key] as string)) {
+      throw new PipelineError(`${where}: must be a dataset type name, got ${JSON.stringify(merged[key])}`, 'PIPELINE_CONFIG');
+    }
+  }
+  const connectionSources = new Map(connections.map((c) => [c.name, t.connectionSources.get(c.name) ?? t.source]));
+  return {
+    label: t.label, definition, config: merged, connections: [...connections, ...standardConnections(t.label, definition)],
+    source: t.source, connectionSources,
+  };
+}
+
+/** `value` with every string `parameters.NAME` (at any depth) replaced by the parameter's value. */
+function substituteParameters(value: unknown, parameters: ReadonlyMap<string, unknown>, where: () => string): unknown {
+  if (typeof value === 'string') {
+    const m = PARAMETER_REFERENCE.exec(value);
+    if (!m) return value;
+    if (!parameters.has(m[1]!)) {
+      throw new PipelineError(`${where()}: uses ${value}, but the pipeline has no parameter '${m[1]}' (parameters: ${[...parameters.keys()].join(', ') || 'none'})`, 'PIPELINE_PARAMETER');
+    }
+    return parameters.get(m[1]!);
+  }
+  if (Array.isArray(value)) return value.map((v) => substituteParameters(v, parameters, where));
+  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substituteParameters(v, parameters, where)]));
+  return value;
 }
 
 /** A pipeline path as given, or one of the shipped pipelines by file name. */
@@ -82,9 +162,22 @@ export function resolvePipelinePath(path: string): string {
   throw new PipelineError(`pipeline file '${path}' not found (qg ships drp.yaml and drp-refcat.yaml)`, 'PIPELINE_FILE');
 }
 
-function readPipelineFile(path: string, seen: Set<string>): { description: string; tasks: Map<string, RawTask>; subsets: Map<string, { labels: string[]; description: string }> } {
-  if (seen.has(path)) throw new PipelineError(`${path}: imports itself (through ${[...seen].join(' -> ')})`, 'PIPELINE_IMPORT');
-  seen.add(path);
+interface ReadContext {
+  readonly library: ReadonlyMap<string, TaskDefinition>;
+  /** Files read so far, in order. */
+  readonly files: string[];
+  /** Set through an import with `importContracts: false`: the file's `contracts` are dropped, not an error. */
+  readonly ignoreContracts: boolean;
+}
+
+function isMapping(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function readPipelineFile(path: string, chain: readonly string[], context: ReadContext): PipelineFile {
+  if (chain.includes(path)) throw new PipelineError(`${path}: imports itself (through ${chain.join(' -> ')})`, 'PIPELINE_IMPORT');
+  const seen = [...chain, path];
+  if (!context.files.includes(path)) context.files.push(path);
   const lineCounter = new LineCounter();
   const text = readFileSync(path, 'utf8');
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
@@ -92,51 +185,143 @@ function readPipelineFile(path: string, seen: Set<string>): { description: strin
     const e = doc.errors[0]!;
     throw new PipelineError(`${path}:${lineCounter.linePos(e.pos[0]).line}: ${e.message.split('\n')[0]}`, 'PIPELINE_YAML');
   }
-  const at = (keys: (string | number)[]) => where(doc, lineCounter, path, keys);
+  const at: Locate = (keys) => where(doc, lineCounter, path, keys);
   const root = doc.toJS() as Record<string, unknown> | null;
   if (!root || typeof root !== 'object' || Array.isArray(root)) throw new PipelineError(`${path}:1: a pipeline must be a mapping with 'tasks'`, 'PIPELINE_YAML');
-  const allowed = new Set(['description', 'imports', 'tasks', 'subsets', 'parameters', 'instrument']);
-  for (const key of Object.keys(root)) if (!allowed.has(key)) throw new PipelineError(`${at([key])}: unknown key '${key}' (allowed: ${[...allowed].join(', ')})`, 'PIPELINE_YAML');
+  for (const key of Object.keys(root)) {
+    if (key === 'contracts') {
+      if (context.ignoreContracts) continue;
+      throw new PipelineError(`${at([key])}: 'contracts' (Python expressions over task configs) are not supported; remove them, or import this file with 'importContracts: false'`, 'PIPELINE_UNSUPPORTED');
+    }
+    if (key === 'steps') throw new PipelineError(`${at([key])}: 'steps' (LSST's BPS submission steps) are not supported; select tasks with subsets and '#subset'`, 'PIPELINE_UNSUPPORTED');
+    if (!PIPELINE_KEYS.includes(key)) throw new PipelineError(`${at([key])}: unknown key '${key}' (allowed: ${PIPELINE_KEYS.join(', ')})`, 'PIPELINE_YAML');
+  }
   const tasks = new Map<string, RawTask>();
-  const subsets = new Map<string, { labels: string[]; description: string }>();
+  const subsets = new Map<string, PipelineSubset>();
+  const parameters = new Map<string, unknown>();
+  let instrument: PipelineFile['instrument'];
   const imports = root['imports'] ?? [];
   if (!Array.isArray(imports)) throw new PipelineError(`${at(['imports'])}: 'imports' must be a list`, 'PIPELINE_YAML');
   imports.forEach((entry: unknown, i: number) => {
-    const location = typeof entry === 'string' ? entry : (entry as { location?: unknown })?.location;
+    const spec: Record<string, unknown> = typeof entry === 'string' ? { location: entry } : isMapping(entry) ? entry : {};
+    for (const key of Object.keys(spec)) {
+      if (!IMPORT_KEYS.includes(key)) throw new PipelineError(`${at(['imports', i, key])}: unknown key '${key}' in an import (allowed: ${IMPORT_KEYS.join(', ')})`, 'PIPELINE_YAML');
+    }
+    const location = spec['location'];
     if (typeof location !== 'string') throw new PipelineError(`${at(['imports', i])}: an import needs a 'location' (a path)`, 'PIPELINE_YAML');
     const target = resolve(dirname(path), location);
     if (!existsSync(target)) throw new PipelineError(`${at(['imports', i])}: imported file '${location}' not found (looked at ${target})`, 'PIPELINE_IMPORT');
-    if (seen.has(target)) throw new PipelineError(`${at(['imports', i])}: importing '${location}' makes a cycle (${[...seen, target].join(' -> ')})`, 'PIPELINE_IMPORT');
-    const sub = readPipelineFile(target, new Set(seen));
-    const exclude = new Set(((entry as { exclude?: string[] })?.exclude) ?? []);
-    for (const [label, t] of sub.tasks) if (!exclude.has(label)) tasks.set(label, t);
-    for (const [name, s] of sub.subsets) subsets.set(name, s);
+    if (seen.includes(target)) throw new PipelineError(`${at(['imports', i])}: importing '${location}' makes a cycle (${[...seen, target].join(' -> ')})`, 'PIPELINE_IMPORT');
+    const importContracts = spec['importContracts'] ?? true;
+    if (typeof importContracts !== 'boolean') throw new PipelineError(`${at(['imports', i, 'importContracts'])}: 'importContracts' must be true or false`, 'PIPELINE_YAML');
+    const sub = readPipelineFile(target, seen, { ...context, ignoreContracts: context.ignoreContracts || !importContracts });
+    const kept = importedLabels(sub, spec, location, (keys) => at(['imports', i, ...keys]));
+    for (const [label, t] of sub.tasks) if (kept.has(label)) tasks.set(label, t);
+    const mode = String(spec['labeledSubsetModifyMode'] ?? 'drop').toLowerCase();
+    if (mode !== 'drop' && mode !== 'edit') throw new PipelineError(`${at(['imports', i, 'labeledSubsetModifyMode'])}: 'labeledSubsetModifyMode' must be DROP or EDIT`, 'PIPELINE_YAML');
+    for (const [name, s] of sub.subsets) {
+      const labels = s.labels.filter((l) => kept.has(l));
+      if (labels.length === s.labels.length || (mode === 'edit' && labels.length)) subsets.set(name, { ...s, labels });
+    }
+    for (const [name, value] of sub.parameters) parameters.set(name, value);
+    if (sub.instrument) {
+      if (instrument && instrument.name !== sub.instrument.name && !('instrument' in root)) {
+        throw new PipelineError(`${at(['imports', i])}: '${location}' is for instrument '${sub.instrument.name}' but ${instrument.where} is for '${instrument.name}'; declare the instrument in ${path}`, 'PIPELINE_INSTRUMENT');
+      }
+      instrument = sub.instrument;
+    }
   });
+  if ('instrument' in root) {
+    const name = root['instrument'];
+    if (typeof name !== 'string' || !name) throw new PipelineError(`${at(['instrument'])}: 'instrument' must be an instrument name`, 'PIPELINE_INSTRUMENT');
+    if (name.includes('.')) {
+      throw new PipelineError(`${at(['instrument'])}: instrument '${name}' is a Python class; qg takes the instrument's registered name (e.g. 'SimCam', as in \`qg query dimension-records instrument\`)`, 'PIPELINE_INSTRUMENT');
+    }
+    instrument = { name, where: at(['instrument']) };
+  }
+  const rawParameters = root['parameters'] ?? {};
+  if (!isMapping(rawParameters)) throw new PipelineError(`${at(['parameters'])}: 'parameters' must map names to values`, 'PIPELINE_YAML');
+  for (const [name, value] of Object.entries(rawParameters)) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new PipelineError(`${at(['parameters', name])}: invalid parameter name '${name}'`, 'PIPELINE_PARAMETER');
+    parameters.set(name, value);
+  }
   const rawTasks = root['tasks'] ?? {};
-  if (typeof rawTasks !== 'object' || Array.isArray(rawTasks)) throw new PipelineError(`${at(['tasks'])}: 'tasks' must map labels to tasks`, 'PIPELINE_YAML');
-  for (const [label, value] of Object.entries(rawTasks as Record<string, unknown>)) {
+  if (!isMapping(rawTasks)) throw new PipelineError(`${at(['tasks'])}: 'tasks' must map labels to tasks`, 'PIPELINE_YAML');
+  for (const [label, value] of Object.entries(rawTasks)) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(label)) throw new PipelineError(`${at(['tasks', label])}: invalid task label '${label}'`, 'PIPELINE_YAML');
-    const spec = typeof value === 'string' ? { class: value } : (value as Record<string, unknown> | null) ?? {};
-    for (const key of Object.keys(spec)) if (!['class', 'config'].includes(key)) throw new PipelineError(`${at(['tasks', label, key])}: unknown key '${key}' in task '${label}' (allowed: class, config)`, 'PIPELINE_YAML');
-    const inherited = tasks.get(label);
-    const className = (spec['class'] as string | undefined) ?? inherited?.className;
-    if (typeof className !== 'string') throw new PipelineError(`${at(['tasks', label])}: task '${label}' needs a 'class'`, 'PIPELINE_YAML');
-    const config = spec['config'] ?? {};
-    if (typeof config !== 'object' || Array.isArray(config)) throw new PipelineError(`${at(['tasks', label, 'config'])}: 'config' must be a mapping`, 'PIPELINE_YAML');
-    // A task redeclared by an importing file extends the imported one (same class, more config).
-    tasks.set(label, {
-      label, className,
-      config: { ...(inherited && inherited.className === className ? inherited.config : {}), ...(config as Record<string, unknown>) },
-      source: at(['tasks', label]),
-    });
+    tasks.set(label, rawTask(label, parseTaskEntry(label, value, path, at), tasks.get(label), context.library, at(['tasks', label])));
   }
-  for (const [name, value] of Object.entries((root['subsets'] as Record<string, unknown>) ?? {})) {
-    const labels = Array.isArray(value) ? value : (value as { subset?: unknown })?.subset;
+  const rawSubsets = root['subsets'] ?? {};
+  if (!isMapping(rawSubsets)) throw new PipelineError(`${at(['subsets'])}: 'subsets' must map names to lists of task labels`, 'PIPELINE_YAML');
+  for (const [name, value] of Object.entries(rawSubsets)) {
+    if (isMapping(value)) {
+      for (const key of Object.keys(value)) {
+        if (key !== 'subset' && key !== 'description') throw new PipelineError(`${at(['subsets', name, key])}: unknown key '${key}' in subset '${name}' (allowed: subset, description)`, 'PIPELINE_YAML');
+      }
+    }
+    const labels = Array.isArray(value) ? value : isMapping(value) ? value['subset'] : undefined;
     if (!Array.isArray(labels)) throw new PipelineError(`${at(['subsets', name])}: subset '${name}' needs a list of task labels`, 'PIPELINE_YAML');
+    if (tasks.has(name)) throw new PipelineError(`${at(['subsets', name])}: subset '${name}' has the name of a task label`, 'PIPELINE_YAML');
     for (const l of labels) if (!tasks.has(String(l))) throw new PipelineError(`${at(['subsets', name])}: subset '${name}' names unknown task '${l}'`, 'PIPELINE_YAML');
-    subsets.set(name, { labels: labels.map(String), description: String((value as { description?: string })?.description ?? '') });
+    subsets.set(name, { labels: labels.map(String), description: String((isMapping(value) ? value['description'] : undefined) ?? '') });
   }
-  return { description: String(root['description'] ?? ''), tasks, subsets };
+  return { description: String(root['description'] ?? ''), instrument, parameters, tasks, subsets };
+}
+
+/** The labels an import keeps: all, or its `include:` / all but its `exclude:` (labels or subset names). */
+function importedLabels(sub: PipelineFile, spec: Record<string, unknown>, location: string, at: Locate): Set<string> {
+  const all = new Set(sub.tasks.keys());
+  if ('include' in spec && 'exclude' in spec) throw new PipelineError(`${at([])}: an import takes 'include' or 'exclude', not both`, 'PIPELINE_IMPORT');
+  const key = 'include' in spec ? 'include' : 'exclude' in spec ? 'exclude' : undefined;
+  if (!key) return all;
+  const names = spec[key];
+  if (!Array.isArray(names) || names.some((n) => typeof n !== 'string')) throw new PipelineError(`${at([key])}: '${key}' must be a list of task labels or subset names`, 'PIPELINE_YAML');
+  const named = new Set<string>();
+  for (const n of names as string[]) {
+    const subset = sub.subsets.get(n);
+    if (subset) subset.labels.forEach((l) => named.add(l));
+    else if (all.has(n)) named.add(n);
+    else throw new PipelineError(`${at([key])}: '${n}' is neither a task label nor a subset of '${location}' (labels: ${[...all].join(', ')})`, 'PIPELINE_IMPORT');
+  }
+  return key === 'include' ? named : new Set([...all].filter((l) => !named.has(l)));
+}
+
+/**
+ * A task entry resolved against what the label already holds (from imports) and the library:
+ * the same class (or none given) extends the imported task (config merged, declarations added);
+ * another class replaces it. A class the library lacks must be declared inline (dimensions).
+ */
+function rawTask(label: string, entry: TaskEntry, inherited: RawTask | undefined, library: ReadonlyMap<string, TaskDefinition>, source: string): RawTask {
+  const className = entry.className ?? inherited?.className;
+  if (className === undefined) throw new PipelineError(`${source}: task '${label}' needs a 'class'`, 'PIPELINE_YAML');
+  const same = inherited !== undefined && inherited.className === className;
+  const base = same ? inherited.definition : library.get(className);
+  const known = `known: ${[...library.keys()].join(', ')}`;
+  let definition: TaskDefinition;
+  let openConfig = same ? inherited.openConfig : false;
+  try {
+    if (entry.extension) {
+      if (base) definition = extendTask(base, entry.extension);
+      else {
+        if (!entry.extension.dimensions) {
+          throw new PipelineError(`${source}: task '${label}' has class '${className}', which is not in the task library (${known}); to declare it inline, give its 'dimensions' (and its connections)`, 'PIPELINE_CLASS');
+        }
+        definition = defineTask({ name: className, description: `declared inline at ${source}`, dimensions: entry.extension.dimensions, ...entry.extension });
+        openConfig = true;
+      }
+    } else if (base) definition = base;
+    else throw new PipelineError(`${source}: task '${label}' has unknown class '${className}' (${known}; or declare it inline with 'dimensions' and connections)`, 'PIPELINE_CLASS');
+  } catch (e) {
+    if (e instanceof PipelineError && !e.message.startsWith(source)) throw new PipelineError(`${source}: ${e.message}`, e.code);
+    throw e;
+  }
+  return {
+    label, className, definition, openConfig,
+    config: { ...(same ? inherited.config : {}), ...entry.config },
+    configSources: new Map([...(same ? inherited.configSources : []), ...entry.configSources]),
+    connectionSources: new Map([...(same ? inherited.connectionSources : []), ...entry.connectionSources]),
+    source,
+  };
 }
 
 function where(doc: Document, lineCounter: LineCounter, path: string, keys: (string | number)[]): string {

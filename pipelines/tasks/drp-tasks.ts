@@ -2,69 +2,83 @@
  * The optical chain's task types, with LSST's names and connections: isr, calibrate,
  * makeWarp, assembleCoadd (as planned by LSST's builder for the lsst-synthcam fixture), each
  * with the `run` of pipelines/image/ (config keys beyond the ones below are documented
- * there: isr.ts, calibrate.ts, make-warp.ts, assemble-coadd.ts).
+ * there: isr.ts, calibrate.ts, make-warp.ts, assemble-coadd.ts). They are declared exactly
+ * as a pipeline YAML declares a task inline (core/task-declarations.ts), plus their `run`.
  */
-import type { Connection, TaskDefinition } from '../core/connections.js';
+import type { TaskDefinition } from '../core/connections.js';
+import { defineTask } from '../core/task-declarations.js';
 import { runAssembleCoaddTask, runCalibrateTask, runIsrTask, runMakeWarpTask } from './drp-task-runs.js';
 
-const isr: TaskDefinition = {
+const EXPOSURE_DETECTOR = ['instrument', 'exposure', 'detector'];
+const VISIT_DETECTOR = ['instrument', 'visit', 'detector'];
+const WARP = ['skymap', 'tract', 'patch', 'instrument', 'visit'];
+const SKY_MAP = { datasetType: 'skyMap', dimensions: ['skymap'], storageClass: 'SkyMap' };
+
+const isr: TaskDefinition = defineTask({
   name: 'IsrTask',
   description: 'Instrument signature removal: overscan, bias, dark, flat, variance and mask',
-  dimensions: ['instrument', 'exposure', 'detector'],
+  dimensions: EXPOSURE_DETECTOR,
   // overscanFitOrder: polynomial degree along the readout (negative: per-row medians).
   defaults: { doDark: true, saturation: 65000, overscanFitOrder: 1, overscanStatistic: 'median' },
-  connections: () => [
-    { name: 'ccdExposure', kind: 'input', datasetType: 'raw', dimensions: ['instrument', 'exposure', 'detector'], storageClass: 'Exposure' },
-    { name: 'bias', kind: 'prerequisite', datasetType: 'bias', dimensions: ['instrument', 'detector'], storageClass: 'ExposureF', isCalibration: true },
-    { name: 'flat', kind: 'prerequisite', datasetType: 'flat', dimensions: ['instrument', 'detector', 'physical_filter'], storageClass: 'ExposureF', isCalibration: true },
-    { name: 'outputExposure', kind: 'output', datasetType: 'postISRCCD', dimensions: ['instrument', 'exposure', 'detector'], storageClass: 'ExposureF' },
-  ],
+  inputs: {
+    ccdExposure: { datasetType: 'raw', dimensions: EXPOSURE_DETECTOR, storageClass: 'Exposure' },
+  },
+  prerequisiteInputs: {
+    bias: { datasetType: 'bias', dimensions: ['instrument', 'detector'], storageClass: 'ExposureF', isCalibration: true },
+    flat: { datasetType: 'flat', dimensions: ['instrument', 'detector', 'physical_filter'], storageClass: 'ExposureF', isCalibration: true },
+  },
+  outputs: {
+    outputExposure: { datasetType: 'postISRCCD', dimensions: EXPOSURE_DETECTOR, storageClass: 'ExposureF' },
+  },
   run: (input) => runIsrTask(isr.defaults)(input),
-};
+});
 
-const calibrate: TaskDefinition = {
+const calibrate: TaskDefinition = defineTask({
   name: 'CalibrateTask',
   description: 'Background, source detection, astrometric (TAN WCS) and photometric calibration',
-  dimensions: ['instrument', 'visit', 'detector'],
+  dimensions: VISIT_DETECTOR,
   defaults: { useReferenceCatalog: false, detectionThreshold: 5, matchRadiusArcsec: 2 },
-  connections: (config) => {
-    const list: Connection[] = [
-      { name: 'exposure', kind: 'input', datasetType: 'postISRCCD', dimensions: ['instrument', 'exposure', 'detector'], storageClass: 'ExposureF' },
-      { name: 'outputExposure', kind: 'output', datasetType: 'calexp', dimensions: ['instrument', 'visit', 'detector'], storageClass: 'ExposureF' },
-    ];
-    if (config['useReferenceCatalog']) {
-      list.push({ name: 'refCat', kind: 'prerequisite', datasetType: 'ref_cat', dimensions: ['htm7'], storageClass: 'ArrowTable', multiple: true });
-    }
-    return list;
+  inputs: {
+    exposure: { datasetType: 'postISRCCD', dimensions: EXPOSURE_DETECTOR, storageClass: 'ExposureF' },
+  },
+  prerequisiteInputs: {
+    refCat: { datasetType: 'ref_cat', dimensions: ['htm7'], storageClass: 'ArrowTable', multiple: true, enabledBy: 'useReferenceCatalog' },
+  },
+  outputs: {
+    outputExposure: { datasetType: 'calexp', dimensions: VISIT_DETECTOR, storageClass: 'ExposureF' },
   },
   run: (input) => runCalibrateTask(calibrate.defaults)(input),
-};
+});
 
-const makeWarp: TaskDefinition = {
+const makeWarp: TaskDefinition = defineTask({
   name: 'MakeWarpTask',
   description: "Resample a visit's calexps onto a patch's TAN grid",
-  dimensions: ['skymap', 'tract', 'patch', 'instrument', 'visit'],
+  dimensions: WARP,
   defaults: { kernel: 'lanczos3' },
-  connections: () => [
-    { name: 'calExpList', kind: 'input', datasetType: 'calexp', dimensions: ['instrument', 'visit', 'detector'], storageClass: 'ExposureF', multiple: true },
-    { name: 'skyMap', kind: 'input', datasetType: 'skyMap', dimensions: ['skymap'], storageClass: 'SkyMap' },
-    { name: 'direct', kind: 'output', datasetType: 'deepCoadd_directWarp', dimensions: ['skymap', 'tract', 'patch', 'instrument', 'visit'], storageClass: 'ExposureF' },
-  ],
+  inputs: {
+    calExpList: { datasetType: 'calexp', dimensions: VISIT_DETECTOR, storageClass: 'ExposureF', multiple: true },
+    skyMap: SKY_MAP,
+  },
+  outputs: {
+    direct: { datasetType: 'deepCoadd_directWarp', dimensions: WARP, storageClass: 'ExposureF' },
+  },
   run: (input) => runMakeWarpTask(makeWarp.defaults)(input),
-};
+});
 
-const assembleCoadd: TaskDefinition = {
+const assembleCoadd: TaskDefinition = defineTask({
   name: 'AssembleCoaddTask',
   description: 'Inverse-variance weighted mean of the warps of a patch in one band',
   dimensions: ['skymap', 'tract', 'patch', 'band'],
   defaults: {},
-  connections: () => [
-    { name: 'inputWarps', kind: 'input', datasetType: 'deepCoadd_directWarp', dimensions: ['skymap', 'tract', 'patch', 'instrument', 'visit'], storageClass: 'ExposureF', multiple: true },
-    { name: 'skyMap', kind: 'input', datasetType: 'skyMap', dimensions: ['skymap'], storageClass: 'SkyMap' },
-    { name: 'coaddExposure', kind: 'output', datasetType: 'deepCoadd', dimensions: ['skymap', 'tract', 'patch', 'band'], storageClass: 'ExposureF' },
-  ],
+  inputs: {
+    inputWarps: { datasetType: 'deepCoadd_directWarp', dimensions: WARP, storageClass: 'ExposureF', multiple: true },
+    skyMap: SKY_MAP,
+  },
+  outputs: {
+    coaddExposure: { datasetType: 'deepCoadd', dimensions: ['skymap', 'tract', 'patch', 'band'], storageClass: 'ExposureF' },
+  },
   run: (input) => runAssembleCoaddTask(assembleCoadd.defaults)(input),
-};
+});
 
 /** The optical chain's task types. */
 export const DRP_TASKS: readonly TaskDefinition[] = [isr, calibrate, makeWarp, assembleCoadd];

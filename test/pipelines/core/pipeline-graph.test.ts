@@ -183,12 +183,10 @@ describe('pipeline graph checks', () => {
     expect(e.message).toContain("'maker'");
   });
 
-  // BUG (pipelines/core/pipeline-graph.ts, buildPipelineGraph: `if (c.kind === 'initInput') continue;`):
-  // init-inputs are left out of the graph entirely. A task reading another task's init-output
-  // (e.g. a source schema) gets no edge from it: it can be ordered before its producer (here
-  // ['a', 'z'] instead of ['z', 'a']), it is not listed among the type's consumers, and a
-  // storage-class disagreement between the init-output and the init-input goes unnoticed.
-  it.fails('an init-input orders its consumer after the producer of that init-output', () => {
+  // Init-inputs are edges of the graph: a task reading another task's init-output (e.g. a
+  // source schema) is ordered after its producer, is listed among the type's consumers, and a
+  // storage-class disagreement between the init-output and the init-input is caught.
+  it('an init-input orders its consumer after the producer of that init-output', () => {
     const initIo = (name: string, kind: ConnectionKind, storageClass: string): TaskDefinition => ({
       name, description: name, dimensions: DIMS, defaults: {},
       connections: () => [
@@ -199,6 +197,33 @@ describe('pipeline graph checks', () => {
     const g = graphOf([['a', initIo('ReadsSchema', 'initInput', 'Schema')], ['z', initIo('WritesSchema', 'initOutput', 'Schema')]]);
     expect(g.datasetTypes.get('src_schema')!.consumers).toEqual(['a']);
     expect(g.tasks.map((t) => t.label)).toEqual(['z', 'a']);
+    expect(g.datasetTypes.get('src_schema')!.isInit).toBe(true);
+    expect(g.overallInputs).toEqual(['r']);
+    const e = thrownAs(PipelineError, () => graphOf([['a', initIo('ReadsSchema2', 'initInput', 'Schema')], ['z', initIo('WritesSchema2', 'initOutput', 'ArrowSchema')]]));
+    expect(e.code).toBe('PIPELINE_STORAGE_CLASS');
+    expect(e.message).toContain('ArrowSchema');
+  });
+
+  it('an init-input nothing produces is an overall init-input, not an overall input', () => {
+    const reader: TaskDefinition = {
+      name: 'ReadsOnly', description: '', dimensions: DIMS, defaults: {},
+      connections: () => [
+        { name: 'in', kind: 'input', datasetType: 'r', dimensions: DIMS, storageClass: 'S' },
+        { name: 'schema', kind: 'initInput', datasetType: 'src_schema', dimensions: [], storageClass: 'Schema' },
+      ],
+    };
+    const g = graphOf([['a', reader]]);
+    expect(g.overallInputs).toEqual(['r']);
+    expect(g.overallInitInputs).toEqual(['src_schema']);
+  });
+
+  it('a dataset type both per run (init) and per quantum', () => {
+    const e = thrownAs(PipelineError, () => graphOf([
+      ['w', task('W', { in: ['r'], out: [{ type: 'x', dims: [] }] })],
+      ['a', { name: 'R', description: '', dimensions: DIMS, defaults: {}, connections: () => [{ name: 's', kind: 'initInput', datasetType: 'x', dimensions: [], storageClass: 'S' }] }],
+    ]));
+    expect(e.code).toBe('PIPELINE_INIT');
+    expect(e.message).toContain("'x'");
   });
 
   it('an empty selection is an error', () => {
