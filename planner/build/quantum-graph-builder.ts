@@ -16,7 +16,7 @@ import {
   DataIdQuery, EmptyQueryError, quoteIdentifier as q, regionElementForGroup,
   type BindValue, type CollectionRecord, type DatasetType, type Registry, type Repository,
 } from '../../registry/index.js';
-import { buildPipelineGraph, loadPipeline, TASK_LIBRARY, type Connection, type PipelineGraph, type TaskDefinition } from '../../pipelines/index.js';
+import { buildPipelineGraph, loadPipeline, storageClassesCompatible, TASK_LIBRARY, type Connection, type PipelineGraph, type TaskDefinition } from '../../pipelines/index.js';
 import { EmptyGraphError, PlanningError } from '../errors.js';
 import { edgePairs, numberedProjection, type NumberedTable } from './graph-tables.js';
 import { constrainingInputs, queryDimensions } from './query-plan.js';
@@ -194,7 +194,7 @@ async function resolveOutput(registry: Registry, spec: BuildSpec): Promise<{ out
   return { outputRun: run, outputChain: chain };
 }
 
-/** Pipeline dataset types must agree with the registry's definitions; overall inputs must be registered. */
+/** Pipeline dataset types must agree with the registry's definitions (dimensions, storage classes); overall inputs must be registered. */
 async function checkDatasetTypes(registry: Registry, g: PipelineGraph): Promise<void> {
   const missing: string[] = [];
   for (const node of g.datasetTypes.values()) {
@@ -206,6 +206,10 @@ async function checkDatasetTypes(registry: Registry, g: PipelineGraph): Promise<
     const group = registry.universe.group(node.dimensions);
     if (registered.dimensions.key !== group.key) {
       throw new PlanningError(`dataset type '${node.name}' has dimensions {${group.required.join(', ')}} in the pipeline but {${registered.dimensions.required.join(', ')}} in the repository`, 'BUILD_DATASET_TYPE');
+    }
+    for (const t of g.tasks) {
+      const c = t.connections.find((x) => x.datasetType === node.name && !storageClassesCompatible(x.storageClass, registered.storageClass));
+      if (c) throw new PlanningError(`dataset type '${node.name}' has storage class ${c.storageClass} in the pipeline (${t.label}.${c.name}, ${t.connectionSources.get(c.name) ?? t.source}) but ${registered.storageClass} in the repository, and the two are not convertible`, 'BUILD_STORAGE_CLASS');
     }
   }
   if (missing.length) {
