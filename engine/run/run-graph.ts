@@ -50,6 +50,8 @@ export interface RunOptions {
   readonly signal?: AbortSignal;
   /** The command line, for the event log. */
   readonly command?: string;
+  /** Replace outputs another graph left where this graph writes (otherwise the run refuses: RUN_OUTPUTS_CONFLICT). */
+  readonly clobberOutputs?: boolean;
   /**
    * A started pool to run on instead of starting one (it stays open; its size is -j). Lets
    * several runs on one repository share warm workers (tests, benchmarks).
@@ -132,6 +134,9 @@ export async function runGraph(repo: Repository, graph: QuantumGraph, options: R
   const invocation = `${new Date(t0).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomUUID().slice(0, 8)}`;
   const memoryMb = options.memoryMb ?? Math.max(256, Math.min(4096, Math.floor((totalmem() / 2 ** 20) * 0.75 / jobsN)));
 
+  if (graph.header.repositoryId !== repo.registry.id) {
+    throw new EngineError(`the graph was built against repository ${graph.header.repositoryId}, but ${repo.root} is repository ${repo.registry.id}: build the graph against this repository`, 'GRAPH_FOREIGN');
+  }
   if (options.pool && (options.pool.root !== repo.root || options.pool.template !== repo.datastore.template)) {
     throw new EngineError(`the given worker pool writes into ${options.pool.root}, not this repository (${repo.root})`, 'RUN_OPTIONS');
   }
@@ -144,7 +149,7 @@ export async function runGraph(repo: Repository, graph: QuantumGraph, options: R
     const pool = await poolStart;
     checkTasks(graph, pool); // before touching the registry
     await registerRunCollections(repo, graph);
-    const state = await prepareRunState(repo, gj, folder);
+    const state = await prepareRunState(repo, gj, folder, options.clobberOutputs ?? false);
     await writeConfigs(repo, gj);
     const logPath = options.eventLog === false ? null : eventLogPath(repo.root, run);
     if (logPath) observerList.push(new EventLogObserver(logPath));

@@ -9,9 +9,14 @@
  * written but not registered when the run was killed, temporary files) are swept from the
  * run's output folders. Deleting the registrations before the files keeps the invariant
  * that a registered dataset has its file, whenever the process dies.
+ *
+ * What may be deleted is narrow on purpose: a registered output in the way must carry this
+ * graph's id (another graph's outputs make the run refuse, unless clobbering was asked for);
+ * a file goes only if it lies under this run's folder, is not one of qg's own (`_` names), and
+ * no dataset of any run still names it.
  */
 import { readdirSync, rmSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { STATE_PREDICTED, type QuantumGraph } from '../../planner/index.js';
 import { FILE_RECORD_COLUMNS, quoteIdentifier as q, storedFileOf, type Repository, type StoredFile } from '../../registry/index.js';
 import { EngineError } from '../errors.js';
@@ -128,12 +133,43 @@ async function registeredPaths(repo: Repository, runId: number): Promise<Set<str
   return new Set(rows.map(([p]) => String(p)));
 }
 
+/** Which of `paths` some dataset (of any run) has as its file (chunked `IN` lists; usually none are asked). */
+async function pathsInUse(repo: Repository, paths: readonly string[]): Promise<Set<string>> {
+  const registry = repo.registry;
+  const db = registry.db;
+  const out = new Set<string>();
+  for (let i = 0; i < paths.length; i += CHUNK) {
+    const chunk = paths.slice(i, i + CHUNK);
+    const rows = await db.selectArrays(registry.knex, db.placeholders(
+      `SELECT path FROM ${q('datastore_record')} WHERE path IN (${chunk.map(() => '?').join(', ')})`), chunk);
+    for (const [p] of rows) out.add(String(p));
+  }
+  return out;
+}
+
+/** Whether repository-relative `path` is a file qg may delete while cleaning the run whose folder is `runFolder`. */
+export function deletableRunFile(path: string, runFolder: string): boolean {
+  return path.startsWith(`${runFolder}/`) && !basename(path).startsWith('_');
+}
+
+/** Refuses to clean another graph's outputs out of the run unless asked to clobber them. */
+function checkForeignOutputs(graph: QuantumGraph, foreign: readonly { dataset: number; id: string }[], clobber: boolean): void {
+  if (!foreign.length || clobber || graph.header.clobberOutputs) return;
+  const { dataset, id } = foreign[0]!;
+  const type = graph.datasetTypes[graph.typeOf(dataset)]!.name;
+  throw new EngineError(
+    `output run '${graph.header.outputRun}' holds ${foreign.length} output(s) of another graph where this graph (build ${graph.header.buildId}) writes, ` +
+    `e.g. ${type} {${Object.entries(graph.datasetDataId(dataset)).map(([k, v]) => `${k}: ${v}`).join(', ')}} (dataset ${id}); ` +
+    'nothing was deleted. Build into a new output run (-o makes one), build with --extend-run to add to this one, or pass --clobber-outputs to replace them',
+    'RUN_OUTPUTS_CONFLICT');
+}
+
 /**
  * Reads the run's state, cleans what earlier attempts left, and returns where to start.
  * `runFolder` is the run's folder relative to the root: whole output folders inside it are
  * swept; elsewhere only the paths the graph predicts (and their temporary files).
  */
-export async function prepareRunState(repo: Repository, jobs: GraphJobs, runFolder: string): Promise<RunState> {
+export async function prepareRunState(repo: Repository, jobs: GraphJobs, runFolder: string, clobber = false): Promise<RunState> {
   const graph = jobs.graph;
   const registry = repo.registry;
   const run = await registry.collections.get(graph.header.outputRun);
@@ -141,6 +177,7 @@ export async function prepareRunState(repo: Repository, jobs: GraphJobs, runFold
   const registered = await registeredOutputs(repo, graph, run.id);
   const complete = new Uint8Array(n);
   const stale: Registered[] = [];
+  const foreign: { dataset: number; id: string }[] = [];
   const pending: number[] = []; // predicted datasets of incomplete quanta
   for (let quantum = 0; quantum < n; quantum++) {
     const outputs = jobs.outputs(quantum);
@@ -152,19 +189,25 @@ export async function prepareRunState(repo: Repository, jobs: GraphJobs, runFold
     for (const o of outputs) {
       pending.push(o.dataset);
       const r = registered[o.dataset];
-      if (r) stale.push(r);
+      if (!r) continue;
+      stale.push(r);
+      if (r.id !== graph.datasetId(o.dataset)) foreign.push({ dataset: o.dataset, id: r.id });
     }
   }
   // Config datasets (init-outputs: no quantum edges) are written at run start; their folders are swept too.
   const configs = graph.tasks.map((t) => graph.datasetTypes.find((x) => x.name === `${t.label}_config`)).filter((t) => t !== undefined);
   for (const t of configs) for (let d = t.datasetOffset; d < t.datasetOffset + t.datasetCount; d++) if (!registered[d]) pending.push(d);
 
-  // Stale registrations first, then their files.
+  checkForeignOutputs(graph, foreign, clobber);
+
+  // Stale registrations first, then their files (only those of this run's folder nobody else names).
   await deleteDatasets(repo, stale.map((r) => r.id));
+  const staleFiles = stale.flatMap((r) => (r.file && deletableRunFile(r.file.path, runFolder) ? [r.file.path] : []));
+  const stillNamed = await pathsInUse(repo, staleFiles);
   let removedFiles = 0;
-  for (const r of stale) {
-    if (!r.file) continue;
-    rmSync(repo.datastore.pathOf(r.file), { force: true });
+  for (const path of staleFiles) {
+    if (stillNamed.has(path)) continue;
+    rmSync(repo.datastore.pathOf({ path }), { force: true });
     removedFiles++;
   }
 
@@ -172,6 +215,7 @@ export async function prepareRunState(repo: Repository, jobs: GraphJobs, runFold
   const known = await registeredPaths(repo, run.id);
   const predicted = new Set(pending.map((d) => jobs.predictedPath(d)));
   const inside = (p: string) => p === runFolder || p.startsWith(`${runFolder}/`);
+  const unregistered: string[] = [];
   for (const [folder, predictedNames] of namesByFolder(predicted)) {
     let names: string[];
     try {
@@ -183,12 +227,16 @@ export async function prepareRunState(repo: Repository, jobs: GraphJobs, runFold
       const path = `${folder}/${name}`;
       if (known.has(path)) continue;
       const ours = inside(folder) ? !name.startsWith('_') : predicted.has(path) || isTempFileOf(name, predictedNames);
-      if (!ours) continue;
-      try {
-        rmSync(join(repo.datastore.pathOf({ path: folder }), name), { force: true });
-        removedFiles++;
-      } catch { /* a folder, or gone */ }
+      if (ours) unregistered.push(path);
     }
+  }
+  const named = await pathsInUse(repo, unregistered); // files of other runs are never swept
+  for (const path of unregistered) {
+    if (named.has(path)) continue;
+    try {
+      rmSync(repo.datastore.pathOf({ path }), { force: true });
+      removedFiles++;
+    } catch { /* a folder, or gone */ }
   }
 
   // File records of what incomplete quanta read: existing inputs and outputs of complete quanta.

@@ -5,7 +5,7 @@
  * only their quantum; corrupt, truncated and missing inputs fail only their quantum with a
  * message naming the dataset, its path and what is wrong; a second run resumes (and cleans
  * what a killed quantum left: unregistered files, temporary files, outputs registered
- * without metadata, an older graph's outputs in the way); --fail-fast; an interrupt. After
+ * without metadata, and, when asked to clobber, an older graph's outputs in the way); --fail-fast; an interrupt. After
  * every run the registry and the files agree (expectConsistentRun).
  */
 import { readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
@@ -271,7 +271,12 @@ describe.each(DIALECTS)('runGraph (%s)', (dialect) => {
     await repo.putMany([{ value: [], dataId: c[1]!.dataId, id: c[1]!.id }], 'square_log', run0);
     // (d) combine d5's output from an older graph (another UUID) in the way
     await repo.putMany([{ value: { value: -5 }, dataId: { instrument: 'Arith', detector: 5 } }], 'combined', run0);
-    const summary = await run(g);
+    // another graph's output is never cleaned away silently: nothing is touched ...
+    await expect(run(g)).rejects.toMatchObject({ code: 'RUN_OUTPUTS_CONFLICT', message: expect.stringContaining('combined {instrument: Arith, detector: 5}') });
+    expect(await registeredDatasets(repo, run0)).toHaveLength(3);
+    expect(existsSync(join(repo.root, gj.predictedPath(output('square', 0, 'output'))))).toBe(true);
+    // ... unless clobbering is asked for
+    const summary = await run(g, { clobberOutputs: true });
     expect(summary.counts).toMatchObject({ alreadyDone: 0, succeeded: QUANTA, failed: 0 });
     expect(summary.cleaned.datasets).toBe(3);
     expect(summary.cleaned.files).toBeGreaterThanOrEqual(5);

@@ -149,7 +149,7 @@ async function runWithTerminal(repo: Repository, graph: QuantumGraph, argv: Reco
       jobs: Number(argv['jobs']), retries: Number(argv['retries']), failFast: Boolean(argv['failFast']),
       ...(argv['timeout'] !== undefined ? { timeoutSeconds: Number(argv['timeout']) } : {}),
       ...(argv['memory'] !== undefined ? { memoryMb: Number(argv['memory']) } : {}),
-      taskModules, verifyChecksums: argv['verifyChecksums'] !== false, signal: controller.signal,
+      taskModules, verifyChecksums: argv['verifyChecksums'] !== false, clobberOutputs: Boolean(argv['clobberOutputs']), signal: controller.signal,
       observers: [report, ...(progress ? [progress] : [])], command: `qg ${process.argv.slice(2).join(' ')}`,
     });
     return { result, text: formatRunSummary(result, report.report(), String(argv['repo'])) };
