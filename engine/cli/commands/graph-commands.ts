@@ -144,6 +144,7 @@ const show: CommandModule = {
     }
     console.log(`pipeline ${h.pipeline}; inputs ${h.inputs.join(', ')}; output run ${h.outputRun}${h.outputChain ? ` in chain ${h.outputChain}` : ''}`);
     if (h.where) console.log(`where ${h.where}`);
+    console.log(`build ${h.buildId} against repository ${h.repositoryId}${h.clobberOutputs ? ' (may clobber outputs)' : ''}`);
     const s = graphSummary(g);
     console.log(`\n${formatTable(['task', 'class', 'dimensions', 'quanta'], s.tasks)}`);
     console.log(`\n${formatTable(DATASET_SUMMARY_COLUMNS, s.datasetTypes)}`);
