@@ -5,4 +5,6 @@ export * from './core/storage-classes.js';
 export * from './core/task-declarations.js';
 export * from './core/pipeline-loader.js';
 export * from './core/pipeline-graph.js';
+export * from './core/pipeline-views.js';
+export * from './core/pipeline-check.js';
 export * from './tasks/index.js';

@@ -124,6 +124,10 @@ function pipelineTask(t: RawTask, parameters: ReadonlyMap<string, unknown>): Pip
   const merged = { ...definition.defaults, ...config };
   const connections = applyConnectionRenames(definition.connections(merged), merged);
   const names = connections.map((c) => c.name);
+  const reserved = names.filter((n) => n === 'config' || n === 'metadata' || n === 'log');
+  if (reserved.length) {
+    throw new PipelineError(`${t.connectionSources.get(reserved[0]!) ?? t.source}: task '${t.label}': connection name '${reserved[0]}' is reserved (every task writes <label>_config, <label>_metadata and <label>_log)`, 'PIPELINE_CONNECTION');
+  }
   for (const key of Object.keys(merged).filter((k) => k.startsWith('connections.'))) {
     const where = `${t.configSources.get(key) ?? t.source}: task '${t.label}' config '${key}'`;
     const name = key.slice('connections.'.length);
