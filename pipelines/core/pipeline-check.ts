@@ -36,7 +36,7 @@ export function checkPipeline(g: PipelineGraph, repo: RepositoryView): PipelineP
   const inputs = new Set([...g.overallInputs, ...g.overallInitInputs, ...[...g.datasetTypes.values()].filter((d) => d.isPrerequisite).map((d) => d.name)]);
   const reported = new Set<string>();
   if (g.pipeline.instrument && repo.instruments && !repo.instruments.includes(g.pipeline.instrument)) {
-    const where = g.tasks[0]?.source.replace(/ \(.*$/, '') ?? g.pipeline.source;
+    const where = g.pipeline.instrumentSource ?? g.pipeline.source;
     problems.push({ where, code: 'PIPELINE_UNKNOWN_INSTRUMENT', message: `instrument '${g.pipeline.instrument}' is not registered (instruments: ${repo.instruments.join(', ') || 'none'})` });
   }
   for (const t of g.tasks) {

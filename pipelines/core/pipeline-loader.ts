@@ -44,6 +44,8 @@ export interface Pipeline {
   readonly source: string;
   /** The instrument it is for (`instrument:`, a registered instrument name), if any. */
   readonly instrument?: string;
+  /** Where `instrument:` was given (file:line). */
+  readonly instrumentSource?: string;
   /** Its parameters (an importing file's values win over an imported file's). */
   readonly parameters: ReadonlyMap<string, unknown>;
   /** Every file read: the pipeline, then its imports (absolute paths). */
@@ -104,7 +106,7 @@ export function loadPipeline(spec: string, library: ReadonlyMap<string, TaskDefi
   const selected = new Map([...tasks].filter(([label]) => chosen.includes(label)));
   return {
     description: raw.description, tasks: selected, subsets: raw.subsets, source: spec,
-    ...(raw.instrument ? { instrument: raw.instrument.name } : {}), parameters: raw.parameters, files,
+    ...(raw.instrument ? { instrument: raw.instrument.name, instrumentSource: raw.instrument.where } : {}), parameters: raw.parameters, files,
   };
 }
 

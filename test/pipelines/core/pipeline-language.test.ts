@@ -162,7 +162,7 @@ tasks:
     class: Plain
     dimensions: []
 `);
-    expect(p.tasks.get('summarize')!.definition.runner).toEqual({ command: 'python3 summarize.py {inputs.calexp} > {outputs.summary}' });
+    expect(p.tasks.get('summarize')!.definition.runner).toMatchObject({ command: 'python3 summarize.py {inputs.calexp} > {outputs.summary}' });
     expect(p.tasks.get('plain')!.definition.runner).toBeUndefined();
     expect(p.tasks.get('plain')!.definition.dimensions).toEqual([]);
   });
@@ -241,7 +241,7 @@ tasks:
     const isr = p.tasks.get('isr')!;
     expect(isr.definition.name).toBe('IsrTask');
     expect(isr.definition.run).toBeUndefined();
-    expect(isr.definition.runner).toEqual({ command: 'my-isr {inputs.ccdExposure} {outputs.outputExposure}' });
+    expect(isr.definition.runner).toMatchObject({ command: 'my-isr {inputs.ccdExposure} {outputs.outputExposure}' });
     expect(own(p, 'isr').map((c) => c.name)).toEqual(['ccdExposure', 'bias', 'flat', 'outputExposure']);
     expect(buildPipelineGraph(p).tasks.map((t) => t.label)).toEqual(['isr', 'calibrate', 'makeWarp', 'assembleCoadd']);
   });
