@@ -1,19 +1,19 @@
 /**
  * `qg repo import`: loads a file written by LSST's `butler export` (description "Butler Data
- * Repository Export", version 1.0.x) into a repository, in one transaction, so a bad file
- * leaves nothing half-imported.
+ * Repository Export", version 1.0.x) into a repository. The file is read within size and
+ * alias limits, its shape is checked, then, in one transaction, it is checked against the
+ * registry and its dataset files are looked at before anything is written; so a bad file
+ * leaves nothing half-imported, and errors name the file, line, entry and record.
  */
-import { readFileSync } from 'node:fs';
 import type { Knex } from 'knex';
 import type { Repository } from '../repository.js';
-import { RegistryError } from '../errors.js';
-import type { CollectionType } from '../collections/collections.js';
-import type { DataId } from '../datasets/data-id.js';
-import type { DatasetRef } from '../datasets/datasets.js';
+import type { Registry } from '../registry.js';
 import { FILE_RECORD_COLUMNS } from '../datastore/datastore.js';
-import type { DimensionRecord } from '../dimensions/dimension-records.js';
-import { checkRelative } from '../datastore/file-template.js';
-import { ButlerTime, ButlerTimespan, ButlerUuid, ExportFormatError, parseExportYaml } from './butler-yaml.js';
+import { EXPORT_YAML_LIMITS, readBoundedYaml } from '../yaml/bounded-yaml.js';
+import { atPlace, parseExportYaml, type ExportDocument } from './butler-yaml.js';
+import { readExport, type CalibrationEntry, type DatasetEntry, type DatasetRecordEntry, type ExportContent, type ExportEntry } from './export-reader.js';
+import { validateImport } from './import-validator.js';
+import { checkImportFiles, type ImportedFile } from './import-file-check.js';
 
 /** Counts of what an import added. */
 export interface ImportSummary {
@@ -23,169 +23,120 @@ export interface ImportSummary {
   datasets: number;
   associations: number;
   certifications: number;
+  /** Datasets whose file was not in the repository: recorded as not transferred (NULL size and checksum). */
+  filesNotTransferred: number;
   /** Fields of the export that qg's universe does not have (dropped), by element. */
   droppedFields: Record<string, string[]>;
 }
 
-type Entry = Record<string, unknown> & { type?: string };
+/** Options of {@link importButlerExport}. */
+export interface ImportOptions {
+  /** Leave dimension records that already exist alone instead of failing. */
+  readonly skipExistingDimensions?: boolean;
+  /** Largest export accepted, in bytes (default `EXPORT_YAML_LIMITS.maxBytes`). */
+  readonly maxBytes?: number;
+}
 
-/** Imports `path` into `repo`. */
-export async function importButlerExport(repo: Repository, path: string, options: { skipExistingDimensions?: boolean } = {}): Promise<ImportSummary> {
-  const data = parseExportYaml(readFileSync(path, 'utf8'), path) as Record<string, unknown> | null;
-  if (!data || data['description'] !== 'Butler Data Repository Export') throw new ExportFormatError(`${path}: not a butler export (description must be 'Butler Data Repository Export')`);
-  const version = String(data['version'] ?? '');
-  if (!/^1\.0(\.\d+)?$/.test(version)) throw new ExportFormatError(`${path}: export version '${version}' is not supported (qg reads 1.0.x)`);
-  const entries = data['data'];
-  if (!Array.isArray(entries)) throw new ExportFormatError(`${path}: 'data' must be a list`);
-  const registry = repo.registry;
-  const universe = registry.universe;
-  const summary: ImportSummary = { dimensionRecords: {}, collections: 0, datasetTypes: 0, datasets: 0, associations: 0, certifications: 0, droppedFields: {} };
-  const where = (i: number, e: Entry) => `${path}: data[${i}] (type ${e.type}${e['element'] ? `, element ${e['element']}` : ''}${e['name'] ? `, ${e['name']}` : ''}${e['dataset_type'] ? `, dataset type ${e['dataset_type']}` : ''}${e['collection'] ? `, collection ${e['collection']}` : ''})`;
-
-  const run = async (tx: Knex.Transaction) => {
-    const chains: [string, string[]][] = [];
-    const impliedSeen = new Map<string, Map<string, DimensionRecord>>();
-    for (const [i, entry] of (entries as Entry[]).entries()) {
-      try {
-        switch (entry.type) {
-          case 'dimension': {
-            const elementName = String(entry['element']);
-            const element = universe.element(elementName);
-            const known = new Set([...element.primaryKeyColumns, ...element.implies, ...element.fields.map((f) => f.name)]);
-            const records = (entry['records'] as Record<string, unknown>[] ?? []).map((raw) => {
-              const record: DimensionRecord = {};
-              for (const [k, v] of Object.entries(raw)) {
-                if (known.has(k)) record[k] = v instanceof ButlerUuid ? v.value : v;
-                else if (k === 'region' && element.spatial) record.region = v as DimensionRecord['region'];
-                else if (k === 'timespan' && element.temporal) record.timespan = v instanceof ButlerTimespan ? v.toTimespan() : null;
-                else if ((k === 'datetime_begin' || k === 'datetime_end') && element.temporal) continue;
-                else (summary.droppedFields[elementName] ??= []).includes(k) || summary.droppedFields[elementName]!.push(k);
-              }
-              if (element.temporal && !('timespan' in raw) && (raw['datetime_begin'] || raw['datetime_end'])) {
-                record.timespan = new ButlerTimespan(raw['datetime_begin'] as ButlerTime | null, raw['datetime_end'] as ButlerTime | null).toTimespan();
-              }
-              rememberImplied(element.implies, element.required, record, impliedSeen);
-              return record;
-            });
-            summary.dimensionRecords[elementName] = (summary.dimensionRecords[elementName] ?? 0) +
-              await registry.dimensions.insert(elementName, records, tx, { skipExisting: options.skipExistingDimensions ?? false });
-            break;
-          }
-          case 'collection': {
-            const name = String(entry['name']);
-            const type = String(entry['collection_type']) as CollectionType;
-            await registry.collections.register(name, type, (entry['doc'] as string | undefined) ?? null, tx);
-            if (type === 'CHAINED') chains.push([name, ((entry['children'] as unknown[]) ?? []).map(String)]);
-            summary.collections++;
-            break;
-          }
-          case 'dataset_type': {
-            await registry.datasetTypes.register({
-              name: String(entry['name']), dimensions: (entry['dimensions'] as string[]) ?? [],
-              storageClass: String(entry['storage_class']), isCalibration: entry['is_calibration'] === true,
-            }, tx);
-            summary.datasetTypes++;
-            break;
-          }
-          case 'dataset': {
-            const typeName = String(entry['dataset_type']);
-            const runName = String(entry['run']);
-            const type = await registry.datasetTypes.get(typeName, tx);
-            const ids: string[] = [];
-            const dataIds: DataId[] = [];
-            const files: { datasetId: string; path: string; formatter: string }[] = [];
-            for (const [j, rec] of ((entry['records'] as Record<string, unknown>[]) ?? []).entries()) {
-              const recIds = toList(rec['dataset_id']).map((u) => (u instanceof ButlerUuid ? u.value : String(u)));
-              const recDataIds = toList(rec['data_id']) as DataId[];
-              if (recIds.length !== recDataIds.length) throw new ExportFormatError(`record ${j}: ${recIds.length} dataset_id(s) but ${recDataIds.length} data_id(s)`);
-              ids.push(...recIds);
-              dataIds.push(...recDataIds);
-              if (rec['path'] !== undefined && rec['path'] !== null) {
-                const filePath = String(rec['path']);
-                checkRelative(filePath);
-                for (const id of recIds) files.push({ datasetId: id, path: filePath, formatter: String(rec['formatter'] ?? '') });
-              }
-            }
-            await registry.datasets.insert(typeName, runName, dataIds, tx, ids);
-            await registry.db.insertRows(tx, 'datastore_record', FILE_RECORD_COLUMNS,
-              files.map((f) => [f.datasetId, f.path, f.formatter, type.storageClass, null, null]));
-            summary.datasets += ids.length;
-            break;
-          }
-          case 'associations': {
-            const collection = String(entry['collection']);
-            const kind = String(entry['collection_type']);
-            if (kind === 'TAGGED') {
-              const refs = await registry.datasets.byIds(toList(entry['dataset_ids']).map(uuidText), tx);
-              await registry.datasets.associate(collection, refs, tx);
-              summary.associations += refs.length;
-            } else if (kind === 'CALIBRATION') {
-              for (const range of (entry['validity_ranges'] as Record<string, unknown>[]) ?? []) {
-                if (!(range['timespan'] instanceof ButlerTimespan)) throw new ExportFormatError('validity range without a !lsst.daf.butler.Timespan');
-                const refs: DatasetRef[] = await registry.datasets.byIds(toList(range['dataset_ids']).map(uuidText), tx);
-                await registry.datasets.certify(collection, refs, range['timespan'].toTimespan(), tx);
-                summary.certifications += refs.length;
-              }
-            } else {
-              throw new ExportFormatError(`associations of collection type '${kind}' are not supported`);
-            }
-            break;
-          }
-          default:
-            throw new ExportFormatError(`unknown entry type '${entry.type}'`);
-        }
-      } catch (e) {
-        if (e instanceof RegistryError && !(e.message.startsWith(path))) {
-          throw new RegistryError(`${where(i, entry)}: ${e.message}`, e.code);
-        }
-        throw e;
-      }
-    }
-    for (const [parent, children] of chains) await registry.collections.setChain(parent, children, tx);
-    await addMissingImplied(repo, impliedSeen, tx, summary);
-  };
-  await registry.transaction(run);
-  await registry.db.refreshStatistics();
+/** Imports the export file at `path` into `repo`, all or nothing. */
+export async function importButlerExport(repo: Repository, path: string, options: ImportOptions = {}): Promise<ImportSummary> {
+  const limits = { ...EXPORT_YAML_LIMITS, maxBytes: options.maxBytes ?? EXPORT_YAML_LIMITS.maxBytes };
+  const doc = parseExportYaml(readBoundedYaml(path, limits), path, limits);
+  const content = readExport(doc, repo.registry.universe);
+  const summary = await repo.registry.transaction(async (tx) => {
+    const runs = await validateImport(repo.registry, doc, content, tx);
+    const files = checkImportFiles(repo.root, runs, doc, content.entries);
+    return new ImportWriter(repo.registry, doc, content, files, tx, options).write();
+  });
+  await repo.registry.db.refreshStatistics();
   return summary;
 }
 
-function toList(value: unknown): unknown[] {
-  return Array.isArray(value) ? value : value === undefined || value === null ? [] : [value];
-}
+/** Writes checked export content in the import's transaction. */
+class ImportWriter {
+  private readonly summary: ImportSummary;
 
-function uuidText(u: unknown): string {
-  return u instanceof ButlerUuid ? u.value : String(u);
-}
-
-/**
- * Older universes (LSST's version 4, as in exports from 2023) carry `day_obs` as a plain
- * field of exposures and visits; qg's universe makes it an implied dimension. Records of
- * implied dimensions that the export does not define are made from the values seen.
- */
-function rememberImplied(implies: readonly string[], required: readonly string[], record: DimensionRecord, seen: Map<string, Map<string, DimensionRecord>>): void {
-  for (const d of implies) {
-    const value = record[d];
-    if (value === undefined || value === null) continue;
-    const key = JSON.stringify([d, ...required.map((r) => record[r]), value]);
-    const bucket = seen.get(d) ?? new Map<string, DimensionRecord>();
-    bucket.set(key, { ...Object.fromEntries(required.map((r) => [r, record[r]])), value });
-    seen.set(d, bucket);
+  constructor(
+    private readonly registry: Registry,
+    private readonly doc: ExportDocument,
+    private readonly content: ExportContent,
+    private readonly files: ReadonlyMap<DatasetRecordEntry, ImportedFile>,
+    private readonly tx: Knex.Transaction,
+    private readonly options: ImportOptions,
+  ) {
+    this.summary = {
+      dimensionRecords: {}, collections: 0, datasetTypes: 0, datasets: 0, associations: 0, certifications: 0, filesNotTransferred: 0,
+      droppedFields: { ...content.droppedFields },
+    };
   }
-}
 
-async function addMissingImplied(repo: Repository, seen: Map<string, Map<string, DimensionRecord>>, tx: Knex.Transaction, summary: ImportSummary): Promise<void> {
-  const universe = repo.registry.universe;
-  for (const [d, bucket] of seen) {
-    const element = universe.dimension(d);
-    const records = [...bucket.values()].map((r) => {
-      const out: DimensionRecord = {};
-      for (const req of element.required) out[req] = r[req];
-      out[element.key!.name] = r['value'];
-      return out;
+  /** Writes every entry, then the chains (whose children may come later) and missing implied records. */
+  async write(): Promise<ImportSummary> {
+    const content = this.content;
+    for (const entry of content.entries) await this.placed(entry, () => this.entry(entry));
+    for (const entry of content.entries) {
+      if (entry.kind === 'collection' && entry.type === 'CHAINED') await this.placed(entry, () => this.registry.collections.setChain(entry.name, [...entry.children], this.tx));
+    }
+    for (const [d, records] of content.implied) {
+      const added = await this.registry.dimensions.insert(d, records, this.tx, { skipExisting: true });
+      if (added) this.summary.dimensionRecords[d] = (this.summary.dimensionRecords[d] ?? 0) + added;
+    }
+    return this.summary;
+  }
+
+  private async placed(entry: ExportEntry, fn: () => Promise<unknown>): Promise<void> {
+    try {
+      await fn();
+    } catch (e) {
+      throw atPlace(this.doc, entry.place, e);
+    }
+  }
+
+  private async entry(entry: ExportEntry): Promise<void> {
+    const { registry, tx, summary } = this;
+    switch (entry.kind) {
+      case 'dimension':
+        summary.dimensionRecords[entry.element] = (summary.dimensionRecords[entry.element] ?? 0) +
+          await registry.dimensions.insert(entry.element, entry.records, tx, { skipExisting: this.options.skipExistingDimensions ?? false });
+        return;
+      case 'collection':
+        await registry.collections.register(entry.name, entry.type, entry.doc, tx);
+        summary.collections++;
+        return;
+      case 'dataset_type':
+        await registry.datasetTypes.register(entry.spec, tx);
+        summary.datasetTypes++;
+        return;
+      case 'dataset':
+        return this.datasets(entry);
+      case 'tagged': {
+        const refs = await registry.datasets.byIds(entry.ids, tx);
+        await registry.datasets.associate(entry.collection, refs, tx);
+        summary.associations += refs.length;
+        return;
+      }
+      case 'calibration':
+        return this.certifications(entry);
+    }
+  }
+
+  private async datasets(entry: DatasetEntry): Promise<void> {
+    const type = await this.registry.datasetTypes.get(entry.datasetType, this.tx);
+    const ids = entry.records.flatMap((r) => r.ids);
+    await this.registry.datasets.insert(entry.datasetType, entry.run, entry.records.flatMap((r) => r.dataIds), this.tx, ids);
+    const rows = entry.records.flatMap((r) => {
+      const f = this.files.get(r);
+      return f ? r.ids.map((id) => [id, f.path, f.formatter, type.storageClass, f.checksum, f.size]) : [];
     });
-    if (records.every((r) => element.required.every((req) => r[req] !== undefined))) {
-      const added = await repo.registry.dimensions.insert(d, records, tx, { skipExisting: true });
-      if (added) summary.dimensionRecords[d] = (summary.dimensionRecords[d] ?? 0) + added;
+    await this.registry.db.insertRows(this.tx, 'datastore_record', FILE_RECORD_COLUMNS, rows);
+    this.summary.datasets += ids.length;
+    this.summary.filesNotTransferred += rows.filter((row) => row[5] === null).length;
+  }
+
+  private async certifications(entry: CalibrationEntry): Promise<void> {
+    for (const range of entry.ranges) {
+      const refs = await this.registry.datasets.byIds(range.ids, this.tx);
+      await this.registry.datasets.certify(entry.collection, refs, range.timespan, this.tx);
+      this.summary.certifications += refs.length;
     }
   }
 }

@@ -6,6 +6,7 @@ import { Document, parseDocument, YAMLMap, Scalar, LineCounter, type Tags } from
 import { RegistryError } from '../errors.js';
 import { taiFromIso, taiToIso, TIME_MAX, TIME_MIN, type Timespan } from '../time/tai-time.js';
 import { ConvexPolygon } from '../spatial/index.js';
+import { boundedToJS, EXPORT_YAML_LIMITS, type YamlLimits } from '../yaml/bounded-yaml.js';
 
 /** Error for an unreadable export file, naming the file and line. */
 export class ExportFormatError extends RegistryError {
@@ -106,16 +107,58 @@ const tags: Tags = [
   },
 ] as Tags;
 
-/** Parses export YAML text; errors name `source` and the line. */
-export function parseExportYaml(text: string, source: string): unknown {
+/** A parsed export: its JS value, and where its nodes are, for error messages. */
+export interface ExportDocument {
+  /** The file the text came from. */
+  readonly source: string;
+  readonly value: unknown;
+  /** 1-based line of the node at `path` (keys and indexes from the root), else of its closest ancestor. */
+  lineOf(path: readonly (string | number)[]): number;
+}
+
+/**
+ * Parses export YAML text, with aliases bounded by `limits`; errors name `source` and the
+ * line. Text that does not end with a newline is refused as truncated: LSST and qg end
+ * every export with one.
+ */
+export function parseExportYaml(text: string, source: string, limits: YamlLimits = EXPORT_YAML_LIMITS): ExportDocument {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { customTags: ['binary', ...tags] as Tags, lineCounter, intAsBigInt: false, uniqueKeys: false });
+  const at = (offset: number) => {
+    const pos = lineCounter.linePos(offset);
+    return `${source}:${pos.line}:${pos.col}`;
+  };
+  if (text && !text.endsWith('\n')) throw new ExportFormatError(`${at(text.length)}: the file ends in the middle of a line (truncated?)`);
   const problem = doc.errors[0];
-  if (problem) {
-    const pos = lineCounter.linePos(problem.pos[0]);
-    throw new ExportFormatError(`${source}:${pos.line}:${pos.col}: ${problem.message.split('\n')[0]}`);
+  if (problem) throw new ExportFormatError(`${at(problem.pos[0])}: ${problem.message.split('\n')[0]}`);
+  const value = boundedToJS(doc, source, limits);
+  return { source, value, lineOf: (path) => lineCounter.linePos(nodeOffset(doc, path)).line };
+}
+
+/** Where something is in an export: its YAML path, and how messages name it (`data[3] (type dataset, ...)`). */
+export interface Place {
+  readonly path: readonly (string | number)[];
+  readonly label: string;
+}
+
+/** `file:line: label` of `place`, to start an error message. */
+export function describePlace(doc: ExportDocument, place: Place): string {
+  return `${doc.source}:${doc.lineOf(place.path)}: ${place.label}`;
+}
+
+/** Prefixes a registry error's message with `place` (keeping its class and code); other errors are returned as they are. */
+export function atPlace(doc: ExportDocument, place: Place, error: unknown): unknown {
+  if (error instanceof RegistryError && !error.message.startsWith(`${doc.source}:`)) error.message = `${describePlace(doc, place)}: ${error.message}`;
+  return error;
+}
+
+/** Start offset of the node at `path`, or of its closest ancestor that has one. */
+function nodeOffset(doc: Document, path: readonly (string | number)[]): number {
+  for (let n = path.length; n > 0; n--) {
+    const node = doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
+    if (node?.range) return node.range[0];
   }
-  return doc.toJS({ maxAliasCount: -1 });
+  return doc.contents?.range?.[0] ?? 0;
 }
 
 /** Writes a value (with ButlerTime/ButlerUuid/ButlerTimespan/ConvexPolygon/Uint8Array inside) as export YAML. */

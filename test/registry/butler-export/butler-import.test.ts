@@ -112,6 +112,8 @@ describe.each(DIALECTS)('%s: import of the LSST synthcam export', (dialect) => {
       }
     }
     expect(seen).toBe(fixtureDatasets.size);
+    // the fixture's files are not in the repository: each is recorded as not transferred
+    expect(summary.filesNotTransferred).toBe(fixtureDatasets.size);
   });
 
   it('dataset types: dimensions, storage classes and calibration flags as exported', async () => {
