@@ -9,6 +9,7 @@ import { graphCommands } from './commands/graph-commands.js';
 import { simulateCommand } from './commands/simulate-command.js';
 import { ingestCommand } from './commands/ingest-command.js';
 import { runCommands } from './commands/run-commands.js';
+import { pipelineCommands } from './commands/pipeline-commands.js';
 
 /** Exit statuses: 0 ok, 1 failure while working, 2 bad input (usage, expression, unknown name). */
 export const EXIT_FAILURE = 1;
@@ -29,6 +30,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .command(simulateCommand)
     .command(ingestCommand)
     .command(runCommands)
+    .command(pipelineCommands)
     .demandCommand(1, 'Name a command (see the list above).')
     .recommendCommands()
     .strict()

@@ -97,7 +97,7 @@ tasks:
     expect(t.connectionSources.get('calexp')).toBe(`${path}:${lineOf(issueExample, 'calexp: {')} (tasks.consolidateVisitSummary.inputs.calexp)`);
     const g = buildPipelineGraph(p);
     expect(g.tasks.map((x) => x.label)).toEqual(['isr', 'calibrate', 'consolidateVisitSummary', 'makeWarp', 'assembleCoadd']);
-    expect(g.datasetTypes.get('calexp')!.consumers.sort()).toEqual(['consolidateVisitSummary', 'makeWarp']);
+    expect([...g.datasetTypes.get('calexp')!.consumers].sort()).toEqual(['consolidateVisitSummary', 'makeWarp']);
     expect(g.datasetTypes.get('ref_cat')!.isPrerequisite).toBe(true);
   });
 
