@@ -8,10 +8,11 @@
  * or `file.yaml#subsetName` selects part of a pipeline. Errors name the file, the line and
  * the key, with stable codes.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import { boundedToJS, PIPELINE_YAML_LIMITS, readBoundedYaml } from '../../registry/index.js';
 import type { Connection, TaskConfig, TaskDefinition } from './connections.js';
 import { PipelineError } from './pipeline-errors.js';
 import { applyConnectionRenames, DATASET_TYPE_NAME, defineTask, extendTask } from './task-declarations.js';
@@ -185,14 +186,14 @@ function readPipelineFile(path: string, chain: readonly string[], context: ReadC
   const seen = [...chain, path];
   if (!context.files.includes(path)) context.files.push(path);
   const lineCounter = new LineCounter();
-  const text = readFileSync(path, 'utf8');
+  const text = readBoundedYaml(path, PIPELINE_YAML_LIMITS);
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   if (doc.errors.length) {
     const e = doc.errors[0]!;
     throw new PipelineError(`${path}:${lineCounter.linePos(e.pos[0]).line}: ${e.message.split('\n')[0]}`, 'PIPELINE_YAML');
   }
   const at: Locate = (keys) => where(doc, lineCounter, path, keys);
-  const root = doc.toJS() as Record<string, unknown> | null;
+  const root = boundedToJS(doc, path, PIPELINE_YAML_LIMITS) as Record<string, unknown> | null;
   if (!root || typeof root !== 'object' || Array.isArray(root)) throw new PipelineError(`${path}:1: a pipeline must be a mapping with 'tasks'`, 'PIPELINE_YAML');
   for (const key of Object.keys(root)) {
     if (key === 'contracts') {
