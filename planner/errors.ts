@@ -20,3 +20,29 @@ export class EmptyGraphError extends PlanningError {
     return [this.message, ...this.reasons.map((r, i) => `  ${i + 1}. ${r}`), ...(this.reproduce ? ['', `reproduce: ${this.reproduce}`] : [])].join('\n');
   }
 }
+
+/**
+ * A prerequisite input with fewer datasets than its connection's `minimum` for one quantum:
+ * the whole build fails (LSST's FileNotFoundError from `adjustQuantum`), naming the task,
+ * connection, dataset type and the quantum's data ID (its required dimensions, in order).
+ */
+export class PrerequisiteMissingError extends PlanningError {
+  override name = 'PrerequisiteMissingError';
+  constructor(
+    readonly task: string,
+    readonly connection: string,
+    readonly datasetType: string,
+    readonly found: number,
+    readonly minimum: number,
+    readonly dataId: Readonly<Record<string, string | number>>,
+    readonly isCalibration: boolean,
+  ) {
+    super(`Not enough datasets (${found}) found for non-optional connection ${task}.${connection} (${datasetType}) with minimum=${minimum} ` +
+      `for quantum data ID ${formatDataId(dataId)}${isCalibration ? ` (no '${datasetType}' certified in the input collections is valid at the observation time)` : ''}`, 'PREREQUISITE_MISSING');
+  }
+}
+
+/** A data ID as LSST prints one: `{instrument: 'SimCam', visit: 12, detector: 3}`. */
+function formatDataId(dataId: Readonly<Record<string, string | number>>): string {
+  return `{${Object.entries(dataId).map(([k, v]) => `${k}: ${typeof v === 'string' ? `'${v}'` : v}`).join(', ')}}`;
+}

@@ -1,12 +1,14 @@
 /**
- * From the bulk query results to the final graph, in typed arrays: prune quanta missing a
- * required input (or below a connection's minimum), propagating downstream in pipeline order;
- * skip quanta whose outputs all exist in --skip-existing-in; refuse outputs in the way unless
- * --clobber-outputs; then renumber the surviving quanta and datasets.
+ * From the bulk query results to the final graph, in typed arrays, task by task in pipeline
+ * order and, per quantum, in LSST's order: skip quanta whose outputs all exist in
+ * --skip-existing-in; prune quanta with fewer regular inputs than a connection's minimum
+ * (the pruning propagates downstream; gathers keep what remains); fail the build on a
+ * prerequisite below its minimum (PrerequisiteMissingError); refuse outputs in the way
+ * unless --clobber-outputs; then renumber the surviving quanta and datasets.
  */
 import { randomFillSync, randomUUID } from 'node:crypto';
 import { minimumOf, type Connection, type DatasetTypeNode, type PipelineGraph } from '../../pipelines/index.js';
-import { EmptyGraphError, PlanningError } from '../errors.js';
+import { EmptyGraphError, PlanningError, PrerequisiteMissingError } from '../errors.js';
 import type { NumberedTable } from './graph-tables.js';
 import {
   EDGE_INPUT, EDGE_OUTPUT, EDGE_PREREQUISITE, QuantumGraph, STATE_EXISTING, STATE_PREDICTED, STATE_SKIPPED, dataIdAt, putUuid,
@@ -203,34 +205,27 @@ export function assembleGraph(input: AssemblyInput): QuantumGraph {
     for (const a of adj) if (a.plan.connection.kind === 'initOutput' && types[a.type]!.count) types[a.type]!.available[0] = 1;
     const inRun = outputs.map((a) => new Map((input.existingOutputs.get(types[a.type]!.name)?.inRun ?? []).map((f) => [f.local, f])));
     const skippable = outputs.map((a) => new Map((input.existingOutputs.get(types[a.type]!.name)?.skippable ?? []).map((f) => [f.local, f])));
+    const inputs = adj.filter((a) => a.plan.connection.kind === 'input');
+    const prerequisites = adj.filter((a) => a.plan.connection.kind === 'prerequisite');
     for (let qi = 0; qi < n; qi++) {
-      let reason: string | null = null;
-      for (const a of adj) {
-        const c = a.plan.connection;
-        if (c.kind === 'output' || c.kind === 'initOutput') continue;
-        const t = types[a.type]!;
-        let available = 0;
-        for (let i = a.offsets[qi]!; i < a.offsets[qi + 1]!; i++) available += t.available[a.datasets[i]!]!;
-        const need = c.multiple ? minimumOf(c) : Math.min(1, minimumOf(c));
-        if (available < need) {
-          reason = c.kind === 'prerequisite'
-            ? `no ${c.datasetType} found for prerequisite '${c.name}'${t.isCalibration ? ' (no calibration valid at the observation time)' : ''}`
-            : need === 1 && !c.multiple ? `no ${c.datasetType} for input '${c.name}'` : `${available} ${c.datasetType} for input '${c.name}', fewer than its minimum ${need}`;
-          break;
-        }
-      }
-      if (reason) {
-        const key = `${task.label}\u0000${reason}`;
-        const entry = pruned.get(key) ?? { task: task.label, reason, count: 0, examples: [] };
-        entry.count++;
-        if (entry.examples.length < 3) entry.examples.push(dataIdAt(task.table.dataIds, task.table.group.required, qi));
-        pruned.set(key, entry);
-        continue;
-      }
+      // LSST's order: a quantum whose outputs all exist is skipped before its inputs are looked at;
+      // then too few regular inputs prune it, and too few prerequisites fail the build.
       const allSkippable = outputs.length > 0 && outputs.every((a, k) => {
         for (let i = a.offsets[qi]!; i < a.offsets[qi + 1]!; i++) if (!skippable[k]!.has(a.datasets[i]!)) return false;
         return true;
       });
+      if (!allSkippable) {
+        const reason = shortInput(inputs, types, qi);
+        if (reason) {
+          const key = `${task.label}\u0000${reason}`;
+          const entry = pruned.get(key) ?? { task: task.label, reason, count: 0, examples: [] };
+          entry.count++;
+          if (entry.examples.length < 3) entry.examples.push(dataIdAt(task.table.dataIds, task.table.group.required, qi));
+          pruned.set(key, entry);
+          continue;
+        }
+        checkPrerequisites(task, prerequisites, types, qi);
+      }
       outputs.forEach((a, k) => {
         const t = types[a.type]!;
         for (let i = a.offsets[qi]!; i < a.offsets[qi + 1]!; i++) {
@@ -355,6 +350,34 @@ export function assembleGraph(input: AssemblyInput): QuantumGraph {
   };
   return new QuantumGraph(header, graphTasks, graphTypes, connections, runs, ids, datasetRuns, states,
     Int32Array.from(edgeQ), Int32Array.from(edgeD), Int32Array.from(edgeC));
+}
+
+/**
+ * Why quantum `qi` cannot run for want of a regular input: the first connection (in declared
+ * order) with fewer available datasets than it needs (a non-multiple one needs at most 1;
+ * minimum 0 is optional), or null. Gathers count only datasets that exist or will be made.
+ */
+function shortInput(inputs: readonly Adjacency[], types: readonly TypeState[], qi: number): string | null {
+  for (const a of inputs) {
+    const c = a.plan.connection;
+    const t = types[a.type]!;
+    let available = 0;
+    for (let i = a.offsets[qi]!; i < a.offsets[qi + 1]!; i++) available += t.available[a.datasets[i]!]!;
+    const need = c.multiple ? minimumOf(c) : Math.min(1, minimumOf(c));
+    if (available < need) return need === 1 && !c.multiple ? `no ${c.datasetType} for input '${c.name}'` : `${available} ${c.datasetType} for input '${c.name}', fewer than its minimum ${need}`;
+  }
+  return null;
+}
+
+/** Fails the build when quantum `qi` has fewer datasets than a prerequisite connection's minimum (LSST: FileNotFoundError). */
+function checkPrerequisites(task: TaskPlan, prerequisites: readonly Adjacency[], types: readonly TypeState[], qi: number): void {
+  for (const a of prerequisites) {
+    const c = a.plan.connection;
+    const found = a.offsets[qi + 1]! - a.offsets[qi]!;
+    if (found < minimumOf(c)) {
+      throw new PrerequisiteMissingError(task.label, c.name, c.datasetType, found, minimumOf(c), dataIdAt(task.table.dataIds, task.table.group.required, qi), types[a.type]!.isCalibration);
+    }
+  }
 }
 
 function subsetColumns(columns: DataIdColumns, rows: Int32Array): DataIdColumns {

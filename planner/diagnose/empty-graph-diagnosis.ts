@@ -5,22 +5,25 @@
  *  2. a dimension the pipeline needs with no records at all;
  *  3. follow-up queries (LIMIT 1) that drop one constraint at a time — a where term, a
  *     dataset-existence constraint, the spatial join — naming the one that empties the result;
- *  4. when the query has rows but every quantum is pruned: the pruning reasons, with the
- *     validity ranges of a missing calibration next to the observation times.
+ *  4. when the query has rows but every quantum is pruned: the pruning reasons; when the
+ *     build fails on a prerequisite below its minimum: that error, with the validity ranges
+ *     of a missing calibration next to the observation times.
  * Each cause comes with a command that reproduces it.
  */
 import {
   DataIdQuery, EmptyQueryError, formatWhere, governorConstraints, parseWhere, quoteIdentifier as q, regionElementFor,
   taiToIso, TIME_MAX, TIME_MIN, type BindValue, type Repository, type WhereNode,
 } from '../../registry/index.js';
-import { buildPipelineGraph, loadPipeline, TASK_LIBRARY } from '../../pipelines/index.js';
-import { EmptyGraphError } from '../errors.js';
-import { buildQuantumGraph, type BuildSpec } from '../build/quantum-graph-builder.js';
+import { EmptyGraphError, PrerequisiteMissingError } from '../errors.js';
+import { buildQuantumGraph, loadRunnablePipeline, type BuildSpec } from '../build/quantum-graph-builder.js';
 import { constrainingInputs, queryDimensions } from '../build/query-plan.js';
 
 /** The outcome of a diagnosis. */
 export interface Diagnosis {
+  /** No graph comes out: it would be empty, or (with `error`) the build fails. */
   readonly empty: boolean;
+  /** The code of the planning error that fails the build (PREREQUISITE_MISSING), when it fails rather than coming out empty. */
+  readonly error?: string;
   /** Quanta per task when the graph is not empty. */
   readonly quanta?: Readonly<Record<string, number>>;
   /** Causes, most likely first. */
@@ -33,7 +36,7 @@ export interface Diagnosis {
 export async function diagnoseBuild(repo: Repository, spec: BuildSpec, repoArg = '<repo>'): Promise<Diagnosis> {
   const registry = repo.registry;
   const universe = registry.universe;
-  const pipelineGraph = buildPipelineGraph(loadPipeline(spec.pipeline, spec.library ?? TASK_LIBRARY));
+  const pipelineGraph = await loadRunnablePipeline(registry, spec);
   const constraints = constrainingInputs(pipelineGraph, spec.datasetConstraint ?? 'all');
   const union = queryDimensions(pipelineGraph, universe);
   const where = spec.where ?? '';
@@ -132,10 +135,23 @@ export async function diagnoseBuild(repo: Repository, spec: BuildSpec, repoArg =
     const result = await buildQuantumGraph(repo, spec);
     return { empty: false, quanta: Object.fromEntries(result.graph.tasks.map((t) => [t.label, t.quantumCount])), causes: [], reproduce };
   } catch (e) {
+    if (e instanceof PrerequisiteMissingError) return prerequisiteDiagnosis(repo, spec, e, repoArg);
     if (!(e instanceof EmptyGraphError)) throw e;
-    const detail = await calibrationCoverage(repo, spec, e.reasons);
-    return { empty: true, causes: [...e.reasons, ...detail], reproduce: `${reproduce}   # rows exist; then: qg build ... (the quanta are pruned)` };
+    return { empty: true, causes: e.reasons, reproduce: `${reproduce}   # rows exist; then: qg build ... (the quanta are pruned)` };
   }
+}
+
+/**
+ * A build that fails on a prerequisite: the error, the validity ranges of a calibration, and
+ * a dataset query listing what the input collections hold for the quantum's data ID.
+ */
+async function prerequisiteDiagnosis(repo: Repository, spec: BuildSpec, e: PrerequisiteMissingError, repoArg: string): Promise<Diagnosis> {
+  const where = Object.entries(e.dataId).map(([k, v]) => `${k} = ${typeof v === 'string' ? `'${v}'` : v}`).join(' AND ');
+  return {
+    empty: true, error: e.code,
+    causes: [e.message, ...(e.isCalibration ? [await calibrationCoverage(repo, spec, e.datasetType, e.dataId)] : [])],
+    reproduce: `qg query datasets ${e.datasetType} -b ${repoArg} -c ${spec.inputs.join(',')} --where ${JSON.stringify(where)}`,
+  };
 }
 
 /** A bound value as `--bind` reads it back (parseBindText): lists comma-separated, numeric-looking strings quoted. */
@@ -149,31 +165,25 @@ function splitConjuncts(ast: WhereNode | null): WhereNode[] {
   return ast.kind === 'Binary' && ast.op === 'AND' ? [...splitConjuncts(ast.left), ...splitConjuncts(ast.right)] : [ast];
 }
 
-/** For pruning by missing calibrations: the validity ranges certified for that type. */
-async function calibrationCoverage(repo: Repository, spec: BuildSpec, reasons: readonly string[]): Promise<string[]> {
-  const out: string[] = [];
+/**
+ * The validity ranges (at most 10) certified in the input collections for calibration `name`
+ * at the dimensions it shares with the quantum's data ID.
+ */
+async function calibrationCoverage(repo: Repository, spec: BuildSpec, name: string, dataId: Readonly<Record<string, string | number>>): Promise<string> {
   const registry = repo.registry;
-  for (const reason of reasons) {
-    const m = /no (\w+) found for prerequisite/.exec(reason);
-    if (!m || !(await registry.datasetTypes.has(m[1]!))) continue;
-    const type = await registry.datasetTypes.get(m[1]!);
-    if (!type.isCalibration) continue;
-    const calibs = (await registry.collections.flatten(spec.inputs)).filter((c) => c.type === 'CALIBRATION');
-    if (!calibs.length) {
-      out.push(`no CALIBRATION collection is among the inputs ${spec.inputs.join(', ')}, so '${type.name}' cannot be found by time`);
-      continue;
-    }
-    const rows = await registry.db.arrays(registry.knex, registry.knex(type.calibTable)
-      .distinct(registry.db.exactInt('timespan_begin'), registry.db.exactInt('timespan_end'))
-      .where('dataset_type_id', type.id).whereIn('collection_id', calibs.map((c) => c.id)).limit(10));
-    const fmt = (v: unknown) => {
-      const t = BigInt(String(v));
-      return t <= TIME_MIN ? '-inf' : t >= TIME_MAX ? '+inf' : taiToIso(t);
-    };
-    const ranges = rows.map(([b, e]) => `[${fmt(b)}, ${fmt(e)})`);
-    out.push(ranges.length
-      ? `'${type.name}' is certified in ${calibs.map((c) => c.name).join(', ')} only for ${ranges.join(', ')} (TAI); the pruned observations fall outside`
-      : `'${type.name}' is not certified at all in ${calibs.map((c) => c.name).join(', ')}`);
-  }
-  return out;
+  const type = await registry.datasetTypes.get(name);
+  const calibs = (await registry.collections.flatten(spec.inputs)).filter((c) => c.type === 'CALIBRATION');
+  if (!calibs.length) return `no CALIBRATION collection is among the inputs ${spec.inputs.join(', ')}, so '${type.name}' cannot be found by time`;
+  const shared = Object.fromEntries(type.dimensions.required.filter((d) => d in dataId).map((d) => [d, dataId[d]!]));
+  const rows = await registry.db.arrays(registry.knex, registry.knex(type.calibTable)
+    .distinct(registry.db.exactInt('timespan_begin'), registry.db.exactInt('timespan_end'))
+    .where('dataset_type_id', type.id).whereIn('collection_id', calibs.map((c) => c.id)).where(shared).limit(10));
+  const fmt = (v: unknown) => {
+    const t = BigInt(String(v));
+    return t <= TIME_MIN ? '-inf' : t >= TIME_MAX ? '+inf' : taiToIso(t);
+  };
+  const ranges = rows.map(([b, e]) => `[${fmt(b)}, ${fmt(e)})`);
+  return ranges.length
+    ? `'${type.name}' ${JSON.stringify(shared)} is certified in ${calibs.map((c) => c.name).join(', ')} only for ${ranges.join(', ')} (TAI); the observation falls outside`
+    : `'${type.name}' ${JSON.stringify(shared)} is not certified at all in ${calibs.map((c) => c.name).join(', ')}`;
 }

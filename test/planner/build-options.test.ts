@@ -5,7 +5,8 @@
  * --clobber-outputs), --extend-run and output-collection rules, deferConstraint with a
  * custom task type (quanta without the deferred input are dropped, the others kept), and
  * drp-refcat.yaml (every calibrate quantum gets the existing ref_cat shards in the htm7
- * envelope of its detector region, computed here with HtmPixelization(7).envelopeIds).
+ * envelope of its detector region, computed here with HtmPixelization(7).envelopeIds; a
+ * quantum with none fails the whole build, as in LSST, unless it is pruned first).
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,7 +15,7 @@ import { HtmPixelization, type ConvexPolygon, type DataId, type Repository } fro
 import { TASK_LIBRARY, type TaskDefinition } from '../../pipelines/index.js';
 import { simulateRepository, type SimulationSummary } from '../../pipelines/simulate/index.js';
 import {
-  buildQuantumGraph, EmptyGraphError, PlanningError, graphChecksum, graphFromBytes, graphToBytes, STATE_EXISTING, STATE_PREDICTED, STATE_SKIPPED, type BuildSpec, type QuantumGraph,
+  buildQuantumGraph, EmptyGraphError, PlanningError, PrerequisiteMissingError, graphChecksum, graphFromBytes, graphToBytes, STATE_EXISTING, STATE_PREDICTED, STATE_SKIPPED, type BuildSpec, type QuantumGraph,
 } from '../../planner/index.js';
 import { DIALECTS, makeRepo, tempDir } from '../support/test-repos.js';
 import { dataIdKey, graphQuanta, refKey, sortedQuanta } from './planner-helpers.js';
@@ -317,23 +318,25 @@ describe.each(DIALECTS)('build options (%s)', (dialect) => {
       expect(graphQuanta(g, 'connection').get('calibrate')!.values().next().value!['refCat']).toBeDefined();
     });
 
-    it('with only some shards present, quanta get those, and a quantum with none is pruned', async () => {
-      // keep every shard except those of one detector's envelope, and every other one elsewhere
-      const [victimKey, victimRegion] = [...regions][0]!;
-      const drop = new Set(htm.envelopeIds(victimRegion));
-      const kept = shards.filter((id, i) => !drop.has(id) && i % 2 === 0);
-      await putOutputs('refcats-partial', ['ref_cat'], kept.map((id) => ({ htm7: id })));
+    it('a calibrate quantum with no shard in its envelope fails the whole build, naming it; one pruned for want of a regular input does not', async () => {
+      // in the tiny profile every detector region's envelope is one trixel: leave out every shard of those
+      const envelopes = new Set([...regions.values()].flatMap((r) => htm.envelopeIds(r)));
+      await putOutputs('refcats-partial', ['ref_cat'], shards.filter((id) => !envelopes.has(id)).map((id) => ({ htm7: id })));
       const inputs = [summary.collections.raw, summary.collections.calib, summary.collections.skymaps, 'refcats-partial'];
-      const g = (await buildQuantumGraph(repo, { ...base, inputs, pipeline: 'drp-refcat.yaml', outputRun: 'u/partial/run' })).graph;
-      const want = expectedShards(new Set(kept), 'refcats-partial');
-      const calibrate = graphQuanta(g).get('calibrate')!;
-      const expectedKeys = [...want].filter(([, list]) => list.length > 0).map(([k]) => k).filter((k) => quantumIds(baseline, 'calibrate').map(dataIdKey).includes(k));
-      expect([...calibrate.keys()].sort()).toEqual(expectedKeys.sort());
-      expect(calibrate.has(victimKey)).toBe(false);
-      for (const [key, inputs] of calibrate) expect(inputs['ref_cat'], key).toEqual(want.get(key));
-      const pruned = g.header.pruned.filter((p) => p.task === 'calibrate');
-      expect(pruned.reduce((n, p) => n + p.count, 0)).toBe(summary.expectedQuanta.calibrate - calibrate.size);
-      expect(pruned[0]!.reason).toContain('ref_cat');
+      const spec: BuildSpec = { ...base, inputs, pipeline: 'drp-refcat.yaml', outputRun: 'u/partial/run' };
+      // LSST: `Not enough datasets (0) found for non-optional connection calibrate.refCat (ref_cat) with minimum=1 for quantum data ID {...}`
+      const e = await rejection(buildQuantumGraph(repo, spec));
+      expect(e).toBeInstanceOf(PrerequisiteMissingError);
+      expect(e.code).toBe('PREREQUISITE_MISSING');
+      const missing = e as PrerequisiteMissingError;
+      expect([missing.task, missing.connection, missing.datasetType, missing.found, missing.minimum]).toEqual(['calibrate', 'refCat', 'ref_cat', 0, 1]);
+      expect(quantumIds(baseline, 'calibrate').map(dataIdKey)).toContain(dataIdKey(missing.dataId));
+      expect(e.message).toBe('Not enough datasets (0) found for non-optional connection calibrate.refCat (ref_cat) with minimum=1 for quantum data ID ' +
+        `{instrument: 'SimCam', detector: ${missing.dataId['detector']}, visit: ${missing.dataId['visit']}}`);
+      // regular inputs come first: without raws (and without their constraint) every isr quantum is pruned, then every calibrate one
+      const pruned = await rejection(buildQuantumGraph(repo, { ...spec, inputs: inputs.slice(1), datasetConstraint: 'off' }));
+      expect(pruned).toBeInstanceOf(EmptyGraphError);
+      expect((pruned as EmptyGraphError).reasons.join('\n')).toMatch(/calibrate quanta pruned: no postISRCCD for input 'exposure'/);
     });
   });
 });

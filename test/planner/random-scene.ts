@@ -331,19 +331,30 @@ export async function insertScene(repo: Repository, s: Scene): Promise<void> {
   });
 }
 
-/** Expected quanta (as {@link graphQuanta} gives them) and pruned counts per task. */
+/** An isr quantum with its raw but no valid bias or flat: the build fails naming one of these. */
+export interface PrerequisiteFailure {
+  readonly task: string;
+  readonly connection: string;
+  readonly datasetType: string;
+  readonly dataId: Readonly<Record<string, string | number>>;
+}
+
+/** Expected quanta (as {@link graphQuanta} gives them), pruned counts per task, and prerequisite failures. */
 export interface Expected {
   readonly quanta: Map<string, Map<string, Record<string, string[]>>>;
   /** task -> candidate quanta removed at build time */
   readonly pruned: Map<string, number>;
+  /** When not empty, the build fails (on one of them) and `quanta` is meaningless. */
+  readonly failures: readonly PrerequisiteFailure[];
 }
 
 /**
  * The brute-force planner with LSST semantics: rows are (exposure = visit, detector, patch)
  * with truly overlapping regions that satisfy the where filter (and, when `rawConstrains`,
- * have a raw); every task's candidate quanta are the distinct projections of those rows,
- * and a candidate missing a required input (raw, a valid bias and flat, its upstream
- * output, or every gathered input) is pruned, the pruning flowing downstream.
+ * have a raw); every task's candidate quanta are the distinct projections of those rows;
+ * a candidate missing a regular input (raw, its upstream output, or every gathered input)
+ * is pruned, the pruning flowing downstream; an isr candidate with its raw but no valid
+ * bias (checked first) or flat is a failure of the whole build.
  */
 export function expectedQuanta(s: Scene, outputRun: string, rawConstrains = true): Expected {
   const I = s.instrument;
@@ -351,6 +362,7 @@ export function expectedQuanta(s: Scene, outputRun: string, rawConstrains = true
   const rows = s.overlaps.filter((r) => s.filter({ ...r, band: visit.get(r.visit)!.band }) && (!rawConstrains || s.raws.has(`${r.visit}/${r.detector}`)));
   const quanta = new Map<string, Map<string, Record<string, string[]>>>();
   const pruned = new Map<string, number>();
+  const failures: PrerequisiteFailure[] = [];
   const prune = (task: string) => pruned.set(task, (pruned.get(task) ?? 0) + 1);
   const validAt = (certs: readonly CalibCert[] | undefined, slot: number) => certs?.find((c) => c.from <= slot && slot < c.to);
   const skyMap = refKey({ skymap: s.skymap }, COLLECTIONS.skymaps);
@@ -361,8 +373,13 @@ export function expectedQuanta(s: Scene, outputRun: string, rawConstrains = true
     const [e, d] = key.split('/').map(Number) as [number, number];
     const v = visit.get(e)!;
     const b = validAt(s.bias.get(d), v.slot), f = validAt(s.flat.get(`${d}/${v.physicalFilter}`), v.slot);
-    if (!s.raws.has(key) || !b || !f) {
+    if (!s.raws.has(key)) {
       prune('isr');
+      continue;
+    }
+    if (!b || !f) {
+      const missing = b ? 'flat' : 'bias';
+      failures.push({ task: 'isr', connection: missing, datasetType: missing, dataId: { instrument: I, exposure: e, detector: d } });
       continue;
     }
     isrOk.add(key);
@@ -419,5 +436,16 @@ export function expectedQuanta(s: Scene, outputRun: string, rawConstrains = true
     });
   }
   quanta.set('assembleCoadd', coadd);
-  return { quanta, pruned };
+  return { quanta, pruned, failures };
+}
+
+/** The scene with its where expression (and filter) also excluding these (visit, detector) pairs. */
+export function excludingPairs(s: Scene, pairs: readonly { visit: number; detector: number }[]): Scene {
+  if (!pairs.length) return s;
+  const keys = new Set(pairs.map((p) => `${p.visit}/${p.detector}`));
+  return {
+    ...s,
+    where: `${s.where} AND NOT (${pairs.map((p) => `(visit = ${p.visit} AND detector = ${p.detector})`).join(' OR ')})`,
+    filter: (r) => s.filter(r) && !keys.has(`${r.visit}/${r.detector}`),
+  };
 }

@@ -49,13 +49,13 @@ export function buildSpecFromArgs(argv: Record<string, unknown>): BuildSpec {
   };
 }
 
-/** Prints a diagnosis (ranked causes and a command to reproduce). */
+/** Prints a diagnosis (ranked causes and a command to reproduce; the error's code when the build fails). */
 export function printDiagnosis(d: Diagnosis): void {
   if (!d.empty) {
     console.log(`the graph is not empty: ${Object.entries(d.quanta ?? {}).map(([t, n]) => `${t} ${n}`).join(', ')}`);
     return;
   }
-  console.log('the graph is empty. Most likely causes:');
+  console.log(d.error ? `the build fails (${d.error}). Causes:` : 'the graph is empty. Most likely causes:');
   d.causes.forEach((c, i) => console.log(`  ${i + 1}. ${c}`));
   console.log(`\nto reproduce: ${d.reproduce}`);
 }

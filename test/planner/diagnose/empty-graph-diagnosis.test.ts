@@ -2,6 +2,8 @@
  * Empty-graph diagnosis (issue 5): one test per kind of cause, each checking that the right
  * cause is ranked first and that the `reproduce` command, run through the CLI's `main(argv)`,
  * shows the problem; `qg explain` and `qg build` print the explanation and exit non-zero;
+ * a build that fails on a missing calibration is reported with LSST's message and the
+ * calibration's validity ranges;
  * a non-empty build is diagnosed as such with the build's own quanta per task; and the
  * diagnosis's SQL statement count is small and does not grow with the repository.
  *
@@ -118,10 +120,10 @@ describe.each(DIALECTS)('%s: empty-graph diagnosis', (dialect) => {
       stderr: err.mock.calls.map((c) => c.join(' ')).join('\n'),
     };
   };
-  /** Runs the diagnosis's `reproduce` command (a `qg ...` line; anything after an unquoted # is a comment). */
-  const reproduce = (d: Diagnosis) => {
+  /** Runs the diagnosis's `reproduce` command (a `qg query ...` line; anything after an unquoted # is a comment). */
+  const reproduce = (d: Diagnosis, query = 'data-ids') => {
     const words = shellWords(d.reproduce);
-    expect(words.slice(0, 3)).toEqual(['qg', 'query', 'data-ids']);
+    expect(words.slice(0, 3)).toEqual(['qg', 'query', query]);
     return run(words.slice(1));
   };
   /** The data-ID rows of a `qg query data-ids` table (header and rule dropped); [] when it printed (none). */
@@ -311,7 +313,10 @@ describe.each(DIALECTS)('%s: empty-graph diagnosis', (dialect) => {
   };
   const firstObservation = () => exposures.reduce((t, e) => ((e['timespan'] as Timespan).begin < t ? (e['timespan'] as Timespan).begin : t), TIME_MAX);
 
-  it('bias certified only before the observations: no bias valid at the observation time, with the validity range', async () => {
+  /** LSST's message for an isr quantum without a bias. */
+  const NO_BIAS = /^Not enough datasets \(0\) found for non-optional connection isr\.bias \(bias\) with minimum=1 for quantum data ID \{instrument: 'SimCam', detector: (\d+), exposure: (\d+)\} \(no 'bias' certified in the input collections is valid at the observation time\)$/;
+
+  it('bias certified only before the observations: the build fails naming the quantum; the cause comes with its validity range', async () => {
     const t0 = firstObservation();
     const range = { begin: t0 - 10n * DAY_NS, end: t0 - DAY_NS };
     // independently: no exposure overlaps the range
@@ -322,40 +327,40 @@ describe.each(DIALECTS)('%s: empty-graph diagnosis', (dialect) => {
     const s = await calibCollection('test/calib-early', range);
     const { d, statements } = await diagnose(s);
     expect(d.empty).toBe(true);
-    expect(d.causes[0]).toMatch(new RegExp(`^${summary.expectedQuanta.isr} isr quanta pruned: no bias found for prerequisite 'bias' \\(no calibration valid at the observation time\\)`));
-    const coverage = d.causes.find((c) => c.startsWith("'bias' is certified in test/calib-early only for "));
-    expect(coverage, d.causes.join('\n')).toBeDefined();
+    expect(d.error).toBe('PREREQUISITE_MISSING');
+    const [, detector, exposure] = NO_BIAS.exec(d.causes[0]!) ?? [];
+    expect(exposure, d.causes[0]).toBeDefined();
+    expect(exposures.map((e) => String(e['id']))).toContain(exposure);
+    expect(d.causes).toHaveLength(2);
     // the range is printed as TAI times; the simulator's times are TAI nanoseconds on the same uniform scale
-    const m = /only for \[([^,]+), ([^)]+)\) \(TAI\); the pruned observations fall outside$/.exec(coverage!);
-    expect(m, coverage).not.toBeNull();
+    const m = new RegExp(`^'bias' \\{"instrument":"SimCam","detector":${detector}\\} is certified in test/calib-early only for \\[([^,]+), ([^)]+)\\) \\(TAI\\); the observation falls outside$`).exec(d.causes[1]!);
+    expect(m, d.causes[1]).not.toBeNull();
     expect([taiFromIso(m![1]!), taiFromIso(m![2]!)]).toEqual([range.begin, range.end]);
-    expect(d.causes.some((c) => c.includes('flat'))).toBe(false);
     expect(statements).toBeLessThanOrEqual(180); // the build (~125), summaries, one probe, the coverage lookup
-    // the data-ID query itself has rows: the problem is the pruning
-    const r = await reproduce(d);
+    // the reproduce command lists the detector's one bias, certified in that range only
+    const r = await reproduce(d, 'datasets');
     expect(r.status, r.stderr).toBe(0);
-    expect(tableRows(r.stdout).length).toBe(summary.counts.visitDetectorPatchRows);
+    expect(shellWords(d.reproduce)).toContain(`instrument = 'SimCam' AND detector = ${detector} AND exposure = ${exposure}`);
+    const rows = tableRows(r.stdout);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toContain('test/calib-early');
   });
 
-  it('bias decertified for all time: every quantum pruned; qg build exits non-zero and explains; qg explain too', async () => {
+  it('bias decertified for all time: qg build fails naming the quantum (status 1); qg explain reports the same', async () => {
     const s = await calibCollection('test/calib-nobias', null);
     const { d } = await diagnose(s);
     expect(d.empty).toBe(true);
-    expect(d.causes[0]).toMatch(/^\d+ isr quanta pruned: no bias found for prerequisite 'bias' \(no calibration valid at the observation time\)/);
-    expect(d.causes).toContain("'bias' is not certified at all in test/calib-nobias");
-    // downstream tasks are pruned because isr was: ranked after the root cause
-    const later = d.causes.findIndex((c) => /^\d+ calibrate quanta pruned/.test(c));
-    expect(later).toBeGreaterThan(0);
+    expect(d.causes[0]).toMatch(NO_BIAS);
+    const detector = NO_BIAS.exec(d.causes[0]!)![1];
+    expect(d.causes[1]).toBe(`'bias' {"instrument":"SimCam","detector":${detector}} is not certified at all in test/calib-nobias`);
 
     const b = await run(['build', ...buildArgs(s)]);
-    expect(b.status).not.toBe(0);
-    expect(b.stdout).toContain('the graph is empty. Most likely causes:');
-    expect(b.stdout).toMatch(/1\. \d+ isr quanta pruned: no bias found for prerequisite 'bias'/);
-    expect(b.stdout).toContain("'bias' is not certified at all in test/calib-nobias");
-    expect(b.stderr).toContain('every quantum was pruned');
+    expect(b.status).toBe(1);
+    expect(b.stderr).toBe(`qg: error: ${d.causes[0]}`);
     const x = await run(['explain', ...buildArgs(s)]);
     expect(x.status).toBe(1);
-    expect(x.stdout).toMatch(/1\. \d+ isr quanta pruned: no bias found/);
+    expect(x.stdout).toContain(`the build fails (PREREQUISITE_MISSING). Causes:\n  1. ${d.causes[0]}\n  2. ${d.causes[1]}`);
+    expect(x.stdout).toContain(`to reproduce: ${d.reproduce}`);
   });
 
   it('a non-empty build: not empty, with the quanta per task of the build itself', async () => {
