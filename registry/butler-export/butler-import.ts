@@ -14,6 +14,7 @@ import { atPlace, parseExportYaml, type ExportDocument } from './butler-yaml.js'
 import { readExport, type CalibrationEntry, type DatasetEntry, type DatasetRecordEntry, type ExportContent, type ExportEntry } from './export-reader.js';
 import { validateImport } from './import-validator.js';
 import { checkImportFiles, type ImportedFile } from './import-file-check.js';
+import { checkTextLengths } from './import-length-check.js';
 
 /** Counts of what an import added. */
 export interface ImportSummary {
@@ -44,6 +45,7 @@ export async function importButlerExport(repo: Repository, path: string, options
   const content = readExport(doc, repo.registry.universe);
   const summary = await repo.registry.transaction(async (tx) => {
     const runs = await validateImport(repo.registry, doc, content, tx);
+    await checkTextLengths(doc, content, tx);
     const files = checkImportFiles(repo.root, runs, doc, content.entries);
     return new ImportWriter(repo.registry, doc, content, files, tx, options).write();
   });

@@ -294,6 +294,19 @@ describe.each(DIALECTS)('%s: import safety', (dialect) => {
       }
     });
 
+    it('text longer than its column is refused on both dialects (PostgreSQL used to fail with raw SQL text)', async () => {
+      for (const [from, to, column] of [
+        ['full_name: D1', `full_name: ${'x'.repeat(257)}`, 'full_name'],
+        ['formatter: lsst.obs.base.formatters.fitsExposure.FitsExposureFormatter\n- type: dataset', `formatter: ${'f'.repeat(129)}\n- type: dataset`, 'formatter'],
+      ]) {
+        const text = edit(from!, to!);
+        const { e, path } = await refused(text);
+        expect(e.code, column).toBe('EXPORT_FORMAT');
+        expect(e.message, column).toContain(`${path}:${lineOf(text, to!.split('\n')[0]!)}:`);
+        expect(e.message, column).toContain(`'${column}' is ${to!.split('\n')[0]!.length - column!.length - 2} characters long`);
+      }
+    });
+
     it('a duplicate dataset id within the export is refused, naming both records', async () => {
       const text = withRecord({ id: ID(1), detector: 1 });
       const { e } = await refused(text);
