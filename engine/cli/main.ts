@@ -16,11 +16,15 @@ export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 
 /** Error codes that mean "the user asked for something wrong" rather than "it broke". */
-const USAGE_CODES = /^(INGEST|TRANSLATION|SIMULATE_OPTIONS|PIPELINE|BUILD|SHOW|GRAPH_FILE|QUERY|UNIVERSE|COLLECTION|DATASET_TYPE|DATA_ID|TIME_FORMAT|WHERE|PATH|REPO|BAD_DB_URL|EXPORT_FORMAT|CALIB|DIMENSION_RECORD)/;
+const USAGE_CODES = /^(USAGE|INGEST|TRANSLATION|SIMULATE_OPTIONS|PIPELINE|BUILD|SHOW|GRAPH_FILE|QUERY|UNIVERSE|COLLECTION|DATASET_TYPE|DATA_ID|TIME_FORMAT|WHERE|PATH|REPO|BAD_DB_URL|EXPORT_FORMAT|CALIB|DIMENSION_RECORD)/;
+
+/** A command line yargs refuses (unknown option or command, missing value). */
+class UsageError extends Error {
+  readonly code = 'USAGE';
+}
 
 /** Runs the CLI with `argv`; resolves to the exit status. */
 export async function main(argv: readonly string[]): Promise<number> {
-  let status = 0;
   const cli = yargs([...argv])
     .scriptName('qg')
     .usage('qg: plan and run astronomy data pipelines over a SQL-registry data repository.\n\nUsage: $0 <command> [options]')
@@ -38,10 +42,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     .alias('h', 'help')
     .version(false)
     .wrap(Math.min(110, process.stdout.columns || 100))
-    .fail((message, error) => {
+    .fail((message, error, y) => {
       if (error) throw error;
-      console.error(`${message}\n\nRun with --help for usage.`);
-      status = EXIT_USAGE;
+      // yargs runs the command's handler once this returns: throwing stops it before any work
+      y.showHelp((usage) => console.error(usage));
+      throw new UsageError(message);
     })
     .epilog('Each command has its own --help. Repositories are folders made by `qg repo create`.');
   // Commands report non-fatal failures through process.exitCode; keep one call's from leaking into the next.
@@ -58,7 +63,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.exitCode = outer;
     return typeof error.code === 'string' && USAGE_CODES.test(error.code) ? EXIT_USAGE : EXIT_FAILURE;
   }
-  const result = status || Number(process.exitCode ?? 0);
+  const result = Number(process.exitCode ?? 0);
   process.exitCode = outer;
   return result;
 }

@@ -1,13 +1,13 @@
 /**
  * The `qg` CLI through `main(argv)` on each dialect: create a repository, import the LSST
  * fixture, list what is there as JSON, export and re-import, check it; bad input exits 2
- * with a suggestion. Console output is captured with vi.spyOn.
+ * with a suggestion, and an unknown option does so before the command does anything. Console output is captured with vi.spyOn.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { main } from '../../../engine/cli/main.js';
-import { Repository } from '../../../registry/index.js';
+import { Repository, runFolder } from '../../../registry/index.js';
 import { DIALECTS, dialectOptions, tempDir } from '../../support/test-repos.js';
 import { datasetCountsOf, FIXTURE_EXPORT, loadFixturePlain, loadProblem, parseExportPlain } from '../../registry/registry-test-helpers.js';
 
@@ -133,6 +133,32 @@ describe.each(DIALECTS)('%s: qg CLI', (dialect) => {
     const missing = await run('query', 'collections', '-b', join(dir.path, 'nowhere'));
     expect(missing.status).toBe(2);
     expect(missing.stderr).toContain('not a qg repository');
+  });
+
+  it('an unknown option stops every command before any work, with its usage: build saves nothing, run runs nothing', async () => {
+    const graph = join(dir.path, 'bogus.qg');
+    const buildArgs = ['build', '-b', root, '-p', 'drp.yaml#isr', '-i', 'SynthCam/defaults', '--output-run', 'u/bogus/run', '--where', "instrument='SynthCam' AND detector = 1", '--save', graph];
+    const bogus = await run(...buildArgs, '--bogus-flag');
+    expect(bogus.status).toBe(2);
+    expect(bogus.stderr).toContain('qg: error: Unknown argument');
+    expect(bogus.stderr).toContain('bogus-flag');
+    expect(bogus.stderr).toContain('qg build');
+    expect(bogus.stderr).toContain('--save');
+    expect(bogus.stdout).toBe('');
+    expect(existsSync(graph)).toBe(false);
+    expect((await run(...buildArgs)).status).toBe(0);
+    expect(existsSync(graph)).toBe(true);
+    const retires = await run('run', graph, '-b', root, '--retires', '2');
+    expect(retires.status).toBe(2);
+    expect(retires.stderr).toContain('retires');
+    expect(retires.stderr).toContain('--retries');
+    const repo = await Repository.open(root);
+    try {
+      expect(await repo.registry.collections.has('u/bogus/run')).toBe(false);
+    } finally {
+      await repo.close();
+    }
+    expect(existsSync(join(root, runFolder('u/bogus/run')))).toBe(false);
   });
 
   it('repo export writes the fixture content back; it imports into a new repository', async () => {
