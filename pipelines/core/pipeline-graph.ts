@@ -100,7 +100,8 @@ export function buildPipelineGraph(pipeline: Pipeline): PipelineGraph {
       node = (g.successors(node) ?? []).filter((n) => component.has(n)).sort()[0]!;
     }
     const cycle = path.slice(at.get(node));
-    throw new PipelineError(`the pipeline has a cycle: ${[...cycle, cycle[0]].join(' -> ')}`, 'PIPELINE_CYCLE');
+    const declared = cycle.filter((n) => n.startsWith('task:')).map((n) => `${n.slice(5)} at ${pipeline.tasks.get(n.slice(5))!.source}`);
+    throw new PipelineError(`the pipeline has a cycle (${declared.join('; ')}): ${[...cycle, cycle[0]].join(' -> ')}`, 'PIPELINE_CYCLE');
   }
   // Kahn's algorithm over task nodes with a sorted ready list, for a deterministic order.
   const taskOrder: PipelineTask[] = [];
