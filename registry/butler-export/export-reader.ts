@@ -147,7 +147,7 @@ class ExportReader {
 
   private dimensionEntry(e: Fields, place: Place): DimensionEntry {
     const name = this.text(e, 'element', place);
-    const element = this.universe.element(name);
+    const element = this.checked(sub(place, 'element'), () => this.universe.element(name));
     if (!element.hasTable) throw this.fail(place, `'${name}' is a skypix dimension and has no records`);
     const records = this.list(e, 'records', place).map((raw, n) => this.dimensionRecord(element, raw, n, sub(place, 'records', n)));
     return { kind: 'dimension', place, element: name, records };
@@ -169,7 +169,7 @@ class ExportReader {
       record.timespan = new ButlerTimespan(raw['datetime_begin'] as ButlerTime | null, raw['datetime_end'] as ButlerTime | null).toTimespan();
     }
     for (const key of element.primaryKeyColumns) {
-      if (record[key] === undefined || record[key] === null) throw new DimensionRecordError(`${element.name} record #${n + 1} lacks '${key}'`);
+      if (record[key] === undefined || record[key] === null) throw atPlace(this.doc, place, new DimensionRecordError(`${element.name} record #${n + 1} lacks '${key}'`));
     }
     this.rememberImplied(element, record);
     return record;
@@ -289,9 +289,9 @@ class ExportReader {
   }
 
   /** Runs a registry check, placing its error. */
-  private checked(place: Place, check: () => unknown): void {
+  private checked<T>(place: Place, check: () => T): T {
     try {
-      check();
+      return check();
     } catch (e) {
       throw atPlace(this.doc, place, e);
     }

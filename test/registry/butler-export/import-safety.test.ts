@@ -91,11 +91,8 @@ function lineOf(text: string, needle: string): number {
 }
 
 /** A dataset record of `calexp` in `cam/raw` appended to BASE's first dataset entry. */
-function withRecord(fields: { id?: string; detector?: number | string; path?: string }): string {
-  const record = [
-    '  - dataset_id:', `    - !uuid '${fields.id ?? ID(9)}'`, '    data_id:', '    - instrument: Cam', `      detector: ${fields.detector ?? 1}`,
-    ...(fields.path === undefined ? [] : [`    path: ${fields.path}`, '    formatter: x']),
-  ].join('\n');
+function withRecord(fields: { id?: string; detector?: number | string }): string {
+  const record = ['  - dataset_id:', `    - !uuid '${fields.id ?? ID(9)}'`, '    data_id:', '    - instrument: Cam', `      detector: ${fields.detector ?? 1}`].join('\n');
   return edit('    path: cam/raw/calexp/calexp_0.fits\n    formatter: lsst.obs.base.formatters.fitsExposure.FitsExposureFormatter\n',
     `    path: cam/raw/calexp/calexp_0.fits\n    formatter: lsst.obs.base.formatters.fitsExposure.FitsExposureFormatter\n${record}\n`);
 }
