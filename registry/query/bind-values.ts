@@ -1,14 +1,25 @@
 /** Bind parameters for --where expressions (`--bind name=value`). */
 import { RegistryError } from '../errors.js';
+import { checkInt64 } from './where-constants.js';
 
 /** A bound value: a scalar or a list (for `IN`). */
 export type BindValue = string | number | bigint | readonly (string | number | bigint)[];
 
-/** Reads one `--bind` value: integers and floats become numbers, commas make a list. */
+/**
+ * Reads one `--bind` value: integers become numbers (bigints past 2^53, so they stay exact),
+ * floats numbers, anything else a string (without enclosing quotes); commas make a list.
+ * @throws RegistryError (`WHERE_BIND`) for an integer outside the 64-bit range, as a literal
+ *   in the expression would be refused.
+ */
 export function parseBindText(text: string): BindValue {
-  const one = (t: string): string | number => {
+  const one = (t: string): string | number | bigint => {
     const s = t.trim();
-    if (/^[-+]?\d+$/.test(s) && Number.isSafeInteger(Number(s))) return Number(s);
+    if (/^[-+]?\d+$/.test(s)) {
+      const value = checkInt64(BigInt(s), (why) => {
+        throw new RegistryError(`--bind value ${why}`, 'WHERE_BIND');
+      });
+      return Number.isSafeInteger(Number(value)) ? Number(value) : value;
+    }
     if (/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(s)) return Number(s);
     return s.replace(/^'(.*)'$/, '$1');
   };

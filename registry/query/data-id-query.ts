@@ -14,10 +14,11 @@ import { overlapTable } from '../schema/registry-schema.js';
 import { ConvexPolygon, HtmPixelization, regionsOverlap, type Region } from '../spatial/index.js';
 import { toBytes } from '../dimensions/dimension-records.js';
 import type { DimensionElement, DimensionGroup } from '../universe/dimension-universe.js';
-import { parseWhere, type WhereNode } from './where/index.js';
+import { logicalOperands, parseWhere, walkWhere, type WhereNode } from './where/index.js';
 import type { BindValue } from './bind-values.js';
 import { EmptyQueryError, WhereError } from './query-errors.js';
-import { analyzeWhere, compileWhere, findContradiction, governorConstraints, regionElementFor, type RegionTerm, type WhereAnalysis } from './where-compiler.js';
+import { analyzeWhere, compileWhere, findContradiction, governorConstraints, overflowError, regionElementFor, type RegionTerm, type WhereAnalysis } from './where-compiler.js';
+import { whereDialect } from './where-dialect.js';
 import { q, TempTables } from './temp-tables.js';
 
 /** What to query. */
@@ -53,6 +54,9 @@ interface JoinedTable {
 
 /** A prepared data-ID query, bound to the transaction it was prepared in. */
 export class DataIdQuery {
+  /** Whether one of its statements failed (on PostgreSQL that aborts the transaction). */
+  private failed = false;
+
   private constructor(
     private readonly registry: Registry,
     private readonly tx: Executor,
@@ -64,6 +68,8 @@ export class DataIdQuery {
     readonly bindings: readonly unknown[],
     /** The full dimension group joined (output plus anything the where or datasets needed). */
     readonly group: DimensionGroup,
+    /** The error to report for a failed statement (a WhereError for an arithmetic overflow). */
+    private readonly explainFailure: (error: unknown) => unknown,
   ) {}
 
   /**
@@ -79,6 +85,8 @@ export class DataIdQuery {
     const analysis = analyzeWhere(ast, universe, binds, expression);
     const contradiction = findContradiction(ast, universe, binds, expression);
     if (contradiction) throw contradiction;
+    const dialect = whereDialect(db.dialect);
+    const explainFailure = (e: unknown) => (dialect.isOverflow(e) ? overflowError(ast, universe, binds, expression) ?? e : e);
 
     const datasetTypes = await Promise.all((spec.datasets ?? []).map((t) => registry.datasetTypes.get(t, tx)));
     if (datasetTypes.length && !spec.collections?.length) throw new RegistryError('a dataset constraint needs --collections to search', 'QUERY_COLLECTIONS');
@@ -162,6 +170,7 @@ export class DataIdQuery {
           },
           columnSql: (element, column) => `${q(element)}.${q(column)}`,
           regionTermSql: (term) => regionSql.get(term)!,
+          dialect,
         }, analysis);
         conditions.push(`(${compiled.sql})`);
         bindings.push(...compiled.bindings);
@@ -209,21 +218,42 @@ export class DataIdQuery {
         if (!Number.isInteger(spec.limit) || spec.limit < 0) throw new RegistryError(`--limit must be a non-negative integer`, 'QUERY_LIMIT');
         sql += ` LIMIT ${spec.limit}`;
       }
-      return new DataIdQuery(registry, tx, temps, columns, sql, bindings, all);
+      return new DataIdQuery(registry, tx, temps, columns, sql, bindings, all, explainFailure);
     } catch (e) {
-      await temps.dropAll();
-      throw e;
+      // The first error is the one to report: after a failed statement PostgreSQL refuses the
+      // DROPs too (and rolling the transaction back drops the tables anyway).
+      await temps.dropAll().catch(() => undefined);
+      throw explainFailure(e);
+    }
+  }
+
+  /** Notes that a statement failed; returns the error to report for it. */
+  private failure(error: unknown): unknown {
+    this.failed = true;
+    return this.explainFailure(error);
+  }
+
+  /** Runs one of the query's statements. */
+  private async run<T>(statement: () => Promise<T>): Promise<T> {
+    try {
+      return await statement();
+    } catch (e) {
+      throw this.failure(e);
     }
   }
 
   /** All rows (arrays in `columns` order). */
-  async rows(): Promise<unknown[][]> {
-    return this.registry.db.selectArrays(this.tx, this.registry.db.placeholders(this.sql), this.bindings);
+  rows(): Promise<unknown[][]> {
+    return this.run(() => this.registry.db.selectArrays(this.tx, this.registry.db.placeholders(this.sql), this.bindings));
   }
 
   /** Rows in batches, never holding the whole result. */
-  stream(batchSize = 10_000): AsyncGenerator<unknown[][]> {
-    return this.registry.db.stream(this.tx, this.registry.db.placeholders(this.sql), this.bindings, batchSize);
+  async *stream(batchSize = 10_000): AsyncGenerator<unknown[][]> {
+    try {
+      yield* this.registry.db.stream(this.tx, this.registry.db.placeholders(this.sql), this.bindings, batchSize);
+    } catch (e) {
+      throw this.failure(e);
+    }
   }
 
   /**
@@ -232,7 +262,7 @@ export class DataIdQuery {
    */
   async materialize(purpose: string, indexes: readonly (readonly string[])[] = []): Promise<string> {
     const db = this.registry.db;
-    const table = await this.temps.createAs(purpose, db.placeholders(this.sql), this.bindings);
+    const table = await this.run(() => this.temps.createAs(purpose, db.placeholders(this.sql), this.bindings));
     for (const [i, cols] of indexes.entries()) {
       if (cols.length) await db.execute(this.tx, `CREATE INDEX ${q(`${table}_i${i}`)} ON ${q(table)} (${cols.map(q).join(', ')})`);
     }
@@ -250,9 +280,14 @@ export class DataIdQuery {
     return this.registry.db.explain(this.tx, this.registry.db.placeholders(this.sql), this.bindings);
   }
 
-  /** Drops the temporary tables (call when done). */
-  dispose(): Promise<void> {
-    return this.temps.dropAll();
+  /**
+   * Drops the temporary tables (call when done). After a failed statement it does what it
+   * can without failing: PostgreSQL refuses any statement in the aborted transaction, whose
+   * rollback drops the tables anyway.
+   */
+  async dispose(): Promise<void> {
+    const dropped = this.temps.dropAll();
+    await (this.failed ? dropped.catch(() => undefined) : dropped);
   }
 }
 
@@ -350,7 +385,7 @@ async function spatialPairs(registry: Registry, tx: Executor, temps: TempTables,
     let sql = '';
     const bindings: unknown[] = [];
     for (const node of keyOnlyConjuncts(ast, new Set(dims), universe, binds, expression)) {
-      const c = compileWhere(node, universe, binds, expression, { keySql: column, columnSql: () => '', regionTermSql: () => '1 = 1' }, analysis);
+      const c = compileWhere(node, universe, binds, expression, { keySql: column, columnSql: () => '', regionTermSql: () => '1 = 1', dialect: whereDialect(db.dialect) }, analysis);
       sql += ` AND (${c.sql})`;
       bindings.push(...c.bindings);
     }
@@ -435,30 +470,23 @@ async function regionMatches(registry: Registry, tx: Executor, temps: TempTables
 /** Top-level AND terms that reference only keys of `dims` (no fields, regions or timespans). */
 function keyOnlyConjuncts(ast: WhereNode | null, dims: ReadonlySet<string>, universe: Registry['universe'], binds: ReadonlyMap<string, BindValue>, expression: string): WhereNode[] {
   if (!ast) return [];
-  const out: WhereNode[] = [];
-  const onlyKeys = (n: WhereNode): boolean => {
+  const keyOnly = (n: WhereNode): boolean => {
     switch (n.kind) {
       case 'Identifier': {
         const r = analyzeWhere(n, universe, binds, expression);
         return r.elements.size === 0 && r.regionTerms.length === 0 && [...r.dimensions].every((d) => dims.has(d));
       }
-      case 'Binary': return n.op !== 'OVERLAPS' && onlyKeys(n.left) && onlyKeys(n.right);
-      case 'Unary': return onlyKeys(n.operand);
-      case 'InList': return onlyKeys(n.operand) && n.items.every(onlyKeys);
+      case 'Binary': return n.op !== 'OVERLAPS';
       case 'Tuple': case 'Region': return false;
       default: return true;
     }
   };
-  const visit = (n: WhereNode) => {
-    if (n.kind === 'Binary' && n.op === 'AND') {
-      visit(n.left);
-      visit(n.right);
-    } else if (onlyKeys(n) && n.kind !== 'Identifier') {
-      out.push(n);
-    }
+  const onlyKeys = (root: WhereNode): boolean => {
+    let ok = true;
+    walkWhere(root, (n) => (ok &&= keyOnly(n)));
+    return ok;
   };
-  visit(ast);
-  return out;
+  return logicalOperands(ast, 'AND').filter((n) => n.kind !== 'Identifier' && onlyKeys(n));
 }
 
 /**

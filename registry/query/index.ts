@@ -6,3 +6,4 @@ export { analyzeWhere, compileWhere, resolveName, regionFromLiteral, regionEleme
 export { DataIdQuery, queryDataIds, type DataIdQuerySpec } from './data-id-query.js';
 export { queryDatasets, type DatasetQuerySpec, type FoundDataset } from './dataset-query.js';
 export { TempTables, q as quoteIdentifier } from './temp-tables.js';
+export { WHERE_INLINE_VALUES, WHERE_MAX_BINDINGS, type SqlFragment, type ValueListType, type WhereDialect } from './where-dialect.js';

@@ -3,15 +3,22 @@
  * `analyzeWhere` resolves every name against the universe (and the binds) and lists the
  * dimensions and elements the query must join, plus the region literals that need an exact
  * spatial pre-filter; `compileWhere` then type-checks and emits SQL through a scope that
- * knows where each key and column lives. Values are always bound (`?`), never spliced in;
- * only identifiers taken from the universe reach the SQL text.
+ * knows where each key and column lives. Values are always bound (`?`), never spliced in
+ * (a long IN list as one JSON array); only identifiers taken from the universe reach the SQL
+ * text. Both passes walk AND/OR chains of any length without recursing per term, and both
+ * databases get the same answer or the same WhereError: values are range-checked first, and
+ * what only the database can see (overflow on data) fails alike through the dialect's hooks.
  */
 import { Circle, ConvexPolygon, boxPolygon, fromRaDec, type Region } from '../spatial/index.js';
+import { TIME_MAX, TIME_MIN } from '../time/tai-time.js';
 import type { DimensionElement, DimensionGroup, DimensionUniverse } from '../universe/dimension-universe.js';
 import { suggest } from '../universe/dimension-universe.js';
 import type { BindValue } from './bind-values.js';
 import { EmptyQueryError, WhereError } from './query-errors.js';
-import type { BinaryNode, IdentifierNode, InListItem, RegionNode, Span, WhereNode } from './where/index.js';
+import { constantValue, foldArithmetic, foldNegation, jsonArray, type NumericConstant } from './where-constants.js';
+import { WHERE_INLINE_VALUES, WHERE_MAX_BINDINGS, type ValueListType, type WhereDialect } from './where-dialect.js';
+import { logicalOperands, walkWhere } from './where/index.js';
+import type { BinaryNode, IdentifierNode, InListItem, InListNode, LogicalOperator, RangeNode, RegionNode, Span, WhereNode } from './where/index.js';
 
 /** Scalar types of compiled expressions. */
 export type ScalarType = 'int' | 'float' | 'string' | 'bool' | 'time' | 'uuid';
@@ -22,7 +29,9 @@ export type ResolvedName =
   | { readonly kind: 'column'; readonly element: string; readonly column: string; readonly type: ScalarType }
   | { readonly kind: 'timespan'; readonly element: string }
   | { readonly kind: 'region'; readonly element: string }
-  | { readonly kind: 'bind'; readonly name: string; readonly value: BindValue };
+  | { readonly kind: 'bind'; readonly name: string; readonly value: BindValue }
+  /** `NULL` (any case), which LSST reads as a constant: an open end of a (begin, end) pair. */
+  | { readonly kind: 'null' };
 
 /** A region constraint `element.region OVERLAPS <literal>` to be pre-filtered exactly. */
 export interface RegionTerm {
@@ -49,18 +58,30 @@ export interface WhereScope {
   columnSql(element: string, column: string): string;
   /** SQL (boolean) for a pre-filtered region term. */
   regionTermSql(term: RegionTerm): string;
+  /** How the database spells value lists and overflow checks. */
+  readonly dialect: WhereDialect;
 }
 
 /** A compiled fragment. */
 interface Compiled {
   readonly sql: string;
-  readonly bindings: unknown[];
-  readonly type: ScalarType | 'timespan' | 'region' | 'list';
+  readonly bindings: readonly unknown[];
+  readonly type: ScalarType | 'timespan' | 'region' | 'list' | 'null';
   /** For timespans: the begin/end columns. */
   readonly begin?: string;
   readonly end?: string;
   /** For bound lists: the items. */
   readonly items?: readonly Compiled[];
+  /** The value, when the fragment is a constant (a literal, a bound value, or arithmetic on those). */
+  readonly value?: string | NumericConstant;
+  /** Arithmetic on data, whose overflow only the database sees: checked where it is used. */
+  readonly unchecked?: boolean;
+}
+
+/** A compiled condition and the source it came from (for errors). */
+interface Term {
+  readonly c: Compiled;
+  readonly at: Span;
 }
 
 /** A bound integer parameter, typed so both databases compare and divide it as an integer. */
@@ -71,9 +92,20 @@ const INT_PARAM = 'CAST(? AS BIGINT)';
  * from the other operand (or takes it as text, so '10' < '9'), and SQLite binds JS numbers as
  * REAL (so 7 / 2 = 3.5). Casting fixes both.
  */
-function param(value: string | number | bigint, type: 'int' | 'float' | 'string' | 'time'): Compiled {
-  const sql = type === 'int' || type === 'time' ? INT_PARAM : type === 'float' ? 'CAST(? AS DOUBLE PRECISION)' : 'CAST(? AS VARCHAR(256))';
-  return { sql, bindings: [value], type };
+function param(value: string | NumericConstant, type: 'int' | 'float' | 'string' | 'time'): Compiled {
+  // VARCHAR without a length: PostgreSQL cuts a longer string to fit VARCHAR(n), SQLite doesn't.
+  const sql = type === 'int' || type === 'time' ? INT_PARAM : type === 'float' ? 'CAST(? AS DOUBLE PRECISION)' : 'CAST(? AS VARCHAR)';
+  return { sql, bindings: [value], type, value };
+}
+
+/**
+ * `parts` joined by `op` as a balanced tree: the SQL nests log2(n) deep rather than n (SQLite
+ * refuses an expression more than 1000 deep, and parses a flat `a OR b OR ...` as a chain).
+ */
+function balanced(parts: readonly string[], op: LogicalOperator, from = 0, to = parts.length): string {
+  if (to - from === 1) return parts[from]!;
+  const middle = (from + to) >>> 1;
+  return `(${balanced(parts, op, from, middle)} ${op} ${balanced(parts, op, middle, to)})`;
 }
 
 /** Types of universe field kinds as query types. */
@@ -90,6 +122,7 @@ export function resolveName(node: IdentifierNode, universe: DimensionUniverse, b
   if (second === undefined) {
     const bound = binds.get(first);
     if (bound !== undefined) return { kind: 'bind', name: first, value: bound };
+    if (first.toUpperCase() === 'NULL') return { kind: 'null' };
     const e = universe.elements.get(first);
     if (e?.isDimension) return { kind: 'key', dimension: e.name, type: scalarOf(e.key!.type) };
     const candidates = [...universe.dimensions.map((d) => d.name), ...binds.keys()];
@@ -125,41 +158,28 @@ export function analyzeWhere(ast: WhereNode | null, universe: DimensionUniverse,
   const dimensions = new Set<string>();
   const elements = new Set<string>();
   const regionTerms: RegionTerm[] = [];
-  const visit = (node: WhereNode): void => {
-    switch (node.kind) {
-      case 'Identifier': {
-        const r = resolveName(node, universe, binds, expression);
-        if (r.kind === 'key') dimensions.add(r.dimension);
-        else if (r.kind !== 'bind') {
-          elements.add(r.element);
-          const e = universe.element(r.element);
-          for (const d of e.required) dimensions.add(d);
-          if (e.isDimension) dimensions.add(e.name);
-        }
-        return;
-      }
-      case 'Binary':
-        if (node.op === 'OVERLAPS') {
-          const term = regionTerm(node, universe, binds, expression);
-          if (term) {
-            regionTerms.push(term);
-            const e = universe.element(term.element);
-            for (const d of e.required) dimensions.add(d);
-            if (e.isDimension) dimensions.add(e.name);
-            return;
-          }
-        }
-        visit(node.left);
-        visit(node.right);
-        return;
-      case 'Unary': visit(node.operand); return;
-      case 'InList': visit(node.operand); node.items.forEach(visit); return;
-      case 'Tuple': node.items.forEach(visit); return;
-      case 'Region': node.args.forEach(visit); return;
-      default: return;
-    }
+  const keysOf = (element: string) => {
+    const e = universe.element(element);
+    for (const d of e.required) dimensions.add(d);
+    if (e.isDimension) dimensions.add(e.name);
   };
-  if (ast) visit(ast);
+  if (ast) walkWhere(ast, (node) => {
+    if (node.kind === 'Identifier') {
+      const r = resolveName(node, universe, binds, expression);
+      if (r.kind === 'key') dimensions.add(r.dimension);
+      else if (r.kind !== 'bind' && r.kind !== 'null') {
+        elements.add(r.element);
+        keysOf(r.element);
+      }
+      return false;
+    }
+    const term = node.kind === 'Binary' && node.op === 'OVERLAPS' ? regionTerm(node, universe, binds, expression) : null;
+    if (term) {
+      regionTerms.push(term);
+      keysOf(term.element);
+    }
+    return term === null;
+  });
   return { dimensions, elements, regionTerms };
 }
 
@@ -224,28 +244,48 @@ function describeType(c: Compiled): string {
     case 'timespan': return 'a timespan';
     case 'region': return 'a region';
     case 'list': return 'a list';
+    case 'null': return 'NULL (only an open end of a (begin, end) pair)';
   }
 }
 
-/** Compiles `ast` to SQL in `scope`. `binds` supplies values for `:name` and bare bind names. */
-export function compileWhere(ast: WhereNode, universe: DimensionUniverse, binds: ReadonlyMap<string, BindValue>, expression: string, scope: WhereScope, analysis: WhereAnalysis): { sql: string; bindings: unknown[] } {
+const IN_OPERAND: ReadonlySet<string> = new Set(['int', 'float', 'string', 'time', 'uuid']);
+
+/** A compiled fragment's constant number, if it has one. */
+function numericValue(c: Compiled): NumericConstant | undefined {
+  return typeof c.value === 'string' ? undefined : c.value;
+}
+
+/**
+ * Compiles `ast` to SQL in `scope`. `binds` supplies values for `:name` and bare bind names.
+ * An AND/OR chain of any length compiles with no recursion per term, into SQL nested log2(n)
+ * deep; an IN list of more than WHERE_INLINE_VALUES constants binds them as one JSON array.
+ * Constants are checked first (WhereError code `WHERE_RANGE` for a value no column holds,
+ * `WHERE_OVERFLOW` for arithmetic on constants that leaves its type's range), and at most
+ * WHERE_MAX_BINDINGS values are bound (`WHERE_TOO_LARGE`), so the database never refuses them.
+ */
+export function compileWhere(ast: WhereNode, universe: DimensionUniverse, binds: ReadonlyMap<string, BindValue>, expression: string, scope: WhereScope, analysis: WhereAnalysis): { sql: string; bindings: readonly unknown[] } {
   const fail = (message: string, at: Span, code = 'WHERE_TYPE'): never => {
     throw new WhereError(message, at.start, expression, code);
   };
   const text = (node: WhereNode) => expression.slice(node.span.start, node.span.end) || node.kind;
-  const scalarValue = (v: string | number | bigint): Compiled => {
-    if (typeof v === 'string') return param(v, 'string');
-    if (typeof v === 'bigint' || Number.isInteger(v)) return param(BigInt(v), 'int');
-    return param(v, 'float');
+  const within = (count: number, at: Span): void => {
+    if (count > WHERE_MAX_BINDINGS) {
+      fail(`this expression binds more than ${WHERE_MAX_BINDINGS} values (the most one query may) by here; write many values of one key as IN (...), which binds a long list as one value`, at, 'WHERE_TOO_LARGE');
+    }
+  };
+  const overflowOf = (node: WhereNode) => (why: string): never => fail(`'${text(node)}' overflows: ${why}`, node.span, 'WHERE_OVERFLOW');
+  const constant = (v: string | number | bigint, at: Span, what: string): Compiled => {
+    const value = constantValue(v, (why) => fail(`${what}: ${why}`, at, 'WHERE_RANGE'));
+    return param(value, typeof value === 'string' ? 'string' : typeof value === 'bigint' ? 'int' : 'float');
   };
   const bindValue = (name: string, at: Span): Compiled => {
     const v = binds.get(name);
     if (v === undefined) return fail(`no value bound to '${name}'${suggest(name, [...binds.keys()])} (use --bind ${name}=VALUE)`, at, 'WHERE_BIND');
     if (Array.isArray(v)) {
-      const items = (v as readonly (string | number | bigint)[]).map(scalarValue);
+      const items = (v as readonly (string | number | bigint)[]).map((x) => constant(x, at, `bind '${name}'`));
       return { sql: items.map((i) => i.sql).join(', '), bindings: items.flatMap((i) => i.bindings), type: 'list', items };
     }
-    return scalarValue(v as string | number | bigint);
+    return constant(v as string | number | bigint, at, `bind '${name}'`);
   };
   const boolean = (node: WhereNode): Compiled => {
     const c = compile(node);
@@ -260,28 +300,18 @@ export function compileWhere(ast: WhereNode, universe: DimensionUniverse, binds:
       fail(`type mismatch in '${op}': left side '${text(b.left)}' is ${describeType(left)}, right side '${text(b.right)}' is ${describeType(right)}`, node.span, 'WHERE_TYPE');
     }
   };
+  /** An arithmetic result on data, made to fail on overflow wherever the database would not. */
+  const checked = (c: Compiled): Compiled =>
+    c.unchecked ? { ...c, ...scope.dialect.checked(c, c.type === 'int' ? 'int' : 'float'), unchecked: false } : c;
   const compile = (node: WhereNode): Compiled => {
     switch (node.kind) {
       case 'IntLiteral': return param(node.value, 'int');
       case 'FloatLiteral': return param(node.value, 'float');
-      case 'StringLiteral': return param(node.value, 'string');
+      case 'StringLiteral': return constant(node.value, node.span, 'this string');
       case 'TimeLiteral': return param(node.tai, 'time');
-      case 'UuidLiteral': return { sql: '?', bindings: [node.value], type: 'uuid' };
+      case 'UuidLiteral': return { sql: '?', bindings: [node.value], type: 'uuid', value: node.value };
       case 'BindParameter': return bindValue(node.name, node.span);
-      case 'Identifier': {
-        const r = resolveName(node, universe, binds, expression);
-        switch (r.kind) {
-          case 'bind': return bindValue(r.name, node.span);
-          case 'key': return { sql: scope.keySql(r.dimension), bindings: [], type: r.type };
-          case 'column': return { sql: scope.columnSql(r.element, r.column), bindings: [], type: r.type };
-          case 'timespan': return {
-            sql: '', bindings: [], type: 'timespan',
-            begin: scope.columnSql(r.element, 'timespan_begin'), end: scope.columnSql(r.element, 'timespan_end'),
-          };
-          case 'region': return { sql: '', bindings: [], type: 'region' };
-        }
-      }
-      // falls through (unreachable: every resolved kind returns)
+      case 'Identifier': return identifier(node);
       case 'Unary': {
         if (node.op === 'NOT') {
           const c = boolean(node.operand);
@@ -289,66 +319,91 @@ export function compileWhere(ast: WhereNode, universe: DimensionUniverse, binds:
         }
         const c = compile(node.operand);
         if (!NUMERIC.has(c.type)) fail(`unary '-' needs a number, but '${text(node.operand)}' is ${describeType(c)}`, node.span);
-        return { sql: `-(${c.sql})`, bindings: c.bindings, type: c.type };
+        const v = numericValue(c);
+        const value = v === undefined ? undefined : foldNegation(v, overflowOf(node));
+        return { sql: `-(${c.sql})`, bindings: c.bindings, type: c.type, value, unchecked: value === undefined };
       }
       case 'Binary': return binary(node);
-      case 'InList': {
-        const operand = compile(node.operand);
-        if (!['int', 'float', 'string', 'time', 'uuid'].includes(operand.type)) fail(`IN needs a key, field or value on its left, but '${text(node.operand)}' is ${describeType(operand)}`, node.operand.span);
-        const parts: string[] = [];
-        const bindings: unknown[] = [];
-        const plain: Compiled[] = [];
-        for (const item of node.items) {
-          if (item.kind === 'Range') {
-            if (operand.type !== 'int') fail(`a range ${text(item)} needs an integer on the left of IN, but '${text(node.operand)}' is ${describeType(operand)}`, item.span);
-            parts.push(item.stride === 1n
-              ? `(${operand.sql} BETWEEN ${INT_PARAM} AND ${INT_PARAM})`
-              : `(${operand.sql} BETWEEN ${INT_PARAM} AND ${INT_PARAM} AND ((${operand.sql}) - ${INT_PARAM}) % ${INT_PARAM} = 0)`);
-            bindings.push(...operand.bindings, item.start, item.stop);
-            if (item.stride !== 1n) bindings.push(...operand.bindings, item.start, item.stride);
-          } else {
-            plain.push(listItem(item, operand, node));
-          }
-        }
-        const listed = plain.filter((p) => p.sql !== '');
-        if (listed.length) {
-          parts.push(`${operand.sql} IN (${listed.map((p) => p.sql).join(', ')})`);
-          bindings.push(...operand.bindings, ...listed.flatMap((p) => p.bindings));
-        }
-        const any = parts.length ? `(${parts.join(' OR ')})` : '(1 = 0)';
-        return { sql: node.negated ? `NOT ${any}` : any, bindings, type: 'bool' };
-      }
+      case 'InList': return inList(node);
       case 'Tuple': return fail(`a (begin, end) pair is only allowed on the right of OVERLAPS`, node.span);
       case 'Region': return fail(`${node.shape}(...) is only allowed in '<element>.region OVERLAPS ${node.shape}(...)'`, node.span);
       case 'Range': return fail('a range is only allowed inside IN (...)', node.span);
     }
   };
-  const listItem = (item: InListItem, operand: Compiled, node: WhereNode): Compiled => {
+  const identifier = (node: IdentifierNode): Compiled => {
+    const r = resolveName(node, universe, binds, expression);
+    switch (r.kind) {
+      case 'bind': return bindValue(r.name, node.span);
+      case 'key': return { sql: scope.keySql(r.dimension), bindings: [], type: r.type };
+      case 'column': return { sql: scope.columnSql(r.element, r.column), bindings: [], type: r.type };
+      case 'timespan': return {
+        sql: '', bindings: [], type: 'timespan',
+        begin: scope.columnSql(r.element, 'timespan_begin'), end: scope.columnSql(r.element, 'timespan_end'),
+      };
+      case 'region': return { sql: '', bindings: [], type: 'region' };
+      case 'null': return { sql: '', bindings: [], type: 'null' };
+    }
+  };
+  /** Conditions joined by `op`, binding at most WHERE_MAX_BINDINGS values in all. */
+  const joined = (terms: readonly Term[], op: LogicalOperator): Compiled => {
+    let count = 0;
+    for (const t of terms) within(count += t.c.bindings.length, t.at);
+    return { sql: balanced(terms.map((t) => `(${t.c.sql})`), op), bindings: terms.flatMap((t) => t.c.bindings), type: 'bool' };
+  };
+  const inList = (node: InListNode): Compiled => {
+    const operand = checked(compile(node.operand));
+    if (!IN_OPERAND.has(operand.type)) fail(`IN needs a key, field or value on its left, but '${text(node.operand)}' is ${describeType(operand)}`, node.operand.span);
+    const terms: Term[] = [];
+    const values: Compiled[] = [];
+    for (const item of node.items) {
+      if (item.kind === 'Range') terms.push({ c: rangeTest(item, operand, node), at: item.span });
+      else values.push(...listItem(item, operand, node));
+    }
+    const constants = values.filter((v) => v.value !== undefined);
+    const bulk = constants.length > WHERE_INLINE_VALUES;
+    const inline = bulk ? values.filter((v) => v.value === undefined) : values;
+    if (inline.length) {
+      const sql = `${operand.sql} IN (${inline.map((v) => v.sql).join(', ')})`;
+      terms.push({ c: { sql, bindings: [...operand.bindings, ...inline.flatMap((v) => v.bindings)], type: 'bool' }, at: node.span });
+    }
+    if (bulk) terms.push({ c: valueList(operand, constants), at: node.span });
+    const any: Compiled = terms.length ? joined(terms, 'OR') : { sql: '1 = 0', bindings: [], type: 'bool' };
+    return { sql: node.negated ? `NOT (${any.sql})` : `(${any.sql})`, bindings: any.bindings, type: 'bool' };
+  };
+  const listItem = (item: InListItem, operand: Compiled, node: InListNode): readonly Compiled[] => {
     const c = compile(item);
-    const asComparison = { ...node, kind: 'Binary', op: '=', left: (node as { operand: WhereNode }).operand, right: item } as BinaryNode;
-    for (const one of c.type === 'list' ? c.items ?? [] : [c]) comparable('IN', asComparison, operand, one);
-    return c;
+    const asComparison = { ...node, kind: 'Binary', op: '=', left: node.operand, right: item } as BinaryNode;
+    const scalars = c.type === 'list' ? c.items ?? [] : [c];
+    for (const one of scalars) comparable('IN', asComparison, operand, one);
+    return scalars;
+  };
+  /** `operand IN (<the constants, as one bound JSON array>)`. */
+  const valueList = (operand: Compiled, constants: readonly Compiled[]): Compiled => {
+    const type: ValueListType = operand.type === 'string' || operand.type === 'uuid' ? 'string'
+      : constants.some((v) => v.type === 'float') ? 'float' : 'int';
+    const json = jsonArray(constants.map((v) => v.value!));
+    return { sql: `${operand.sql} IN (${scope.dialect.valueList(type)})`, bindings: [...operand.bindings, json], type: 'bool' };
+  };
+  const rangeTest = (item: RangeNode, operand: Compiled, node: InListNode): Compiled => {
+    if (operand.type !== 'int') fail(`a range ${text(item)} needs an integer on the left of IN, but '${text(node.operand)}' is ${describeType(operand)}`, item.span);
+    const sql = `${operand.sql} BETWEEN ${INT_PARAM} AND ${INT_PARAM}`;
+    const bindings = [...operand.bindings, item.start, item.stop];
+    if (item.stride === 1n) return { sql, bindings, type: 'bool' };
+    // operand ≡ start (mod stride) without computing operand - start, which can overflow; SQL's
+    // % keeps the sign of the operand, so its remainder is r, or r - stride for a negative one.
+    const r = ((item.start % item.stride) + item.stride) % item.stride;
+    return {
+      sql: `${sql} AND (${operand.sql}) % ${INT_PARAM} IN (${INT_PARAM}, ${INT_PARAM})`,
+      bindings: [...bindings, ...operand.bindings, item.stride, r, r - item.stride], type: 'bool',
+    };
   };
   const binary = (node: BinaryNode): Compiled => {
     switch (node.op) {
-      case 'AND': case 'OR': {
-        const l = boolean(node.left), r = boolean(node.right);
-        return { sql: `(${l.sql}) ${node.op} (${r.sql})`, bindings: [...l.bindings, ...r.bindings], type: 'bool' };
-      }
+      case 'AND': case 'OR': return joined(logicalOperands(node, node.op).map((n) => ({ c: boolean(n), at: n.span })), node.op);
       case 'OVERLAPS': return overlaps(node);
-      case '+': case '-': case '*': case '/': case '%': {
-        const l = compile(node.left), r = compile(node.right);
-        for (const [side, c] of [[node.left, l], [node.right, r]] as const) {
-          if (!NUMERIC.has(c.type)) fail(`'${node.op}' needs numbers, but '${text(side)}' is ${describeType(c)}`, side.span);
-        }
-        if (node.op === '%' && (l.type !== 'int' || r.type !== 'int')) fail(`'%' needs integers`, node.span);
-        const type = l.type === 'int' && r.type === 'int' ? 'int' : 'float';
-        // Division by zero yields NULL (no match) on both databases instead of an error on one.
-        const sql = node.op === '/' || node.op === '%' ? `(${l.sql}) ${node.op} NULLIF(${r.sql}, 0)` : `(${l.sql}) ${node.op} (${r.sql})`;
-        return { sql, bindings: [...l.bindings, ...r.bindings], type };
-      }
+      case '+': case '-': case '*': case '/': case '%': return arithmetic(node, node.op);
       default: {
-        const l = compile(node.left), r = compile(node.right);
+        const l = checked(compile(node.left)), r = checked(compile(node.right));
         if (l.type === 'timespan' || r.type === 'timespan') return timespanComparison(node, l, r);
         if (l.type === 'region' || r.type === 'region') fail(`regions can only be used with OVERLAPS`, node.span);
         if (l.type === 'list' || r.type === 'list') fail(`a bound list can only be used inside IN (...)`, node.span);
@@ -358,6 +413,19 @@ export function compileWhere(ast: WhereNode, universe: DimensionUniverse, binds:
         return { sql: `(${l.sql}) ${op} (${r.sql})`, bindings: [...l.bindings, ...r.bindings], type: 'bool' };
       }
     }
+  };
+  const arithmetic = (node: BinaryNode, op: '+' | '-' | '*' | '/' | '%'): Compiled => {
+    const l = compile(node.left), r = compile(node.right);
+    for (const [side, c] of [[node.left, l], [node.right, r]] as const) {
+      if (!NUMERIC.has(c.type)) fail(`'${op}' needs numbers, but '${text(side)}' is ${describeType(c)}`, side.span);
+    }
+    if (op === '%' && (l.type !== 'int' || r.type !== 'int')) fail(`'%' needs integers`, node.span);
+    const type = l.type === 'int' && r.type === 'int' ? 'int' : 'float';
+    const a = numericValue(l), b = numericValue(r);
+    const value = a === undefined || b === undefined ? undefined : foldArithmetic(op, a, b, overflowOf(node)) ?? undefined;
+    // Division by zero yields NULL (no match) on both databases instead of an error on one.
+    const sql = op === '/' || op === '%' ? `(${l.sql}) ${op} NULLIF(${r.sql}, 0)` : `(${l.sql}) ${op} (${r.sql})`;
+    return { sql, bindings: [...l.bindings, ...r.bindings], type, value, unchecked: value === undefined };
   };
   const timespanComparison = (node: BinaryNode, l: Compiled, r: Compiled): Compiled => {
     // LSST semantics: a timespan is "> t" when it begins after t, "< t" when it ends by t.
@@ -370,6 +438,13 @@ export function compileWhere(ast: WhereNode, universe: DimensionUniverse, binds:
       default: return fail(`'${node.op}' is not defined between a timespan and a time; use <, >, or OVERLAPS`, node.span);
     }
   };
+  /** A bound of a (begin, end) pair: a time, or NULL for an open end (stored as `open`). */
+  const timeBound = (node: WhereNode, open: bigint, pair: WhereNode): Compiled => {
+    const c = compile(node);
+    if (c.type === 'null') return param(open, 'time');
+    if (c.type !== 'time') fail(`a (begin, end) pair must hold two times (or NULL for an open end)`, pair.span);
+    return c;
+  };
   const overlaps = (node: BinaryNode): Compiled => {
     const term = analysis.regionTerms.find((t) => t.node === node);
     if (term) return { sql: scope.regionTermSql(term), bindings: [], type: 'bool' };
@@ -378,8 +453,7 @@ export function compileWhere(ast: WhereNode, universe: DimensionUniverse, binds:
     const [ts, other] = l.type === 'timespan' ? [l, node.right] : [compile(node.right), node.left];
     if (ts.type !== 'timespan') return fail(`OVERLAPS needs a timespan or a region on one side`, node.span);
     if (other.kind === 'Tuple') {
-      const b = compile(other.items[0]), e = compile(other.items[1]);
-      if (b.type !== 'time' || e.type !== 'time') fail(`a (begin, end) pair must hold two times`, other.span);
+      const b = timeBound(other.items[0], TIME_MIN, other), e = timeBound(other.items[1], TIME_MAX, other);
       // an empty or reversed pair holds no instant and overlaps nothing
       return { sql: `(${ts.begin} < ${e.sql} AND ${ts.end} > ${b.sql} AND ${b.sql} < ${e.sql})`, bindings: [...e.bindings, ...b.bindings, ...b.bindings, ...e.bindings], type: 'bool' };
     }
@@ -389,8 +463,37 @@ export function compileWhere(ast: WhereNode, universe: DimensionUniverse, binds:
     return { sql: `(${ts.begin} <= ${o.sql} AND ${ts.end} > ${o.sql})`, bindings: [...o.bindings, ...o.bindings], type: 'bool' };
   };
   const result = boolean(ast);
+  within(result.bindings.length, ast.span);
   return { sql: result.sql, bindings: result.bindings };
 }
+
+/**
+ * The error for a statement that failed on an arithmetic overflow (`WhereDialect.isOverflow`).
+ * Arithmetic on constants is checked when compiled, so the culprit reads data: this points at
+ * the first arithmetic term that does. Null when there is none (the failure was not ours).
+ */
+export function overflowError(ast: WhereNode | null, universe: DimensionUniverse, binds: ReadonlyMap<string, BindValue>, expression: string): WhereError | null {
+  const readsData = (root: WhereNode): boolean => {
+    let reads = false;
+    walkWhere(root, (node) => {
+      if (node.kind === 'Identifier') reads ||= !['bind', 'null'].includes(resolveName(node, universe, binds, expression).kind);
+      return !reads;
+    });
+    return reads;
+  };
+  const found: WhereNode[] = [];
+  if (ast) walkWhere(ast, (node) => {
+    const arithmetic = (node.kind === 'Binary' && ARITHMETIC.has(node.op)) || (node.kind === 'Unary' && node.op === '-');
+    if (!found.length && arithmetic && readsData(node)) found.push(node);
+    return !found.length;
+  });
+  const [term] = found;
+  if (!term) return null;
+  const text = expression.slice(term.span.start, term.span.end);
+  return new WhereError(`arithmetic overflow: for some data ID, '${text}' is outside the range of its type (64-bit integers, or doubles)`, term.span.start, expression, 'WHERE_OVERFLOW');
+}
+
+const ARITHMETIC: ReadonlySet<string> = new Set(['+', '-', '*', '/', '%']);
 
 function flip(op: string): string {
   return op === '<' ? '>' : op === '>' ? '<' : op === '<=' ? '>=' : op === '>=' ? '<=' : op;
@@ -402,16 +505,7 @@ function flip(op: string): string {
  */
 export function findContradiction(ast: WhereNode | null, universe: DimensionUniverse, binds: ReadonlyMap<string, BindValue>, expression: string): EmptyQueryError | null {
   if (!ast) return null;
-  const conjuncts: WhereNode[] = [];
-  const flatten = (n: WhereNode): void => {
-    if (n.kind === 'Binary' && n.op === 'AND') {
-      flatten(n.left);
-      flatten(n.right);
-    } else {
-      conjuncts.push(n);
-    }
-  };
-  flatten(ast);
+  const conjuncts = logicalOperands(ast, 'AND');
   const seen = new Map<string, { value: unknown; node: WhereNode }>();
   for (const c of conjuncts) {
     if (c.kind !== 'Binary' || c.op !== '=') continue;
@@ -437,11 +531,6 @@ export function governorConstraints(ast: WhereNode | null, universe: DimensionUn
   const out = new Map<string, { values: (string | number)[]; span: Span }>();
   if (!ast) return out;
   const visit = (n: WhereNode): void => {
-    if (n.kind === 'Binary' && n.op === 'AND') {
-      visit(n.left);
-      visit(n.right);
-      return;
-    }
     const record = (id: WhereNode, values: (string | number)[]) => {
       if (id.kind !== 'Identifier') return;
       const r = resolveName(id, universe, binds, expression);
@@ -469,7 +558,7 @@ export function governorConstraints(ast: WhereNode | null, universe: DimensionUn
       if (values.every((v) => v)) record(n.operand, values.flat() as (string | number)[]);
     }
   };
-  visit(ast);
+  for (const n of logicalOperands(ast, 'AND')) visit(n);
   return out;
 }
 

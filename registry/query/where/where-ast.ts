@@ -368,3 +368,49 @@ export type WhereNodeKind = WhereNode['kind'];
 export function withSpan<T extends WhereNode>(node: T, at: Span): T {
   return Object.freeze({ ...node, span: at }) as unknown as T;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Walking without recursion: a 10,000-term OR chain is 10,000 nodes deep.
+
+/** The direct children of a node in source order (IN-list items, tuple items and region
+ * arguments included); none for literals, names and ranges. */
+export function whereChildren(node: WhereNode): readonly WhereNode[] {
+  switch (node.kind) {
+    case 'Unary': return [node.operand];
+    case 'Binary': return [node.left, node.right];
+    case 'InList': return [node.operand, ...node.items];
+    case 'Tuple': return node.items;
+    case 'Region': return node.args;
+    default: return [];
+  }
+}
+
+/**
+ * Visits `root` and every node below it in source order, parents first, with an explicit
+ * stack (so a tree of any depth is safe); `visit` returns false to skip a node's children.
+ */
+export function walkWhere(root: WhereNode, visit: (node: WhereNode) => boolean): void {
+  const stack: WhereNode[] = [root];
+  while (stack.length) {
+    const node = stack.pop()!;
+    if (!visit(node)) continue;
+    const children = whereChildren(node);
+    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
+  }
+}
+
+/**
+ * The operands of the `op` chain at `node`, left to right, through parentheses:
+ * `a AND (b AND c) AND d` gives `[a, b, c, d]`; anything else gives `[node]`. AND and OR are
+ * associative, so a chain means the same as one n-ary operator over these operands.
+ */
+export function logicalOperands(node: WhereNode, op: LogicalOperator): WhereNode[] {
+  const out: WhereNode[] = [];
+  const stack: WhereNode[] = [node];
+  while (stack.length) {
+    const n = stack.pop()!;
+    if (n.kind === 'Binary' && n.op === op) stack.push(n.right, n.left);
+    else out.push(n);
+  }
+  return out;
+}

@@ -55,6 +55,7 @@ import {
   UnaryNode,
   UuidLiteralNode,
   span,
+  whereChildren,
   withSpan,
   type BinaryOperator,
   type InListItem,
@@ -70,7 +71,11 @@ import { TimeFormatError } from '../../time/tai-time.js';
 export const WHERE_INT_MIN = -(2n ** 63n);
 /** Largest integer literal (int64). */
 export const WHERE_INT_MAX = 2n ** 63n - 1n;
-/** Deepest nesting of parentheses, NOT and unary minus the parser accepts. */
+/**
+ * Deepest nesting of parentheses, NOT and unary minus the parser accepts, and the greatest
+ * height of the tree it returns (an AND or OR chain of any length counts as one level): every
+ * walker and both databases' SQL parsers can then go as deep as a tree goes.
+ */
 export const WHERE_MAX_DEPTH = 256;
 
 const COMPARISON_OPS: ReadonlySet<string> = new Set(['=', '!=', '<', '<=', '>', '>=']);
@@ -111,6 +116,8 @@ function describe(token: WhereToken): string {
 class WhereParser {
   private readonly lexer: WhereLexer;
   private depth = 0;
+  /** Heights of the nodes built so far that are not leaves (leaves are 1). */
+  private readonly heights = new WeakMap<WhereNode, number>();
 
   constructor(private readonly source: string) {
     this.lexer = new WhereLexer(source);
@@ -174,7 +181,27 @@ class WhereParser {
   }
 
   private binary(op: BinaryOperator, left: WhereNode, right: WhereNode): BinaryNode {
-    return BinaryNode.create(op, left, right, span(left.span.start, right.span.end));
+    return this.grown(BinaryNode.create(op, left, right, span(left.span.start, right.span.end)));
+  }
+
+  /**
+   * Records the height of a node just built and fails when it passes WHERE_MAX_DEPTH. An
+   * operand of an AND (OR) that is itself an AND (OR) adds no level: the chain is flat.
+   */
+  private grown<T extends WhereNode>(node: T): T {
+    const children = whereChildren(node);
+    const chain = node.kind === 'Binary' && (node.op === 'AND' || node.op === 'OR') ? node.op : null;
+    let height = 1;
+    for (const child of children) {
+      const own = this.heights.get(child) ?? 1;
+      const sameChain = chain !== null && child.kind === 'Binary' && child.op === chain;
+      height = Math.max(height, sameChain ? own : own + 1);
+    }
+    if (height > WHERE_MAX_DEPTH) {
+      this.fail(`expression nested too deeply (more than ${WHERE_MAX_DEPTH} levels)`, children[children.length - 1]!.span.start);
+    }
+    if (height > 1) this.heights.set(node, height);
+    return node;
   }
 
   // --- levels, loosest first ------------------------------------------------------------------
@@ -206,7 +233,7 @@ class WhereParser {
     this.enter(tok.start);
     const operand = this.parseNot();
     this.leave();
-    return UnaryNode.create('NOT', operand, span(tok.start, operand.span.end));
+    return this.grown(UnaryNode.create('NOT', operand, span(tok.start, operand.span.end)));
   }
 
   private parseComparison(): WhereNode {
@@ -269,7 +296,7 @@ class WhereParser {
     this.enter(tok.start);
     const operand = this.parseUnary();
     this.leave();
-    return UnaryNode.create('-', operand, span(tok.start, operand.span.end));
+    return this.grown(UnaryNode.create('-', operand, span(tok.start, operand.span.end)));
   }
 
   /** A '+' or '-' directly followed by a number, folded into one literal; else null (nothing
@@ -347,10 +374,10 @@ class WhereParser {
       const tok = this.lexer.peek();
       if (this.isPunct(tok, ',')) this.fail('a tuple has exactly two items: (begin, end)', tok.start);
       const close = this.expectClose(open, "expected ')' to end the pair");
-      return TupleNode.create(first, second, span(open.start, close.end));
+      return this.grown(TupleNode.create(first, second, span(open.start, close.end)));
     }
     const close = this.expectClose(open, "expected an operator, ',' or ')'");
-    return withSpan(first, span(open.start, close.end));
+    return this.grown(withSpan(first, span(open.start, close.end)));
   }
 
   /** `NAME ( args )`: UUID('...') or a region constructor. */
@@ -391,7 +418,7 @@ class WhereParser {
       const wanted = shape === 'POLYGON' ? 'an even number of arguments, at least 6' : `${count} arguments`;
       this.fail(`${shape} takes ${wanted} (${names}), got ${args.length}`, name.start);
     }
-    return RegionNode.create(shape, args, at);
+    return this.grown(RegionNode.create(shape, args, at));
   }
 
   private parseInList(operand: WhereNode, negated: boolean): InListNode {
@@ -406,7 +433,7 @@ class WhereParser {
       this.lexer.next();
     }
     const close = this.expectClose(open, "expected ',' or ')'");
-    return InListNode.create(operand, items, negated, span(operand.span.start, close.end));
+    return this.grown(InListNode.create(operand, items, negated, span(operand.span.start, close.end)));
   }
 
   private parseInItem(): InListItem {

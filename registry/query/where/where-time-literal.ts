@@ -8,9 +8,11 @@
  * - with no scale, `iso`/`isot` are UTC and `mjd` is TAI.
  *
  * Unlike LSST, an MJD may be written without a decimal point (`T'60310'`); formats other than
- * iso/isot/mjd (fits, yday, jd, unix...) and scales other than tai/utc are refused with a reason.
+ * iso/isot/mjd (fits, yday, jd, unix...) and scales other than tai/utc are refused with a reason,
+ * and so is a time outside what a timespan column holds (strictly between TIME_MIN and
+ * TIME_MAX, about 1824 to 2116; LSST clips such times instead).
  */
-import { TimeFormatError, taiFromIso, taiFromMjd, taiFromUtcIso, taiMinusUtc } from '../../time/tai-time.js';
+import { TIME_MAX, TIME_MIN, TimeFormatError, taiFromIso, taiFromMjd, taiFromUtcIso, taiMinusUtc, taiToIso } from '../../time/tai-time.js';
 import type { TimeFormat, TimeScale } from './where-ast.js';
 
 /** What a time literal means. */
@@ -86,12 +88,16 @@ export function readTimeLiteral(text: string): ReadTimeLiteral {
     scale = format === 'mjd' ? 'tai' : 'utc';
   }
 
-  let tai: bigint;
-  if (format === 'mjd') {
-    const uniform = taiFromMjd(Number(value));
-    tai = scale === 'tai' ? uniform : uniform + taiMinusUtc(uniform) * NS_PER_S;
-  } else {
-    tai = scale === 'tai' ? taiFromIso(value) : taiFromUtcIso(value);
+  const tai = toTai(format, scale, value);
+  if (tai <= TIME_MIN || tai >= TIME_MAX) {
+    throw new TimeFormatError(`'${value}' is outside the times qg holds (after ${taiToIso(TIME_MIN)} and before ${taiToIso(TIME_MAX)} TAI); write NULL for an open end of a (begin, end) pair`);
   }
   return { format, scale, tai };
+}
+
+/** TAI nanoseconds of a value already checked against its format. */
+function toTai(format: TimeFormat, scale: TimeScale, value: string): bigint {
+  if (format !== 'mjd') return scale === 'tai' ? taiFromIso(value) : taiFromUtcIso(value);
+  const uniform = taiFromMjd(Number(value));
+  return scale === 'tai' ? uniform : uniform + taiMinusUtc(uniform) * NS_PER_S;
 }
