@@ -10,9 +10,13 @@ export function queryDimensions(g: PipelineGraph, universe: DimensionUniverse): 
   return universe.group([...g.tasks.flatMap((t) => t.definition.dimensions), ...regular.flatMap((t) => t.dimensions)].filter((d) => d !== skypix));
 }
 
-/** Overall inputs that constrain the data-ID query (`--dataset-constraint all|off|list`). */
+/**
+ * Overall inputs that constrain the data-ID query (`--dataset-constraint all|off|list`). With
+ * `all`, a type read by any connection with `deferConstraint` or `minimum: 0` (optional, as in
+ * LSST's later pipe_base) is left out: quanta without it are then pruned, or kept.
+ */
 export function constrainingInputs(g: PipelineGraph, option: 'all' | 'off' | readonly string[]): string[] {
-  const deferred = new Set(g.tasks.flatMap((t) => t.connections.filter((c) => c.deferConstraint).map((c) => c.datasetType)));
+  const deferred = new Set(g.tasks.flatMap((t) => t.connections.filter((c) => c.deferConstraint || c.minimum === 0).map((c) => c.datasetType)));
   const candidates = g.overallInputs.filter((n) => !deferred.has(n));
   if (option === 'off') return [];
   if (option === 'all') return candidates;
