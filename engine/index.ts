@@ -9,7 +9,8 @@
  */
 export * from './errors.js';
 export * from './schedule/ready-queue.js';
-export { executeQuantum, formatDataId, type QuantumJob, type JobInput, type LogRecord, type QuantumMetadata, type QuantumOutcome, type QuantumSuccess, type QuantumFailure, type ExecutionContext } from './execute/quantum-executor.js';
+export { formatDataId } from './execute/task-body.js';
+export { executeQuantum, type QuantumJob, type JobInput, type LogRecord, type QuantumMetadata, type QuantumOutcome, type QuantumSuccess, type QuantumFailure, type ExecutionContext } from './execute/quantum-executor.js';
 export { WorkerPool, type WorkerPoolOptions } from './execute/worker-pool.js';
 export { writeFiles, writePrepared, prepareFiles, flushFiles, type FileToWrite, type PreparedFile } from './execute/file-batch.js';
 export { loadTaskLibrary, taskModuleUrl, SHIPPED_TASK_MODULE } from './execute/task-modules.js';

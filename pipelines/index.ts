@@ -7,4 +7,5 @@ export * from './core/pipeline-loader.js';
 export * from './core/pipeline-graph.js';
 export * from './core/pipeline-views.js';
 export * from './core/pipeline-check.js';
+export * from './core/task-runners.js';
 export * from './tasks/index.js';

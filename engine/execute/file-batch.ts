@@ -1,6 +1,7 @@
 /**
- * Writing dataset files in batches. `writePrepared` writes each file to a temporary name and
- * renames it into place (a reader never sees a partial file); with `flush`, all are fsync'ed
+ * Writing dataset files in batches. `writePrepared` writes each file to a temporary name (or
+ * takes the temporary file a command task wrote, see `stagingPath`) and renames it into
+ * place (a reader never sees a partial file); with `flush`, all are fsync'ed
  * concurrently before the renames. Workers write without flushing: the coordinator flushes
  * the files of a whole registration batch at once with `flushFiles` (one disk flush costs
  * about as much as many concurrent ones) before the transaction that registers them commits,
@@ -8,7 +9,7 @@
  * `Datastore.write` (same template, formatter, checksum); a test keeps the two in step.
  */
 import { randomUUID } from 'node:crypto';
-import { close, closeSync, fsync, mkdirSync, open, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { close, closeSync, fsync, mkdirSync, open, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 // The datastore's own modules, not registry/index.js: this runs in worker threads, which
 // should not load the database drivers (see worker-main.ts).
@@ -24,31 +25,66 @@ export interface FileToWrite {
   readonly value: unknown;
 }
 
-/** A file serialized and ready to write, with its record. */
-export interface PreparedFile {
+/**
+ * A file ready to go into place, with its record: serialized `bytes` to write, or a file a
+ * command already wrote at `staged` (an absolute path of a temporary file beside `full`).
+ */
+export type PreparedFile = {
   readonly file: StoredFile;
-  readonly bytes: Uint8Array;
   /** Absolute path. */
   readonly full: string;
+} & ({ readonly bytes: Uint8Array } | { readonly staged: string });
+
+/** The record and absolute path of `ref`'s file holding `bytes` (path: template plus the formatter's extension). */
+function placed(datastore: Datastore, ref: DatasetRef, storageClass: string, bytes: Uint8Array): { file: StoredFile; full: string } {
+  const formatter = formatterFor(storageClass);
+  const path = renderTemplate(datastore.template, ref) + formatter.extension;
+  return { file: { datasetId: ref.id, path, formatter: formatter.name, storageClass, checksum: sha256(bytes), size: bytes.length }, full: datastore.pathOf({ path }) };
 }
 
 /** Serializes `items` (formatter by storage class) and computes their paths and records. */
 export function prepareFiles(datastore: Datastore, items: readonly FileToWrite[]): PreparedFile[] {
   return items.map(({ ref, storageClass, value }) => {
-    const formatter = formatterFor(storageClass);
-    const path = renderTemplate(datastore.template, ref) + formatter.extension;
-    const bytes = formatter.write(value);
-    return { file: { datasetId: ref.id, path, formatter: formatter.name, storageClass, checksum: sha256(bytes), size: bytes.length }, bytes, full: datastore.pathOf({ path }) };
+    const bytes = formatterFor(storageClass).write(value);
+    return { ...placed(datastore, ref, storageClass, bytes), bytes };
   });
 }
 
-/** Writes prepared files (fsync'ed when `flush`); on any failure nothing of this call is left behind and it throws. */
+/**
+ * A fresh absolute path for a command to write `ref`'s file to: beside its final path, named
+ * `<file>.tmp-<uuid><extension>` (a temporary file of that file, for the run's cleaning; the
+ * extension kept for tools that choose a format by it).
+ */
+export function stagingPath(datastore: Datastore, ref: DatasetRef, storageClass: string): string {
+  const extension = formatterFor(storageClass).extension;
+  return `${datastore.pathOf({ path: renderTemplate(datastore.template, ref) + extension })}.tmp-${randomUUID()}${extension}`;
+}
+
+/**
+ * The file a command wrote at `staged` for `ref`, ready to be moved into place: read back
+ * through the storage class's formatter first (throws what the formatter throws when it is
+ * not such a file).
+ */
+export function prepareStaged(datastore: Datastore, ref: DatasetRef, storageClass: string, staged: string): PreparedFile {
+  const bytes = readFileSync(staged);
+  formatterFor(storageClass).read(bytes);
+  return { ...placed(datastore, ref, storageClass, bytes), staged };
+}
+
+/**
+ * Writes prepared files, or takes their staged files (fsync'ed when `flush`), and renames them
+ * into place; on any failure nothing of this call is left behind (staged files included) and it throws.
+ */
 export async function writePrepared(files: readonly PreparedFile[], flush = true): Promise<StoredFile[]> {
-  const open = files.map((p) => ({ ...p, tmp: `${p.full}.tmp-${randomUUID()}`, fd: -1 }));
+  const open = files.map((p) => ({ ...p, tmp: 'staged' in p ? p.staged : `${p.full}.tmp-${randomUUID()}`, fd: -1 }));
   const renamed: string[] = [];
   try {
     for (const p of open) {
       mkdirSync(dirname(p.full), { recursive: true });
+      if ('staged' in p) {
+        p.fd = openSync(p.tmp, 'r');
+        continue;
+      }
       p.fd = openSync(p.tmp, 'w');
       for (let off = 0; off < p.bytes.length;) off += writeSync(p.fd, p.bytes, off, p.bytes.length - off);
     }

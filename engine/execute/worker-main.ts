@@ -1,6 +1,7 @@
 /**
  * The worker side of the pool: loads the task library, then runs the quanta it is sent,
- * one at a time, and posts each outcome back. Holds no registry connection.
+ * one at a time, and posts each outcome back (and the process group of a command task's
+ * shell when it starts). Holds no registry connection.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 // The datastore module alone, not registry/index.js: a worker needs no database drivers,
@@ -19,7 +20,8 @@ try {
   port.on('message', (message: WorkerRequest) => {
     if (message.type !== 'run') return;
     const job: QuantumJob = message.job;
-    void executeQuantum(job, ctx).then((outcome) => port.postMessage({ type: 'done', id: message.id, outcome } satisfies WorkerReply));
+    const onCommand = (group: number) => port.postMessage({ type: 'command', id: message.id, group } satisfies WorkerReply);
+    void executeQuantum(job, { ...ctx, onCommand }).then((outcome) => port.postMessage({ type: 'done', id: message.id, outcome } satisfies WorkerReply));
   });
   port.postMessage({ type: 'ready', tasks: [...library.values()].map((t) => ({ name: t.name, runnable: typeof t.run === 'function' })) } satisfies WorkerReply);
 } catch (e) {

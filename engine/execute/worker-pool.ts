@@ -1,8 +1,9 @@
 /**
  * A pool of worker threads that run quanta, one at a time each. Slots are numbered (the
  * lanes of the Gantt chart). A quantum that runs past its timeout gets its worker
- * terminated; a worker that exhausts its heap (`resourceLimits`) or dies takes only its own
- * quantum with it. Either way the slot gets a fresh worker. The pool knows nothing of the
+ * terminated (with the shell of a command task it runs); a worker that exhausts its heap
+ * (`resourceLimits`) or dies takes only its own quantum with it. Either way the slot gets a
+ * fresh worker. The pool knows nothing of the
  * graph: the ready queue decides what runs, the coordinator what happens next.
  */
 import { Worker } from 'node:worker_threads';
@@ -29,6 +30,20 @@ interface Busy {
   readonly resolve: (outcome: QuantumOutcome) => void;
   readonly submitted: number;
   timer: NodeJS.Timeout | null;
+  /** Process group of the command task's shell, once started. */
+  command: number | null;
+}
+
+/**
+ * Kills the process group of `busy`'s command, if it has one, before its worker is stopped: a
+ * killed group writes nothing more (the group's watchdog would kill it too once the worker is
+ * gone, but only after the coordinator may have cleaned up).
+ */
+function killCommand(busy: Busy | null): void {
+  if (!busy?.command) return;
+  try {
+    process.kill(-busy.command, 'SIGKILL');
+  } catch { /* already gone */ }
 }
 
 interface Slot {
@@ -107,7 +122,7 @@ export class WorkerPool {
     const slot = this.slots.find((s) => !s.busy);
     if (!slot) throw new EngineError('no idle worker', 'POOL_BUSY');
     const outcome = new Promise<QuantumOutcome>((resolve) => {
-      const busy: Busy = { id: this.nextId++, job, resolve, submitted: Date.now(), timer: null };
+      const busy: Busy = { id: this.nextId++, job, resolve, submitted: Date.now(), timer: null, command: null };
       slot.busy = busy;
       slot.ready.then(() => {
         if (slot.busy !== busy || !slot.worker) return;
@@ -133,6 +148,7 @@ export class WorkerPool {
       const w = slot.worker;
       if (!busy || !w) return;
       slot.worker = null;
+      killCommand(busy);
       await w.terminate();
       this.finish(slot, busy, this.failure(busy, { name: 'EngineError', code: 'WORKER_DIED', message: 'the run was stopped while this quantum was running' }));
       if (!this.closed) this.spawn(slot);
@@ -145,6 +161,7 @@ export class WorkerPool {
     await Promise.all(this.slots.map(async (slot) => {
       const w = slot.worker;
       slot.worker = null;
+      killCommand(slot.busy);
       if (w) await w.terminate();
       if (slot.busy) this.finish(slot, slot.busy, this.failure(slot.busy, { name: 'EngineError', code: 'WORKER_DIED', message: 'the run was stopped while this quantum was running' }));
     }));
@@ -168,6 +185,8 @@ export class WorkerPool {
         } else if (m.type === 'boot-failed') {
           reject(new EngineError(`worker ${slot.index} could not start: ${m.error.message}`, m.error.code === 'TASK_MODULE' ? 'TASK_MODULE' : 'WORKER_START'));
           void worker.terminate();
+        } else if (m.type === 'command') {
+          if (slot.busy?.id === m.id) slot.busy.command = m.group;
         } else if (m.type === 'done') {
           const busy = slot.busy;
           if (busy && busy.id === m.id && slot.worker === worker) this.finish(slot, busy, m.outcome);
@@ -182,6 +201,7 @@ export class WorkerPool {
         if (slot.worker !== worker) return; // replaced on purpose (timeout, close)
         slot.worker = null;
         const busy = slot.busy;
+        killCommand(busy);
         if (busy) {
           const e = slot.lastError as (Error & { code?: string }) | null;
           const memory = e?.code === 'ERR_WORKER_OUT_OF_MEMORY';
@@ -201,6 +221,7 @@ export class WorkerPool {
     if (slot.busy !== busy) return;
     const worker = slot.worker;
     slot.worker = null; // its exit is ours, not a death
+    killCommand(busy);
     const error: ErrorInfo = { name: 'QuantumError', code: 'QUANTUM_TIMEOUT', message: `the quantum ran past its timeout of ${Number((timeoutMs / 1000).toFixed(3))} s; its worker was terminated` };
     // Settle once the thread has stopped, so it writes nothing after the coordinator cleans up.
     void (worker ? worker.terminate() : Promise.resolve()).catch(() => {}).then(() => {

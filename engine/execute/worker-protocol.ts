@@ -19,4 +19,6 @@ export type WorkerRequest = { readonly type: 'run'; readonly id: number; readonl
 export type WorkerReply =
   | { readonly type: 'ready'; readonly tasks: readonly { readonly name: string; readonly runnable: boolean }[] }
   | { readonly type: 'boot-failed'; readonly error: ErrorInfo }
+  /** Run `id` started a command task's shell, in process group `group` (killed if the pool must stop the quantum). */
+  | { readonly type: 'command'; readonly id: number; readonly group: number }
   | { readonly type: 'done'; readonly id: number; readonly outcome: QuantumOutcome };

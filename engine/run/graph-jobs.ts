@@ -94,12 +94,17 @@ export class GraphJobs {
     return out;
   }
 
+  /** Names of the input and prerequisite connections of task index `task`, in declared order. */
+  private inputConnections(task: number): string[] {
+    return this.graph.connections.filter((c) => c.task === task && c.direction !== EDGE_OUTPUT).map((c) => c.name);
+  }
+
   /** The job of quantum `q`; `fileOf` gives the file record of each input dataset. */
   job(q: number, attempt: number, fileOf: (d: number) => StoredFile | null, verifyChecksums: boolean): QuantumJob {
     const g = this.graph;
     const taskIndex = g.taskOf(q);
     const task = g.tasks[taskIndex]!;
-    const inputs = new Map<string, { ref: DatasetRef; file: StoredFile | null }[]>();
+    const inputs = new Map<string, { ref: DatasetRef; file: StoredFile | null }[]>(this.inputConnections(taskIndex).map((name) => [name, []]));
     const outputs = new Map<string, { storageClass: string; refs: DatasetRef[] }>();
     let metadata: QuantumJob['metadata'] | null = null;
     let log: QuantumJob['log'] | null = null;
@@ -109,9 +114,7 @@ export class GraphJobs {
       const d = g.edgeDatasets[e]!;
       const ref = this.ref(d);
       if (c.direction !== EDGE_OUTPUT) {
-        let list = inputs.get(c.name);
-        if (!list) inputs.set(c.name, (list = []));
-        list.push({ ref, file: fileOf(d) });
+        inputs.get(c.name)!.push({ ref, file: fileOf(d) });
         continue;
       }
       const storageClass = g.datasetTypes[c.datasetType]!.storageClass;
@@ -126,7 +129,7 @@ export class GraphJobs {
     }
     if (!metadata || !log) throw new Error(`quantum ${q} (${task.label}) has no metadata or log output in the graph`);
     return {
-      quantum: q, attempt, label: task.label, taskClass: task.taskClass, config: task.config, dataId: g.quantumDataId(q),
+      quantum: q, attempt, label: task.label, taskClass: task.taskClass, runner: task.runner, multiple: task.multiple, config: task.config, dataId: g.quantumDataId(q),
       inputs: [...inputs].map(([connection, datasets]) => ({ connection, datasets: datasets.sort((a, b) => compareDataIds(a.ref.dataId, b.ref.dataId)) })),
       outputs: [...outputs].map(([connection, o]) => ({ connection, storageClass: o.storageClass, refs: o.refs.sort((a, b) => compareDataIds(a.dataId, b.dataId)) })),
       metadata, log, verifyChecksums,

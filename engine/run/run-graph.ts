@@ -12,6 +12,7 @@ import { readdirSync, rmSync } from 'node:fs';
 import { hostname, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { QuantumGraph } from '../../planner/index.js';
+import { runnerStartProblem } from '../../pipelines/index.js';
 import { runFolder, type DatasetRef, type Repository, type StoredFile } from '../../registry/index.js';
 import { EngineError, type ErrorInfo } from '../errors.js';
 import { WorkerPool } from '../execute/worker-pool.js';
@@ -94,7 +95,7 @@ export interface RunSummary {
 }
 
 /** Codes of failures that another attempt cannot fix. */
-const NOT_RETRIED = new Set(['INPUT_MISSING', 'INPUT_CORRUPT', 'TASK_UNKNOWN', 'TASK_NOT_RUNNABLE', 'REGISTRATION']);
+const NOT_RETRIED = new Set(['INPUT_MISSING', 'INPUT_CORRUPT', 'TASK_UNKNOWN', 'TASK_NOT_RUNNABLE', 'TASK_MODULE', 'REGISTRATION']);
 
 function checkOptions(o: RunOptions): void {
   const positiveInt = (v: number | undefined, name: string, min: number) => {
@@ -107,16 +108,28 @@ function checkOptions(o: RunOptions): void {
   if (o.timeoutSeconds !== undefined && !(o.timeoutSeconds > 0)) throw new EngineError(`--timeout must be a positive number of seconds, got ${o.timeoutSeconds}`, 'RUN_OPTIONS');
 }
 
-/** Every task of the graph must be in the workers' library and runnable: say which are not before starting. */
-function checkTasks(graph: QuantumGraph, pool: WorkerPool): void {
+/**
+ * Every task of the graph must be runnable: its pipeline's module loads and exports `run`, its
+ * command is there (the planner checked its template), or (without either) its class is in
+ * the workers' library with a `run`. Says which are not, before anything starts.
+ */
+async function checkTasks(graph: QuantumGraph, pool: WorkerPool): Promise<void> {
   const problems: string[] = [];
+  let library = false;
   for (const t of graph.tasks) {
+    if (t.runner) {
+      const problem = await runnerStartProblem(t.label, t.runner);
+      if (problem) problems.push(problem);
+      continue;
+    }
     const found = pool.taskClasses.get(t.taskClass);
-    if (!found) problems.push(`task '${t.label}': class '${t.taskClass}' is not in the task library`);
+    library ||= !found?.runnable;
+    if (!found) problems.push(`task '${t.label}': class '${t.taskClass}' is not in the task library, and its pipeline gives no run:`);
     else if (!found.runnable) problems.push(`task '${t.label}': class '${t.taskClass}' can be planned but has no run()`);
   }
   if (problems.length) {
-    throw new EngineError(`cannot run this graph: ${problems.join('; ')} (known: ${[...pool.taskClasses.keys()].join(', ')}; add modules with --tasks)`, 'TASK_UNKNOWN');
+    const known = library ? ` (task library: ${[...pool.taskClasses.keys()].join(', ')}; add modules with --tasks)` : '';
+    throw new EngineError(`cannot run this graph: ${problems.join('; ')}${known}`, 'TASK_UNKNOWN');
   }
 }
 
@@ -147,7 +160,7 @@ export async function runGraph(repo: Repository, graph: QuantumGraph, options: R
   let observers = new CompositeObserver(observerList);
   try {
     const pool = await poolStart;
-    checkTasks(graph, pool); // before touching the registry
+    await checkTasks(graph, pool); // before touching the registry
     await registerRunCollections(repo, graph);
     const state = await prepareRunState(repo, gj, folder, options.clobberOutputs ?? false);
     await writeConfigs(repo, gj);

@@ -58,9 +58,10 @@ export interface TaskRunOutput {
 /**
  * How a task declared in a pipeline runs, from its `run:` key: a module exporting
  * `run(input: TaskRunInput): TaskRunOutput` (an absolute path, resolved against the folder of
- * the YAML file that declares it), or a shell command template kept as written.
+ * the YAML file that declares it), or a shell command template kept as written, run in `cwd`
+ * (from YAML: the folder of the file that declares it; absent: the working directory).
  */
-export type TaskRunner = { readonly module: string } | { readonly command: string };
+export type TaskRunner = { readonly module: string } | { readonly command: string; readonly cwd?: string };
 
 /**
  * A task type: its dimensions, config defaults and the connections a given config yields

@@ -156,7 +156,7 @@ function parseConnection(label: string, group: ConnectionGroup, name: string, ra
   return d;
 }
 
-/** `run: {module: PATH}` (resolved against the declaring file's folder) or `run: {command: TEMPLATE}`. */
+/** `run: {module: PATH}` (resolved against the declaring file's folder) or `run: {command: TEMPLATE}` (run in that folder). */
 function parseRunner(label: string, raw: unknown, path: string, where: string): TaskRunner {
   const keys = isMapping(raw) ? Object.keys(raw) : [];
   if (!isMapping(raw) || keys.length !== 1 || !['module', 'command'].includes(keys[0]!)) {
@@ -164,5 +164,5 @@ function parseRunner(label: string, raw: unknown, path: string, where: string): 
   }
   const value = raw[keys[0]!];
   if (typeof value !== 'string' || !value.trim()) throw new PipelineError(`${where}: task '${label}': run.${keys[0]} must be a non-empty string`, 'PIPELINE_YAML');
-  return keys[0] === 'module' ? { module: resolve(dirname(path), value) } : { command: value };
+  return keys[0] === 'module' ? { module: resolve(dirname(path), value) } : { command: value, cwd: dirname(path) };
 }

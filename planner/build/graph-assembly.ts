@@ -15,6 +15,7 @@ import {
   type DataIdColumns, type GraphConnection, type GraphDatasetType, type GraphHeader, type GraphTask,
 } from '../graph/quantum-graph.js';
 import { columnsOf } from './graph-tables.js';
+import { taskExecution } from './task-execution.js';
 
 /** Graph file format version written by this code. */
 export const GRAPH_FORMAT_VERSION = 2;
@@ -276,7 +277,7 @@ export function assembleGraph(input: AssemblyInput): QuantumGraph {
       }
     }
     graphTasks.push({
-      label: task.label, taskClass: task.taskClass, dimensions: task.table.group.required, config: task.config,
+      label: task.label, taskClass: task.taskClass, dimensions: task.table.group.required, config: task.config, ...taskExecution(pipelineGraph.tasks[ti]!),
       quantumOffset: offset, quantumCount: rows.length, dataIds: subsetColumns(task.table.dataIds, Int32Array.from(rows)),
     });
     offset += rows.length;

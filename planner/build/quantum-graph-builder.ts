@@ -22,6 +22,7 @@ import { edgePairs, numberedProjection, type NumberedTable } from './graph-table
 import { constrainingInputs, queryDimensions } from './query-plan.js';
 import { assembleGraph, type ConnectionPlan, type FoundDataset, type TaskPlan, type TypePlan } from './graph-assembly.js';
 import type { QuantumGraph } from '../graph/quantum-graph.js';
+import { checkRunnable } from './task-execution.js';
 
 /** What to build (the options pipetask users know). */
 export interface BuildSpec {
@@ -78,7 +79,7 @@ export async function buildQuantumGraph(repo: Repository, spec: BuildSpec): Prom
     }
   };
 
-  const pipelineGraph = await phase('pipeline', async () => buildPipelineGraph(loadPipeline(spec.pipeline, spec.library ?? TASK_LIBRARY)));
+  const pipelineGraph = await phase('pipeline', () => loadRunnablePipeline(registry, spec));
   const { outputRun, outputChain } = await phase('collections', () => resolveOutput(registry, spec));
   const inputs = await phase('collections', () => registry.collections.flatten(spec.inputs));
   if (!spec.inputs.length) throw new PlanningError('no input collections: give -i COLLECTION[,...]', 'BUILD_INPUTS');
@@ -169,6 +170,13 @@ export async function buildQuantumGraph(repo: Repository, spec: BuildSpec): Prom
     skipExistingIn: spec.skipExistingIn ?? [], phases, repositoryId: registry.id,
   }));
   return { graph, ...(explainText !== undefined ? { explain: explainText } : {}), statements: counter.total - startStatements, seconds: (performance.now() - start) / 1000 };
+}
+
+/** The checked graph of the spec's pipeline, its runners checked too (see task-execution.ts). */
+export async function loadRunnablePipeline(registry: Registry, spec: BuildSpec): Promise<PipelineGraph> {
+  const g = buildPipelineGraph(loadPipeline(spec.pipeline, spec.library ?? TASK_LIBRARY));
+  await checkRunnable(g, (dimensions) => registry.universe.group(dimensions).required);
+  return g;
 }
 
 /** The output RUN (and chain): `--output-run`, or `<output>/<UTC timestamp>`, or the chain's head with --extend-run. */

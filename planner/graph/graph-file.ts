@@ -1,7 +1,8 @@
 /**
  * The `.qg` file: one Arrow IPC file (readable by any Arrow reader) holding one record
  * batch of one row, whose columns are lists of structs, one per table of the graph:
- * `tasks`, `dataset_types`, `connections`, `runs`, `datasets` (uuid, run, state), `edges`
+ * `tasks` (with each task's config, runner and gathering connections as JSON),
+ * `dataset_types`, `connections`, `runs`, `datasets` (uuid, run, state), `edges`
  * (quantum, dataset, connection), and per task `quanta/<label>` and per dataset type
  * `data_ids/<type>` (data-ID columns). Vectors are built from the typed arrays directly.
  * Schema metadata holds the format version, the header (JSON) and a SHA-256 over every byte
@@ -23,6 +24,7 @@ import {
   Bool, Dictionary, Field, FixedSizeBinary, Int32, Int64, Int8, List, RecordBatch, Schema, Struct, Table, Uint8, Utf8,
   DataType, RecordBatchFileWriter, RecordBatchReader, makeData, makeVector, tableFromIPC, tableToIPC, vectorFromArray, type Data,
 } from 'apache-arrow';
+import type { TaskRunner } from '../../pipelines/index.js';
 import { PlanningError } from '../errors.js';
 import { GRAPH_FORMAT_VERSION } from '../build/graph-assembly.js';
 import { QuantumGraph, type DataIdColumns, type GraphConnection, type GraphDatasetType, type GraphHeader, type GraphTask } from './quantum-graph.js';
@@ -77,7 +79,7 @@ function columnsData(columns: DataIdColumns, dims: readonly string[], length: nu
 /** A digest of a graph's contents (header, tasks with their configs, dataset types, every array): equal graphs, equal digests. */
 export function graphChecksum(g: QuantumGraph): string {
   const h = createHash('sha256');
-  h.update(JSON.stringify([g.header, g.tasks.map((t) => [t.label, t.taskClass, t.dimensions, t.config, t.quantumOffset, t.quantumCount]), g.datasetTypes.map((t) => [t.name, t.dimensions, t.storageClass, t.isCalibration, t.datasetOffset, t.datasetCount]), g.connections, g.runs]));
+  h.update(JSON.stringify([g.header, g.tasks.map((t) => [t.label, t.taskClass, t.dimensions, t.config, t.runner, t.multiple, t.quantumOffset, t.quantumCount]), g.datasetTypes.map((t) => [t.name, t.dimensions, t.storageClass, t.isCalibration, t.datasetOffset, t.datasetCount]), g.connections, g.runs]));
   for (const a of [g.datasetIds, g.datasetRuns, g.datasetStates, g.edgeQuanta, g.edgeDatasets, g.edgeConnections]) h.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
   for (const cols of [...g.tasks.map((t) => t.dataIds), ...g.datasetTypes.map((t) => t.dataIds)]) {
     for (const [name, v] of Object.entries(cols).sort(([a], [b]) => a.localeCompare(b))) {
@@ -94,6 +96,7 @@ function graphTable(g: QuantumGraph): Table {
     ['tasks', list(struct([
       ['label', strings(g.tasks.map((t) => t.label))], ['task_class', strings(g.tasks.map((t) => t.taskClass))],
       ['dimensions', strings(g.tasks.map((t) => JSON.stringify(t.dimensions)))], ['config', strings(g.tasks.map((t) => JSON.stringify(t.config)))],
+      ['runner', strings(g.tasks.map((t) => JSON.stringify(t.runner)))], ['multiple', strings(g.tasks.map((t) => JSON.stringify(t.multiple)))],
       ['quantum_offset', int32(Int32Array.from(g.tasks, (t) => t.quantumOffset))], ['quantum_count', int32(Int32Array.from(g.tasks, (t) => t.quantumCount))],
     ], g.tasks.length))],
     ['dataset_types', list(struct([
@@ -266,6 +269,7 @@ export function graphFromBytes(bytes: Uint8Array, source = '<bytes>'): QuantumGr
     };
     const field = (s: AnyData, name: string): AnyData => {
       const i = (s.type as Struct).children.findIndex((f) => f.name === name);
+      if (i < 0) throw new GraphFileError(`'${source}': a table lacks its field '${name}' (written by an older qg? rebuild the graph with qg build)`);
       return s.children[i] as AnyData;
     };
     const texts = (d: AnyData): string[] => [...makeVector(d)].map((v) => String(v));
@@ -277,6 +281,8 @@ export function graphFromBytes(bytes: Uint8Array, source = '<bytes>'): QuantumGr
     const taskClasses = texts(field(tasksData, 'task_class'));
     const taskDims = texts(field(tasksData, 'dimensions')).map((s) => JSON.parse(s) as string[]);
     const configs = texts(field(tasksData, 'config')).map((s) => JSON.parse(s) as Record<string, unknown>);
+    const runners = texts(field(tasksData, 'runner')).map((s) => JSON.parse(s) as TaskRunner | null);
+    const multiples = texts(field(tasksData, 'multiple')).map((s) => JSON.parse(s) as string[]);
     const qOffsets = ints(field(tasksData, 'quantum_offset')), qCounts = ints(field(tasksData, 'quantum_count'));
     const readColumns = (d: AnyData, dims: readonly string[]): DataIdColumns => {
       const out: Record<string, Float64Array | string[]> = {};
@@ -287,7 +293,7 @@ export function graphFromBytes(bytes: Uint8Array, source = '<bytes>'): QuantumGr
       return out;
     };
     const tasks: GraphTask[] = labels.map((label, i) => ({
-      label, taskClass: taskClasses[i]!, dimensions: taskDims[i]!, config: configs[i]!,
+      label, taskClass: taskClasses[i]!, dimensions: taskDims[i]!, config: configs[i]!, runner: runners[i]!, multiple: multiples[i]!,
       quantumOffset: qOffsets[i]!, quantumCount: qCounts[i]!, dataIds: readColumns(column(`quanta/${label}`), taskDims[i]!),
     }));
     const typesData = column('dataset_types');

@@ -4,6 +4,7 @@
  * edges are three parallel arrays (quantum, dataset, connection). Adjacency (CSR) and the
  * execution order are computed from those arrays on demand.
  */
+import type { TaskRunner } from '../../pipelines/index.js';
 
 /** Data-ID columns of one task's quanta or one type's datasets: dimension -> values. */
 export type DataIdColumns = Readonly<Record<string, Float64Array | readonly string[]>>;
@@ -27,6 +28,10 @@ export interface GraphTask {
   /** Required dimensions of its data IDs, in universe order. */
   readonly dimensions: readonly string[];
   readonly config: Readonly<Record<string, unknown>>;
+  /** How it runs when its pipeline says (`run:` module or command); null: its class's `run` in the task library. */
+  readonly runner: TaskRunner | null;
+  /** Names of its connections that gather (`multiple`): their datasets reach `run` as arrays. */
+  readonly multiple: readonly string[];
   readonly quantumOffset: number;
   readonly quantumCount: number;
   readonly dataIds: DataIdColumns;

@@ -55,17 +55,26 @@ export class Datastore {
 
   /** Reads and deserializes a stored file; failures name the dataset and the path. */
   read(ref: DatasetRef, file: StoredFile, options: { verifyChecksum?: boolean } = {}): unknown {
+    const bytes = this.readBytes(ref, file, options);
+    try {
+      return formatterFor(file.storageClass).read(bytes);
+    } catch (e) {
+      throw new DatastoreError(`cannot read ${describe(ref, file)}: ${(e as Error).message}`, 'FILE_CORRUPT');
+    }
+  }
+
+  /**
+   * The bytes of a stored file, checked against its record: present (FILE_MISSING), of the
+   * recorded size (FILE_SIZE) and, when asked, of the recorded SHA-256 (FILE_CHECKSUM).
+   */
+  readBytes(ref: DatasetRef, file: StoredFile, options: { verifyChecksum?: boolean } = {}): Uint8Array {
     const full = resolveInside(this.root, file.path);
-    const what = `${ref.datasetType} ${JSON.stringify(ref.dataId)} (${file.path})`;
+    const what = describe(ref, file);
     if (!existsSync(full)) throw new DatastoreError(`file of ${what} is missing`, 'FILE_MISSING');
     const bytes = readFileSync(full);
     if (bytes.length !== file.size) throw new DatastoreError(`file of ${what} has ${bytes.length} bytes, expected ${file.size} (truncated or replaced)`, 'FILE_SIZE');
     if (options.verifyChecksum && sha256(bytes) !== file.checksum) throw new DatastoreError(`file of ${what} fails its checksum`, 'FILE_CHECKSUM');
-    try {
-      return formatterFor(file.storageClass).read(bytes);
-    } catch (e) {
-      throw new DatastoreError(`cannot read ${what}: ${(e as Error).message}`, 'FILE_CORRUPT');
-    }
+    return bytes;
   }
 
   /** Absolute path of a stored file. */
@@ -83,6 +92,11 @@ export class Datastore {
     const full = resolveInside(this.root, file.path);
     return existsSync(full) && statSync(full).size === file.size;
   }
+}
+
+/** A dataset and its file, for messages. */
+function describe(ref: DatasetRef, file: StoredFile): string {
+  return `${ref.datasetType} ${JSON.stringify(ref.dataId)} (${file.path})`;
 }
 
 /** Writes `bytes` to `path` via a flushed temporary file and a rename. */

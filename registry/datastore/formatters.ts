@@ -1,7 +1,9 @@
 /**
  * Formatters turn in-memory objects into file bytes and back, chosen by storage class.
- * Images (`ExposureF`, `ImageF`) are FITS; tables (`ArrowTable`) are Arrow IPC files;
- * dictionaries and logs are JSON; configs are YAML.
+ * Images (`ExposureF`, `ImageF`) are FITS; tables and catalogs (`ArrowTable`, `DataFrame`,
+ * `SourceCatalog`, `ExposureCatalog`, ...) are Arrow IPC files; dictionaries, task metadata,
+ * property sets and logs are JSON; configs are YAML. A storage class not listed here cannot
+ * be read or written (the planner refuses a runnable task that uses one).
  */
 import { tableFromIPC, tableToIPC, type Table } from 'apache-arrow';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
@@ -52,25 +54,39 @@ const fits: Formatter = {
   read: (bytes) => exposureFromFits(bytes),
 };
 
-const BY_STORAGE_CLASS: Record<string, Formatter> = {
+const BY_STORAGE_CLASS: Readonly<Record<string, Formatter>> = {
   ExposureF: fits,
   Exposure: fits,
   ImageF: fits,
   ArrowTable: arrow,
+  ArrowAstropy: arrow,
+  ArrowNumpy: arrow,
   DataFrame: arrow,
   SourceCatalog: arrow,
   SimpleCatalog: arrow,
+  ExposureCatalog: arrow,
   StructuredDataDict: json,
   TaskMetadata: json,
+  PropertySet: json,
+  PropertyList: json,
   ButlerLogRecords: json,
   SkyMap: json,
   Config: yaml,
   Packages: yaml,
 };
 
+/** Whether qg has a formatter for `storageClass`. */
+export function hasFormatter(storageClass: string): boolean {
+  return Object.hasOwn(BY_STORAGE_CLASS, storageClass);
+}
+
+/** The storage classes qg has a formatter for. */
+export function formattedStorageClasses(): string[] {
+  return Object.keys(BY_STORAGE_CLASS);
+}
+
 /** The formatter for `storageClass`. */
 export function formatterFor(storageClass: string): Formatter {
-  const f = BY_STORAGE_CLASS[storageClass];
-  if (!f) throw new FormatterError(`no formatter for storage class '${storageClass}' (known: ${Object.keys(BY_STORAGE_CLASS).join(', ')})`);
-  return f;
+  if (!hasFormatter(storageClass)) throw new FormatterError(`no formatter for storage class '${storageClass}' (known: ${formattedStorageClasses().join(', ')})`);
+  return BY_STORAGE_CLASS[storageClass]!;
 }
