@@ -13,7 +13,7 @@
  */
 import { lstatSync, readFileSync, realpathSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
-import { checkRelative, PathError, renderTemplate } from '../datastore/file-template.js';
+import { checkRelative, PathError, runFolder } from '../datastore/file-template.js';
 import { sha256 } from '../datastore/datastore.js';
 import { formatDataId } from '../datasets/data-id.js';
 import { atPlace, type ExportDocument, type Place } from './butler-yaml.js';
@@ -50,11 +50,6 @@ export function checkImportFiles(root: string, runs: readonly string[], doc: Exp
     }
   }
   return out;
-}
-
-/** The folder of `run` relative to the repository root (where `{run}` puts its files). */
-function runFolder(run: string): string {
-  return renderTemplate('{run}', { id: '00000000-0000-0000-0000-000000000000', datasetType: 'x', run, dataId: {} });
 }
 
 /** Runs by folder (several when names differ only in characters that are not path-safe); runs without a folder are left out. */

@@ -184,10 +184,10 @@ describe.each(DIALECTS)('%s: qg CLI', (dialect) => {
     expect(stdout).toContain(`registry: ${dialect}`);
   });
 
-  it('importing into an occupied repository exits 2 naming the element', async () => {
+  it('importing into an occupied repository exits 2 naming the record already there', async () => {
     const { status, stderr } = await run('repo', 'import', root, FIXTURE_EXPORT);
     expect(status).toBe(2);
-    expect(stderr).toContain('element band');
+    expect(stderr).toMatch(/export\.yaml:\d+: .*dataset id [0-9a-f-]{36} already exists in the registry/);
   });
 
   describe('after a failing repo check', () => {
