@@ -19,6 +19,10 @@ export const ALLOW_MISSING_TOOLS = process.env.QG_ALLOW_MISSING_TOOLS === '1';
 export const HAS_ASTROPY: boolean = existsSync(SYSTEM_PYTHON)
   && spawnSync(SYSTEM_PYTHON, ['-c', 'import astropy.io.fits, astropy.time, astropy.wcs, numpy'], { encoding: 'utf8' }).status === 0;
 
+/** True when Debian's python3-h5py (and numpy) import under {@link SYSTEM_PYTHON}. */
+export const HAS_H5PY: boolean = existsSync(SYSTEM_PYTHON)
+  && spawnSync(SYSTEM_PYTHON, ['-c', 'import h5py, numpy'], { encoding: 'utf8' }).status === 0;
+
 /** True when `fitsverify` is on the PATH. */
 export const HAS_FITSVERIFY: boolean = spawnSync('fitsverify', ['-h'], { encoding: 'utf8' }).status === 0;
 
