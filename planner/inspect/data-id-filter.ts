@@ -3,7 +3,7 @@
  * comparisons, arithmetic, IN with ranges, AND/OR/NOT). A dimension a data ID lacks is
  * NULL, so a term on it is false for that quantum, as in SQL.
  */
-import { parseWhere, WhereError, type WhereNode } from '../../registry/index.js';
+import { logicalOperands, parseWhere, WhereError, type WhereNode } from '../../registry/index.js';
 
 type Value = string | number | boolean | null;
 
@@ -34,9 +34,15 @@ export function dataIdFilter(expression: string): ((dataId: Readonly<Record<stri
       }
       case 'Binary': {
         if (node.op === 'AND' || node.op === 'OR') {
-          const l = evaluate(node.left, id), r = evaluate(node.right, id);
-          if (node.op === 'AND') return l === false || r === false ? false : l === null || r === null ? null : true;
-          return l === true || r === true ? true : l === null || r === null ? null : false;
+          // A chain of any length is one loop (no recursion per term); SQL's three-valued logic.
+          const decisive = node.op === 'OR';
+          let unknown = false;
+          for (const operand of logicalOperands(node, node.op)) {
+            const v = evaluate(operand, id);
+            if (v === decisive) return decisive;
+            if (v === null) unknown = true;
+          }
+          return unknown ? null : !decisive;
         }
         const l = evaluate(node.left, id), r = evaluate(node.right, id);
         if (l === null || r === null) return null;

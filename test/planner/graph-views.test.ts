@@ -101,6 +101,16 @@ describe(`graph views (${DIALECTS[0]})`, () => {
     expect(() => selectQuanta(g, { task: 'nope' })).toThrow(PlanningError);
   });
 
+  it('selectQuanta: an OR chain of 10,000 terms (no recursion per term), three-valued like SQL', () => {
+    const terms = Array.from({ length: 10_000 }, (_, i) => `detector = ${i % 2 === 0 ? 1000 + i : 1}`);
+    const want = Array.from({ length: g.quantumCount }, (_, q) => q).filter((q) => g.quantumDataId(q)['detector'] === 1);
+    expect(want.length).toBeGreaterThan(0);
+    expect([...selectQuanta(g, { where: terms.join(' OR ') })]).toEqual(want);
+    // a quantum without a detector makes `detector = 1` NULL: NOT of it stays false
+    const notWant = Array.from({ length: g.quantumCount }, (_, q) => q).filter((q) => typeof g.quantumDataId(q)['detector'] === 'number' && g.quantumDataId(q)['detector'] !== 1);
+    expect([...selectQuanta(g, { where: `NOT (${terms.join(' OR ')})` })]).toEqual(notWant);
+  });
+
   it('--upstream / --downstream: the closure over producer -> consumer pairs of the edges', () => {
     const { up, down } = neighbours(g);
     const coadd = g.tasks.find((t) => t.label === 'assembleCoadd')!;
