@@ -4,8 +4,9 @@
  * fixture's task library and a pipeline written with config overrides, and a consistency
  * check of a run's registry content against its files.
  */
-import { readdirSync, statSync, writeFileSync, readFileSync } from 'node:fs';
+import { cpSync, readdirSync, statSync, writeFileSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { sha256, type Repository } from '../../registry/index.js';
@@ -42,6 +43,19 @@ export function pipelineWith(dir: string, pipeline: string, overrides: Record<st
   const path = join(dir, name);
   writeFileSync(path, stringifyYaml(doc));
   return path;
+}
+
+/**
+ * Copies the user-task fixture (fixtures/user-tasks/: its YAML, scripts and module) into
+ * `dir` and returns the copied pipeline's path; the copy names the module where it is, as
+ * the module imports apache-arrow, which resolves only inside qg's tree.
+ */
+export function copyUserTasks(dir: string): string {
+  const fixture = fileURLToPath(new URL('./fixtures/user-tasks/', import.meta.url));
+  cpSync(fixture, dir, { recursive: true });
+  const yaml = join(dir, 'user-tasks.yaml');
+  writeFileSync(yaml, readFileSync(yaml, 'utf8').replace('./square.ts', JSON.stringify(join(fixture, 'square.ts'))));
+  return yaml;
 }
 
 /** Builds a graph of `pipeline` over the fixture's inputs with the fixture's task library. */

@@ -11,10 +11,8 @@
  * once under the graph's UUID, every file matches its record, no orphan file is left, and the
  * results equal the hand computation. Set QG_KILL_SEED to replay a sequence of delays.
  */
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Repository } from '../../registry/index.js';
 import { saveGraph, type QuantumGraph } from '../../planner/index.js';
@@ -23,57 +21,11 @@ import { seededRandom } from '../support/random.js';
 import { DIALECTS, makeRepo, tempDir } from '../support/test-repos.js';
 import { ARITH_TASK_MODULE } from './fixtures/arith-tasks.js';
 import { ARITH_PIPELINE, buildArith, expectConsistentRun, expectedCombined, expectedTotal, fillArithRepo, pipelineWith } from './engine-helpers.js';
+import { runCli, type KillPoint } from './kill-helpers.js';
 
-const QG = fileURLToPath(new URL('../../engine/cli/qg.mjs', import.meta.url));
 const DETECTORS = 100;
 const KILLS = Number(process.env.QG_KILLS ?? 5);
 const SEED = Number(process.env.QG_KILL_SEED ?? Date.now() % 1_000_000);
-
-/** When to kill: a delay from the start, or a delay after the run announces itself in its event log. */
-type KillPoint = { readonly after: 'spawn' | 'run-started'; readonly ms: number };
-
-/** Number of `run-started` lines in the event log. */
-function runsStarted(eventLog: string): number {
-  try {
-    return (readFileSync(eventLog, 'utf8').match(/"event":"run-started"/g) ?? []).length;
-  } catch {
-    return 0;
-  }
-}
-
-/** Runs the CLI; kills it with SIGKILL at `kill` unless it ends first. */
-function runCli(args: string[], kill: KillPoint | null, eventLog: string): Promise<{ status: number | null; killed: boolean; output: string; ms: number }> {
-  return new Promise((resolve, reject) => {
-    const before = runsStarted(eventLog);
-    const start = Date.now();
-    const child = spawn(process.execPath, [QG, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (b: Buffer) => (output += b));
-    child.stderr.on('data', (b: Buffer) => (output += b));
-    let killed = false;
-    let killedAt = 0;
-    const timers: NodeJS.Timeout[] = [];
-    const killNow = () => {
-      killedAt = Date.now() - start;
-      killed = child.kill('SIGKILL');
-    };
-    if (kill?.after === 'spawn') timers.push(setTimeout(killNow, kill.ms));
-    if (kill?.after === 'run-started') {
-      const poll = setInterval(() => {
-        if (runsStarted(eventLog) > before) {
-          clearInterval(poll);
-          timers.push(setTimeout(killNow, kill.ms));
-        }
-      }, 10);
-      timers.push(poll);
-    }
-    child.on('error', reject);
-    child.on('exit', (status) => {
-      for (const t of timers) clearTimeout(t);
-      resolve({ status, killed: killed && status === null, output, ms: killed ? killedAt : Date.now() - start });
-    });
-  });
-}
 
 describe.each(DIALECTS)('kill -9 of qg run (%s)', (dialect) => {
   let repo: Repository;

@@ -10,10 +10,8 @@
  * refused before anything is built or registered. After every run the registry and the
  * files agree (expectConsistentRun).
  */
-import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { tableFromIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Repository } from '../../registry/index.js';
@@ -21,11 +19,11 @@ import { loadGraph, PlanningError, saveGraph, type QuantumGraph } from '../../pl
 import { EngineError, WorkerPool, runGraph, type RunOptions, type RunSummary } from '../../engine/index.js';
 import { DIALECTS, dialectOptions, tempDir } from '../support/test-repos.js';
 import {
-  buildArith, expectConsistentRun, expectedCombined, expectedTotal, fillArithRepo, INPUT_RUN, INSTRUMENT, pipelineWith, registeredDatasets, type RegisteredDataset,
+  buildArith, copyUserTasks, expectConsistentRun, expectedCombined, expectedTotal, fillArithRepo, INPUT_RUN, INSTRUMENT, pipelineWith, registeredDatasets, type RegisteredDataset,
 } from './engine-helpers.js';
 import { numberOf } from './fixtures/arith-tasks.js';
+import { processesWith } from './kill-helpers.js';
 
-const FIXTURE = fileURLToPath(new URL('./fixtures/user-tasks/', import.meta.url));
 const DETECTORS = 5;
 const ALL = Array.from({ length: DETECTORS }, (_, d) => d);
 /** A folder name a shell would split, unquote and expand. */
@@ -52,11 +50,6 @@ async function rejection<E extends Error>(type: abstract new (...args: never[]) 
   throw new Error(`expected a ${type.name}`);
 }
 
-/** Processes whose command line contains `marker`. */
-function processesWith(marker: string): string[] {
-  return execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes(marker) && !l.includes('ps -eo'));
-}
-
 describe.each(DIALECTS)('user tasks: modules and commands (%s)', (dialect) => {
   const dir = tempDir('qg-user-tasks-');
   const pipelines = join(dir.path, `pipelines ${AWKWARD}`);
@@ -72,10 +65,7 @@ describe.each(DIALECTS)('user tasks: modules and commands (%s)', (dialect) => {
   const run = (g: QuantumGraph, options: RunOptions = {}): Promise<RunSummary> => runGraph(repo, g, { pool, ...options });
 
   beforeAll(async () => {
-    cpSync(FIXTURE, pipelines, { recursive: true });
-    // The module imports apache-arrow: it stays where qg's node_modules resolve it.
-    const yaml = join(pipelines, 'user-tasks.yaml');
-    writeFileSync(yaml, readFileSync(yaml, 'utf8').replace('./square.ts', JSON.stringify(join(FIXTURE, 'square.ts'))));
+    copyUserTasks(pipelines);
     const root = join(dir.path, `repo ${AWKWARD}`);
     mkdirSync(root);
     repo = await Repository.create(root, dialectOptions(dialect));
