@@ -15,6 +15,9 @@ import { createRegistrySchema } from './schema/registry-schema.js';
 import { Summaries } from './datasets/summaries.js';
 import { DimensionUniverse } from './universe/dimension-universe.js';
 
+/** Most runs of one transaction that keeps losing to concurrent ones (pauses total about 10 s at most). */
+export const TRANSACTION_ATTEMPTS = 8;
+
 /** Version of the registry schema written by this code. */
 export const SCHEMA_VERSION = 1;
 
@@ -25,6 +28,8 @@ export class Registry {
   readonly datasets: Datasets;
   readonly dimensions: DimensionRecords;
   readonly summaries: Summaries;
+  /** Transactions run again after losing to a concurrent one (see `transaction`). */
+  retriedTransactions = 0;
 
   /**
    * @param id the repository's UUID, made once at creation: graphs record it, and a graph built
@@ -77,14 +82,25 @@ export class Registry {
     }
   }
 
-  /** Runs `fn` in one transaction; on failure nothing of it stays and caches are dropped. */
-  async transaction<T>(fn: (tx: Knex.Transaction) => Promise<T>): Promise<T> {
-    try {
-      return await this.db.transaction(fn);
-    } catch (e) {
-      this.collections.invalidate();
-      this.datasetTypes.invalidate();
-      throw e;
+  /**
+   * Runs `fn` in one transaction; on failure nothing of it stays and caches are dropped. A
+   * transaction that loses to a concurrent one (deadlock, serialization failure, busy SQLite
+   * file; with `retryConflicts` also a unique key another writer inserted first, for
+   * idempotent set-up such as registering a run) runs again, up to {@link TRANSACTION_ATTEMPTS}
+   * times, after a random growing pause: `fn` must have no effect outside the transaction.
+   */
+  async transaction<T>(fn: (tx: Knex.Transaction) => Promise<T>, options: { readonly retryConflicts?: boolean } = {}): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.db.transaction(fn);
+      } catch (e) {
+        this.collections.invalidate();
+        this.datasetTypes.invalidate();
+        const again = this.db.isTransient(e) || (options.retryConflicts === true && this.db.isUniqueViolation(e));
+        if (!again || attempt >= TRANSACTION_ATTEMPTS) throw e;
+        this.retriedTransactions++;
+        await new Promise((r) => setTimeout(r, Math.random() * 20 * 2 ** attempt));
+      }
     }
   }
 

@@ -5,8 +5,10 @@
  * the run is waiting for it (idle workers, nothing ready). All of a quantum's datasets are in the same
  * transaction as its metadata, so a quantum is registered entirely or not at all. A batch
  * that fails is retried once, then its quanta are registered one by one so that only the
- * culprit fails. Before each transaction the batch's files are flushed to disk together, so
- * a registered dataset's file survives a crash of the machine too.
+ * culprit fails. Writers on other nodes may register into the same run at the same time
+ * (Slurm jobs): a transaction that deadlocks with theirs runs again (`Registry.transaction`).
+ * Before each transaction the batch's files are flushed to disk together, so a registered
+ * dataset's file survives a crash of the machine too.
  */
 import type { DatasetRef, Repository, StoredFile } from '../../registry/index.js';
 import { flushFiles } from '../execute/file-batch.js';
@@ -142,7 +144,11 @@ export class OutputRegistrar {
       });
     }
     await registry.transaction(async (tx) => {
-      for (const [type, { dataIds, ids }] of byType) await registry.datasets.insert(type, this.run, dataIds, tx, ids);
+      // Types in name order: concurrent writers take the summary rows' locks in one order.
+      for (const type of [...byType.keys()].sort()) {
+        const { dataIds, ids } = byType.get(type)!;
+        await registry.datasets.insert(type, this.run, dataIds, tx, ids);
+      }
       await this.repo.insertFileRecords(files, tx);
     });
   }

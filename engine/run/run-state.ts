@@ -34,7 +34,7 @@ export interface RunState {
   readonly cleaned: { readonly datasets: number; readonly files: number };
 }
 
-/** Registers the output run, the chain and the output dataset types (idempotent). */
+/** Registers the output run, the chain and the output dataset types (idempotent, also when concurrent). */
 export async function registerRunCollections(repo: Repository, graph: QuantumGraph): Promise<void> {
   const registry = repo.registry;
   const { outputRun, outputChain, inputs } = graph.header;
@@ -52,7 +52,7 @@ export async function registerRunCollections(repo: Repository, graph: QuantumGra
     for (const type of outputTypes(graph)) {
       await registry.datasetTypes.register({ name: type.name, dimensions: type.dimensions, storageClass: type.storageClass, isCalibration: type.isCalibration }, tx);
     }
-  });
+  }, { retryConflicts: true }); // jobs of one run on several nodes may register it at once
 }
 
 /** Dataset types with datasets the run will produce. */

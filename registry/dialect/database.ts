@@ -99,6 +99,16 @@ export abstract class Database {
     return this.selectArrays(tx, sql, bindings);
   }
 
+  /**
+   * Whether `error` is a transient conflict between concurrent transactions, after which the
+   * whole transaction can simply run again: a deadlock or serialization failure on
+   * PostgreSQL, a busy or locked database on SQLite.
+   */
+  abstract isTransient(error: unknown): boolean;
+
+  /** Whether `error` is a unique-key violation (a concurrent writer inserted the same key first). */
+  abstract isUniqueViolation(error: unknown): boolean;
+
   /** Runs `fn` in one transaction (committed when it resolves, rolled back when it throws). */
   transaction<T>(fn: (tx: Knex.Transaction) => Promise<T>): Promise<T> {
     return this.knex.transaction(fn);
@@ -133,6 +143,12 @@ export class DatabaseError extends RegistryError {
   constructor(message: string) {
     super(message, 'DATABASE');
   }
+}
+
+/** The driver's error code of `error` (`23505`, `SQLITE_BUSY`, ...), or undefined. */
+export function driverCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
 }
 
 /** Builds a knex instance (kept here so both adapters share the options). */

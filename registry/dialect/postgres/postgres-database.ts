@@ -1,6 +1,9 @@
 /** PostgreSQL adapter: multi-row INSERTs and array-mode reads through the pg client. */
 import type pg from 'pg';
-import { Database, makeKnex, type Executor } from '../database.js';
+import { Database, driverCode, makeKnex, type Executor } from '../database.js';
+
+/** SQLSTATEs after which a transaction may run again: serialization_failure, deadlock_detected, lock_not_available. */
+const TRANSIENT = new Set(['40001', '40P01', '55P03']);
 
 let cursors = 0;
 
@@ -125,6 +128,14 @@ export class PostgresDatabase extends Database {
     } finally {
       release();
     }
+  }
+
+  override isTransient(error: unknown): boolean {
+    return TRANSIENT.has(driverCode(error) ?? '');
+  }
+
+  override isUniqueViolation(error: unknown): boolean {
+    return driverCode(error) === '23505';
   }
 
   override async explain(tx: Executor, sql: string, bindings: readonly unknown[] = []): Promise<string> {

@@ -1,6 +1,6 @@
 /** SQLite adapter: the raw better-sqlite3 driver for bulk paths (about 2x knex's speed here). */
 import type BetterSqlite3 from 'better-sqlite3';
-import { Database, makeKnex, type Executor } from '../database.js';
+import { Database, driverCode, makeKnex, type Executor } from '../database.js';
 
 type Connection = BetterSqlite3.Database;
 
@@ -105,6 +105,14 @@ export class SqliteDatabase extends Database {
     } finally {
       release();
     }
+  }
+
+  override isTransient(error: unknown): boolean {
+    return /^SQLITE_(BUSY|LOCKED)/.test(driverCode(error) ?? '');
+  }
+
+  override isUniqueViolation(error: unknown): boolean {
+    return /^SQLITE_CONSTRAINT_(UNIQUE|PRIMARYKEY)$/.test(driverCode(error) ?? '');
   }
 
   override async explain(tx: Executor, sql: string, bindings: readonly unknown[] = []): Promise<string> {
