@@ -54,6 +54,17 @@ const fits: Formatter = {
   read: (bytes) => exposureFromFits(bytes),
 };
 
+/** Files kept as their bytes (e.g. UVH5 visibilities, which the radio tasks decode themselves). */
+const bytes: Formatter = {
+  name: 'bytes',
+  extension: '.uvh5',
+  write: (value) => {
+    if (!(value instanceof Uint8Array)) throw new FormatterError(`expected the file's bytes (a Uint8Array), got ${typeof value}`);
+    return value;
+  },
+  read: (bytes) => bytes,
+};
+
 const BY_STORAGE_CLASS: Readonly<Record<string, Formatter>> = {
   ExposureF: fits,
   Exposure: fits,
@@ -73,6 +84,7 @@ const BY_STORAGE_CLASS: Readonly<Record<string, Formatter>> = {
   SkyMap: json,
   Config: yaml,
   Packages: yaml,
+  Visibilities: bytes,
 };
 
 /** Whether qg has a formatter for `storageClass`. */

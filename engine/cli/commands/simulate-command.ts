@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { CommandModule } from 'yargs';
 import { CONFIG_FILE, Repository } from '../../../registry/index.js';
-import { SIMULATION_PROFILES, simulateRepository, type ProfileName } from '../../../pipelines/simulate/index.js';
+import { RADIO_PROFILE, SIMULATION_PROFILES, simulateRadioRepository, simulateRepository, type ProfileName, type RadioSimulationSummary } from '../../../pipelines/simulate/index.js';
+
+const RADIO = `radio: ${RADIO_PROFILE.antennas} antennas, ${RADIO_PROFILE.observations} observations along a strip, ${RADIO_PROFILE.subbands} UVH5 subbands each, gain tables`;
 
 /** The `simulate` command. */
 export const simulateCommand: CommandModule = {
@@ -12,7 +14,7 @@ export const simulateCommand: CommandModule = {
   describe: 'Simulate an instrument, a sky map, raw frames, calibrations and catalogs into a repository (created if absent)',
   builder: (y) => y
     .positional('repo', { type: 'string', describe: 'Repository folder (created with a SQLite registry if it does not exist)' })
-    .option('profile', { choices: Object.keys(SIMULATION_PROFILES) as ProfileName[], default: 'tiny' as ProfileName, describe: Object.values(SIMULATION_PROFILES).map((p) => `${p.name}: ${p.description}`).join('; ') })
+    .option('profile', { choices: [...Object.keys(SIMULATION_PROFILES), 'radio'], default: 'tiny', describe: [...Object.values(SIMULATION_PROFILES).map((p) => `${p.name}: ${p.description}`), RADIO].join('; ') })
     .option('visits', { type: 'number', describe: 'Number of visits (one exposure each)' })
     .option('detectors', { type: 'number', describe: 'Number of detectors' })
     .option('patches', { type: 'string', describe: "Patches per side of the tract ('7' or '7x7')" })
@@ -21,7 +23,8 @@ export const simulateCommand: CommandModule = {
     .option('pixels', { type: 'boolean', describe: 'Write image files (--no-pixels: registry content only, for planning benchmarks)' })
     .option('db', { type: 'string', describe: 'postgresql://... when the repository is created here' })
     .example('$0 simulate ./repo --profile small', '12 visits of 9 detectors with pixels, ready for `qg build`')
-    .example('$0 simulate ./big --profile tract --no-pixels', "Registry content at LSST's largest published graph scale"),
+    .example('$0 simulate ./big --profile tract --no-pixels', "Registry content at LSST's largest published graph scale")
+    .example('$0 simulate ./radio --profile radio', 'A radio array: UVH5 subband files, gain calibrations, a sky map over the strip'),
   handler: async (argv) => {
     const root = String(argv['repo']);
     const repo = existsSync(join(root, CONFIG_FILE))
@@ -30,6 +33,7 @@ export const simulateCommand: CommandModule = {
     const bar = process.stdout.isTTY ? new cliProgress.SingleBar({ format: ' {phase} [{bar}] {value}/{total}', hideCursor: true }, cliProgress.Presets.shades_classic) : null;
     let current = '';
     try {
+      if (argv['profile'] === 'radio') return reportRadio(await simulateRadioRepository(repo, { seed: Number(argv['seed']) }), repo.root);
       const summary = await simulateRepository(repo, {
         profile: argv['profile'] as ProfileName, seed: Number(argv['seed']),
         ...(argv['visits'] !== undefined ? { visits: Number(argv['visits']) } : {}),
@@ -60,3 +64,10 @@ export const simulateCommand: CommandModule = {
     }
   },
 };
+
+function reportRadio(summary: RadioSimulationSummary, root: string): void {
+  const c = summary.counts;
+  console.log(`simulated 'radio' (seed ${summary.seed}) into ${root} in ${summary.totalSeconds.toFixed(1)} s: ${c.antennas} antennas, ` +
+    `${c.observations} observations x ${c.subbands} subbands (${c.subbandFiles} UVH5 files), ${c.sources} sources, ${c.patches} patches, ${c.gainTables} certified gain tables`);
+  console.log(`inputs for pipelines/radio.yaml: collection ${summary.collections.defaults}`);
+}
