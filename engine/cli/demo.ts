@@ -1,8 +1,8 @@
 /**
  * The demo: a fresh repository in ./demo-repo, a simulated survey, a look at what is there,
  * the drp graph planned, summarized and run on two workers, then where the coadds are and how
- * their star fluxes compare with the simulator's truth, and last a task of one's own (a shell
- * command, pipelines/examples/visit-stats.yaml) run on the calexps with what it wrote — each
+ * their star fluxes compare with the simulator's truth, and last tasks of one's own (a shell
+ * command and a module, pipelines/examples/visit-stats.yaml) run on the calexps with what they wrote — each
  * step a `qg` command, printed as typed.
  */
 import { rmSync } from 'node:fs';
@@ -42,8 +42,8 @@ export async function runDemo(args: readonly string[]): Promise<number> {
   }
   console.log('\n# where the coadds are, and measured vs true star fluxes');
   await printCoaddFluxes(repo, 'u/demo/drp');
-  console.log('\n# a task of your own: a script summarizing each visit, run per quantum as a shell command');
-  const status = await runStep(['run', '-b', repo, '-p', 'examples/visit-stats.yaml#visitStats', '-i', 'u/demo/drp', '-o', 'u/demo/visit-stats',
+  console.log('\n# tasks of your own: per-visit summaries by a shell command (a script) and by a TypeScript module');
+  const status = await runStep(['run', '-b', repo, '-p', 'examples/visit-stats.yaml#visitStats,visitPsf', '-i', 'u/demo/drp', '-o', 'u/demo/visit-stats',
     '--where', "instrument = 'SimCam'", '-j', '2']);
   if (status !== 0) return status;
   await printVisitStats(repo, 'u/demo/visit-stats');
