@@ -34,6 +34,7 @@ export async function printVisitStats(repoRoot: string, collection: string, out:
     };
     const stats = (await read<VisitStats>('visitStats')).sort((a, b) => a.visit - b.visit);
     const psf = new Map((await read<VisitPsf>('visitPsf')).map((p) => [p.visit, p.medianSigma]));
+    out('');
     out(formatTable(['visit', 'band', 'detectors', 'PSF sigma px (min-max)', 'same, by module', 'zero point', 'sources', 'matched'], stats.map((s) => [
       s.visit, s.band, s.detectors, `${s.psfSigma.median.toFixed(3)} (${s.psfSigma.min.toFixed(3)}-${s.psfSigma.max.toFixed(3)})`,
       psf.get(s.visit)?.toFixed(3) ?? '-', s.magZero.median.toFixed(3), s.sources, s.matches,
