@@ -14,12 +14,13 @@ export { executeQuantum, type QuantumJob, type JobInput, type LogRecord, type Qu
 export { WorkerPool, type WorkerPoolOptions } from './execute/worker-pool.js';
 export { writeFiles, writePrepared, prepareFiles, flushFiles, type FileToWrite, type PreparedFile } from './execute/file-batch.js';
 export { loadTaskLibrary, taskModuleUrl, SHIPPED_TASK_MODULE } from './execute/task-modules.js';
-export { runGraph, type RunOptions, type RunSummary, type FailedQuantum } from './run/run-graph.js';
+export { runGraph, type RunOptions, type RunSummary, type FailedQuantum, type QuantumSubset } from './run/run-graph.js';
 export { GraphJobs, type QuantumOutput } from './run/graph-jobs.js';
 export { OutputRegistrar, type Registration, type BatchStats } from './run/output-registrar.js';
-export { lockRun, processStartTime, LOCK_FILE, type RunLock } from './run/run-lock.js';
+export { lockRun, lockJob, jobFile, processStartTime, LOCK_FILE, JOBS_FOLDER, type RunLock } from './run/run-lock.js';
 export { prepareRunState, registerRunCollections, writeConfigs, type RunState } from './run/run-state.js';
 export * from './observe/run-events.js';
+export { formatQuantumList, parseQuantumList } from './submit/quantum-list.js';
 export { EventLogObserver, eventLogPath, readEventLog, EVENT_LOG_FILE } from './observe/event-log-observer.js';
 export { ReportObserver, reportFromEvents, percentile, type RunReport, type TaskReport } from './observe/report-observer.js';
 export { ProgressObserver, formatDuration } from './observe/progress-observer.js';

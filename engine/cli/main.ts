@@ -10,6 +10,7 @@ import { simulateCommand } from './commands/simulate-command.js';
 import { ingestCommand } from './commands/ingest-command.js';
 import { runCommands } from './commands/run-commands.js';
 import { pipelineCommands } from './commands/pipeline-commands.js';
+import { submitCommands } from './commands/submit-commands.js';
 
 /** Exit statuses: 0 ok, 1 failure while working, 2 bad input (usage, expression, unknown name). */
 export const EXIT_FAILURE = 1;
@@ -35,6 +36,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .command(ingestCommand)
     .command(runCommands)
     .command(pipelineCommands)
+    .command(submitCommands)
     .demandCommand(1, 'Name a command (see the list above).')
     .recommendCommands()
     .strict()

@@ -5,7 +5,8 @@
  * its consumers released. A failure removes what the attempt wrote, retries it (--retries),
  * or fails it for good: its log (all attempts, with the error) is written and registered,
  * its downstream is blocked, the rest goes on (unless --fail-fast). Running the same graph
- * again resumes: see run-state.ts.
+ * again resumes: see run-state.ts. A cluster job runs a subset of the quanta the same way
+ * (`RunOptions.subset`).
  */
 import { randomUUID } from 'node:crypto';
 import { readdirSync, rmSync } from 'node:fs';
@@ -22,7 +23,7 @@ import { CompositeObserver, type RunCounts, type RunObserver } from '../observe/
 import { EventLogObserver, eventLogPath } from '../observe/event-log-observer.js';
 import { GraphJobs } from './graph-jobs.js';
 import { OutputRegistrar } from './output-registrar.js';
-import { lockRun } from './run-lock.js';
+import { jobFile, lockJob, lockRun } from './run-lock.js';
 import { isTempFileOf, namesByFolder, prepareRunState, registerRunCollections, writeConfigs } from './run-state.js';
 
 /** How to run. */
@@ -58,6 +59,23 @@ export interface RunOptions {
    * several runs on one repository share warm workers (tests, benchmarks).
    */
   readonly pool?: WorkerPool;
+  /** Run only these quanta: a cluster job's share (see {@link QuantumSubset}). */
+  readonly subset?: QuantumSubset;
+}
+
+/**
+ * The quanta of one cluster job (`qg run-quanta`). The other quanta count as done for this
+ * invocation (the scheduler starts a job after the jobs it depends on succeeded; an input
+ * still missing fails its quantum as INPUT_MISSING). The job takes its own lock
+ * (`_jobs/<name>.lock`: jobs of one run on several nodes do not block each other, the same
+ * job twice does), writes its own event log (`_jobs/<name>.events.jsonl`), cleans only what
+ * its own quanta left, and writes no task configs (the submission registered them).
+ */
+export interface QuantumSubset {
+  /** The job's name (letters, digits, `_`, `-`, `.`). */
+  readonly name: string;
+  /** Graph quantum indices. */
+  readonly quanta: readonly number[];
 }
 
 /** A quantum that failed for good. */
@@ -105,6 +123,7 @@ function checkOptions(o: RunOptions): void {
   positiveInt(o.retries, '--retries', 0);
   positiveInt(o.batchSize, 'the batch size', 1);
   positiveInt(o.memoryMb, '--memory', 16);
+  if (o.subset && !o.subset.quanta.length) throw new EngineError('the job names no quanta', 'RUN_OPTIONS');
   if (o.timeoutSeconds !== undefined && !(o.timeoutSeconds > 0)) throw new EngineError(`--timeout must be a positive number of seconds, got ${o.timeoutSeconds}`, 'RUN_OPTIONS');
 }
 
@@ -153,7 +172,8 @@ export async function runGraph(repo: Repository, graph: QuantumGraph, options: R
   if (options.pool && (options.pool.root !== repo.root || options.pool.template !== repo.datastore.template)) {
     throw new EngineError(`the given worker pool writes into ${options.pool.root}, not this repository (${repo.root})`, 'RUN_OPTIONS');
   }
-  const lock = lockRun(join(repo.root, folder), run);
+  const selected = options.subset ? subsetMask(graph, options.subset) : null;
+  const lock = options.subset ? lockJob(join(repo.root, folder), run, options.subset.name) : lockRun(join(repo.root, folder), run);
   const ownPool = !options.pool;
   const poolStart = options.pool ? Promise.resolve(options.pool) : WorkerPool.start({ size: jobsN, root: repo.root, template: repo.datastore.template, taskModules: options.taskModules ?? [], memoryMb });
   const observerList: RunObserver[] = [];
@@ -162,18 +182,28 @@ export async function runGraph(repo: Repository, graph: QuantumGraph, options: R
     const pool = await poolStart;
     await checkTasks(graph, pool); // before touching the registry
     await registerRunCollections(repo, graph);
-    const state = await prepareRunState(repo, gj, folder, options.clobberOutputs ?? false);
-    await writeConfigs(repo, gj);
-    const logPath = options.eventLog === false ? null : eventLogPath(repo.root, run);
+    const state = await prepareRunState(repo, gj, folder, options.clobberOutputs ?? false, selected);
+    if (!selected) await writeConfigs(repo, gj);
+    const logPath = options.eventLog === false ? null : options.subset ? jobFile(join(repo.root, folder), options.subset.name, '.events.jsonl') : eventLogPath(repo.root, run);
     if (logPath) observerList.push(new EventLogObserver(logPath));
     observerList.push(...(options.observers ?? []));
     observers = new CompositeObserver(observerList);
-    return await coordinate({ repo, graph, gj, deps, state, pool, observers, options, jobsN, retries, verify, invocation, t0, logPath });
+    return await coordinate({ repo, graph, gj, deps, state, selected, pool, observers, options, jobsN, retries, verify, invocation, t0, logPath });
   } finally {
     if (ownPool) await poolStart.then((p) => p.close(), () => {});
     observers.close();
     lock.release();
   }
+}
+
+/** 1 per quantum of `subset`; RUN_OPTIONS for an index outside the graph. */
+function subsetMask(graph: QuantumGraph, subset: QuantumSubset): Uint8Array {
+  const mask = new Uint8Array(graph.quantumCount);
+  for (const q of subset.quanta) {
+    if (!Number.isInteger(q) || q < 0 || q >= graph.quantumCount) throw new EngineError(`quantum ${q} is not in the graph (it has ${graph.quantumCount}: 0-${graph.quantumCount - 1})`, 'RUN_OPTIONS');
+    mask[q] = 1;
+  }
+  return mask;
 }
 
 interface Context {
@@ -182,6 +212,8 @@ interface Context {
   readonly gj: GraphJobs;
   readonly deps: ReturnType<QuantumGraph['dependencies']>;
   readonly state: Awaited<ReturnType<typeof prepareRunState>>;
+  /** The job's quanta (1 each), or null for the whole graph. */
+  readonly selected: Uint8Array | null;
   readonly pool: WorkerPool;
   readonly observers: CompositeObserver;
   readonly options: RunOptions;
@@ -197,10 +229,11 @@ interface Context {
 async function coordinate(ctx: Context): Promise<RunSummary> {
   const { repo, graph, gj, pool, observers, options } = ctx;
   const run = graph.header.outputRun;
-  const n = graph.quantumCount;
-  const files = ctx.state.files;
-  const queue = new ReadyQueue(ctx.deps, ctx.state.complete);
-  const attempts = new Int32Array(n);
+  const { complete, files } = ctx.state;
+  const mine = (q: number) => ctx.selected === null || ctx.selected[q] === 1;
+  // Another job's quanta count as done here (see QuantumSubset).
+  const queue = new ReadyQueue(ctx.deps, ctx.selected ? complete.map((c, q) => c | (ctx.selected![q]! ^ 1)) : complete);
+  const attempts = new Int32Array(graph.quantumCount);
   const logs = new Map<number, LogRecord[]>();
   const failures: FailedQuantum[] = [];
   const blockedByTask: Record<string, number> = {};
@@ -213,12 +246,18 @@ async function coordinate(ctx: Context): Promise<RunSummary> {
   const done = new Promise<void>((r) => (resolveDone = r));
   const timeoutMs = options.timeoutSeconds !== undefined ? options.timeoutSeconds * 1000 : undefined;
 
-  const alreadyDone = ctx.state.complete.reduce((a, b) => a + b, 0);
+  let n = 0, alreadyDone = 0;
   const taskCounts: Record<string, { quanta: number; toRun: number }> = {};
   for (const t of graph.tasks) {
-    let toRun = 0;
-    for (let q = t.quantumOffset; q < t.quantumOffset + t.quantumCount; q++) if (!ctx.state.complete[q]) toRun++;
-    taskCounts[t.label] = { quanta: t.quantumCount, toRun };
+    let quanta = 0, toRun = 0;
+    for (let q = t.quantumOffset; q < t.quantumOffset + t.quantumCount; q++) {
+      if (!mine(q)) continue;
+      quanta++;
+      if (!complete[q]) toRun++;
+    }
+    taskCounts[t.label] = { quanta, toRun };
+    n += quanta;
+    alreadyDone += quanta - toRun;
   }
 
   const registrar = new OutputRegistrar(repo, run, options.batchSize ?? 256,

@@ -3,14 +3,22 @@
  * the owner's host, pid and (where /proc tells) the process's start time. A lock whose
  * process is gone (a killed run), or whose pid now belongs to a process that started at
  * another time (a reused pid), is taken over.
+ *
+ * The jobs of one run on a cluster (`qg run-quanta`) run at once on several nodes, each on
+ * its own quanta: each takes a job lock `_jobs/<job>.lock` instead, so jobs never block each
+ * other, while a second copy of the same job is refused. A whole-run lock and job locks
+ * exclude each other: each side makes its own lock first and then looks for the other's,
+ * so of two that start together at least one sees the other and gives up.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { EngineError } from '../errors.js';
 
 /** File name of the lock inside the run folder. */
 export const LOCK_FILE = '_run.lock';
+/** Folder of the job locks (and job event logs) inside the run folder. */
+export const JOBS_FOLDER = '_jobs';
 
 /**
  * When process `pid` started, as `<boot id>:<clock ticks since boot>` (field 22 of
@@ -77,9 +85,8 @@ export interface RunLock {
   release(): void;
 }
 
-/** Takes the lock of the run whose folder is `folder` (absolute), or throws RUN_LOCKED. */
-export function lockRun(folder: string, run: string): RunLock {
-  const path = join(folder, LOCK_FILE);
+/** Takes the lock file `path` (`what` names it in errors: "run 'x'", "job j3 of run 'x'"), or throws RUN_LOCKED. */
+function takeLock(path: string, what: string): RunLock {
   mkdirSync(dirname(path), { recursive: true });
   const start = processStartTime(process.pid);
   const me = `${hostname()} ${process.pid}${start !== null ? ` ${start}` : ''}`;
@@ -92,18 +99,63 @@ export function lockRun(folder: string, run: string): RunLock {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
-    let text = '';
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch { /* removed meanwhile */ }
-    const owner = parseOwner(text);
-    if (owner && owner.host !== hostname()) {
-      throw new EngineError(`run '${run}' is locked by ${text.trim()} (another host); if that run is over, remove ${path}`, 'RUN_LOCKED');
-    }
-    if (owner && ownerRunning(owner)) {
-      throw new EngineError(`run '${run}' is being executed by ${owner.pid === process.pid ? 'this process' : `process ${owner.pid} on this host`} (lock ${path})`, 'RUN_LOCKED');
-    }
+    const problem = heldBy(path);
+    if (problem) throw new EngineError(`${what} ${problem} (lock ${path})`, 'RUN_LOCKED');
     rmSync(path, { force: true }); // stale: its process is gone, or its pid was reused
   }
   throw new EngineError(`cannot take the lock ${path}`, 'RUN_LOCKED');
+}
+
+/** Who holds lock file `path` ("is being executed by ..."), or null when nobody (absent, or its process is gone). */
+function heldBy(path: string): string | null {
+  let text = '';
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return null; // removed meanwhile
+  }
+  const owner = parseOwner(text);
+  if (owner && owner.host !== hostname()) return `is locked by ${text.trim()} (another host); if that is over, remove the lock`;
+  if (owner && ownerRunning(owner)) return `is being executed by ${owner.pid === process.pid ? 'this process' : `process ${owner.pid} on this host`}`;
+  return null;
+}
+
+/** Takes the lock, then gives it back and throws RUN_LOCKED if `conflict` names a live holder of the other kind. */
+function lockUnlessConflict(path: string, what: string, conflict: () => string | null): RunLock {
+  const lock = takeLock(path, what);
+  const problem = conflict();
+  if (problem) {
+    lock.release();
+    throw new EngineError(`${what} cannot start: ${problem}`, 'RUN_LOCKED');
+  }
+  return lock;
+}
+
+/** Takes the lock of the run whose folder is `folder` (absolute), or throws RUN_LOCKED (also while jobs of the run hold theirs). */
+export function lockRun(folder: string, run: string): RunLock {
+  return lockUnlessConflict(join(folder, LOCK_FILE), `run '${run}'`, () => {
+    let names: string[] = [];
+    try {
+      names = readdirSync(join(folder, JOBS_FOLDER)).filter((n) => n.endsWith('.lock'));
+    } catch { /* no jobs */ }
+    for (const name of names) {
+      const problem = heldBy(join(folder, JOBS_FOLDER, name));
+      if (problem) return `its job ${name.slice(0, -'.lock'.length)} ${problem} (see qg status / qg cancel)`;
+    }
+    return null;
+  });
+}
+
+/** Path of job `job`'s file with `suffix` (`.lock`, `.events.jsonl`, ...) in the run folder `folder`. */
+export function jobFile(folder: string, job: string, suffix: string): string {
+  return join(folder, JOBS_FOLDER, `${job}${suffix}`);
+}
+
+/** Takes the lock of job `job` of the run whose folder is `folder`, or throws RUN_LOCKED (also while the whole run is locked). */
+export function lockJob(folder: string, run: string, job: string): RunLock {
+  if (!/^[\w.-]+$/.test(job) || job.startsWith('.')) throw new EngineError(`job name '${job}' may hold only letters, digits, '_', '-' and '.'`, 'RUN_OPTIONS');
+  return lockUnlessConflict(jobFile(folder, job, '.lock'), `job ${job} of run '${run}'`, () => {
+    const problem = heldBy(join(folder, LOCK_FILE));
+    return problem ? `the whole run ${problem}` : null;
+  });
 }

@@ -14,6 +14,10 @@
  * graph's id (another graph's outputs make the run refuse, unless clobbering was asked for);
  * a file goes only if it lies under this run's folder, is not one of qg's own (`_` names), and
  * no dataset of any run still names it.
+ *
+ * A job of a cluster run (a subset of the quanta, see `RunOptions.subset`) cleans only what
+ * its own quanta left: other jobs write into the same folders at the same time, so it
+ * removes only its quanta's predicted paths and their temporary files, never whole folders.
  */
 import { readdirSync, rmSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
@@ -167,9 +171,11 @@ function checkForeignOutputs(graph: QuantumGraph, foreign: readonly { dataset: n
 /**
  * Reads the run's state, cleans what earlier attempts left, and returns where to start.
  * `runFolder` is the run's folder relative to the root: whole output folders inside it are
- * swept; elsewhere only the paths the graph predicts (and their temporary files).
+ * swept; elsewhere only the paths the graph predicts (and their temporary files). With
+ * `selected` (1 per quantum of a job's subset) only those quanta are cleaned and only their
+ * paths swept; `complete` still covers every quantum.
  */
-export async function prepareRunState(repo: Repository, jobs: GraphJobs, runFolder: string, clobber = false): Promise<RunState> {
+export async function prepareRunState(repo: Repository, jobs: GraphJobs, runFolder: string, clobber = false, selected: Uint8Array | null = null): Promise<RunState> {
   const graph = jobs.graph;
   const registry = repo.registry;
   const run = await registry.collections.get(graph.header.outputRun);
@@ -186,6 +192,7 @@ export async function prepareRunState(repo: Repository, jobs: GraphJobs, runFold
       complete[quantum] = 1;
       continue;
     }
+    if (selected && !selected[quantum]) continue; // another job's: not ours to clean
     for (const o of outputs) {
       pending.push(o.dataset);
       const r = registered[o.dataset];
@@ -196,7 +203,7 @@ export async function prepareRunState(repo: Repository, jobs: GraphJobs, runFold
   }
   // Config datasets (init-outputs: no quantum edges) are written at run start; their folders are swept too.
   const configs = graph.tasks.map((t) => graph.datasetTypes.find((x) => x.name === `${t.label}_config`)).filter((t) => t !== undefined);
-  for (const t of configs) for (let d = t.datasetOffset; d < t.datasetOffset + t.datasetCount; d++) if (!registered[d]) pending.push(d);
+  if (!selected) for (const t of configs) for (let d = t.datasetOffset; d < t.datasetOffset + t.datasetCount; d++) if (!registered[d]) pending.push(d);
 
   checkForeignOutputs(graph, foreign, clobber);
 
@@ -214,7 +221,7 @@ export async function prepareRunState(repo: Repository, jobs: GraphJobs, runFold
   // Files nobody registered.
   const known = await registeredPaths(repo, run.id);
   const predicted = new Set(pending.map((d) => jobs.predictedPath(d)));
-  const inside = (p: string) => p === runFolder || p.startsWith(`${runFolder}/`);
+  const inside = (p: string) => !selected && (p === runFolder || p.startsWith(`${runFolder}/`));
   const unregistered: string[] = [];
   for (const [folder, predictedNames] of namesByFolder(predicted)) {
     let names: string[];
@@ -242,7 +249,7 @@ export async function prepareRunState(repo: Repository, jobs: GraphJobs, runFold
   // File records of what incomplete quanta read: existing inputs and outputs of complete quanta.
   const files: (StoredFile | null)[] = new Array(graph.datasetCount).fill(null);
   const wanted = new Set<number>();
-  for (let quantum = 0; quantum < n; quantum++) if (!complete[quantum]) for (const d of jobs.inputs(quantum)) wanted.add(d);
+  for (let quantum = 0; quantum < n; quantum++) if (!complete[quantum] && (!selected || selected[quantum])) for (const d of jobs.inputs(quantum)) wanted.add(d);
   const fromRun: number[] = [];
   const lookup: number[] = [];
   for (const d of wanted) {

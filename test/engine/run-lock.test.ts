@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { EngineError, LOCK_FILE, lockRun, processStartTime } from '../../engine/index.js';
+import { EngineError, LOCK_FILE, jobFile, lockJob, lockRun, processStartTime } from '../../engine/index.js';
 import { tempDir } from '../support/test-repos.js';
 
 function code(fn: () => unknown): string | undefined {
@@ -100,6 +100,30 @@ describe('lockRun', () => {
       lockRun(folder, 'u/reused').release();
     } finally {
       await kill(other);
+      dir.cleanup();
+    }
+  });
+});
+
+describe('job locks', () => {
+  it('jobs of one run do not block each other; the same job twice, or a job and the whole run, do', () => {
+    const dir = tempDir();
+    try {
+      const folder = join(dir.path, 'u', 'run');
+      const a = lockJob(folder, 'u/run', 'a');
+      const b = lockJob(folder, 'u/run', 'b');
+      expect(code(() => lockJob(folder, 'u/run', 'a'))).toBe('RUN_LOCKED');
+      expect(code(() => lockRun(folder, 'u/run'))).toBe('RUN_LOCKED');
+      expect(existsSync(join(folder, LOCK_FILE))).toBe(false); // given back
+      a.release();
+      b.release();
+      const whole = lockRun(folder, 'u/run');
+      expect(code(() => lockJob(folder, 'u/run', 'a'))).toBe('RUN_LOCKED');
+      expect(existsSync(jobFile(folder, 'a', '.lock'))).toBe(false);
+      whole.release();
+      lockJob(folder, 'u/run', 'a').release();
+      expect(code(() => lockJob(folder, 'u/run', '../x'))).toBe('RUN_OPTIONS');
+    } finally {
       dir.cleanup();
     }
   });

@@ -6,7 +6,7 @@ import { loadGraph, saveGraph, type QuantumGraph } from '../../../planner/index.
 import { runFolder, type Repository } from '../../../registry/index.js';
 import {
   EngineError, ProgressObserver, ReportObserver, eventLogPath, formatDataId, ganttSvg, loadTaskLibrary, readEventLog, reportFromEvents,
-  runGraph, type RunReport, type RunSummary,
+  runGraph, type QuantumSubset, type RunReport, type RunSummary,
 } from '../../index.js';
 import { formatTable, jsonReplacer } from '../output.js';
 import { buildOrExplain, buildSpecFromArgs, buildSummaryLine, withBuildOptions } from './graph-commands.js';
@@ -50,7 +50,8 @@ export function formatRunSummary(summary: RunSummary, report: RunReport, repoArg
   return lines.join('\n');
 }
 
-function withRunOptions<T>(y: Argv<T>) {
+/** The options of `qg run` that say how to execute (also those of `qg run-quanta`). */
+export function withRunOptions<T>(y: Argv<T>) {
   return y
     .option('jobs', { alias: 'j', type: 'number', default: 1, describe: 'Worker threads (quanta run at once)' })
     .option('retries', { type: 'number', default: 0, describe: 'Extra attempts for a failed quantum' })
@@ -130,17 +131,21 @@ function quoteArg(s: string): string {
   return /^[\w./=:@+-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`;
 }
 
-/** Runs with a progress bar and the report observer; Ctrl-C stops the run cleanly (a second one kills it). */
-async function runWithTerminal(repo: Repository, graph: QuantumGraph, argv: Record<string, unknown>, taskModules: string[]): Promise<{ result: RunSummary; text: string }> {
+/**
+ * Runs with a progress bar and the report observer; Ctrl-C stops the run cleanly (a second one
+ * kills it). A cluster job (`subset`) stops the same way on SIGTERM (what scancel sends first).
+ */
+export async function runWithTerminal(repo: Repository, graph: QuantumGraph, argv: Record<string, unknown>, taskModules: string[], subset?: QuantumSubset): Promise<{ result: RunSummary; text: string }> {
   const report = new ReportObserver();
   const progress = argv['progress'] === false ? null : new ProgressObserver();
   const controller = new AbortController();
+  const signals: NodeJS.Signals[] = subset ? ['SIGINT', 'SIGTERM'] : ['SIGINT'];
   const onSigint = () => {
     process.stderr.write('\nqg run: interrupted; stopping the workers and registering what finished (Ctrl-C again to kill)\n');
     controller.abort();
-    process.removeListener('SIGINT', onSigint);
+    for (const s of signals) process.removeListener(s, onSigint);
   };
-  process.on('SIGINT', onSigint);
+  for (const s of signals) process.on(s, onSigint);
   try {
     if (!progress?.enabled) {
       console.log(`running a graph of ${graph.quantumCount} quanta into ${graph.header.outputRun} with ${argv['jobs']} worker(s) (quanta already complete are skipped)`);
@@ -150,11 +155,11 @@ async function runWithTerminal(repo: Repository, graph: QuantumGraph, argv: Reco
       ...(argv['timeout'] !== undefined ? { timeoutSeconds: Number(argv['timeout']) } : {}),
       ...(argv['memory'] !== undefined ? { memoryMb: Number(argv['memory']) } : {}),
       taskModules, verifyChecksums: argv['verifyChecksums'] !== false, clobberOutputs: Boolean(argv['clobberOutputs']), signal: controller.signal,
-      observers: [report, ...(progress ? [progress] : [])], command: `qg ${process.argv.slice(2).join(' ')}`,
+      observers: [report, ...(progress ? [progress] : [])], command: `qg ${process.argv.slice(2).join(' ')}`, ...(subset ? { subset } : {}),
     });
     return { result, text: formatRunSummary(result, report.report(), String(argv['repo'])) };
   } finally {
-    process.removeListener('SIGINT', onSigint);
+    for (const s of signals) process.removeListener(s, onSigint);
   }
 }
 
