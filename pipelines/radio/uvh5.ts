@@ -190,6 +190,12 @@ export class Uvh5Reader {
     }
   }
 
+  /** Opens the UVH5 file at `path` (read in place). */
+  static async open(path: string): Promise<Uvh5Reader> {
+    await uvh5Ready();
+    return new Uvh5Reader(openUvh5(path), () => {});
+  }
+
   /** The header, read on first use and kept. */
   get meta(): UvMeta {
     if (!this.cachedMeta) {
@@ -205,14 +211,22 @@ export class Uvh5Reader {
     return this.cachedCounts;
   }
 
-  /** Rows `[start, start + count)` of visdata, flags and nsamples. */
-  readRows(start: number, count: number): UvArrays {
+  /**
+   * Rows `[start, start + count)` of visdata, flags and nsamples; with `into`, copied into its
+   * buffers (large enough for `count` rows) and returned as views of them, so that a caller
+   * reading chunk after chunk allocates nothing.
+   */
+  readRows(start: number, count: number, into?: UvArrays): UvArrays {
     const { Nblts, Nfreqs, Npols } = this.counts;
     if (start < 0 || count < 0 || start + count > Nblts) throw new RadioError(`rows ${start}..${start + count} outside 0..${Nblts}`, 'UVH5_FORMAT');
+    const n = count * Nfreqs * Npols;
+    const target = into ?? { vis: new Float32Array(2 * n), flags: new Uint8Array(n), nsamples: new Float32Array(n) };
     const offset = [start, 0, 0], shape = [count, Nfreqs, Npols];
-    const raw = (path: string, size: number) => readHyperslab(this.file, path, offset, shape, size);
-    const vis = raw('Data/visdata', 8), flags = raw('Data/flags', 1), nsamples = raw('Data/nsamples', 4);
-    return { vis: new Float32Array(vis.buffer, vis.byteOffset, vis.byteLength / 4), flags, nsamples: new Float32Array(nsamples.buffer, nsamples.byteOffset, nsamples.byteLength / 4) };
+    const bytes = (a: Float32Array | Uint8Array, length: number) => new Uint8Array(a.buffer, a.byteOffset, length);
+    readHyperslab(this.file, 'Data/visdata', offset, shape, bytes(target.vis, 8 * n));
+    readHyperslab(this.file, 'Data/flags', offset, shape, bytes(target.flags, n));
+    readHyperslab(this.file, 'Data/nsamples', offset, shape, bytes(target.nsamples, 4 * n));
+    return { vis: target.vis.subarray(0, 2 * n), flags: target.flags.subarray(0, n), nsamples: target.nsamples.subarray(0, n) };
   }
 
   /** The whole file. */
@@ -278,15 +292,15 @@ function readMeta(file: H5File): UvMeta {
   };
 }
 
-/** The raw bytes of a hyperslab of `path` (elements of `size` bytes), copied out of the wasm heap. */
-function readHyperslab(file: H5File, path: string, offset: readonly number[], count: readonly number[], size: number): Uint8Array {
-  const nbytes = size * count.reduce((a, b) => a * b, 1);
+/** Copies a hyperslab of `path` (elements of target.length / product(count) bytes) out of the wasm heap into `target`. */
+function readHyperslab(file: H5File, path: string, offset: readonly number[], count: readonly number[], target: Uint8Array): void {
+  const nbytes = target.length;
   const module = h5Module;
   const ptr = module._malloc(Math.max(nbytes, 1));
   if (ptr === 0) throw new RadioError(`cannot allocate ${nbytes} bytes to read ${path}`, 'UVH5_FORMAT');
   try {
     module.get_dataset_data(file.file_id, path, count.map(BigInt), offset.map(BigInt), count.map(() => 1n), BigInt(ptr));
-    return module.HEAPU8.slice(ptr, ptr + nbytes);
+    target.set(module.HEAPU8.subarray(ptr, ptr + nbytes));
   } finally {
     module._free(ptr);
   }

@@ -6,7 +6,7 @@
  * gains to within the thermal noise.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tableFromIPC } from 'apache-arrow';
+import type { Table } from 'apache-arrow';
 import { queryDataIds, type Repository } from '../../../registry/index.js';
 import { gainTableFromArrow } from '../../../pipelines/radio/gains.js';
 import { modelVisibilities, rad } from '../../../pipelines/radio/interferometry.js';
@@ -49,7 +49,7 @@ describe('qg simulate --profile radio', () => {
   });
 
   it('gains drift with time, and the data equal the model times the gains within the noise', async () => {
-    const truth = gainTableFromArrow(await read('gain_truth', { instrument: 'QGARRAY' }) as ReturnType<typeof tableFromIPC>);
+    const truth = gainTableFromArrow(await read('gain_truth', { instrument: 'QGARRAY' }) as Table);
     const gains = new TrueGains(RADIO_PROFILE.antennas, 3);
     const o = summary.observations[1]!;
     const [a, b] = [gains.at(2, o.startJd), gains.at(2, o.endJd)];
