@@ -21,3 +21,4 @@ export * from './query/index.js';
 export { FitsHeader, readFits, writeFits, readFitsHeader, FitsError, type FitsCard, type FitsPixelArray } from './datastore/fits/index.js';
 export { exposureToFits, exposureFromFits, type Exposure } from './datastore/exposure-fits.js';
 export * from './ingest/index.js';
+export * from './maintenance/index.js';

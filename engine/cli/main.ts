@@ -11,6 +11,7 @@ import { ingestCommand } from './commands/ingest-command.js';
 import { runCommands } from './commands/run-commands.js';
 import { pipelineCommands } from './commands/pipeline-commands.js';
 import { submitCommands } from './commands/submit-commands.js';
+import { maintenanceCommands } from './commands/maintenance-commands.js';
 
 /** Exit statuses: 0 ok, 1 failure while working, 2 bad input (usage, expression, unknown name). */
 export const EXIT_FAILURE = 1;
@@ -37,6 +38,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .command(runCommands)
     .command(pipelineCommands)
     .command(submitCommands)
+    .command([...maintenanceCommands])
     .demandCommand(1, 'Name a command (see the list above).')
     .recommendCommands()
     .strict()

@@ -5,6 +5,8 @@
  * registry and its dataset files are looked at before anything is written; so a bad file
  * leaves nothing half-imported, and errors name the file, line, entry and record.
  */
+import { rmSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { Knex } from 'knex';
 import type { Repository } from '../repository.js';
 import type { Registry } from '../registry.js';
@@ -13,7 +15,7 @@ import { EXPORT_YAML_LIMITS, readBoundedYaml } from '../yaml/bounded-yaml.js';
 import { atPlace, parseExportYaml, type ExportDocument } from './butler-yaml.js';
 import { readExport, type CalibrationEntry, type DatasetEntry, type DatasetRecordEntry, type ExportContent, type ExportEntry } from './export-reader.js';
 import { validateImport } from './import-validator.js';
-import { checkImportFiles, type ImportedFile } from './import-file-check.js';
+import { checkImportFiles, transferImportFiles, type ImportedFile } from './import-file-check.js';
 import { checkTextLengths } from './import-length-check.js';
 
 /** Counts of what an import added. */
@@ -36,6 +38,12 @@ export interface ImportOptions {
   readonly skipExistingDimensions?: boolean;
   /** Largest export accepted, in bytes (default `EXPORT_YAML_LIMITS.maxBytes`). */
   readonly maxBytes?: number;
+  /**
+   * How dataset files that the export's folder holds (at their recorded paths, as `qg repo
+   * export --transfer` writes them) come into the repository: copied (the default) or hard
+   * linked; `none` looks for them in the repository only.
+   */
+  readonly transfer?: 'copy' | 'link' | 'none';
 }
 
 /** Imports the export file at `path` into `repo`, all or nothing. */
@@ -43,12 +51,22 @@ export async function importButlerExport(repo: Repository, path: string, options
   const limits = { ...EXPORT_YAML_LIMITS, maxBytes: options.maxBytes ?? EXPORT_YAML_LIMITS.maxBytes };
   const doc = parseExportYaml(readBoundedYaml(path, limits), path, limits);
   const content = readExport(doc, repo.registry.universe);
-  const summary = await repo.registry.transaction(async (tx) => {
-    const runs = await validateImport(repo.registry, doc, content, tx);
-    await checkTextLengths(doc, content, tx);
-    const files = checkImportFiles(repo.root, runs, doc, content.entries);
-    return new ImportWriter(repo.registry, doc, content, files, tx, options).write();
-  });
+  const placed: string[] = [];
+  let summary: ImportSummary;
+  try {
+    summary = await repo.registry.transaction(async (tx) => {
+      const runs = await validateImport(repo.registry, doc, content, tx);
+      await checkTextLengths(doc, content, tx);
+      if ((options.transfer ?? 'copy') !== 'none') {
+        placed.push(...await transferImportFiles(repo.root, dirname(resolve(path)), runs, doc, content.entries, options.transfer === 'link' ? 'link' : 'copy'));
+      }
+      const files = checkImportFiles(repo.root, runs, doc, content.entries);
+      return new ImportWriter(repo.registry, doc, content, files, tx, options).write();
+    });
+  } catch (e) {
+    for (const p of placed) rmSync(p, { force: true }); // the registrations are rolled back: their files go too
+    throw e;
+  }
   await repo.registry.db.refreshStatistics();
   return summary;
 }

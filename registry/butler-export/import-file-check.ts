@@ -11,10 +11,11 @@
  * without symbolic links, and gets its size and checksum recorded; one that is absent is
  * recorded as not transferred (NULL size and checksum).
  */
-import { lstatSync, readFileSync, realpathSync, type Stats } from 'node:fs';
-import { join } from 'node:path';
+import { lstatSync, readFileSync, realpathSync, rmSync, type Stats } from 'node:fs';
+import { join, relative, isAbsolute } from 'node:path';
 import { checkRelative, PathError, runFolder } from '../datastore/file-template.js';
 import { sha256 } from '../datastore/datastore.js';
+import { placeFile } from '../ingest/raw-transfer.js';
 import { formatDataId } from '../datasets/data-id.js';
 import { atPlace, type ExportDocument, type Place } from './butler-yaml.js';
 import type { DatasetRecordEntry, ExportEntry } from './export-reader.js';
@@ -50,6 +51,62 @@ export function checkImportFiles(root: string, runs: readonly string[], doc: Exp
     }
   }
   return out;
+}
+
+/**
+ * Transfers the files an export names from the export's folder `sourceDir` into the
+ * repository at `root` (copy, or hard link), before {@link checkImportFiles} looks at them:
+ * every path is first checked as there (inside its own run's folder, not qg's files), and a
+ * source must be a regular file inside `sourceDir` reached without symbolic links. A path the
+ * export folder does not hold is left to the repository (as without a transfer); one the
+ * repository already holds is kept when identical and refused when different. Returns the
+ * absolute paths it created (to remove if the import then fails).
+ */
+export async function transferImportFiles(root: string, sourceDir: string, runs: readonly string[], doc: ExportDocument, entries: readonly ExportEntry[], mode: 'copy' | 'link'): Promise<string[]> {
+  const owners = folderOwners(runs);
+  const realRoot = realpathSync(root);
+  const realSource = realpathSync(sourceDir);
+  if (realSource === realRoot) return [];
+  const jobs = new Map<string, Place>();
+  for (const entry of entries) {
+    if (entry.kind !== 'dataset') continue;
+    for (const record of entry.records) {
+      if (!record.file || jobs.has(record.file.path)) continue;
+      const place: Place = { path: [...record.place.path, 'path'], label: `${record.place.label} data ID ${formatDataId(record.dataIds[0]!)}` };
+      try {
+        checkPlacement(record.file.path, entry.run, owners);
+      } catch (e) {
+        throw atPlace(doc, place, e);
+      }
+      jobs.set(record.file.path, place);
+    }
+  }
+  const placed: string[] = [];
+  try {
+    for (const [path, place] of jobs) {
+      try {
+        const src = join(realSource, path);
+        const stat = lstatOrUndefined(src);
+        if (!stat) continue;
+        const rel = relative(realSource, realpathSync(src));
+        if (stat.isSymbolicLink() || rel !== path || isAbsolute(rel)) throw new PathError(`source '${src}' is reached through a symbolic link`);
+        if (!stat.isFile()) throw new PathError(`source '${src}' is not a regular file`);
+        const present = lstatOrUndefined(join(realRoot, path));
+        if (present) {
+          if (present.isFile() && !present.isSymbolicLink() && present.size === stat.size && sha256(readFileSync(join(realRoot, path))) === sha256(readFileSync(src))) continue;
+          throw new PathError(`path '${path}' already exists in the repository with other content; nothing was imported`);
+        }
+        await placeFile(realRoot, src, path, mode, { checksum: false });
+        placed.push(join(realRoot, path));
+      } catch (e) {
+        throw atPlace(doc, place, e);
+      }
+    }
+  } catch (e) {
+    for (const p of placed) rmSync(p, { force: true });
+    throw e;
+  }
+  return placed;
 }
 
 /** Runs by folder (several when names differ only in characters that are not path-safe); runs without a folder are left out. */

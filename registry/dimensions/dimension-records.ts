@@ -117,7 +117,30 @@ export class DimensionRecords {
     }
     q = q.orderBy(element.primaryKeyColumns);
     if (limit !== undefined) q = q.limit(limit);
-    const rows = await this.db.arrays(tx, q);
+    return this.decode(element, await this.db.arrays(tx, q));
+  }
+
+  /**
+   * Records of `elementName` whose keys are among the rows of `ids`, a SELECT (with `?`
+   * placeholders and its bindings) whose columns are named after the element's dimensions
+   * (its required dimensions and, for a dimension, itself): one statement, ordered by
+   * primary key. The query layer's where-restricted record queries use it.
+   */
+  async queryJoined(elementName: string, tx: Executor, ids: { readonly sql: string; readonly bindings: readonly unknown[] }, limit?: number): Promise<DimensionRecord[]> {
+    const element = this.universe.element(elementName);
+    const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
+    const plain = [...element.primaryKeyColumns, ...element.implies, ...element.fields.map((f) => f.name), ...(element.spatial ? ['region'] : [])];
+    const select = [...plain.map((c) => `e.${quote(c)}`), ...(element.temporal ? ['CAST(e.timespan_begin AS TEXT)', 'CAST(e.timespan_end AS TEXT)'] : [])];
+    const on = [...element.required.map((d) => `e.${quote(d)} = i.${quote(d)}`), ...(element.key ? [`e.${quote(element.key.name)} = i.${quote(element.name)}`] : [])];
+    let sql = `SELECT ${select.join(', ')} FROM ${quote(element.name)} e WHERE EXISTS (SELECT 1 FROM (${ids.sql}) i WHERE ${on.join(' AND ') || '1 = 1'}) ` +
+      `ORDER BY ${element.primaryKeyColumns.map((c) => `e.${quote(c)}`).join(', ')}`;
+    if (limit !== undefined) sql += ` LIMIT ${Math.max(0, Math.floor(limit))}`;
+    return this.decode(element, await this.db.selectArrays(tx, this.db.placeholders(sql), ids.bindings));
+  }
+
+  /** Records from rows of the plain columns (then the timespan bounds as text, for temporal elements). */
+  private decode(element: DimensionElement, rows: unknown[][]): DimensionRecord[] {
+    const plain = [...element.primaryKeyColumns, ...element.implies, ...element.fields.map((f) => f.name), ...(element.spatial ? ['region'] : [])];
     return rows.map((row) => {
       const record: DimensionRecord = {};
       plain.forEach((c, i) => {

@@ -7,3 +7,4 @@ export { DataIdQuery, queryDataIds, type DataIdQuerySpec } from './data-id-query
 export { queryDatasets, type DatasetQuerySpec, type FoundDataset } from './dataset-query.js';
 export { TempTables, q as quoteIdentifier } from './temp-tables.js';
 export { WHERE_INLINE_VALUES, WHERE_MAX_BINDINGS, type SqlFragment, type ValueListType, type WhereDialect } from './where-dialect.js';
+export { queryDimensionRecords, type DimensionRecordQuerySpec } from './dimension-record-query.js';

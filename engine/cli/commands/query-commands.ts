@@ -1,6 +1,7 @@
 /** `qg query collections|dataset-types|datasets|dimension-records`. */
 import type { Argv, CommandModule } from 'yargs';
-import { globToRegExp, ConvexPolygon, COLLECTION_TYPES, taiToIso, taiFromIso, parseBinds, queryDatasets, DataIdQuery, type DataIdQuerySpec, type CollectionType, type Timespan } from '../../../registry/index.js';
+import { pathToFileURL } from 'node:url';
+import { globToRegExp, ConvexPolygon, COLLECTION_TYPES, taiToIso, taiFromIso, parseBinds, queryDatasets, queryDimensionRecords, fileRecordsOf, DataIdQuery, type DataIdQuerySpec, type CollectionType, type Timespan } from '../../../registry/index.js';
 import { formatTable, printRows, type OutputFormat } from '../output.js';
 import { bindOption, listOption, withFormat, withRepo, withRepository } from './shared-options.js';
 
@@ -45,7 +46,9 @@ const datasets: CommandModule = {
     .option('find-first', { type: 'boolean', default: false, describe: 'Only the first dataset per data ID, in collection order' })
     .option('time', { type: 'string', describe: "Instant (TAI, ISO) at which calibrations must be valid, e.g. '2024-01-01T00:10:00'" })
     .option('limit', { type: 'number', describe: 'At most this many rows per type' })
+    .option('show-uri', { type: 'boolean', default: false, describe: "Add each dataset's file as a file:// URI (empty when it has none)" })
     .example('$0 query datasets raw -b repo -c SimCam/defaults --where "detector = 3"', '')
+    .example('$0 query datasets raw -b repo -c SimCam/defaults --show-uri', 'Where the files are')
     .example('$0 query datasets bias -b repo -c SimCam/calib --find-first --time 2024-01-01T00:10:00', 'The bias valid at that instant'),
   handler: async (argv) => withRepository(String(argv['repo']), async (repo) => {
     const searched = listOption(argv['collections'] as string[]);
@@ -57,9 +60,13 @@ const datasets: CommandModule = {
         ...(argv['time'] ? { time: taiFromIso(String(argv['time'])) } : {}),
         ...(argv['limit'] !== undefined ? { limit: Number(argv['limit']) } : {}),
       });
-      for (const r of found) rows.push([r.datasetType, r.collection, r.run, r.id, r.dataId, r.validity ?? '']);
+      const files = argv['showUri'] ? await fileRecordsOf(repo.registry, found.map((r) => r.id)) : null;
+      for (const r of found) {
+        const file = files?.get(r.id);
+        rows.push([r.datasetType, r.collection, r.run, r.id, r.dataId, r.validity ?? '', ...(files ? [file ? pathToFileURL(repo.datastore.pathOf(file)).href : ''] : [])]);
+      }
     }
-    printRows(argv['format'] as OutputFormat, ['type', 'collection', 'run', 'id', 'dataId', 'validity'], rows);
+    printRows(argv['format'] as OutputFormat, ['type', 'collection', 'run', 'id', 'dataId', 'validity', ...(argv['showUri'] ? ['uri'] : [])], rows);
   }),
 };
 
@@ -115,12 +122,16 @@ const dataIds: CommandModule = {
 const dimensionRecords: CommandModule = {
   command: 'dimension-records <element>',
   describe: 'List the records of a dimension element (regions shown as vertex counts)',
-  builder: (y) => common(y)
+  builder: (y) => withWhere(common(y))
     .positional('element', { type: 'string', describe: 'e.g. detector, visit, patch' })
     .option('limit', { type: 'number', describe: 'At most this many records' })
-    .example('$0 query dimension-records detector -b repo', ''),
+    .example('$0 query dimension-records detector -b repo', '')
+    .example("$0 query dimension-records visit -b repo --where \"band = 'r' AND visit > 2\"", 'Records whose data IDs satisfy the expression'),
   handler: async (argv) => withRepository(String(argv['repo']), async (repo) => {
-    const records = await repo.registry.dimensions.query(String(argv['element']), repo.registry.knex, {}, argv['limit'] as number | undefined);
+    const records = await queryDimensionRecords(repo.registry, {
+      element: String(argv['element']), where: String(argv['where'] ?? ''), bind: parseBinds(bindOption(argv['bind'])),
+      ...(argv['limit'] !== undefined ? { limit: Number(argv['limit']) } : {}),
+    });
     const columns = records.length ? Object.keys(records[0]!) : [];
     const shown = (v: unknown) => (v instanceof ConvexPolygon ? `polygon(${v.vertices.length} vertices)`
       : v && typeof v === 'object' && 'begin' in v && 'end' in v ? `[${taiToIso((v as Timespan).begin)}, ${taiToIso((v as Timespan).end)}) TAI` : v);

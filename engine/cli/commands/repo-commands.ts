@@ -1,7 +1,8 @@
 /** `qg repo create|import|export|check`. */
-import { writeFileSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
-import { Repository } from '../../../registry/index.js';
+import { EXPORT_FILE, MaintenanceError, Repository, exportWithFiles } from '../../../registry/index.js';
 import { importButlerExport } from '../../../registry/butler-export/butler-import.js';
 import { exportButlerYaml } from '../../../registry/butler-export/butler-export.js';
 import { checkRepository } from '../../../registry/maintenance/repo-check.js';
@@ -35,12 +36,15 @@ const importCmd: CommandModule = {
   describe: "Import a YAML file written by LSST's `butler export` (or `qg repo export`), in one transaction",
   builder: (y) => y
     .positional('repo', { type: 'string' })
-    .positional('file', { type: 'string', describe: 'export.yaml' })
+    .positional('file', { type: 'string', describe: 'export.yaml, or a folder written by `qg repo export --transfer` (its export.yaml)' })
     .option('skip-existing-dimensions', { type: 'boolean', default: false, describe: 'Leave dimension records that already exist alone instead of failing' })
-    .example('$0 repo import ./repo export.yaml', ''),
+    .option('transfer', { choices: ['copy', 'link', 'none'] as const, default: 'copy' as const, describe: "How dataset files beside the export (at their recorded paths) come in; 'none': look for them in the repository only" })
+    .example('$0 repo import ./repo export.yaml', '')
+    .example('$0 repo import ./new-repo ./exported', 'A folder from qg repo export --transfer copy: registry and files'),
   handler: async (argv) => withRepository(String(argv['repo']), async (repo) => {
     const start = performance.now();
-    const s = await importButlerExport(repo, String(argv['file']), { skipExistingDimensions: Boolean(argv['skipExistingDimensions']) });
+    const file = existsSync(String(argv['file'])) && statSync(String(argv['file'])).isDirectory() ? join(String(argv['file']), EXPORT_FILE) : String(argv['file']);
+    const s = await importButlerExport(repo, file, { skipExistingDimensions: Boolean(argv['skipExistingDimensions']), transfer: argv['transfer'] as 'copy' | 'link' | 'none' });
     const records = Object.values(s.dimensionRecords).reduce((a, b) => a + b, 0);
     console.log(`imported ${records} dimension records, ${s.collections} collections, ${s.datasetTypes} dataset types, ${s.datasets} datasets, ` +
       `${s.associations} tagged associations, ${s.certifications} certifications in ${((performance.now() - start) / 1000).toFixed(2)} s`);
@@ -50,9 +54,18 @@ const importCmd: CommandModule = {
 
 const exportCmd: CommandModule = {
   command: 'export <repo> [file]',
-  describe: 'Write the whole registry in butler-export YAML (stdout when no file)',
-  builder: (y) => y.positional('repo', { type: 'string' }).positional('file', { type: 'string' }),
+  describe: 'Write the whole registry in butler-export YAML (stdout when no file); with --transfer, a folder with export.yaml and every dataset file',
+  builder: (y) => y.positional('repo', { type: 'string' }).positional('file', { type: 'string', describe: 'export.yaml; with --transfer, the folder to write (absent or empty)' })
+    .option('transfer', { choices: ['copy', 'link'] as const, describe: 'Also copy (or hard-link) every dataset file into the folder, so that importing it gives a repository that can run' })
+    .example('$0 repo export ./repo export.yaml', 'The registry only')
+    .example('$0 repo export ./repo ./exported --transfer copy && $0 repo create ./new-repo && $0 repo import ./new-repo ./exported', 'A copy that can run'),
   handler: async (argv) => withRepository(String(argv['repo']), async (repo) => {
+    if (argv['transfer']) {
+      if (!argv['file']) throw new MaintenanceError('--transfer needs the folder to write (qg repo export REPO FOLDER --transfer copy)', 'USAGE_EXPORT');
+      const result = await exportWithFiles(repo, String(argv['file']), argv['transfer'] as 'copy' | 'link');
+      console.log(`exported the registry to ${result.exportFile} and ${result.files} file(s) beside it (${String(argv['transfer'])})`);
+      return;
+    }
     const text = await exportButlerYaml(repo);
     if (argv['file']) writeFileSync(String(argv['file']), text);
     else process.stdout.write(text);
