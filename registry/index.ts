@@ -15,6 +15,7 @@ export * from './repository.js';
 export * from './datastore/datastore.js';
 export * from './datastore/file-template.js';
 export * from './datastore/formatters.js';
+export * from './memory/heap-budget.js';
 export * from './yaml/bounded-yaml.js';
 export * from './spatial/index.js';
 export * from './query/index.js';

@@ -14,7 +14,7 @@ import { hostname, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { QuantumGraph } from '../../planner/index.js';
 import { runnerStartProblem } from '../../pipelines/index.js';
-import { runFolder, type DatasetRef, type Repository, type StoredFile } from '../../registry/index.js';
+import { checkOutputCollectionName, graphHeapProblem, runFolder, type DatasetRef, type Repository, type StoredFile } from '../../registry/index.js';
 import { EngineError, type ErrorInfo } from '../errors.js';
 import { WorkerPool } from '../execute/worker-pool.js';
 import type { LogRecord, QuantumOutcome } from '../execute/quantum-executor.js';
@@ -152,9 +152,21 @@ async function checkTasks(graph: QuantumGraph, pool: WorkerPool): Promise<void> 
   }
 }
 
+/**
+ * Before anything is allocated or made: output names `qg run` can use (a graph from before
+ * the build checked them), and heap for this graph (HEAP_HEADROOM names the setting to raise).
+ */
+function checkGraphFits(graph: QuantumGraph): void {
+  const { outputRun, outputChain } = graph.header;
+  for (const name of [outputRun, ...(outputChain !== null ? [outputChain] : [])]) checkOutputCollectionName(name);
+  const heap = graphHeapProblem('run', { quanta: graph.quantumCount, datasets: graph.datasetCount, edges: graph.edgeCount });
+  if (heap) throw new EngineError(heap, 'HEAP_HEADROOM');
+}
+
 /** Runs (or resumes) `graph` against `repo`. Failed quanta are reported in the summary, not thrown. */
 export async function runGraph(repo: Repository, graph: QuantumGraph, options: RunOptions = {}): Promise<RunSummary> {
   checkOptions(options);
+  checkGraphFits(graph);
   const t0 = Date.now();
   const jobsN = options.pool?.size ?? options.jobs ?? 1;
   const retries = options.retries ?? 0;

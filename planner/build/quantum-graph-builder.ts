@@ -11,10 +11,12 @@
  *  6. one query per output type for outputs already present (skip/clobber/extend-run);
  *  7. pruning and assembly in typed arrays (see graph-assembly.ts).
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Knex } from 'knex';
 import {
-  DataIdQuery, EmptyQueryError, quoteIdentifier as q, regionElementForGroup,
-  type BindValue, type CollectionRecord, type DatasetType, type Registry, type Repository,
+  checkOutputCollectionName, DataIdQuery, EmptyQueryError, graphHeapProblem, quoteIdentifier as q, regionElementForGroup, RegistryError, runFolder,
+  type BindValue, type GraphSize, type CollectionRecord, type DatasetType, type Registry, type Repository,
 } from '../../registry/index.js';
 import { buildPipelineGraph, loadPipeline, storageClassesCompatible, TASK_LIBRARY, type Connection, type PipelineGraph, type TaskDefinition } from '../../pipelines/index.js';
 import { EmptyGraphError, PlanningError } from '../errors.js';
@@ -80,7 +82,7 @@ export async function buildQuantumGraph(repo: Repository, spec: BuildSpec): Prom
   };
 
   const pipelineGraph = await phase('pipeline', () => loadRunnablePipeline(registry, spec));
-  const { outputRun, outputChain } = await phase('collections', () => resolveOutput(registry, spec));
+  const { outputRun, outputChain } = await phase('collections', () => resolveOutput(repo, spec));
   const inputs = await phase('collections', () => registry.collections.flatten(spec.inputs));
   if (!spec.inputs.length) throw new PlanningError('no input collections: give -i COLLECTION[,...]', 'BUILD_INPUTS');
   await phase('dataset types', () => checkDatasetTypes(registry, pipelineGraph));
@@ -135,6 +137,8 @@ export async function buildQuantumGraph(repo: Repository, spec: BuildSpec): Prom
           `no data IDs over {${union.required.join(', ')}} satisfy the where expression${constraints.length ? ` with ${constraints.join(', ')} present in ${spec.inputs.join(', ')}` : ''}`,
         ]);
       }
+      const heap = graphHeapProblem('build', estimatedSize(pipelineGraph, tasks, types));
+      if (heap) throw new PlanningError(heap, 'HEAP_HEADROOM');
       const connectionPlans: ConnectionPlan[] = [];
       await phase('edges', async () => {
         for (const [ti, t] of pipelineGraph.tasks.entries()) {
@@ -179,9 +183,15 @@ export async function loadRunnablePipeline(registry: Registry, spec: BuildSpec):
   return g;
 }
 
-/** The output RUN (and chain): `--output-run`, or `<output>/<UTC timestamp>`, or the chain's head with --extend-run. */
-async function resolveOutput(registry: Registry, spec: BuildSpec): Promise<{ outputRun: string; outputChain: string | null }> {
+/**
+ * The output RUN (and chain): `--output-run`, or `<output>/<UTC timestamp>`, or the chain's
+ * head with --extend-run. Names `qg run` could not use are refused here, before anything exists.
+ */
+async function resolveOutput(repo: Repository, spec: BuildSpec): Promise<{ outputRun: string; outputChain: string | null }> {
+  const registry = repo.registry;
   const chain = spec.output ?? null;
+  if (chain !== null) checkOutputName(chain, '-o');
+  if (spec.outputRun !== undefined) checkOutputName(spec.outputRun, '--output-run');
   let run = spec.outputRun;
   if (!run) {
     if (!chain) throw new PlanningError('give an output: -o CHAIN (a new run CHAIN/<timestamp> is made) or --output-run RUN', 'BUILD_OUTPUT');
@@ -192,7 +202,7 @@ async function resolveOutput(registry: Registry, spec: BuildSpec): Promise<{ out
       if (!head) throw new PlanningError(`--extend-run: chain '${chain}' has no run to extend`, 'BUILD_OUTPUT');
       run = head;
     } else {
-      run = `${chain}/${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`;
+      run = await timestampedRun(repo, chain);
     }
   }
   const exists = await registry.collections.has(run);
@@ -200,6 +210,43 @@ async function resolveOutput(registry: Registry, spec: BuildSpec): Promise<{ out
   if (!exists && spec.extendRun && spec.outputRun) throw new PlanningError(`--extend-run: output run '${run}' does not exist`, 'BUILD_OUTPUT');
   if (exists && (await registry.collections.get(run)).type !== 'RUN') throw new PlanningError(`output '${run}' exists and is not a RUN collection`, 'BUILD_OUTPUT');
   return { outputRun: run, outputChain: chain };
+}
+
+/**
+ * The graph's size as known before its edges are read: quanta and datasets from the numbered
+ * projections, each connection's edges taken as the larger of its quanta and datasets.
+ */
+function estimatedSize(g: PipelineGraph, tasks: readonly NumberedTable[], types: ReadonlyMap<string, NumberedTable>): GraphSize {
+  let edges = 0;
+  for (const [ti, t] of g.tasks.entries()) {
+    for (const c of t.connections) {
+      if (c.kind === 'input' || c.kind === 'output' || c.kind === 'prerequisite') edges += Math.max(tasks[ti]!.count, types.get(c.datasetType)?.count ?? 0);
+    }
+  }
+  const sum = (tables: Iterable<NumberedTable>) => [...tables].reduce((n, t) => n + t.count, 0);
+  return { quanta: sum(tasks), datasets: sum(types.values()), edges };
+}
+
+/** Refuses an output name (`option` gave it) that `qg run` could not register or give a folder. */
+function checkOutputName(name: string, option: string): void {
+  try {
+    checkOutputCollectionName(name);
+  } catch (e) {
+    if (e instanceof RegistryError) throw new PlanningError(`${option} '${name}' cannot name an output: ${e.message}`, 'BUILD_OUTPUT_NAME');
+    throw e;
+  }
+}
+
+/**
+ * `<chain>/<UTC timestamp>`, or with `-2`, `-3`, ... appended when a collection of that name
+ * is registered or its run folder exists (two builds with the same -o in the same second).
+ */
+async function timestampedRun(repo: Repository, chain: string): Promise<string> {
+  const base = `${chain}/${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`;
+  for (let n = 1; ; n++) {
+    const run = n === 1 ? base : `${base}-${n}`;
+    if (!(await repo.registry.collections.has(run)) && !existsSync(join(repo.root, runFolder(run)))) return run;
+  }
 }
 
 /** Pipeline dataset types must agree with the registry's definitions (dimensions, storage classes); overall inputs must be registered. */

@@ -6,6 +6,7 @@
  */
 import type { Database, Executor } from '../dialect/database.js';
 import { RegistryError } from '../errors.js';
+import { checkRelative } from '../datastore/file-template.js';
 import { suggest } from '../universe/dimension-universe.js';
 
 /** The four collection types. */
@@ -28,6 +29,23 @@ export class CollectionError extends RegistryError {
   constructor(message: string, code = 'COLLECTION') {
     super(message, code);
   }
+}
+
+/** Refuses a name {@link Collections.register} refuses: empty, or holding whitespace, commas or `..`. */
+export function checkCollectionName(name: string): void {
+  if (!name || /[\s,]/.test(name) || name.includes('..')) {
+    throw new CollectionError(`invalid collection name '${name}': names may not be empty or contain whitespace, commas or '..'`);
+  }
+}
+
+/**
+ * Refuses a name `qg run` cannot give an output RUN or its CHAINED collection: one that
+ * {@link checkCollectionName} refuses, or one that is not a relative path (the run's files go
+ * to the folder of its name: {@link checkRelative}'s rule). Throws CollectionError or PathError.
+ */
+export function checkOutputCollectionName(name: string): void {
+  checkCollectionName(name);
+  checkRelative(name);
 }
 
 /** Reads and writes collections and chains. */
@@ -65,9 +83,7 @@ export class Collections {
    * returns the existing record; a different type is an error.
    */
   async register(name: string, type: CollectionType, doc: string | null = null, tx: Executor = this.db.knex): Promise<CollectionRecord> {
-    if (!name || /[\s,]/.test(name) || name.includes('..')) {
-      throw new CollectionError(`invalid collection name '${name}': names may not be empty or contain whitespace, commas or '..'`);
-    }
+    checkCollectionName(name);
     if (!COLLECTION_TYPES.includes(type)) throw new CollectionError(`unknown collection type '${type}' (expected ${COLLECTION_TYPES.join(', ')})`);
     const existing = (await this.load(tx)).get(name);
     if (existing) {

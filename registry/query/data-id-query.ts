@@ -10,6 +10,7 @@ import type { Knex } from 'knex';
 import type { Registry } from '../registry.js';
 import type { Executor } from '../dialect/database.js';
 import { RegistryError } from '../errors.js';
+import { HEAP_BYTES, heapHeadroomProblem } from '../memory/heap-budget.js';
 import { overlapTable } from '../schema/registry-schema.js';
 import { ConvexPolygon, HtmPixelization, regionsOverlap, type Region } from '../spatial/index.js';
 import { toBytes } from '../dimensions/dimension-records.js';
@@ -396,6 +397,8 @@ async function spatialPairs(registry: Registry, tx: Executor, temps: TempTables,
     const filter = narrowed(dims, (d) => `e.${q(cols[dims.indexOf(d)]!)}`);
     const rows = await db.selectArrays(tx, db.placeholders(
       `SELECT ${cols.map((c) => `e.${q(c)}`).join(', ')}, e.region FROM ${q(e.name)} e WHERE e.region IS NOT NULL${filter.sql}`), filter.bindings);
+    const heap = heapHeadroomProblem(`decoding ${rows.length} ${e.name} regions for a spatial join`, rows.length * HEAP_BYTES.region);
+    if (heap) throw new RegistryError(heap, 'HEAP_HEADROOM');
     const keys = rows.map((r) => r.slice(0, cols.length));
     const regions = rows.map((r) => ConvexPolygon.decode(toBytes(r[cols.length])));
     return { keys, regions };
