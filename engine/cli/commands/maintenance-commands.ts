@@ -60,8 +60,8 @@ const removeRunsCommand: CommandModule = {
     .positional('collections', { type: 'string', array: true, describe: 'RUN names or globs (* and ?); comma-separated or several' })
     .option('force', { type: 'boolean', default: false, describe: 'Remove without stopping at the listing' })
     .option('dry-run', { type: 'boolean', default: false, describe: 'Only list what would be removed' })
-    .example("$0 remove-runs ./repo 'u/me/test*' --force", 'Remove every run whose name starts with u/me/test')
-    .example('$0 remove-runs ./repo u/me/test/20240101T000000Z --dry-run', 'List what would go'),
+    .example("$0 remove-runs ./repo 'u/me/test*' --dry-run", '')
+    .example("$0 remove-runs ./repo 'u/me/test*' --force", ''),
   handler: async (argv) => withRepository(String(argv['repo']), async (repo) => {
     const plan = await planRunRemoval(repo.registry, listOption(argv['collections'] as string[]));
     if (!plan.runs.length) {
@@ -93,8 +93,8 @@ const pruneDatasetsCommand: CommandModule = {
     .option('dry-run', { type: 'boolean', default: false, describe: 'Only list what would be removed' })
     .option('confirm', { type: 'boolean', default: true, describe: 'Stop at the listing; --no-confirm removes' })
     .option('quiet', { type: 'boolean', default: false, describe: 'Do not list the datasets' })
-    .example("$0 prune-datasets ./repo u/me/run1 --purge u/me/run1 --datasets calexp --where \"detector = 2\" --no-confirm", 'Remove calexp of detector 2 from that run, files included')
-    .example('$0 prune-datasets ./repo u/me/run1 --unstore --datasets postISRCCD --dry-run', 'List the files --unstore would delete'),
+    .example('$0 prune-datasets ./repo u/me/run1 --purge u/me/run1 --where "detector = 2" --dry-run', '')
+    .example('$0 prune-datasets ./repo u/me/run1 --unstore --datasets postISRCCD --no-confirm', ''),
   handler: async (argv) => withRepository(String(argv['repo']), async (repo) => {
     const plan = await planPrune(repo.registry, {
       collections: listOption(argv['collections'] as string[] | undefined), datasetTypes: listOption(argv['datasets'] as string[] | undefined),
@@ -133,9 +133,9 @@ const collectionChainCommand: CommandModule = {
     .option('mode', { choices: CHAIN_EDIT_MODES as ChainEditMode[], default: 'redefine' as ChainEditMode, describe: 'redefine: replace; extend: append; prepend: put first; remove: take out; pop: take out by position' })
     .option('doc', { type: 'string', describe: 'Documentation of a chain created here' })
     .option('flatten', { type: 'boolean', default: false, describe: 'Put the children of chained children in their place' })
-    .example('$0 collection-chain ./repo u/me/defaults SimCam/raw/all,SimCam/calib,skymaps', 'Define the chain')
-    .example('$0 collection-chain ./repo u/me/defaults u/me/run2 --mode prepend', 'Search u/me/run2 first')
-    .example('$0 collection-chain ./repo u/me/defaults --mode pop', 'Take the first child out'),
+    .example('$0 collection-chain ./repo u/me/defaults SimCam/raw/all,SimCam/calib,skymaps', '')
+    .example('$0 collection-chain ./repo u/me/defaults u/me/run2 --mode prepend', '')
+    .example('$0 collection-chain ./repo u/me/defaults --mode pop', ''),
   handler: async (argv) => withRepository(String(argv['repo']), async (repo) => {
     const result = await editCollectionChain(repo.registry, String(argv['parent']), listOption(argv['children'] as string[] | undefined), {
       mode: argv['mode'] as ChainEditMode, flatten: Boolean(argv['flatten']), ...(argv['doc'] ? { doc: String(argv['doc']) } : {}),
@@ -155,7 +155,7 @@ const certifyCommand: CommandModule = {
     .option('begin-date', { type: 'string', describe: 'Start of the validity range, ISO (TAI), e.g. 2024-01-01T00:00:00; unbounded when absent' })
     .option('end-date', { type: 'string', describe: 'End of the validity range (excluded); unbounded when absent' })
     .option('search-all-inputs', { type: 'boolean', default: false, describe: 'INPUT may be a chain: the first dataset per data ID along it' })
-    .example('$0 certify-calibrations ./repo SimCam/calib/bias/new SimCam/calib bias --begin-date 2024-01-03T00:00:00', 'Valid from then on'),
+    .example('$0 certify-calibrations ./repo u/me/bias SimCam/calib bias --begin-date 2024-01-03T00:00:00', ''),
   handler: async (argv) => withRepository(String(argv['repo']), async (repo) => {
     const refs = await certifyCalibrations(repo.registry, {
       inputCollection: String(argv['inputRun']), outputCollection: String(argv['outputCollection']), datasetType: String(argv['datasetType']),
@@ -180,7 +180,7 @@ const retrieveCommand: CommandModule = {
     .option('transfer', { choices: ['copy', 'link', 'symlink'] as const, default: 'copy' as const, describe: 'copy (checksums verified), hard link or symbolic link' })
     .option('preserve-path', { type: 'boolean', default: true, describe: 'Keep the repository-relative paths (--no-preserve-path: file names only)' })
     .option('clobber', { type: 'boolean', default: false, describe: 'Replace files already at the destination' })
-    .example("$0 retrieve-artifacts ./repo ./coadds --collections u/me/coadd --dataset-type deepCoadd --where \"patch = 3\"", 'The coadd files of patch 3'),
+    .example('$0 retrieve-artifacts ./repo ./coadds --collections u/me/coadd --dataset-type deepCoadd', ''),
   handler: async (argv) => withRepository(String(argv['repo']), async (repo) => {
     const found = await findDatasets(repo.registry, {
       collections: listOption(argv['collections'] as string[]), datasetTypes: listOption(argv['datasetType'] as string[] | undefined),

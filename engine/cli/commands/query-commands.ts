@@ -48,7 +48,7 @@ const datasets: CommandModule = {
     .option('limit', { type: 'number', describe: 'At most this many rows per type' })
     .option('show-uri', { type: 'boolean', default: false, describe: "Add each dataset's file as a file:// URI (empty when it has none)" })
     .example('$0 query datasets raw -b repo -c SimCam/defaults --where "detector = 3"', '')
-    .example('$0 query datasets raw -b repo -c SimCam/defaults --show-uri', 'Where the files are')
+    .example('$0 query datasets raw -b repo -c SimCam/defaults --show-uri', '')
     .example('$0 query datasets bias -b repo -c SimCam/calib --find-first --time 2024-01-01T00:10:00', 'The bias valid at that instant'),
   handler: async (argv) => withRepository(String(argv['repo']), async (repo) => {
     const searched = listOption(argv['collections'] as string[]);
@@ -126,7 +126,7 @@ const dimensionRecords: CommandModule = {
     .positional('element', { type: 'string', describe: 'e.g. detector, visit, patch' })
     .option('limit', { type: 'number', describe: 'At most this many records' })
     .example('$0 query dimension-records detector -b repo', '')
-    .example("$0 query dimension-records visit -b repo --where \"band = 'r' AND visit > 2\"", 'Records whose data IDs satisfy the expression'),
+    .example("$0 query dimension-records visit -b repo --where \"band = 'r' AND visit > 2\"", ''),
   handler: async (argv) => withRepository(String(argv['repo']), async (repo) => {
     const records = await queryDimensionRecords(repo.registry, {
       element: String(argv['element']), where: String(argv['where'] ?? ''), bind: parseBinds(bindOption(argv['bind'])),

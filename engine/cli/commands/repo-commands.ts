@@ -40,7 +40,7 @@ const importCmd: CommandModule = {
     .option('skip-existing-dimensions', { type: 'boolean', default: false, describe: 'Leave dimension records that already exist alone instead of failing' })
     .option('transfer', { choices: ['copy', 'link', 'none'] as const, default: 'copy' as const, describe: "How dataset files beside the export (at their recorded paths) come in; 'none': look for them in the repository only" })
     .example('$0 repo import ./repo export.yaml', '')
-    .example('$0 repo import ./new-repo ./exported', 'A folder from qg repo export --transfer copy: registry and files'),
+    .example('$0 repo import ./new-repo ./exported', ''),
   handler: async (argv) => withRepository(String(argv['repo']), async (repo) => {
     const start = performance.now();
     const file = existsSync(String(argv['file'])) && statSync(String(argv['file'])).isDirectory() ? join(String(argv['file']), EXPORT_FILE) : String(argv['file']);
@@ -57,8 +57,8 @@ const exportCmd: CommandModule = {
   describe: 'Write the whole registry in butler-export YAML (stdout when no file); with --transfer, a folder with export.yaml and every dataset file',
   builder: (y) => y.positional('repo', { type: 'string' }).positional('file', { type: 'string', describe: 'export.yaml; with --transfer, the folder to write (absent or empty)' })
     .option('transfer', { choices: ['copy', 'link'] as const, describe: 'Also copy (or hard-link) every dataset file into the folder, so that importing it gives a repository that can run' })
-    .example('$0 repo export ./repo export.yaml', 'The registry only')
-    .example('$0 repo export ./repo ./exported --transfer copy && $0 repo create ./new-repo && $0 repo import ./new-repo ./exported', 'A copy that can run'),
+    .example('$0 repo export ./repo export.yaml', '')
+    .example('$0 repo export ./repo ./exported --transfer copy', ''),
   handler: async (argv) => withRepository(String(argv['repo']), async (repo) => {
     if (argv['transfer']) {
       if (!argv['file']) throw new MaintenanceError('--transfer needs the folder to write (qg repo export REPO FOLDER --transfer copy)', 'USAGE_EXPORT');
