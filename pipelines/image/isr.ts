@@ -10,9 +10,12 @@
  *      before the dark is removed (so dark current counts as shot noise);
  *   7. flat: image / flat and variance / flat^2 (the flat is the detected fraction of the
  *      incoming light, so the result is incoming electrons);
- *   8. mask: SAT where the raw reached SATURATE (header; config `saturation` otherwise), BAD
+ *   8. mask: SAT where the raw reached SATURATE (config `saturation` overrides it), BAD
  *      where the flat is below `minFlat` or not finite and in the configured bad sections;
  *      BAD pixels have NaN image and variance.
+ *
+ * A raw ISR cannot trust is refused rather than processed (see {@link readRaw}): 8-bit pixels,
+ * or a header without a keyword ISR uses and no config value standing in for it.
  *
  * The header carries over, with the WCS reference pixel (CRPIXn) and IRAF's LTVn moved by
  * the trim, BUNIT = 'electron', the mask-plane cards and ISR figures.
@@ -34,8 +37,8 @@ export interface IsrConfig {
   readonly doBias: boolean;
   readonly doDark: boolean;
   readonly doFlat: boolean;
-  /** Saturation level (ADU) when the raw has no SATURATE card. */
-  readonly saturation: number;
+  /** Saturation level (ADU) overriding the raw's SATURATE card (no default: a raw without one needs it). */
+  readonly saturation?: number;
   /** Flat values below this are BAD. */
   readonly minFlat: number;
   /** Gain (e-/ADU) and read noise (e-) overriding the header's GAIN and RDNOISE. */
@@ -48,13 +51,13 @@ export interface IsrConfig {
 /** Defaults of {@link IsrConfig}. */
 export const ISR_DEFAULTS: IsrConfig = Object.freeze({
   doOverscan: true, overscanStatistic: 'median', overscanFitOrder: 1, doBias: true, doDark: true, doFlat: true,
-  saturation: 65000, minFlat: 0.05, badSections: Object.freeze([]) as readonly string[],
+  minFlat: 0.05, badSections: Object.freeze([]) as readonly string[],
 });
 
 /** A full ISR config from task config values (unknown keys ignored; wrong types rejected). */
 export function isrConfig(config: Readonly<Record<string, unknown>> = {}): IsrConfig {
   const out: Record<string, unknown> = { ...ISR_DEFAULTS };
-  for (const key of Object.keys(ISR_DEFAULTS).concat(['gain', 'readNoise'])) {
+  for (const key of Object.keys(ISR_DEFAULTS).concat(['gain', 'readNoise', 'saturation'])) {
     const v = config[key];
     if (v === undefined || v === null) continue;
     const expected = key === 'badSections' ? 'array' : key === 'overscanStatistic' ? 'string' : key.startsWith('do') ? 'boolean' : 'number';
@@ -84,6 +87,8 @@ export interface IsrMetadata {
   readonly overscanResidualRms: number;
   readonly overscanRejected: number;
   readonly trimSection: string;
+  /** EXPTIME of the raw, seconds. */
+  readonly exposureTime: number;
   readonly saturation: number;
   readonly nSaturated: number;
   readonly nBad: number;
@@ -102,20 +107,63 @@ export interface IsrResult {
 /** Keywords that describe the raw layout and not the trimmed image. */
 const RAW_LAYOUT = ['DATASEC', 'TRIMSEC', 'BIASSEC', 'CCDSEC', 'BUNIT'];
 
-/** Runs ISR on `raw`. Throws {@link ImageError} (`IMAGE_HEADER`, `IMAGE_SHAPE`) for unusable headers or mismatched calibrations. */
+/** What ISR reads from a raw's header, config values standing in where given. */
+export interface RawReadout {
+  /** EXPTIME, seconds. */
+  readonly exposureTime: number;
+  /** e-/ADU. */
+  readonly gain: number;
+  /** e-. */
+  readonly readNoise: number;
+  /** ADU. */
+  readonly saturation: number;
+  /** BIASSEC (required while doOverscan is set). */
+  readonly biasSection: string | undefined;
+}
+
+/**
+ * Reads what ISR needs of `raw`, refusing a raw it cannot trust (ImageError naming the
+ * keyword): 8-bit pixels (BITPIX 8 holds at most 255 ADU, and no CCD reads out at 8 bits:
+ * such a file is not a raw); a header without EXPTIME, GAIN, RDNOISE (or READNOIS) or
+ * SATURATE, unless the config's gain, readNoise or saturation stands in; without BIASSEC
+ * while doOverscan is set. Values must be finite, gain and saturation positive.
+ */
+export function readRaw(raw: Exposure, config: IsrConfig): RawReadout {
+  const { header, image } = raw;
+  if (header.get('BITPIX') === 8 || image instanceof Uint8Array || image instanceof Int8Array) {
+    throw new ImageError('raw has 8-bit pixels (BITPIX 8, at most 255 ADU): not a CCD readout; ISR needs 16-bit or wider raws', 'IMAGE_INPUT');
+  }
+  /** The first of `keywords` the header has (or the config's value), at least `min` (exclusive when `strict`). */
+  const value = (keywords: readonly string[], configured: number | undefined, configKey: string | null, min: number, strict: boolean): number => {
+    const keyword = keywords.find((k) => header.has(k));
+    if (configured === undefined && keyword === undefined) {
+      throw new ImageError(`raw header has no ${keywords.join(' or ')}${configKey ? ` (or set isr config ${configKey})` : ''}`, 'IMAGE_HEADER');
+    }
+    const v = configured ?? headerNumber(header, keyword!);
+    if (!(strict ? v > min : v >= min)) throw new ImageError(`raw ${configured === undefined ? keyword : `config ${configKey}`} must be ${strict ? 'positive' : 'non-negative'}, got ${v}`, 'IMAGE_HEADER');
+    return v;
+  };
+  const biasSection = headerString(header, 'BIASSEC');
+  if (config.doOverscan && !biasSection) throw new ImageError('raw header has no BIASSEC (or set isr config doOverscan: false)', 'IMAGE_HEADER');
+  return {
+    exposureTime: value(['EXPTIME'], undefined, null, 0, false),
+    gain: value(['GAIN'], config.gain, 'gain', 0, true),
+    readNoise: value(['RDNOISE', 'READNOIS'], config.readNoise, 'readNoise', 0, false),
+    saturation: value(['SATURATE'], config.saturation, 'saturation', 0, true),
+    biasSection,
+  };
+}
+
+/** Runs ISR on `raw`. Throws {@link ImageError} (`IMAGE_INPUT`, `IMAGE_HEADER`, `IMAGE_SHAPE`) for an untrustworthy raw (see {@link readRaw}) or mismatched calibrations. */
 export function runIsr(raw: Exposure, calibs: IsrCalibrations, config: IsrConfig = ISR_DEFAULTS): IsrResult {
   const { width: W, height: H, header } = raw;
   if (raw.image.length !== W * H) throw new ImageError(`raw has ${raw.image.length} pixels, not ${W}x${H}`, 'IMAGE_SHAPE');
   if (raw.image instanceof BigInt64Array || raw.image instanceof BigUint64Array) throw new ImageError('64-bit integer raws are not supported', 'IMAGE_INPUT');
   const pixels = raw.image as ArrayLike<number>;
   const steps: string[] = [];
-  const gain = config.gain ?? headerNumber(header, 'GAIN');
-  const readNoise = config.readNoise ?? headerNumber(header, 'RDNOISE', headerNumber(header, 'READNOIS', 0));
-  if (!(gain > 0)) throw new ImageError(`gain must be positive, got ${gain}`, 'IMAGE_HEADER');
-  const saturation = headerNumber(header, 'SATURATE', config.saturation);
+  const { exposureTime, gain, readNoise, saturation, biasSection: biasText } = readRaw(raw, config);
 
   // Overscan.
-  const biasText = headerString(header, 'BIASSEC');
   const biasBox = biasText ? parseFitsSection(biasText, 'BIASSEC', W, H) : undefined;
   let overscan: OverscanEstimate | undefined;
   if (config.doOverscan && biasBox) {
@@ -139,7 +187,7 @@ export function runIsr(raw: Exposure, calibs: IsrCalibrations, config: IsrConfig
   const biasInElectrons = bias ? /^e(lectron)?s?-?$/i.test(headerString(bias.header, 'BUNIT') ?? '') : false;
   let darkScale = 0;
   if (dark) {
-    const rawTime = headerNumber(header, 'DARKTIME', headerNumber(header, 'EXPTIME'));
+    const rawTime = headerNumber(header, 'DARKTIME', exposureTime);
     const darkTime = headerNumber(dark.header, 'DARKTIME', headerNumber(dark.header, 'EXPTIME', 1));
     if (!(darkTime > 0)) throw new ImageError(`dark has DARKTIME ${darkTime}`, 'IMAGE_HEADER');
     darkScale = rawTime / darkTime;
@@ -226,7 +274,7 @@ export function runIsr(raw: Exposure, calibs: IsrCalibrations, config: IsrConfig
     exposure: { width: w, height: h, image, variance, mask, header: out },
     metadata: {
       gain, readNoise, overscanAxis: overscan?.axis ?? 'none', overscanMean: overscan?.mean ?? 0, overscanResidualRms: overscan?.residualRms ?? 0,
-      overscanRejected: overscan?.rejected ?? 0, trimSection: formatFitsSection(trim), saturation, nSaturated, nBad, darkScale,
+      overscanRejected: overscan?.rejected ?? 0, trimSection: formatFitsSection(trim), exposureTime, saturation, nSaturated, nBad, darkScale,
       medianLevel: medianInPlace(sample, k), steps,
     },
   };

@@ -19,7 +19,9 @@ const isr: TaskDefinition = defineTask({
   description: 'Instrument signature removal: overscan, bias, dark, flat, variance and mask',
   dimensions: EXPOSURE_DETECTOR,
   // overscanFitOrder: polynomial degree along the readout (negative: per-row medians).
-  defaults: { doDark: true, saturation: 65000, overscanFitOrder: 1, overscanStatistic: 'median' },
+  // gain, readNoise, saturation: null reads the raw's GAIN, RDNOISE, SATURATE (a raw without
+  // one is refused); a number overrides the card.
+  defaults: { doDark: true, overscanFitOrder: 1, overscanStatistic: 'median', gain: null, readNoise: null, saturation: null },
   inputs: {
     ccdExposure: { datasetType: 'raw', dimensions: EXPOSURE_DETECTOR, storageClass: 'Exposure' },
   },
