@@ -1,0 +1,169 @@
+/**
+ * Convolutional gridding and the FFT (Thompson, Moran & Swenson ch. 10; Jackson et al. 1991
+ * for the Kaiser-Bessel kernel): each Stokes-I sample (every unflagged XX or YY of an
+ * unpolarized sky, weight `nsamples`, natural weighting) and its Hermitian conjugate are
+ * spread onto a uv grid of N = 2 npix cells by a separable Kaiser-Bessel kernel of
+ * {@link KERNEL_WIDTH} cells; an inverse FFT gives the image, divided by the kernel's Fourier
+ * transform (the gridding correction). The grid is sampled in direction cosines (l, m): a SIN
+ * grid about the phase centre, east to the left (pixel x = c - l / cell), north up. The dirty
+ * image is the central npix x npix; the PSF keeps all N x N so it can be shifted to any pixel
+ * of the image. Both are scaled so that the PSF's peak is exactly 1 (Jy/beam).
+ */
+import FFT from 'fft.js';
+import { SPEED_OF_LIGHT } from './primary-beam.js';
+import { RadioError } from './errors.js';
+import type { UvData } from './uvh5.js';
+
+/** Kernel support, cells. */
+export const KERNEL_WIDTH = 7;
+/** Kernel samples per cell in its lookup table. */
+const OVERSAMPLE = 64;
+/** Kaiser-Bessel shape for a grid padded twice (Beatty et al. 2005, eq. 5, alpha = 2). */
+const BETA = Math.PI * Math.sqrt((KERNEL_WIDTH / 2) ** 2 * 1.5 ** 2 - 0.8);
+
+/** What is imaged: `npix` x `npix` pixels of `cellRad` radians (npix a power of two). */
+export interface GridSpec {
+  readonly npix: number;
+  readonly cellRad: number;
+}
+
+/** A dirty image and its PSF, on the SIN grid, and the weight they came from. */
+export interface DirtyImage {
+  readonly npix: number;
+  /** npix x npix, x fastest; the phase centre is pixel (npix / 2, npix / 2). */
+  readonly dirty: Float64Array;
+  /** 2 npix x 2 npix, peak 1 at (npix, npix). */
+  readonly psf: Float64Array;
+  readonly sumWeights: number;
+  /** Each channel's share of the weight (for the primary beam of a multi-frequency image). */
+  readonly channelWeights: Float64Array;
+}
+
+/** Modified Bessel function I0 (its power series; converges for every real x). */
+export function besselI0(x: number): number {
+  const h2 = (x / 2) ** 2;
+  let term = 1, sum = 1;
+  for (let k = 1; term > 1e-17 * sum; k++) {
+    term *= h2 / (k * k);
+    sum += term;
+  }
+  return sum;
+}
+
+/** Kaiser-Bessel kernel at `t` cells from its centre (1 at 0, 0 beyond half the support). */
+export function kaiserBessel(t: number): number {
+  const r = (2 * t) / KERNEL_WIDTH;
+  return Math.abs(r) >= 1 ? 0 : besselI0(BETA * Math.sqrt(1 - r * r)) / besselI0(BETA);
+}
+
+const TABLE = Float64Array.from({ length: (KERNEL_WIDTH / 2) * OVERSAMPLE + 2 }, (_, i) => kaiserBessel(i / OVERSAMPLE));
+
+function kernelAt(t: number): number {
+  const i = Math.abs(t) * OVERSAMPLE;
+  const k = Math.floor(i);
+  return k + 1 < TABLE.length ? TABLE[k]! + (i - k) * (TABLE[k + 1]! - TABLE[k]!) : 0;
+}
+
+/** The kernel's Fourier transform at image offsets -n/2 .. n/2-1 pixels of an N-cell grid (the gridding correction). */
+export function griddingCorrection(n: number, gridSize: number): Float64Array {
+  const steps = KERNEL_WIDTH * OVERSAMPLE, dt = KERNEL_WIDTH / steps;
+  return Float64Array.from({ length: n }, (_, p) => {
+    const x = p - n / 2;
+    let s = 0;
+    for (let i = 0; i < steps; i++) {
+      const t = -KERNEL_WIDTH / 2 + (i + 0.5) * dt;
+      s += kernelAt(t) * Math.cos((2 * Math.PI * t * x) / gridSize);
+    }
+    return s * dt;
+  });
+}
+
+/** Grids the Stokes-I samples of `data` and returns the dirty image and PSF of `spec`. */
+export function dirtyImage(data: UvData, spec: GridSpec): DirtyImage {
+  const { npix, cellRad } = spec;
+  if (!(npix >= 8 && (npix & (npix - 1)) === 0)) throw new RadioError(`image size ${npix} is not a power of two >= 8`, 'RADIO_INPUT');
+  const n = 2 * npix, du = 1 / (n * cellRad);
+  const vis = new Float64Array(2 * n * n), psf = new Float64Array(2 * n * n);
+  const nf = data.freq.length, np = data.polarization.length, rows = data.ant1.length;
+  const channelWeights = new Float64Array(nf);
+  const wu = new Float64Array(KERNEL_WIDTH + 1), wv = new Float64Array(KERNEL_WIDTH + 1);
+  const stokesI = data.polarization.map((p) => (p === -5 || p === -6 || p === 1 ? 1 : 0));
+  for (let r = 0; r < rows; r++) {
+    for (let k = 0; k < nf; k++) {
+      const scale = data.freq[k]! / SPEED_OF_LIGHT;
+      // u negated so that pixel x grows westward (east to the left)
+      const gu = -data.uvw[3 * r]! * scale / du, gv = data.uvw[3 * r + 1]! * scale / du;
+      for (let p = 0; p < np; p++) {
+        const e = (r * nf + k) * np + p;
+        const w = stokesI[p] && !data.flags[e] ? data.nsamples[e]! : 0;
+        if (!(w > 0)) continue;
+        channelWeights[k] += 2 * w;
+        const re = data.vis[2 * e]! * w, im = data.vis[2 * e + 1]! * w;
+        spread(vis, psf, n, gu, gv, re, im, w, wu, wv);
+        spread(vis, psf, n, -gu, -gv, re, -im, w, wu, wv);
+      }
+    }
+  }
+  const sumWeights = channelWeights.reduce((a, b) => a + b, 0);
+  if (!(sumWeights > 0)) throw new RadioError('no unflagged Stokes-I visibilities to image', 'RADIO_INPUT');
+  const correction = griddingCorrection(n, n);
+  const psfImage = toImage(psf, n, correction);
+  const peak = psfImage[(n / 2) * n + n / 2]!;
+  const full = toImage(vis, n, correction);
+  const dirty = new Float64Array(npix * npix);
+  for (let y = 0; y < npix; y++) for (let x = 0; x < npix; x++) dirty[y * npix + x] = full[(y + npix / 2) * n + x + npix / 2]! / peak;
+  for (let i = 0; i < psfImage.length; i++) psfImage[i]! /= peak;
+  return { npix, dirty, psf: psfImage, sumWeights, channelWeights: channelWeights.map((w) => w / sumWeights) };
+}
+
+/** Adds one weighted sample at grid position (gu, gv) cells from the centre to both grids. */
+function spread(vis: Float64Array, psf: Float64Array, n: number, gu: number, gv: number, re: number, im: number, w: number, wu: Float64Array, wv: Float64Array): void {
+  const cu = gu + n / 2, cv = gv + n / 2;
+  const u0 = Math.ceil(cu - KERNEL_WIDTH / 2), v0 = Math.ceil(cv - KERNEL_WIDTH / 2);
+  if (u0 < 0 || v0 < 0 || u0 + KERNEL_WIDTH > n || v0 + KERNEL_WIDTH > n) throw new RadioError(`a baseline reaches past the uv grid: use smaller cells`, 'RADIO_INPUT');
+  for (let i = 0; i < KERNEL_WIDTH; i++) {
+    wu[i] = kernelAt(u0 + i - cu);
+    wv[i] = kernelAt(v0 + i - cv);
+  }
+  for (let j = 0; j < KERNEL_WIDTH; j++) {
+    const row = (v0 + j) * n;
+    for (let i = 0; i < KERNEL_WIDTH; i++) {
+      const k = wu[i]! * wv[j]!, at = 2 * (row + u0 + i);
+      vis[at] += k * re;
+      vis[at + 1] += k * im;
+      psf[at] += k * w;
+    }
+  }
+}
+
+/**
+ * The real image of a Hermitian uv grid (centre at cell n/2): the checkerboard sign moves the
+ * origin to the centre on both sides of a 2-D inverse FFT (rows, then columns); then the
+ * gridding correction is divided out.
+ */
+function toImage(grid: Float64Array, n: number, correction: Float64Array): Float64Array {
+  const fft = new FFT(n);
+  const line = fft.createComplexArray() as number[], out = fft.createComplexArray() as number[];
+  for (let y = 0; y < n; y++) {
+    for (let x = 0; x < n; x++) {
+      const s = (x + y) & 1 ? -1 : 1, at = 2 * (y * n + x);
+      line[2 * x] = s * grid[at]!;
+      line[2 * x + 1] = s * grid[at + 1]!;
+    }
+    fft.inverseTransform(out, line);
+    for (let i = 0; i < 2 * n; i++) grid[2 * y * n + i] = out[i]!;
+  }
+  const image = new Float64Array(n * n);
+  for (let x = 0; x < n; x++) {
+    for (let y = 0; y < n; y++) {
+      line[2 * y] = grid[2 * (y * n + x)]!;
+      line[2 * y + 1] = grid[2 * (y * n + x) + 1]!;
+    }
+    fft.inverseTransform(out, line);
+    for (let y = 0; y < n; y++) {
+      const s = (x + y) & 1 ? -1 : 1;
+      image[y * n + x] = (s * out[2 * y]!) / (correction[x]! * correction[y]!);
+    }
+  }
+  return image;
+}
