@@ -20,7 +20,7 @@ export { OutputRegistrar, type Registration, type BatchStats } from './run/outpu
 export { lockRun, lockJob, jobFile, processStartTime, LOCK_FILE, JOBS_FOLDER, type RunLock } from './run/run-lock.js';
 export { prepareRunState, registerRunCollections, writeConfigs, type RunState } from './run/run-state.js';
 export * from './observe/run-events.js';
-export { formatQuantumList, parseQuantumList } from './submit/quantum-list.js';
+export * from './submit/index.js';
 export { EventLogObserver, eventLogPath, readEventLog, EVENT_LOG_FILE } from './observe/event-log-observer.js';
 export { ReportObserver, reportFromEvents, percentile, type RunReport, type TaskReport } from './observe/report-observer.js';
 export { ProgressObserver, formatDuration } from './observe/progress-observer.js';

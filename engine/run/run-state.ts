@@ -102,6 +102,22 @@ async function registeredOutputs(repo: Repository, graph: QuantumGraph, runId: n
   return out;
 }
 
+/** Whether every output the graph predicts for quantum `q` (its metadata included) is registered under the graph's id. */
+function quantumDone(jobs: GraphJobs, registered: readonly (Registered | undefined)[], q: number): boolean {
+  return jobs.outputs(q).every((o) => registered[o.dataset]?.id === jobs.graph.datasetId(o.dataset));
+}
+
+/** Which quanta are complete (1 each), read from the registry without changing anything (`qg status`). */
+export async function completedQuanta(repo: Repository, jobs: GraphJobs): Promise<Uint8Array> {
+  const graph = jobs.graph;
+  const complete = new Uint8Array(graph.quantumCount);
+  const registry = repo.registry;
+  if (!(await registry.collections.has(graph.header.outputRun))) return complete;
+  const registered = await registeredOutputs(repo, graph, (await registry.collections.get(graph.header.outputRun)).id);
+  for (let q = 0; q < graph.quantumCount; q++) if (quantumDone(jobs, registered, q)) complete[q] = 1;
+  return complete;
+}
+
 /** File records of datasets by id (chunked `IN` lists). */
 export async function fileRecords(repo: Repository, ids: readonly string[]): Promise<Map<string, StoredFile>> {
   const registry = repo.registry;
@@ -186,14 +202,12 @@ export async function prepareRunState(repo: Repository, jobs: GraphJobs, runFold
   const foreign: { dataset: number; id: string }[] = [];
   const pending: number[] = []; // predicted datasets of incomplete quanta
   for (let quantum = 0; quantum < n; quantum++) {
-    const outputs = jobs.outputs(quantum);
-    const done = outputs.every((o) => registered[o.dataset]?.id === graph.datasetId(o.dataset));
-    if (done) {
+    if (quantumDone(jobs, registered, quantum)) {
       complete[quantum] = 1;
       continue;
     }
     if (selected && !selected[quantum]) continue; // another job's: not ours to clean
-    for (const o of outputs) {
+    for (const o of jobs.outputs(quantum)) {
       pending.push(o.dataset);
       const r = registered[o.dataset];
       if (!r) continue;
