@@ -13,21 +13,10 @@ import { IMAGE_DEFAULTS, imageObservation } from '../../../pipelines/radio/image
 import { angularDistance, rad } from '../../../pipelines/radio/interferometry.js';
 import { TanWcs } from '../../../pipelines/image/tan-wcs.js';
 import { primaryBeam } from '../../../pipelines/radio/primary-beam.js';
+import { measurePeak } from '../../../pipelines/radio/source-peaks.js';
 import { TEST_OBSERVATION, TEST_PROFILE, pointSourceData } from './radio-fixtures.js';
 
 const CONFIG = { ...IMAGE_DEFAULTS, npix: 128, cellArcsec: 120 };
-
-/** Sub-pixel peak near (x0, y0): the brightest pixel of a 5x5 box, refined by parabolas through log values. */
-export function measurePeak(image: ArrayLike<number>, width: number, x0: number, y0: number): { x: number; y: number; peak: number } {
-  let bx = Math.round(x0), by = Math.round(y0);
-  for (let y = Math.round(y0) - 2; y <= Math.round(y0) + 2; y++) for (let x = Math.round(x0) - 2; x <= Math.round(x0) + 2; x++) if (image[y * width + x]! > image[by * width + bx]!) [bx, by] = [x, y];
-  const at = (x: number, y: number) => Math.log(image[y * width + x]!);
-  const vertex = (m: number, c: number, p: number) => (m - p) / (2 * (m - 2 * c + p));
-  const dx = vertex(at(bx - 1, by), at(bx, by), at(bx + 1, by)), dy = vertex(at(bx, by - 1), at(bx, by), at(bx, by + 1));
-  const curvature = (m: number, c: number, p: number) => (m - 2 * c + p) / 2;
-  const lnPeak = at(bx, by) - curvature(at(bx - 1, by), at(bx, by), at(bx + 1, by)) * dx * dx - curvature(at(bx, by - 1), at(bx, by), at(bx, by + 1)) * dy * dy;
-  return { x: bx + dx, y: by + dy, peak: Math.exp(lnPeak) };
-}
 
 describe('image', () => {
   it('fits the Gaussian beam it is given (BMAJ, BMIN, BPA)', () => {
@@ -48,7 +37,7 @@ describe('image', () => {
     const tile = imageObservation(data, CONFIG);
     const wcs = TanWcs.fromHeader(tile.image.header);
     const [x, y] = wcs.skyToPixel(source.ra, source.dec);
-    const found = measurePeak(tile.image.image as Float32Array, CONFIG.npix, x, y);
+    const found = measurePeak(tile.image.image as Float32Array, CONFIG.npix, CONFIG.npix, x, y)!;
     const theta = angularDistance(rad(source.ra), rad(source.dec), data.phaseCenterRa, data.phaseCenterDec);
     const apparent = source.flux * Array.from(data.freq).reduce((s, f) => s + primaryBeam('gaussian', theta, f, TEST_PROFILE.dishDiameterM), 0) / data.freq.length;
     const f = tile.figures;
