@@ -68,7 +68,7 @@ describe('radio chain: simulate, build radio.yaml, run', () => {
     const rows = ofType('radio_image').flatMap((d, k) => {
       const tile: Exposure = exposureFromFits(read(d)), pb = pbs[k]!;
       const wcs = TanWcs.fromHeader(tile.header);
-      return measureSources(tile, wcs, sources, tile.header.getNumber('FREQ')!, 3 * (tile.header.getNumber('BMAJ') as number)).map((m) => {
+      return measureSources({ ...tile, image: tile.image as Float32Array }, wcs, sources, tile.header.getNumber('FREQ')!, 3 * (tile.header.getNumber('BMAJ') as number)).map((m) => {
         const a = pb.image[Math.round(m.expectedY) * pb.width + Math.round(m.expectedX)] as number;
         return { observation: d.dataId['observation'], source: m.index, pb: a, ratio: m.measured.peak / (m.trueFlux * a), offset: Math.hypot(m.measured.x - m.expectedX, m.measured.y - m.expectedY) };
       }).filter((r) => r.pb >= 0.5);
