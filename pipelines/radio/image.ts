@@ -17,6 +17,7 @@ import { setInt, setReal, setValue } from '../image/header-cards.js';
 import { TanWcs } from '../image/tan-wcs.js';
 import { beamAt, fitBeam, hogbomClean, robustRms, sourceFreeMask, type Beam, type CleanResult } from './clean.js';
 import { dirtyImage } from './gridding.js';
+import { bilinearAt } from './interpolation.js';
 import { angularDistance, rad } from './interferometry.js';
 import { primaryBeam, type BeamShape } from './primary-beam.js';
 import { readUvh5, type UvData } from './uvh5.js';
@@ -110,7 +111,7 @@ function restoreOnTan(clean: CleanResult, beam: Beam, wcs: TanWcs, npix: number,
     for (let px = 0; px < npix; px++) {
       const [x, y] = wcs.pixelToIntermediate(px, py);
       const n = 1 / Math.sqrt(1 + (x / deg) ** 2 + (y / deg) ** 2);
-      out[py * npix + px] = bilinear(clean.residual, npix, c - (x / deg) * n / cellRad, c + (y / deg) * n / cellRad);
+      out[py * npix + px] = bilinearAt(clean.residual, npix, npix, c - (x / deg) * n / cellRad, c + (y / deg) * n / cellRad);
     }
   }
   const reach = Math.ceil(3 * beam.majorPx);
@@ -122,12 +123,6 @@ function restoreOnTan(clean: CleanResult, beam: Beam, wcs: TanWcs, npix: number,
     }
   }
   return out;
-}
-
-function bilinear(image: Float64Array, n: number, x: number, y: number): number {
-  const x0 = Math.min(n - 2, Math.max(0, Math.floor(x))), y0 = Math.min(n - 2, Math.max(0, Math.floor(y)));
-  const fx = x - x0, fy = y - y0, at = y0 * n + x0;
-  return (1 - fy) * ((1 - fx) * image[at]! + fx * image[at + 1]!) + fy * ((1 - fx) * image[at + n]! + fx * image[at + n + 1]!);
 }
 
 /** The channel-weighted primary beam at each pixel of the TAN grid. */
