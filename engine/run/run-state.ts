@@ -107,11 +107,17 @@ function quantumDone(jobs: GraphJobs, registered: readonly (Registered | undefin
   return jobs.outputs(q).every((o) => registered[o.dataset]?.id === jobs.graph.datasetId(o.dataset));
 }
 
-/** Which quanta are complete (1 each), read from the registry without changing anything (`qg status`). */
+/**
+ * Which quanta are complete (1 each), read from the registry without changing anything
+ * (`qg status`). Other processes write the run (cluster jobs): cached collections and dataset
+ * types are read again first.
+ */
 export async function completedQuanta(repo: Repository, jobs: GraphJobs): Promise<Uint8Array> {
   const graph = jobs.graph;
   const complete = new Uint8Array(graph.quantumCount);
   const registry = repo.registry;
+  registry.collections.invalidate();
+  registry.datasetTypes.invalidate();
   if (!(await registry.collections.has(graph.header.outputRun))) return complete;
   const registered = await registeredOutputs(repo, graph, (await registry.collections.get(graph.header.outputRun)).id);
   for (let q = 0; q < graph.quantumCount; q++) if (quantumDone(jobs, registered, q)) complete[q] = 1;
