@@ -14,6 +14,7 @@ import { DimensionRecords } from './dimensions/dimension-records.js';
 import { createRegistrySchema } from './schema/registry-schema.js';
 import { Summaries } from './datasets/summaries.js';
 import { DimensionUniverse } from './universe/dimension-universe.js';
+import { shippedFile } from './shipped-files.js';
 
 /** Most runs of one transaction that keeps losing to concurrent ones (pauses total about 10 s at most). */
 export const TRANSACTION_ATTEMPTS = 8;
@@ -46,7 +47,7 @@ export class Registry {
   /** Creates the schema of a new registry (the database must hold no registry yet). */
   static async create(config: DatabaseConfig, universeYaml?: string): Promise<Registry> {
     const universe = universeYaml ? DimensionUniverse.fromYaml(universeYaml) : DimensionUniverse.default();
-    const text = universeYaml ?? (await import('node:fs')).readFileSync(new URL('./universe/default-universe.yaml', import.meta.url), 'utf8');
+    const text = universeYaml ?? (await import('node:fs')).readFileSync(shippedFile('universe/default-universe.yaml'), 'utf8');
     const db = await Database.connect(config);
     const id = randomUUID();
     try {

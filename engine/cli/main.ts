@@ -2,16 +2,90 @@
  * The `qg` command line. Thin by design: each command parses its options, calls the
  * library, prints. This is the only place that decides exit statuses.
  */
-import yargs from 'yargs';
-import { repoCommands } from './commands/repo-commands.js';
-import { queryCommands } from './commands/query-commands.js';
-import { graphCommands } from './commands/graph-commands.js';
-import { simulateCommand } from './commands/simulate-command.js';
-import { ingestCommand } from './commands/ingest-command.js';
-import { runCommands } from './commands/run-commands.js';
-import { pipelineCommands } from './commands/pipeline-commands.js';
-import { submitCommands } from './commands/submit-commands.js';
-import { maintenanceCommands } from './commands/maintenance-commands.js';
+import { readFileSync } from 'node:fs';
+import yargs, { type CommandModule } from 'yargs';
+
+/**
+ * The command modules, each imported only when needed: they import the registry, planner and
+ * engine, and with them knex, pg, apache-arrow and yaml (~0.5 s). Add a module here, and its
+ * commands are in `qg --help` after the next build (the index below is generated from this list).
+ */
+const COMMAND_MODULES: readonly (() => Promise<readonly CommandModule[]>)[] = [
+  async () => [(await import('./commands/repo-commands.js')).repoCommands],
+  async () => [(await import('./commands/query-commands.js')).queryCommands],
+  async () => (await import('./commands/graph-commands.js')).graphCommands,
+  async () => [(await import('./commands/simulate-command.js')).simulateCommand],
+  async () => [(await import('./commands/ingest-command.js')).ingestCommand],
+  async () => (await import('./commands/run-commands.js')).runCommands,
+  async () => [(await import('./commands/pipeline-commands.js')).pipelineCommands],
+  async () => (await import('./commands/submit-commands.js')).submitCommands,
+  async () => (await import('./commands/maintenance-commands.js')).maintenanceCommands,
+];
+
+/** What `qg --help` lists of a top-level command, and which of COMMAND_MODULES defines it. */
+export interface CommandIndexEntry {
+  readonly module: number;
+  readonly command: string | readonly string[];
+  readonly aliases: readonly string[];
+  readonly describe: string | false;
+}
+
+/**
+ * Every top-level command's entry, importing every command module. The build
+ * (engine/cli/build-dist.mjs) writes this as dist/engine/cli/command-index.json, so compiled
+ * qg lists the commands without importing them, and imports only the module of the command
+ * it runs.
+ */
+export async function commandIndex(): Promise<CommandIndexEntry[]> {
+  const entries: CommandIndexEntry[] = [];
+  for (const [module, load] of COMMAND_MODULES.entries()) {
+    for (const c of await load()) {
+      const aliases = c.aliases === undefined ? [] : Array.isArray(c.aliases) ? [...c.aliases] : [c.aliases as string];
+      entries.push({ module, command: c.command ?? '', aliases, describe: typeof c.describe === 'string' ? c.describe : false });
+    }
+  }
+  return entries;
+}
+
+/** The generated index beside this module: present in dist/ (fresh with it), absent in the sources. */
+function readCommandIndex(): CommandIndexEntry[] | null {
+  try {
+    return JSON.parse(readFileSync(new URL('./command-index.json', import.meta.url), 'utf8')) as CommandIndexEntry[];
+  } catch {
+    return null;
+  }
+}
+
+/** The names (first words of its command strings, and aliases) an entry answers to. */
+function commandNames(entry: CommandIndexEntry): string[] {
+  const commands = typeof entry.command === 'string' ? [entry.command] : entry.command;
+  return [...commands, ...entry.aliases].map((c) => c.trim().split(/\s+/)[0]!);
+}
+
+/**
+ * The commands to give yargs for `argv`: the real ones of the module that defines the command
+ * named by the first word that is not an option, and for the rest stand-ins that yargs can only
+ * list in help (it runs a command's builder and handler only when that command is named).
+ * Without an index, or for a word no entry answers to (a typo yargs will correct, or a
+ * command added since the build), every module.
+ */
+async function commandsFor(argv: readonly string[]): Promise<CommandModule[]> {
+  const index = readCommandIndex();
+  const word = argv.find((a) => !a.startsWith('-'));
+  const named = word === undefined ? undefined : index?.find((e) => commandNames(e).includes(word));
+  if (!index || (word !== undefined && !named)) return (await Promise.all(COMMAND_MODULES.map((load) => load()))).flat();
+  const commands: CommandModule[] = [];
+  for (const [module, load] of COMMAND_MODULES.entries()) {
+    if (named?.module === module) {
+      commands.push(...(await load()));
+    } else {
+      for (const e of index.filter((x) => x.module === module)) {
+        commands.push({ command: e.command as string | string[], aliases: [...e.aliases], describe: e.describe, builder: {}, handler: () => undefined });
+      }
+    }
+  }
+  return commands;
+}
 
 /** Exit statuses: 0 ok, 1 failure while working, 2 bad input (usage, expression, unknown name). */
 export const EXIT_FAILURE = 1;
@@ -30,15 +104,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const cli = yargs([...argv])
     .scriptName('qg')
     .usage('qg: plan and run astronomy data pipelines over a SQL-registry data repository.\n\nUsage: $0 <command> [options]')
-    .command(repoCommands)
-    .command(queryCommands)
-    .command(graphCommands)
-    .command(simulateCommand)
-    .command(ingestCommand)
-    .command(runCommands)
-    .command(pipelineCommands)
-    .command(submitCommands)
-    .command([...maintenanceCommands])
+    .command(await commandsFor(argv))
     .demandCommand(1, 'Name a command (see the list above).')
     .recommendCommands()
     .strict()

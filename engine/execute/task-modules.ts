@@ -6,10 +6,15 @@
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { TaskDefinition } from '../../pipelines/index.js';
+// The file alone, as quantum-executor.ts imports task-runners.ts: worker threads load this module.
+import { prepareImport } from '../../pipelines/core/typescript-import.js';
 import { EngineError } from '../errors.js';
 
-/** URL of the shipped task library module (pipelines/tasks: the task types without the YAML loader). */
-export const SHIPPED_TASK_MODULE = new URL('../../pipelines/tasks/index.ts', import.meta.url).href;
+/**
+ * URL of the shipped task library module (pipelines/tasks: the task types without the YAML
+ * loader), compiled (dist/) or TypeScript as this module is.
+ */
+export const SHIPPED_TASK_MODULE = new URL(`../../pipelines/tasks/index.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url).href;
 
 /** A module named by a path (relative to the working directory) or a URL, as a URL. */
 export function taskModuleUrl(spec: string): string {
@@ -24,6 +29,7 @@ export async function loadTaskLibrary(modules: readonly string[]): Promise<Reado
     const url = taskModuleUrl(spec);
     let mod: { TASK_LIBRARY?: unknown };
     try {
+      await prepareImport(url);
       mod = (await import(url)) as { TASK_LIBRARY?: unknown };
     } catch (e) {
       throw new EngineError(`cannot load task module ${spec}: ${(e as Error).message}`, 'TASK_MODULE');

@@ -55,7 +55,11 @@ interface Slot {
   lastError: Error | null;
 }
 
-const BOOTSTRAP = new URL('./worker-bootstrap.mjs', import.meta.url);
+/**
+ * A worker thread's entry: compiled, the worker module itself; from the TypeScript sources
+ * (tsx, vitest), a bootstrap that registers tsx in the thread first.
+ */
+const BOOTSTRAP = new URL(import.meta.url.endsWith('.ts') ? './worker-bootstrap.mjs' : './worker-main.js', import.meta.url);
 
 /** The pool. */
 export class WorkerPool {

@@ -53,8 +53,11 @@ export interface Pipeline {
   readonly files: readonly string[];
 }
 
-/** Folder of the pipelines qg ships (drp.yaml, drp-refcat.yaml). */
-export const SHIPPED_PIPELINES = dirname(fileURLToPath(import.meta.url)).replace(/core$/, '');
+/**
+ * Folder of the pipelines qg ships (drp.yaml, drp-refcat.yaml, examples/), with a trailing
+ * separator: pipelines/ of the sources, also when this module runs compiled from dist/pipelines/core/.
+ */
+export const SHIPPED_PIPELINES = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../' : '../../../pipelines/', import.meta.url));
 
 /** Top-level keys of a pipeline file. */
 export const PIPELINE_KEYS: readonly string[] = ['description', 'imports', 'tasks', 'subsets', 'parameters', 'instrument'];

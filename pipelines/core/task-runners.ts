@@ -12,6 +12,7 @@ import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import type { TaskConfig, TaskRunInput, TaskRunner, TaskRunOutput } from './connections.js';
 import { PipelineError } from './pipeline-errors.js';
+import { prepareImport } from './typescript-import.js';
 
 /** A task's computation: the `run` export of a task module. */
 export type TaskRunFunction = (input: TaskRunInput) => TaskRunOutput | Promise<TaskRunOutput>;
@@ -35,12 +36,14 @@ export function loadTaskRun(path: string): Promise<TaskRunFunction> {
 /**
  * Imports the module into this thread's module graph (so it shares qg's copies of the
  * packages it imports, apache-arrow included). A `.ts` file outside a `"type": "module"`
- * package loads as CommonJS (qg registers tsx for both): its exports are then its `default`.
+ * package loads as CommonJS (tsx is registered for both): its exports are then its `default`.
  */
 async function importRun(path: string): Promise<TaskRunFunction> {
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+    const url = pathToFileURL(path).href;
+    await prepareImport(url);
+    mod = (await import(url)) as Record<string, unknown>;
   } catch (e) {
     throw new PipelineError(`cannot load task module ${path}: ${(e as Error).message}`, 'TASK_MODULE');
   }

@@ -12,13 +12,10 @@ import { EmptyGraphError, PlanningError, PrerequisiteMissingError } from '../err
 import type { NumberedTable } from './graph-tables.js';
 import {
   EDGE_INPUT, EDGE_OUTPUT, EDGE_PREREQUISITE, QuantumGraph, STATE_EXISTING, STATE_PREDICTED, STATE_SKIPPED, dataIdAt, putUuid,
-  type DataIdColumns, type GraphConnection, type GraphDatasetType, type GraphHeader, type GraphTask,
+  type DataIdColumns, type GraphConnection, type GraphDatasetType, type GraphHeader, type GraphTask, GRAPH_FORMAT_VERSION,
 } from '../graph/quantum-graph.js';
 import { columnsOf } from './graph-tables.js';
 import { taskExecution } from './task-execution.js';
-
-/** Graph file format version written by this code. */
-export const GRAPH_FORMAT_VERSION = 2;
 
 /** A dataset found in the registry: its local index in its type's table, UUID and RUN. */
 export interface FoundDataset {

@@ -26,8 +26,7 @@ import {
 } from 'apache-arrow';
 import type { TaskRunner } from '../../pipelines/index.js';
 import { PlanningError } from '../errors.js';
-import { GRAPH_FORMAT_VERSION } from '../build/graph-assembly.js';
-import { QuantumGraph, type DataIdColumns, type GraphConnection, type GraphDatasetType, type GraphHeader, type GraphTask } from './quantum-graph.js';
+import { GRAPH_FORMAT_VERSION, QuantumGraph, type DataIdColumns, type GraphConnection, type GraphDatasetType, type GraphHeader, type GraphTask } from './quantum-graph.js';
 
 /** Error for an unreadable graph file. */
 export class GraphFileError extends PlanningError {

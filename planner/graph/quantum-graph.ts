@@ -6,6 +6,9 @@
  */
 import type { TaskRunner } from '../../pipelines/index.js';
 
+/** Graph file format version written by this code (the builder stamps it, the reader checks it). */
+export const GRAPH_FORMAT_VERSION = 2;
+
 /** Data-ID columns of one task's quanta or one type's datasets: dimension -> values. */
 export type DataIdColumns = Readonly<Record<string, Float64Array | readonly string[]>>;
 

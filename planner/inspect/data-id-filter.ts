@@ -3,7 +3,10 @@
  * comparisons, arithmetic, IN with ranges, AND/OR/NOT). A dimension a data ID lacks is
  * NULL, so a term on it is false for that quantum, as in SQL.
  */
-import { logicalOperands, parseWhere, WhereError, type WhereNode } from '../../registry/index.js';
+// The where-language's own surface, not registry/index.js (databases, files, YAML): `qg show`
+// loads this at start-up.
+import { logicalOperands, parseWhere, type WhereNode } from '../../registry/query/where/index.js';
+import { WhereError } from '../../registry/query/query-errors.js';
 
 type Value = string | number | boolean | null;
 

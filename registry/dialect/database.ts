@@ -3,9 +3,13 @@
  * (bulk inserts, array-mode reads) go to the raw driver through a small per-dialect adapter.
  * Every statement, knex or raw, is counted, so the planner can report and test its SQL budget.
  */
-import knexFactory, { type Knex } from 'knex';
-import pg from 'pg';
+import { createRequire } from 'node:module';
+import type { Knex } from 'knex';
 import { RegistryError } from '../errors.js';
+
+// knex and pg (CommonJS) load when a database is first opened, not with the registry module:
+// they cost ~0.1 s of every start, and commands such as `qg show` or `qg --help` open none.
+const require = createRequire(import.meta.url);
 
 /** The backends qg supports. */
 export type DialectName = 'sqlite' | 'postgresql';
@@ -30,9 +34,6 @@ export class StatementCounter {
     this.total++;
   }
 }
-
-// int8 as JS numbers (keys and counts fit in 2^53); exact 64-bit times are read as text.
-pg.types.setTypeParser(20, (v: string) => Number(v));
 
 /** A connected database. */
 export abstract class Database {
@@ -153,7 +154,11 @@ export function driverCode(error: unknown): string | undefined {
 
 /** Builds a knex instance (kept here so both adapters share the options). */
 export function makeKnex(config: Knex.Config): Knex {
-  return knexFactory({ useNullAsDefault: true, ...config });
+  if (config.client === 'pg') {
+    // int8 as JS numbers (keys and counts fit in 2^53); exact 64-bit times are read as text.
+    (require('pg') as typeof import('pg')).types.setTypeParser(20, (v: string) => Number(v));
+  }
+  return (require('knex') as typeof import('knex')).knex({ useNullAsDefault: true, ...config });
 }
 
 /** A 64-bit integer bound through knex (both drivers bind bigint; knex's types omit it). */

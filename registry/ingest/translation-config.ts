@@ -10,6 +10,7 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import { RegistryError } from '../errors.js';
+import { shippedFile } from '../shipped-files.js';
 
 /** A scalar a config may hold as a constant, a map value or a default. */
 export type ConfigScalar = string | number | boolean;
@@ -511,7 +512,7 @@ export function validateTranslationConfig(config: unknown, source = '<object>'):
 }
 
 /** Folder of the translation configs shipped with qg. */
-export const SHIPPED_TRANSLATIONS_DIR = fileURLToPath(new URL('./instruments/', import.meta.url));
+export const SHIPPED_TRANSLATIONS_DIR = fileURLToPath(shippedFile('ingest/instruments/'));
 
 /**
  * The shipped translation configs, by instrument name (read from each file's `instrument`

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseDocument, isMap, LineCounter } from 'yaml';
 import { RegistryError } from '../errors.js';
+import { shippedFile } from '../shipped-files.js';
 
 /** Column value types a universe may declare. */
 export type FieldType = 'int' | 'float' | 'string' | 'bool' | 'binary';
@@ -86,7 +87,7 @@ export class DimensionUniverse {
 
   /** Loads the universe shipped with qg. */
   static default(): DimensionUniverse {
-    return DimensionUniverse.fromFile(fileURLToPath(new URL('./default-universe.yaml', import.meta.url)));
+    return DimensionUniverse.fromFile(fileURLToPath(shippedFile('universe/default-universe.yaml')));
   }
 
   /** Loads a universe YAML file; errors name the file and line. */

@@ -1,6 +1,6 @@
 /** Options shared by many commands, and helpers to open what they name. */
 import type { Argv } from 'yargs';
-import { Repository } from '../../../registry/index.js';
+import type { Repository } from '../../../registry/index.js';
 import type { OutputFormat } from '../output.js';
 
 /** Adds `-b/--repo`. */
@@ -25,6 +25,8 @@ export function bindOption(value: unknown): string[] {
 
 /** Opens a repository, runs `fn`, and always closes it. */
 export async function withRepository<T>(root: string, fn: (repo: Repository) => Promise<T>): Promise<T> {
+  // Imported here, not above: a command module loads (for its options) without the registry.
+  const { Repository } = await import('../../../registry/index.js');
   const repo = await Repository.open(root);
   try {
     return await fn(repo);
