@@ -11,7 +11,8 @@ import { expect } from 'vitest';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { sha256, type Repository } from '../../registry/index.js';
 import { buildQuantumGraph, type QuantumGraph } from '../../planner/index.js';
-import { NUMBERS, TASK_LIBRARY, numberOf } from './fixtures/arith-tasks.js';
+import { WorkerPool } from '../../engine/index.js';
+import { ARITH_TASK_MODULE, NUMBERS, TASK_LIBRARY, numberOf } from './fixtures/arith-tasks.js';
 
 /** Instrument name of the fixture. */
 export const INSTRUMENT = 'Arith';
@@ -56,6 +57,11 @@ export function copyUserTasks(dir: string): string {
   const yaml = join(dir, 'user-tasks.yaml');
   writeFileSync(yaml, readFileSync(yaml, 'utf8').replace('./square.ts', JSON.stringify(join(fixture, 'square.ts'))));
   return yaml;
+}
+
+/** A worker pool writing into `repo` with the fixture's task library. */
+export function startArithPool(repo: Repository, options: { size?: number; memoryMb?: number } = {}): Promise<WorkerPool> {
+  return WorkerPool.start({ size: options.size ?? 2, root: repo.root, template: repo.datastore.template, taskModules: [ARITH_TASK_MODULE], ...options });
 }
 
 /** Builds a graph of `pipeline` over the fixture's inputs with the fixture's task library. */

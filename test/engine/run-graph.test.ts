@@ -16,9 +16,9 @@ import type { Repository } from '../../registry/index.js';
 import type { QuantumGraph } from '../../planner/index.js';
 import { GraphJobs, WorkerPool, readEventLog, runGraph, type RunOptions, type RunSummary } from '../../engine/index.js';
 import { DIALECTS, makeRepo, tempDir } from '../support/test-repos.js';
-import { ARITH_TASK_MODULE, numberOf } from './fixtures/arith-tasks.js';
+import { numberOf } from './fixtures/arith-tasks.js';
 import {
-  ARITH_PIPELINE, INPUT_RUN, buildArith, expectConsistentRun, expectedCombined, expectedTotal, fillArithRepo, pipelineWith, registeredDatasets,
+  ARITH_PIPELINE, INPUT_RUN, buildArith, startArithPool, expectConsistentRun, expectedCombined, expectedTotal, fillArithRepo, pipelineWith, registeredDatasets,
   type RegisteredDataset,
 } from './engine-helpers.js';
 
@@ -54,7 +54,7 @@ describe.each(DIALECTS)('runGraph (%s)', (dialect) => {
   beforeAll(async () => {
     ({ repo, dispose } = await makeRepo(dialect));
     await fillArithRepo(repo, DETECTORS);
-    pool = await WorkerPool.start({ size: 2, root: repo.root, template: repo.datastore.template, taskModules: [ARITH_TASK_MODULE] });
+    pool = await startArithPool(repo);
   });
   afterAll(async () => {
     await pool?.close();
@@ -172,7 +172,7 @@ describe.each(DIALECTS)('runGraph (%s)', (dialect) => {
   });
 
   it('a task that exhausts its heap fails only its quantum', async () => {
-    const small = await WorkerPool.start({ size: 2, root: repo.root, template: repo.datastore.template, taskModules: [ARITH_TASK_MODULE], memoryMb: 96 });
+    const small = await startArithPool(repo, { memoryMb: 96 });
     try {
       const g = await graphWith({ square: { oomOn: [1] } });
       const summary = await run(g, { pool: small });
@@ -187,7 +187,7 @@ describe.each(DIALECTS)('runGraph (%s)', (dialect) => {
 
   it('a corrupt, truncated or missing input fails only its quantum, naming the dataset, its path and the problem', async () => {
     const other = await makeRepo(dialect);
-    const otherPool = await WorkerPool.start({ size: 2, root: other.root, template: other.repo.datastore.template, taskModules: [ARITH_TASK_MODULE] });
+    const otherPool = await startArithPool(other.repo);
     try {
       await fillArithRepo(other.repo, DETECTORS);
       const inputs = byDetector(await registeredDatasets(other.repo, INPUT_RUN), 'numbers');

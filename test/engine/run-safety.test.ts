@@ -8,10 +8,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runFolder, type Repository, type StoredFile } from '../../registry/index.js';
-import { GraphJobs, WorkerPool, runGraph } from '../../engine/index.js';
+import { GraphJobs, runGraph, type WorkerPool } from '../../engine/index.js';
 import { DIALECTS, makeRepo } from '../support/test-repos.js';
-import { ARITH_TASK_MODULE } from './fixtures/arith-tasks.js';
-import { ARITH_PIPELINE, INPUT_RUN, buildArith, expectConsistentRun, fillArithRepo, registeredDatasets } from './engine-helpers.js';
+import { ARITH_PIPELINE, INPUT_RUN, buildArith, expectConsistentRun, fillArithRepo, registeredDatasets, startArithPool } from './engine-helpers.js';
 
 const DETECTORS = 3;
 const QUANTA = 2 * DETECTORS + 1;
@@ -24,7 +23,7 @@ describe.each(DIALECTS)('run safety (%s)', (dialect) => {
   beforeAll(async () => {
     ({ repo, dispose } = await makeRepo(dialect));
     await fillArithRepo(repo, DETECTORS);
-    pool = await WorkerPool.start({ size: 2, root: repo.root, template: repo.datastore.template, taskModules: [ARITH_TASK_MODULE] });
+    pool = await startArithPool(repo);
   });
   afterAll(async () => {
     await pool?.close();
