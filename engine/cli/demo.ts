@@ -3,14 +3,19 @@
  * the drp graph planned, summarized and run on two workers, then where the coadds are and how
  * their star fluxes compare with the simulator's truth, and last tasks of one's own (a shell
  * command and a module, pipelines/examples/visit-stats.yaml) run on the calexps with what they wrote — each
- * step a `qg` command, printed as typed.
+ * step a `qg` command, printed as typed. With `--radio`, the radio chain instead
+ * (pipelines/radio.yaml into ./demo-radio-repo: subbands merged, calibrated, imaged into
+ * tiles and mosaicked per patch), ending with the tiles' beams and noise and the mosaics'
+ * source fluxes against the sky model.
  */
 import { rmSync } from 'node:fs';
 import { main } from './main.js';
 import { printCoaddFluxes } from './demo-fluxes.js';
+import { printRadioFluxes } from './demo-radio.js';
 import { printVisitStats } from './demo-visit-stats.js';
 
 const REPO = 'demo-repo';
+const RADIO_REPO = 'demo-radio-repo';
 
 /** Prints `step` as typed and runs it; its exit status. */
 async function runStep(step: readonly string[]): Promise<number> {
@@ -20,8 +25,37 @@ async function runStep(step: readonly string[]): Promise<number> {
   return status;
 }
 
+/** Runs `steps` in order; the first failing step's exit status, else 0. */
+async function runSteps(steps: readonly (readonly string[])[]): Promise<number> {
+  for (const step of steps) {
+    const status = await runStep(step);
+    if (status !== 0) return status;
+  }
+  return 0;
+}
+
+/** The radio demo (`--radio`): simulate, build and run pipelines/radio.yaml, then the fluxes. */
+async function runRadioDemo(repo: string): Promise<number> {
+  rmSync(repo, { recursive: true, force: true });
+  const started = performance.now();
+  const status = await runSteps([
+    ['repo', 'create', repo],
+    ['simulate', repo, '--profile', 'radio'],
+    ['query', 'dataset-types', '-b', repo],
+    ['build', '-b', repo, '-p', 'radio.yaml', '-i', 'QGARRAY/defaults', '-o', 'u/demo/radio',
+      '--where', "instrument = 'QGARRAY' AND skymap = 'radioSkyMap'", '--save', `${repo}/radio.qg`],
+    ['run', `${repo}/radio.qg`, '-b', repo, '-j', '2'],
+  ]);
+  if (status !== 0) return status;
+  console.log('\n# tiles (restoring beam, noise) and mosaicked vs true source fluxes');
+  await printRadioFluxes(repo, 'u/demo/radio');
+  console.log(`\ndemo finished in ${((performance.now() - started) / 1000).toFixed(1)} s; the repository is in ./${repo}`);
+  return 0;
+}
+
 /** Runs the demo's commands in order; stops at the first failure. */
 export async function runDemo(args: readonly string[]): Promise<number> {
+  if (args.includes('--radio')) return runRadioDemo(args.find((a) => a !== '--radio') ?? RADIO_REPO);
   const repo = args[0] ?? REPO;
   rmSync(repo, { recursive: true, force: true });
   const steps: string[][] = [
@@ -36,10 +70,8 @@ export async function runDemo(args: readonly string[]): Promise<number> {
     ['run', `${repo}/drp.qg`, '-b', repo, '-j', '2'],
   ];
   const started = performance.now();
-  for (const step of steps) {
-    const status = await runStep(step);
-    if (status !== 0) return status;
-  }
+  const stepsStatus = await runSteps(steps);
+  if (stepsStatus !== 0) return stepsStatus;
   console.log('\n# where the coadds are, and measured vs true star fluxes');
   await printCoaddFluxes(repo, 'u/demo/drp');
   console.log('\n# tasks of your own: per-visit summaries by a shell command (a script) and by a TypeScript module');
