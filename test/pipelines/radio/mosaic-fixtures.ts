@@ -11,6 +11,7 @@ import { FitsHeader, exposureFromFits, exposureToFits, type Exposure } from '../
 import { TanWcs } from '../../../pipelines/image/tan-wcs.js';
 import { angularDistance, rad, type PointSource } from '../../../pipelines/radio/interferometry.js';
 import type { MosaicTile } from '../../../pipelines/radio/mosaic-tiles.js';
+import { MOSAIC_DEFAULTS, type MosaicConfig } from '../../../pipelines/radio/mosaic.js';
 import { gaussianBeam } from '../../../pipelines/radio/primary-beam.js';
 import { RADIO_PROFILE, Random, planRadioObservations, radioSkyMap } from '../../../pipelines/simulate/index.js';
 
@@ -92,4 +93,35 @@ export function withCards(e: Exposure, cards: Record<string, number | boolean>):
   const header = new FitsHeader([...e.header]);
   for (const [k, v] of Object.entries(cards)) header.set(k, v, '', typeof v === 'number' ? { numberFormat: 'real' } : {});
   return { ...e, header };
+}
+
+/** Tiles as the mosaic fixtures make them, a beam possibly left out. */
+export type FixtureTiles = { image: Exposure; beam?: Exposure }[];
+
+/** A case each validator exists for: the tiles and config that trip it, and the pixel reads allowed before it does. */
+export interface ValidationCase {
+  readonly name: string;
+  readonly code: string;
+  readonly tiles: () => FixtureTiles;
+  readonly config: MosaicConfig;
+  readonly reads: { readonly tilePixels: number; readonly beamPixels: number };
+}
+
+/** One case per validator, in the order they run, on `tiles` (of noise `rms`). */
+export function validationCases(tiles: readonly { image: Exposure; beam: Exposure }[], rms: number): ValidationCase[] {
+  const edit = (k: number, image: Record<string, number | boolean>, beam: Record<string, number | boolean> = {}) => () =>
+    tiles.map((t, j) => (j === k ? { image: withCards(t.image, image), beam: withCards(t.beam, beam) } : t));
+  const none = { tilePixels: 0, beamPixels: 0 }, n = tiles.length;
+  const shifted = (t: { image: Exposure; beam: Exposure }) => ({ CRVAL2: (t.image.header.getNumber('CRVAL2') as number) + 0.05 });
+  const c = (name: string, code: string, make: () => FixtureTiles, reads = none, config = MOSAIC_DEFAULTS): ValidationCase => ({ name, code, tiles: make, config, reads });
+  return [
+    c('a tile without its primary beam', 'MOSAIC_MISSING', () => tiles.map((t, j) => (j === 2 ? { image: t.image } : t))),
+    c('a primary beam off its tile grid', 'MOSAIC_GRID', edit(1, {}, { CRPIX1: 100.5 })),
+    c('a tile of another pixel scale', 'MOSAIC_GRID', edit(1, { CD1_1: -0.03, CD2_2: 0.03 }, { CD1_1: -0.03, CD2_2: 0.03 })),
+    c('a synthesized beam 30% wider than the median', 'MOSAIC_BEAM', edit(3, { BMAJ: 1.3 * BEAM_FWHM_PX * TILE_CELL_DEG })),
+    c('a tile 6x noisier than the median', 'MOSAIC_NOISE', edit(0, { RMSNOISE: 6 * rms })),
+    c('corrected and apparent tiles mixed', 'MOSAIC_PBCOR', edit(2, { PBCOR: true })),
+    c('a patch the primary beams do not cover', 'MOSAIC_COVERAGE', () => [...tiles], { tilePixels: 0, beamPixels: n }, { ...MOSAIC_DEFAULTS, pbCutoff: 1.01 }),
+    c('a tile 3 arcmin off the catalog', 'MOSAIC_ASTROMETRY', edit(1, shifted(tiles[1]!), shifted(tiles[1]!)), { tilePixels: n, beamPixels: n }),
+  ];
 }

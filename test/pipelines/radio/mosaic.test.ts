@@ -17,7 +17,7 @@ import { measureSources } from '../../../pipelines/radio/source-peaks.js';
 import { TanWcs } from '../../../pipelines/image/tan-wcs.js';
 import { RadioError } from '../../../pipelines/radio/errors.js';
 import { thrownAs } from '../../support/thrown.js';
-import { SKY_MAP, countedTiles, syntheticTile, testSources, withCards, type ReadCounts } from './mosaic-fixtures.js';
+import { SKY_MAP, countedTiles, syntheticTile, testSources, validationCases, type ReadCounts } from './mosaic-fixtures.js';
 
 const RMS = 0.005;
 const SOURCES = testSources();
@@ -87,34 +87,11 @@ describe('mosaic', () => {
     expect(checked).toBeGreaterThan(20);
   });
 
-  describe('validation', () => {
-    const edit = (k: number, image: Record<string, number | boolean>, beam: Record<string, number | boolean> = {}) =>
-      TILES.map((t, j) => (j === k ? { image: withCards(t.image, image), beam: withCards(t.beam, beam) } : t));
-    const cases: [string, string, () => { image: (typeof TILES)[0]['image']; beam?: (typeof TILES)[0]['beam'] }[], { tilePixels: number; beamPixels: number }][] = [
-      ['a tile without its primary beam', 'MOSAIC_MISSING', () => TILES.map((t, j) => (j === 2 ? { image: t.image } : t)), { tilePixels: 0, beamPixels: 0 }],
-      ['a primary beam off its tile grid', 'MOSAIC_GRID', () => edit(1, {}, { CRPIX1: 100.5 }), { tilePixels: 0, beamPixels: 0 }],
-      ['a tile of another pixel scale', 'MOSAIC_GRID', () => edit(1, { CD1_1: -0.03, CD2_2: 0.03 }, { CD1_1: -0.03, CD2_2: 0.03 }), { tilePixels: 0, beamPixels: 0 }],
-      ['a synthesized beam 30% wider than the median', 'MOSAIC_BEAM', () => edit(3, { BMAJ: 1.3 * 4 * 0.025 }), { tilePixels: 0, beamPixels: 0 }],
-      ['a tile 6x noisier than the median', 'MOSAIC_NOISE', () => edit(0, { RMSNOISE: 6 * RMS }), { tilePixels: 0, beamPixels: 0 }],
-      ['corrected and apparent tiles mixed', 'MOSAIC_PBCOR', () => edit(2, { PBCOR: true }), { tilePixels: 0, beamPixels: 0 }],
-      ['a tile 3 arcmin off the catalog', 'MOSAIC_ASTROMETRY', () => TILES.map((t, j) => {
-        if (j !== 1) return t;
-        const shift = { CRVAL2: (t.image.header.getNumber('CRVAL2') as number) + 0.05 };
-        return { image: withCards(t.image, shift), beam: withCards(t.beam, shift) };
-      }), { tilePixels: 4, beamPixels: 4 }],
-    ];
-    it.each(cases)('rejects %s (%s)', (_, code, tiles, reads) => {
-      const c = counts();
-      const e = thrownAs(RadioError, () => buildMosaic(countedTiles(tiles(), c), grid(4), MOSAIC_DEFAULTS, SOURCES));
-      expect(e.code).toBe(code);
-      expect({ tilePixels: c.tilePixels, beamPixels: c.beamPixels }).toEqual(reads);
-    });
-
-    it('rejects a patch the primary beams do not cover (MOSAIC_COVERAGE) before reading tile pixels', () => {
-      const c = counts();
-      const e = thrownAs(RadioError, () => buildMosaic(countedTiles(TILES, c), grid(4), { ...MOSAIC_DEFAULTS, pbCutoff: 1.01 }, SOURCES));
-      expect(e.code).toBe('MOSAIC_COVERAGE');
-      expect(c).toMatchObject({ tilePixels: 0, beamPixels: 4 });
-    });
+  it.each(validationCases(TILES, RMS))('rejects $name ($code)', ({ code, tiles, config, reads }) => {
+    const c = counts();
+    const e = thrownAs(RadioError, () => buildMosaic(countedTiles(tiles(), c), grid(4), config, SOURCES));
+    expect(e.code).toBe(code);
+    expect({ tilePixels: c.tilePixels, beamPixels: c.beamPixels }).toEqual(reads);
+    expect(c.headers).toBeLessThanOrEqual(2 * TILES.length);
   });
 });
