@@ -32,6 +32,8 @@ function sources(dir) {
 
 const started = Date.now();
 const files = FOLDERS.flatMap(sources).sort();
+// the stamp first: a qg starting meanwhile sees no build and runs the sources
+rmSync(join(DIST, 'build-stamp.json'), { force: true });
 rmSync(DIST, { recursive: true, force: true });
 let build;
 try {

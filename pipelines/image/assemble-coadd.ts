@@ -15,7 +15,8 @@
  * 16..30, the exposure count (how many warps contributed): `count = MASK >> 16`, recorded in
  * the header as CNTSHIFT = 16. Pixels with no input are NaN with NO_DATA.
  */
-import { FitsHeader, type Exposure } from '../../registry/index.js';
+import type { Exposure } from '../../registry/index.js';
+import { FitsHeader } from '../../registry/datastore/fits/index.js';
 import { ImageError } from './errors.js';
 import { headerString, setInt, setReal, setValue } from './header-cards.js';
 import { COUNT_SHIFT, MAX_COUNT, PLANE_BITS, maskBit, maskBits, maskPlaneCards } from './mask-planes.js';

@@ -2,7 +2,7 @@
  * Header helpers for derived images: copy an input header without the cards the FITS
  * writer owns or that no longer describe the pixels, set typed cards, read required numbers.
  */
-import { FitsHeader, type FitsCard } from '../../registry/index.js';
+import { FitsHeader, type FitsCard } from '../../registry/datastore/fits/index.js';
 import { ImageError } from './errors.js';
 import { MASK_KEYWORDS } from './mask-planes.js';
 

@@ -20,7 +20,8 @@
  * The header carries over, with the WCS reference pixel (CRPIXn) and IRAF's LTVn moved by
  * the trim, BUNIT = 'electron', the mask-plane cards and ISR figures.
  */
-import { FitsHeader, type Exposure } from '../../registry/index.js';
+import type { Exposure } from '../../registry/index.js';
+import { FitsHeader } from '../../registry/datastore/fits/index.js';
 import { ImageError } from './errors.js';
 import { formatFitsSection, parseFitsSection, type PixelBox } from './fits-section.js';
 import { derivedHeader, headerNumber, headerString, setReal, setValue } from './header-cards.js';

@@ -5,7 +5,8 @@
  * planes); pixels no calexp covers are NaN with the NO_DATA plane. All inputs must share a
  * pixel unit (BUNIT): nJy when any is calibrated; the others are left out and listed.
  */
-import { FitsHeader, type Exposure } from '../../registry/index.js';
+import type { Exposure } from '../../registry/index.js';
+import { FitsHeader } from '../../registry/datastore/fits/index.js';
 import { ImageError } from './errors.js';
 import { headerString, setInt, setReal, setValue } from './header-cards.js';
 import { maskBit, maskBits, maskPlaneCards } from './mask-planes.js';

@@ -11,7 +11,7 @@
  * at the celestial pole. Pixel arguments of the methods are 0-based (pixel (0, 0) is the
  * center of the first pixel, like LSST's afw); header values keep FITS's 1-based CRPIX.
  */
-import { FitsHeader, type FitsCard } from '../../registry/index.js';
+import { FitsHeader, type FitsCard } from '../../registry/datastore/fits/index.js';
 import { ImageError } from './errors.js';
 import { solveLinearSystem } from './linear-algebra.js';
 

@@ -5,8 +5,8 @@
  * property sets and logs are JSON; configs are YAML. A storage class not listed here cannot
  * be read or written (the planner refuses a runnable task that uses one).
  */
+import { createRequire } from 'node:module';
 import { tableFromIPC, tableToIPC, type Table } from 'apache-arrow';
-import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { RegistryError } from '../errors.js';
 import { exposureFromFits, exposureToFits } from './exposure-fits.js';
 
@@ -33,11 +33,16 @@ const json: Formatter = {
   read: (bytes) => JSON.parse(new TextDecoder().decode(bytes)),
 };
 
+// yaml (CommonJS) loads with the first config read or written: every worker thread imports
+// this module at start-up, and most never touch a YAML file.
+const require = createRequire(import.meta.url);
+const yamlModule = (): typeof import('yaml') => require('yaml') as typeof import('yaml');
+
 const yaml: Formatter = {
   name: 'yaml',
   extension: '.yaml',
-  write: (value) => new TextEncoder().encode(stringifyYaml(value)),
-  read: (bytes) => parseYaml(new TextDecoder().decode(bytes)),
+  write: (value) => new TextEncoder().encode(yamlModule().stringify(value)),
+  read: (bytes) => yamlModule().parse(new TextDecoder().decode(bytes)),
 };
 
 const arrow: Formatter = {

@@ -3,7 +3,8 @@
  * quanta (`qg simulate --profile tract --no-pixels --visits N`), each build in a fresh
  * process; plus the executor benchmark when present. Appends a results table (with the
  * machine and date) to test/bench/RESULTS.md. QG_BENCH_VISITS=200,1000 narrows the sizes;
- * QG_BENCH_DIALECTS=sqlite narrows the databases.
+ * QG_BENCH_DIALECTS=sqlite narrows the databases; QG_BENCH=startup (or planning, executor,
+ * comma-separated) runs only those parts (default: all three).
  */
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -15,8 +16,9 @@ import { startPostgres } from '../support/postgres-server.js';
 
 interface Row { dialect: string; visits: number; quanta: number; datasets: number; edges: number; statements: number; simulateSeconds: number; buildSeconds: number; saveSeconds: number; totalSeconds: number; peakRssMb: number; phases: Record<string, { statements: number; seconds: number }> }
 
-const visitsList = (process.env.QG_BENCH_VISITS ?? '200,1000,6350').split(',').map(Number);
-const dialects = (process.env.QG_BENCH_DIALECTS ?? 'sqlite,postgresql').split(',');
+const parts = (process.env.QG_BENCH ?? 'planning,executor,startup').split(',');
+const visitsList = parts.includes('planning') ? (process.env.QG_BENCH_VISITS ?? '200,1000,6350').split(',').map(Number) : [];
+const dialects = parts.includes('planning') ? (process.env.QG_BENCH_DIALECTS ?? 'sqlite,postgresql').split(',') : [];
 const tsx = join(process.cwd(), 'node_modules/.bin/tsx');
 const rows: Row[] = [];
 const work = mkdtempSync(join(tmpdir(), 'qg-bench-'));
@@ -41,15 +43,18 @@ try {
 
 const fmt = (n: number, d = 2) => n.toFixed(d);
 const lines = [
-  '', `## ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC — ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`, '',
+  '', `## ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC — ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`,
+];
+if (rows.length) lines.push('',
   '| db | visits | quanta | datasets | edges | SQL statements | build s | save s | total s | quanta/s | peak RSS MB | phases (s/statements) |',
   '|---|---|---|---|---|---|---|---|---|---|---|---|',
   ...rows.map((r) => `| ${r.dialect} | ${r.visits} | ${r.quanta} | ${r.datasets} | ${r.edges} | ${r.statements} | ${fmt(r.buildSeconds)} | ${fmt(r.saveSeconds)} | ${fmt(r.totalSeconds)} | ${Math.round(r.quanta / r.totalSeconds)} | ${fmt(r.peakRssMb, 0)} | ${Object.entries(r.phases).filter(([, p]) => p.seconds >= 0.05 || p.statements).map(([k, p]) => `${k} ${fmt(p.seconds)}/${p.statements}`).join(', ')} |`),
-];
+);
 const executorBench = join(process.cwd(), 'test/bench/executor-bench.ts');
-if (existsSync(executorBench)) {
+if (parts.includes('executor') && existsSync(executorBench)) {
   const { runExecutorBench } = (await import(executorBench)) as { runExecutorBench?: () => Promise<string> };
   if (runExecutorBench) lines.push('', await runExecutorBench());
 }
+if (parts.includes('startup')) lines.push('', (await import('./startup-bench.js')).runStartupBench());
 appendFileSync(join(process.cwd(), 'test/bench/RESULTS.md'), `${lines.join('\n')}\n`);
 console.log(lines.join('\n'));
