@@ -4,7 +4,7 @@
  * below `thresholdSigma` robust sigmas of the residual (re-estimated every
  * {@link RMS_EVERY} iterations and before stopping) or `maxIterations` is reached. The restoring beam is an
  * elliptical Gaussian fitted to the PSF's main lobe; noise is 1.4826 x MAD of the residual
- * away from the components (the source-free area).
+ * away from the sources' components (the source-free area).
  */
 import { MAD_TO_SIGMA, medianInPlace } from '../image/statistics.js';
 import { RadioError } from './errors.js';
@@ -148,11 +148,15 @@ function brightest(image: Float64Array): number {
   return at;
 }
 
-/** 1 for pixels farther than `radiusPx` from every component, 0 elsewhere. */
-export function sourceFreeMask(components: ReadonlyMap<number, number>, npix: number, radiusPx: number): Uint8Array {
+/**
+ * 1 for pixels farther than `radiusPx` from every component of at least `minFlux` (a source;
+ * the small components CLEAN takes from noise peaks mark none), 0 elsewhere.
+ */
+export function sourceFreeMask(components: ReadonlyMap<number, number>, npix: number, radiusPx: number, minFlux: number): Uint8Array {
   const use = new Uint8Array(npix * npix).fill(1);
   const r = Math.ceil(radiusPx);
-  for (const at of components.keys()) {
+  for (const [at, flux] of components) {
+    if (Math.abs(flux) < minFlux) continue;
     const cx = at % npix, cy = Math.floor(at / npix);
     for (let y = Math.max(0, cy - r); y <= Math.min(npix - 1, cy + r); y++) {
       for (let x = Math.max(0, cx - r); x <= Math.min(npix - 1, cx + r); x++) if ((x - cx) ** 2 + (y - cy) ** 2 <= radiusPx * radiusPx) use[y * npix + x] = 0;

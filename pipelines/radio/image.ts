@@ -7,7 +7,8 @@
  * differ by (tan - sin) of the offset, 0.1 pixel at the field's edge) plus each component
  * restored as the beam at its exact TAN position. The tile is apparent (not corrected for the
  * primary beam, PBCOR = F), in Jy/beam, with BMAJ/BMIN/BPA and the noise RMSNOISE (1.4826 x
- * MAD of the residual farther than `maskBeams` beams from every component). The primary beam
+ * MAD of the residual farther than `maskBeams` beams from every component of 5 sigmas or
+ * more). The primary beam
  * on the same grid is the channel-weight mean of each channel's beam: what a flat-spectrum
  * source's apparent flux is multiplied by.
  */
@@ -21,6 +22,9 @@ import { bilinearAt } from './interpolation.js';
 import { angularDistance, rad } from './interferometry.js';
 import { primaryBeam, type BeamShape } from './primary-beam.js';
 import { readUvh5, type UvData } from './uvh5.js';
+
+/** Components of at least this many robust sigmas (of the whole residual) are sources, masked for the noise. */
+const SOURCE_SIGMAS = 5;
 
 /** Config of image. */
 export interface ImageConfig {
@@ -68,7 +72,7 @@ export function imageObservation(data: UvData, config: ImageConfig): ImagedTile 
   const d = dirtyImage(data, { npix, cellRad });
   const beam = fitBeam(d.psf, 2 * npix, npix, npix);
   const clean = hogbomClean(d.dirty, d.psf, npix, { gain: config.cleanGain, maxIterations: config.cleanIterations, thresholdSigma: config.cleanThresholdSigma });
-  const rms = robustRms(clean.residual, sourceFreeMask(clean.components, npix, config.maskBeams * beam.majorPx));
+  const rms = robustRms(clean.residual, sourceFreeMask(clean.components, npix, config.maskBeams * beam.majorPx, SOURCE_SIGMAS * robustRms(clean.residual)));
   const wcs = new TanWcs({ crval: [(data.phaseCenterRa * 180) / Math.PI, (data.phaseCenterDec * 180) / Math.PI], crpix: [npix / 2 + 1, npix / 2 + 1], cd: [[-config.cellArcsec / 3600, 0], [0, config.cellArcsec / 3600]] });
   const frequencyHz = data.freq.reduce((s, f, k) => s + f * d.channelWeights[k]!, 0);
   const cleanFlux = [...clean.components.values()].reduce((a, b) => a + b, 0);
