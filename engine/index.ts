@@ -21,7 +21,7 @@ export { lockRun, lockJob, jobFile, processStartTime, LOCK_FILE, JOBS_FOLDER, ty
 export { prepareRunState, registerRunCollections, writeConfigs, type RunState } from './run/run-state.js';
 export * from './observe/run-events.js';
 export * from './submit/index.js';
-export { EventLogObserver, eventLogPath, readEventLog, EVENT_LOG_FILE } from './observe/event-log-observer.js';
+export { EventLogObserver, eventLogPath, readEventLog, runEventLogs, EVENT_LOG_FILE } from './observe/event-log-observer.js';
 export { ReportObserver, reportFromEvents, percentile, type RunReport, type TaskReport } from './observe/report-observer.js';
 export { ProgressObserver, formatDuration } from './observe/progress-observer.js';
 export { ganttSvg, invocationsOf, type GanttOptions } from './observe/gantt-chart.js';

@@ -4,9 +4,10 @@
  * files go to). Each line is written with one `write` call, so a killed run leaves at most
  * a truncated last line, which `readEventLog` skips.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { runFolder } from '../../registry/index.js';
+import { JOBS_FOLDER } from '../run/run-lock.js';
 import type { RunEvent, RunObserver } from './run-events.js';
 
 /** File name of the event log inside the run folder. */
@@ -15,6 +16,16 @@ export const EVENT_LOG_FILE = '_events.jsonl';
 /** Absolute path of the event log of `run` in the repository at `root`. */
 export function eventLogPath(root: string, run: string): string {
   return join(root, runFolder(run), EVENT_LOG_FILE);
+}
+
+/**
+ * Every event log of a run: `_events.jsonl` (qg run) if there is one, then the logs of its
+ * cluster jobs (`_jobs/<job>.events.jsonl`, by job name); each is whole invocations in order.
+ */
+export function runEventLogs(root: string, run: string): string[] {
+  const jobs = join(root, runFolder(run), JOBS_FOLDER);
+  const jobLogs = existsSync(jobs) ? readdirSync(jobs).filter((f) => f.endsWith('.events.jsonl')).sort().map((f) => join(jobs, f)) : [];
+  return [eventLogPath(root, run), ...jobLogs].filter((p) => existsSync(p));
 }
 
 /** Appends every event to the log file (opened on construction, closed by `close`). */

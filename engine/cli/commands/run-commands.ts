@@ -1,12 +1,12 @@
 /** `qg run` (run or resume a graph, or build one and run it) and `qg report` (a run's report and Gantt chart). */
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { loadGraph, saveGraph, type QuantumGraph } from '../../../planner/index.js';
 import { runFolder, type Repository } from '../../../registry/index.js';
 import {
   EngineError, ProgressObserver, ReportObserver, eventLogPath, formatDataId, ganttSvg, loadTaskLibrary, readEventLog, reportFromEvents,
-  runGraph, type QuantumSubset, type RunReport, type RunSummary,
+  runEventLogs, runGraph, type QuantumSubset, type RunReport, type RunSummary,
 } from '../../index.js';
 import { formatTable, jsonReplacer } from '../output.js';
 import { buildOrExplain, buildSpecFromArgs, buildSummaryLine, withBuildOptions } from './graph-commands.js';
@@ -183,16 +183,17 @@ const report: CommandModule = {
       throw new EngineError(`'${name}' is a ${record.type} collection; give a RUN or the output chain`, 'REPORT_RUN');
     }
     const path = eventLogPath(repo.root, runName);
-    if (!existsSync(path)) throw new EngineError(`run '${runName}' has no event log (${path}); was it made by qg run?`, 'REPORT_NO_EVENTS');
-    const events = readEventLog(path);
+    const logs = runEventLogs(repo.root, runName); // qg run's, and those of its cluster jobs
+    if (!logs.length) throw new EngineError(`run '${runName}' has no event log (${path}); was it made by qg run or qg submit?`, 'REPORT_NO_EVENTS');
+    const events = logs.flatMap(readEventLog);
     const summary = reportFromEvents(events);
     const svgPath = resolve(argv['svg'] ? String(argv['svg']) : join(repo.root, runFolder(runName), '_gantt.svg'));
     writeFileSync(svgPath, ganttSvg(events, { invocation: String(argv['invocation']) }));
     if (argv['format'] === 'json') {
-      console.log(JSON.stringify({ ...summary, eventLog: path, gantt: svgPath }, jsonReplacer, 1));
+      console.log(JSON.stringify({ ...summary, eventLog: path, eventLogs: logs, gantt: svgPath }, jsonReplacer, 1));
       return;
     }
-    console.log(`run ${runName}: ${summary.invocations} invocation(s) in ${path}`);
+    console.log(`run ${runName}: ${summary.invocations} invocation(s) in ${logs.length === 1 ? logs[0] : `${logs.length} event logs (its cluster jobs')`}`);
     console.log(formatRunReport(summary));
     console.log(`\nGantt chart: ${svgPath}`);
   }),

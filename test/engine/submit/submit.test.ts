@@ -169,5 +169,10 @@ describe.runIf(DIALECTS.includes('postgresql'))('qg submit (PostgreSQL, fake Slu
     const total = datasets.find((d) => d.datasetType === 'total')!;
     expect(await repo.get({ ...total, run: graph.header.outputRun })).toMatchObject({ value: expectedTotal([0, 1, 2, 3]) });
     expect(existsSync(join(root, graph.header.outputRun, '_submit', 'status', 'j00002.exit'))).toBe(true);
+    const report = await cli(['report', graph.header.outputRun, '-b', root, '--format', 'json']);
+    expect(report.status, report.err).toBe(0);
+    const json = JSON.parse(report.out) as { invocations: number; eventLogs: string[]; tasks: { task: string; succeeded: number; failed: number }[] };
+    expect([json.invocations, json.eventLogs.length]).toEqual([DETECTORS + 2, DETECTORS + 1]); // the array's jobs, then the two resubmitted
+    expect(json.tasks.find((t) => t.task === 'square')).toMatchObject({ succeeded: DETECTORS, failed: 0 }); // the resumed attempt succeeded
   });
 });
