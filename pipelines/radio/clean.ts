@@ -1,16 +1,13 @@
 /**
  * Deconvolution of a dirty image (Högbom 1974): find the brightest residual pixel, subtract
  * `gain` times the PSF centred there, record the component, repeat until the peak falls
- * below `thresholdSigma` robust sigmas of the residual (re-estimated every
- * {@link RMS_EVERY} iterations and before stopping) or `maxIterations` is reached. The restoring beam is an
+ * below `thresholdJy` (a few times the thermal noise) or `maxIterations` is reached. The restoring beam is an
  * elliptical Gaussian fitted to the PSF's main lobe; noise is 1.4826 x MAD of the residual
  * away from the sources' components (the source-free area).
  */
 import { MAD_TO_SIGMA, medianInPlace } from '../image/statistics.js';
 import { RadioError } from './errors.js';
 
-/** Re-estimate the residual's rms this often during CLEAN. */
-const RMS_EVERY = 100;
 /** Pixels above this fraction of the PSF peak, connected to it, define the main lobe. */
 const MAIN_LOBE_LEVEL = 0.35;
 
@@ -107,7 +104,7 @@ export function robustRms(image: Float64Array, use?: Uint8Array): number {
 export interface CleanSpec {
   readonly gain: number;
   readonly maxIterations: number;
-  readonly thresholdSigma: number;
+  readonly thresholdJy: number;
 }
 
 /** CLEAN components (flux by pixel index of the image) and what the CLEAN did. */
@@ -122,13 +119,10 @@ export interface CleanResult {
 export function hogbomClean(dirty: Float64Array, psf: Float64Array, npix: number, spec: CleanSpec): CleanResult {
   const residual = Float64Array.from(dirty), components = new Map<number, number>();
   const n = 2 * npix;
-  let iterations = 0, threshold = 0, peakAt = 0;
+  let iterations = 0;
   for (; iterations < spec.maxIterations; iterations++) {
-    if (iterations % RMS_EVERY === 0) threshold = spec.thresholdSigma * robustRms(residual);
-    peakAt = brightest(residual);
-    const peak = residual[peakAt]!;
-    // the rms falls as sidelobes go: measure it again before stopping
-    if (Math.abs(peak) < threshold && Math.abs(peak) < (threshold = spec.thresholdSigma * robustRms(residual))) break;
+    const peakAt = brightest(residual), peak = residual[peakAt]!;
+    if (Math.abs(peak) < spec.thresholdJy) break;
     const flux = spec.gain * peak, px = peakAt % npix, py = Math.floor(peakAt / npix);
     components.set(peakAt, (components.get(peakAt) ?? 0) + flux);
     for (let y = 0; y < npix; y++) {

@@ -10,6 +10,7 @@
  * of the image. Both are scaled so that the PSF's peak is exactly 1 (Jy/beam).
  */
 import FFT from 'fft.js';
+import { robustRms } from './clean.js';
 import { SPEED_OF_LIGHT } from './primary-beam.js';
 import { RadioError } from './errors.js';
 import type { UvData } from './uvh5.js';
@@ -34,9 +35,28 @@ export interface DirtyImage {
   readonly dirty: Float64Array;
   /** 2 npix x 2 npix, peak 1 at (npix, npix). */
   readonly psf: Float64Array;
-  readonly sumWeights: number;
+  /** sqrt(sum w^2) / sum w over the Stokes-I samples: the image noise per unit of visibility noise (per component). */
+  readonly noiseGain: number;
   /** Each channel's share of the weight (for the primary beam of a multi-frequency image). */
   readonly channelWeights: Float64Array;
+}
+
+/**
+ * Noise per visibility component (real or imaginary), Jy: 1.4826 MAD of the unflagged
+ * (XX - YY) / sqrt 2, in which an unpolarized sky cancels; undefined without both XX and YY.
+ */
+export function visibilityNoise(data: UvData): number | undefined {
+  const xx = data.polarization.indexOf(-5), yy = data.polarization.indexOf(-6), np = data.polarization.length;
+  if (xx < 0 || yy < 0) return undefined;
+  const pairs = data.flags.length / np, values = new Float64Array(2 * pairs);
+  let n = 0;
+  for (let e = 0; e < pairs; e++) {
+    const a = e * np + xx, b = e * np + yy;
+    if (data.flags[a] || data.flags[b]) continue;
+    values[n++] = (data.vis[2 * a]! - data.vis[2 * b]!) / Math.SQRT2;
+    values[n++] = (data.vis[2 * a + 1]! - data.vis[2 * b + 1]!) / Math.SQRT2;
+  }
+  return n ? robustRms(values.subarray(0, n)) : undefined;
 }
 
 /** Modified Bessel function I0 (its power series; converges for every real x). */
@@ -86,6 +106,7 @@ export function dirtyImage(data: UvData, spec: GridSpec): DirtyImage {
   const vis = new Float64Array(2 * n * n), psf = new Float64Array(2 * n * n);
   const nf = data.freq.length, np = data.polarization.length, rows = data.ant1.length;
   const channelWeights = new Float64Array(nf);
+  let sumSquares = 0;
   const wu = new Float64Array(KERNEL_WIDTH + 1), wv = new Float64Array(KERNEL_WIDTH + 1);
   const stokesI = data.polarization.map((p) => (p === -5 || p === -6 || p === 1 ? 1 : 0));
   for (let r = 0; r < rows; r++) {
@@ -97,7 +118,8 @@ export function dirtyImage(data: UvData, spec: GridSpec): DirtyImage {
         const e = (r * nf + k) * np + p;
         const w = stokesI[p] && !data.flags[e] ? data.nsamples[e]! : 0;
         if (!(w > 0)) continue;
-        channelWeights[k] += 2 * w;
+        channelWeights[k] += w;
+        sumSquares += w * w;
         const re = data.vis[2 * e]! * w, im = data.vis[2 * e + 1]! * w;
         spread(vis, psf, n, gu, gv, re, im, w, wu, wv);
         spread(vis, psf, n, -gu, -gv, re, -im, w, wu, wv);
@@ -113,7 +135,7 @@ export function dirtyImage(data: UvData, spec: GridSpec): DirtyImage {
   const dirty = new Float64Array(npix * npix);
   for (let y = 0; y < npix; y++) for (let x = 0; x < npix; x++) dirty[y * npix + x] = full[(y + npix / 2) * n + x + npix / 2]! / peak;
   for (let i = 0; i < psfImage.length; i++) psfImage[i]! /= peak;
-  return { npix, dirty, psf: psfImage, sumWeights, channelWeights: channelWeights.map((w) => w / sumWeights) };
+  return { npix, dirty, psf: psfImage, noiseGain: Math.sqrt(sumSquares) / sumWeights, channelWeights: channelWeights.map((w) => w / sumWeights) };
 }
 
 /** Adds one weighted sample at grid position (gu, gv) cells from the centre to both grids. */

@@ -2,7 +2,9 @@
  * image (dimensions instrument, observation): calibrated visibilities into a tile. The
  * Stokes-I samples are gridded and Fourier transformed (gridding.ts) into a dirty image and
  * PSF on a SIN grid about the phase centre; a Gaussian fitted to the PSF's main lobe is the
- * restoring beam; a Högbom CLEAN (clean.ts) finds the components; the tile is written on a TAN
+ * restoring beam; a Högbom CLEAN (clean.ts) down to `cleanThresholdSigma` times the thermal
+ * noise (THERMRMS: the scatter of XX - YY, where an unpolarized sky cancels, through the
+ * weights) finds the components; the tile is written on a TAN
  * grid with the same centre and cell: the residual interpolated from the SIN grid (the two
  * differ by (tan - sin) of the offset, 0.1 pixel at the field's edge) plus each component
  * restored as the beam at its exact TAN position. The tile is apparent (not corrected for the
@@ -17,13 +19,13 @@ import type { TaskRunInput, TaskRunOutput } from '../core/connections.js';
 import { setInt, setReal, setValue } from '../image/header-cards.js';
 import { TanWcs } from '../image/tan-wcs.js';
 import { beamAt, fitBeam, hogbomClean, robustRms, sourceFreeMask, type Beam, type CleanResult } from './clean.js';
-import { dirtyImage } from './gridding.js';
+import { dirtyImage, visibilityNoise } from './gridding.js';
 import { bilinearAt } from './interpolation.js';
 import { angularDistance, rad } from './interferometry.js';
 import { primaryBeam, type BeamShape } from './primary-beam.js';
 import { readUvh5, type UvData } from './uvh5.js';
 
-/** Components of at least this many robust sigmas (of the whole residual) are sources, masked for the noise. */
+/** Components of at least this many sigmas are sources, masked for the noise. */
 const SOURCE_SIGMAS = 5;
 
 /** Config of image. */
@@ -33,7 +35,7 @@ export interface ImageConfig {
   readonly cellArcsec: number;
   readonly cleanGain: number;
   readonly cleanIterations: number;
-  /** CLEAN stops when the residual peak is below this many robust sigmas. */
+  /** CLEAN stops when the residual peak is below this many sigmas of the thermal noise. */
   readonly cleanThresholdSigma: number;
   /** The noise is measured farther than this many beam FWHMs from every component. */
   readonly maskBeams: number;
@@ -48,6 +50,8 @@ export const IMAGE_DEFAULTS: ImageConfig = Object.freeze({
 /** Figures of an imaging. */
 export interface ImageFigures {
   readonly rmsJy: number;
+  /** The noise the visibilities carry (from XX - YY) through the weights; NaN without both polarizations. */
+  readonly thermalRmsJy: number;
   readonly beamMajorArcmin: number;
   readonly beamMinorArcmin: number;
   readonly beamPaDeg: number;
@@ -71,13 +75,15 @@ export function imageObservation(data: UvData, config: ImageConfig): ImagedTile 
   const cellRad = rad(config.cellArcsec / 3600);
   const d = dirtyImage(data, { npix, cellRad });
   const beam = fitBeam(d.psf, 2 * npix, npix, npix);
-  const clean = hogbomClean(d.dirty, d.psf, npix, { gain: config.cleanGain, maxIterations: config.cleanIterations, thresholdSigma: config.cleanThresholdSigma });
-  const rms = robustRms(clean.residual, sourceFreeMask(clean.components, npix, config.maskBeams * beam.majorPx, SOURCE_SIGMAS * robustRms(clean.residual)));
+  const thermal = (visibilityNoise(data) ?? NaN) * d.noiseGain;
+  const sigma = Number.isFinite(thermal) ? thermal : robustRms(d.dirty);
+  const clean = hogbomClean(d.dirty, d.psf, npix, { gain: config.cleanGain, maxIterations: config.cleanIterations, thresholdJy: config.cleanThresholdSigma * sigma });
+  const rms = robustRms(clean.residual, sourceFreeMask(clean.components, npix, config.maskBeams * beam.majorPx, SOURCE_SIGMAS * sigma));
   const wcs = new TanWcs({ crval: [(data.phaseCenterRa * 180) / Math.PI, (data.phaseCenterDec * 180) / Math.PI], crpix: [npix / 2 + 1, npix / 2 + 1], cd: [[-config.cellArcsec / 3600, 0], [0, config.cellArcsec / 3600]] });
   const frequencyHz = data.freq.reduce((s, f, k) => s + f * d.channelWeights[k]!, 0);
   const cleanFlux = [...clean.components.values()].reduce((a, b) => a + b, 0);
   const figures: ImageFigures = {
-    rmsJy: rms, beamMajorArcmin: (beam.majorPx * config.cellArcsec) / 60, beamMinorArcmin: (beam.minorPx * config.cellArcsec) / 60, beamPaDeg: beam.paDeg,
+    rmsJy: rms, thermalRmsJy: thermal, beamMajorArcmin: (beam.majorPx * config.cellArcsec) / 60, beamMinorArcmin: (beam.minorPx * config.cellArcsec) / 60, beamPaDeg: beam.paDeg,
     cleanIterations: clean.iterations, cleanComponents: clean.components.size, cleanFluxJy: cleanFlux, residualPeakJy: clean.finalPeak, frequencyHz,
   };
   const header = tileHeader(wcs, data, figures);
@@ -99,6 +105,7 @@ function tileHeader(wcs: TanWcs, data: UvData, f: ImageFigures): FitsHeader {
   setReal(h, 'BMIN', f.beamMinorArcmin / 60, 'restoring beam minor axis FWHM, deg');
   setReal(h, 'BPA', f.beamPaDeg, 'restoring beam position angle, deg E of N');
   setReal(h, 'RMSNOISE', f.rmsJy, '1.4826 MAD of the source-free residual, Jy/beam');
+  setReal(h, 'THERMRMS', f.thermalRmsJy, 'thermal noise from XX - YY, Jy/beam');
   setValue(h, 'PBCOR', false, 'not corrected for the primary beam');
   setReal(h, 'FREQ', f.frequencyHz, 'weighted mean frequency, Hz');
   setValue(h, 'TELESCOP', data.telescopeName, '');
