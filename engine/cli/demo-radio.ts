@@ -3,7 +3,7 @@
  * against the simulator's sky model - each bright isolated source measured (peak of the
  * restored, primary-beam-corrected mosaic) in the mosaic where its predicted noise
  * 1/sqrt(sum w A^2) is lowest, with its catalog flux at the mosaic's frequency; and each
- * tile's beam and noise from its header.
+ * tile's beam and noise (measured, and thermal from XX - YY) from its header.
  */
 import type { Table } from 'apache-arrow';
 import { Repository, type DatasetRef, type Exposure } from '../../registry/index.js';
@@ -26,8 +26,9 @@ export async function printRadioFluxes(repoRoot: string, collection: string, out
     const refs = (type: string, collections: string[]) => repo.registry.datasets.query(type, collections, repo.registry.knex, { findFirst: true });
     const read = async (ref: DatasetRef) => (await repo.get(ref)) as Exposure;
     const tiles = await Promise.all((await refs('radio_image', [collection])).map(async (ref) => ({ observation: ref.dataId['observation'], header: (await read(ref)).header })));
-    out(formatTable(['observation', 'beam (arcmin)', 'PA deg', 'rms mJy/beam', 'CLEAN iterations'], tiles.map(({ observation, header: h }) => [
-      observation, `${(60 * h.getNumber('BMAJ')!).toFixed(2)} x ${(60 * h.getNumber('BMIN')!).toFixed(2)}`, h.getNumber('BPA')!.toFixed(1), (1000 * h.getNumber('RMSNOISE')!).toFixed(2), h.getNumber('NITER'),
+    out(formatTable(['observation', 'beam (arcmin)', 'PA deg', 'rms mJy/beam', 'thermal mJy/beam', 'CLEAN iterations'], tiles.map(({ observation, header: h }) => [
+      observation, `${(60 * h.getNumber('BMAJ')!).toFixed(2)} x ${(60 * h.getNumber('BMIN')!).toFixed(2)}`, h.getNumber('BPA')!.toFixed(1),
+      (1000 * h.getNumber('RMSNOISE')!).toFixed(2), (1000 * h.getNumber('THERMRMS')!).toFixed(2), h.getNumber('NITER'),
     ])));
     const [model] = await refs('radio_sky_model', [RADIO_COLLECTIONS.truth]);
     const sources = sourcesFromTable((await repo.get(model!)) as Table);
