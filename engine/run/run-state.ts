@@ -77,18 +77,36 @@ interface Registered {
   readonly file: StoredFile | null;
 }
 
-/** Registered datasets of the run per predicted graph dataset (matched by type and data ID). */
-async function registeredOutputs(repo: Repository, graph: QuantumGraph, runId: number): Promise<(Registered | undefined)[]> {
+/**
+ * Registered datasets of the run per predicted graph dataset (matched by type and data ID).
+ * With `only` (graph dataset indices), only those datasets are looked up, by their own ids: a
+ * cluster job reads what its quanta touch, not the whole run (another graph's datasets in the
+ * way are not seen then: `checkRunOutputs` looked for them when the run was submitted).
+ */
+async function registeredOutputs(repo: Repository, graph: QuantumGraph, runId: number, only: readonly number[] | null = null): Promise<(Registered | undefined)[]> {
   const registry = repo.registry;
   const db = registry.db;
   const out: (Registered | undefined)[] = new Array(graph.datasetCount);
+  const idsByType = new Map<number, string[]>();
+  for (const d of only ?? []) {
+    const ids = idsByType.get(graph.typeOf(d)) ?? [];
+    ids.push(graph.datasetId(d));
+    idsByType.set(graph.typeOf(d), ids);
+  }
   for (const type of outputTypes(graph)) {
+    const ids = idsByType.get(graph.datasetTypes.indexOf(type)) ?? [];
+    if (only && !ids.length) continue;
     const registered = await registry.datasetTypes.get(type.name);
     const dims = type.dimensions;
-    const rows = await db.selectArrays(registry.knex, db.placeholders(
-      `SELECT t.dataset_id, ${FILE_RECORD_COLUMNS.slice(1).map((c) => `r.${c}`).join(', ')}${dims.map((x) => `, t.${q(x)}`).join('')} ` +
-      `FROM ${q(registered.tagTable)} t LEFT JOIN ${q('datastore_record')} r ON r.dataset_id = t.dataset_id ` +
-      'WHERE t.dataset_type_id = ? AND t.collection_id = ?'), [registered.id, runId]);
+    const rows: unknown[][] = [];
+    for (let i = 0; i < Math.max(1, ids.length); i += CHUNK) {
+      const chunk = ids.slice(i, i + CHUNK);
+      rows.push(...await db.selectArrays(registry.knex, db.placeholders(
+        `SELECT t.dataset_id, ${FILE_RECORD_COLUMNS.slice(1).map((c) => `r.${c}`).join(', ')}${dims.map((x) => `, t.${q(x)}`).join('')} ` +
+        `FROM ${q(registered.tagTable)} t LEFT JOIN ${q('datastore_record')} r ON r.dataset_id = t.dataset_id ` +
+        `WHERE t.dataset_type_id = ? AND t.collection_id = ?${chunk.length ? ` AND t.dataset_id IN (${chunk.map(() => '?').join(', ')})` : ''}`),
+      [registered.id, runId, ...chunk]));
+    }
     const byKey = new Map<string, Registered>();
     for (const row of rows) {
       const file = row[1] === null || row[1] === undefined ? null : storedFileOf(row);
@@ -178,6 +196,36 @@ export function deletableRunFile(path: string, runFolder: string): boolean {
   return path.startsWith(`${runFolder}/`) && !basename(path).startsWith('_');
 }
 
+/**
+ * Refuses (RUN_OUTPUTS_CONFLICT, unless clobbering) a run that holds another graph's outputs
+ * where this graph writes, reading the whole run once: `qg submit` does it for its jobs, which
+ * read only their own datasets.
+ */
+export async function checkRunOutputs(repo: Repository, jobs: GraphJobs, clobber = false): Promise<void> {
+  const graph = jobs.graph;
+  if (!(await repo.registry.collections.has(graph.header.outputRun))) return;
+  const registered = await registeredOutputs(repo, graph, (await repo.registry.collections.get(graph.header.outputRun)).id);
+  const foreign: { dataset: number; id: string }[] = [];
+  for (let quantum = 0; quantum < graph.quantumCount; quantum++) {
+    for (const o of jobs.outputs(quantum)) {
+      const r = registered[o.dataset];
+      if (r && r.id !== graph.datasetId(o.dataset)) foreign.push({ dataset: o.dataset, id: r.id });
+    }
+  }
+  checkForeignOutputs(graph, foreign, clobber);
+}
+
+/** Graph datasets the quanta marked in `selected` read or write. */
+function datasetsOf(jobs: GraphJobs, selected: Uint8Array): number[] {
+  const out = new Set<number>();
+  selected.forEach((s, q) => {
+    if (!s) return;
+    for (const o of jobs.outputs(q)) out.add(o.dataset);
+    for (const d of jobs.inputs(q)) if (jobs.graph.datasetStates[d] === STATE_PREDICTED) out.add(d);
+  });
+  return [...out];
+}
+
 /** Refuses to clean another graph's outputs out of the run unless asked to clobber them. */
 function checkForeignOutputs(graph: QuantumGraph, foreign: readonly { dataset: number; id: string }[], clobber: boolean): void {
   if (!foreign.length || clobber || graph.header.clobberOutputs) return;
@@ -194,25 +242,27 @@ function checkForeignOutputs(graph: QuantumGraph, foreign: readonly { dataset: n
  * Reads the run's state, cleans what earlier attempts left, and returns where to start.
  * `runFolder` is the run's folder relative to the root: whole output folders inside it are
  * swept; elsewhere only the paths the graph predicts (and their temporary files). With
- * `selected` (1 per quantum of a job's subset) only those quanta are cleaned and only their
- * paths swept; `complete` still covers every quantum.
+ * `selected` (1 per quantum of a job's subset) only those quanta are read, cleaned and swept;
+ * `complete` covers only them.
  */
 export async function prepareRunState(repo: Repository, jobs: GraphJobs, runFolder: string, clobber = false, selected: Uint8Array | null = null): Promise<RunState> {
   const graph = jobs.graph;
   const registry = repo.registry;
   const run = await registry.collections.get(graph.header.outputRun);
   const n = graph.quantumCount;
-  const registered = await registeredOutputs(repo, graph, run.id);
+  // A job reads its own quanta's datasets only (unless clobbering: then it must see others' in the way).
+  const own = selected && !clobber && !graph.header.clobberOutputs ? datasetsOf(jobs, selected) : null;
+  const registered = await registeredOutputs(repo, graph, run.id, own);
   const complete = new Uint8Array(n);
   const stale: Registered[] = [];
   const foreign: { dataset: number; id: string }[] = [];
   const pending: number[] = []; // predicted datasets of incomplete quanta
   for (let quantum = 0; quantum < n; quantum++) {
+    if (selected && !selected[quantum]) continue; // another job's: not ours to clean (nor read)
     if (quantumDone(jobs, registered, quantum)) {
       complete[quantum] = 1;
       continue;
     }
-    if (selected && !selected[quantum]) continue; // another job's: not ours to clean
     for (const o of jobs.outputs(quantum)) {
       pending.push(o.dataset);
       const r = registered[o.dataset];
@@ -239,7 +289,7 @@ export async function prepareRunState(repo: Repository, jobs: GraphJobs, runFold
   }
 
   // Files nobody registered.
-  const known = await registeredPaths(repo, run.id);
+  const known = selected ? new Set<string>() : await registeredPaths(repo, run.id); // a job asks pathsInUse below instead
   const predicted = new Set(pending.map((d) => jobs.predictedPath(d)));
   const inside = (p: string) => !selected && (p === runFolder || p.startsWith(`${runFolder}/`));
   const unregistered: string[] = [];

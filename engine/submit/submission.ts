@@ -13,7 +13,7 @@ import { runFolder, writeAtomically, type Repository } from '../../registry/inde
 import { EngineError } from '../errors.js';
 import { GraphJobs } from '../run/graph-jobs.js';
 import { jobFile } from '../run/run-lock.js';
-import { completedQuanta, registerRunCollections, writeConfigs } from '../run/run-state.js';
+import { checkRunOutputs, completedQuanta, registerRunCollections, writeConfigs } from '../run/run-state.js';
 import { planJobs, type ClusterSpec } from './job-clustering.js';
 import { callNames, dependencyList, jobName, jobScript, sbatchArgs, submitScript, type ScriptSettings } from './job-scripts.js';
 import { formatQuantumList, parseQuantumList } from './quantum-list.js';
@@ -139,10 +139,15 @@ export async function submitGraph(repo: Repository, graphFile: string, options: 
   return { dir, run, quanta: graph.quantumCount, jobs: jobs.length, submitted: jobs.length, calls, splitClusters: plan.splitClusters, dryRun: options.dryRun ?? false, seconds };
 }
 
-/** What every job expects before it starts: the run, its chain and dataset types, the task configs. */
+/**
+ * What every job expects before it starts: no other graph's outputs where this one writes
+ * (jobs read only their own datasets), the run, its chain and dataset types, the task configs.
+ */
 async function prepareRun(repo: Repository, graph: QuantumGraph): Promise<void> {
+  const jobs = new GraphJobs(graph, repo.datastore.template);
+  await checkRunOutputs(repo, jobs);
   await registerRunCollections(repo, graph);
-  await writeConfigs(repo, new GraphJobs(graph, repo.datastore.template));
+  await writeConfigs(repo, jobs);
 }
 
 /**

@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../../engine/cli/main.js';
 import {
-  cancelSubmission, dependencyOf, resumeSubmission, sbatchCalls, slurmRefs, submissionStatus, submitGraph, type QueuedJob, type SlurmClient,
+  cancelSubmission, dependencyOf, resumeSubmission, runGraph, sbatchCalls, slurmRefs, submissionStatus, submitGraph, type QueuedJob, type SlurmClient,
 } from '../../../engine/index.js';
 import { saveGraph } from '../../../planner/index.js';
 import type { Repository } from '../../../registry/index.js';
@@ -126,6 +126,16 @@ describe.runIf(DIALECTS.includes('postgresql'))('qg submit (PostgreSQL, fake Slu
     expect(readFileSync(join(sub, 'quanta', 'j00000.txt'), 'utf8').trim()).toBe(`0,${DETECTORS}`); // square and combine of detector 0
     repo.registry.collections.invalidate();
     expect(await repo.registry.collections.has(graph.header.outputRun)).toBe(false);
+  });
+
+  it("refuses a run holding another graph's outputs before submitting anything (jobs read only their own datasets)", async () => {
+    const first = await buildArith(repo, ARITH_PIPELINE, 'u/taken');
+    const file = join(dir.path, 'taken.qg'); // a second graph into the same run, built before the first ran
+    await saveGraph(await buildArith(repo, ARITH_PIPELINE, 'u/taken2', { outputRun: first.header.outputRun }), file);
+    expect((await runGraph(repo, first, { taskModules: [ARITH_TASK_MODULE] })).complete).toBe(true);
+    const slurm = new FakeSlurm();
+    await expect(submitGraph(repo, file, {}, slurm)).rejects.toMatchObject({ code: 'RUN_OUTPUTS_CONFLICT' });
+    expect(slurm.submitted).toEqual([]);
   });
 
   it('jobs run the graph; status tells failed and blocked jobs; --resume resubmits only those; cancel cancels what is queued', async () => {
