@@ -26,7 +26,7 @@ export interface Beam {
 }
 
 /** The beam of quadratic form (a, b, c), with its axes and position angle. */
-export function beamFromQuadratic(a: number, b: number, c: number): Beam {
+function beamFromQuadratic(a: number, b: number, c: number): Beam {
   const mean = (a + c) / 2, half = Math.hypot((a - c) / 2, b / 2);
   const lmin = mean - half, lmax = mean + half;
   if (!(lmin > 0)) throw new RadioError('the PSF main lobe is not a peak (fitted quadratic form not positive)', 'RADIO_INPUT');

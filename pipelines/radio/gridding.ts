@@ -16,7 +16,7 @@ import { RadioError } from './errors.js';
 import type { UvData } from './uvh5.js';
 
 /** Kernel support, cells. */
-export const KERNEL_WIDTH = 7;
+const KERNEL_WIDTH = 7;
 /** Kernel samples per cell in its lookup table. */
 const OVERSAMPLE = 64;
 /** Kaiser-Bessel shape for a grid padded twice (Beatty et al. 2005, eq. 5, alpha = 2). */
@@ -71,7 +71,7 @@ export function besselI0(x: number): number {
 }
 
 /** Kaiser-Bessel kernel at `t` cells from its centre (1 at 0, 0 beyond half the support). */
-export function kaiserBessel(t: number): number {
+function kaiserBessel(t: number): number {
   const r = (2 * t) / KERNEL_WIDTH;
   return Math.abs(r) >= 1 ? 0 : besselI0(BETA * Math.sqrt(1 - r * r)) / besselI0(BETA);
 }
@@ -85,7 +85,7 @@ function kernelAt(t: number): number {
 }
 
 /** The kernel's Fourier transform at image offsets -n/2 .. n/2-1 pixels of an N-cell grid (the gridding correction). */
-export function griddingCorrection(n: number, gridSize: number): Float64Array {
+function griddingCorrection(n: number, gridSize: number): Float64Array {
   const steps = KERNEL_WIDTH * OVERSAMPLE, dt = KERNEL_WIDTH / steps;
   return Float64Array.from({ length: n }, (_, p) => {
     const x = p - n / 2;

@@ -51,7 +51,7 @@ const sameWcs = (a: TileInfo['wcs'], b: TileInfo['wcs']) => [0, 1].every((i) => 
   && [0, 1].every((i) => [0, 1].every((j) => Math.abs(a.cd[i]![j]! - b.cd[i]![j]!) < 1e-12));
 
 /** MOSAIC_GRID unless each primary beam shares its tile's grid and every tile has the first one's pixel scale (1%). */
-export function checkGrids(infos: readonly TileInfo[]): void {
+function checkGrids(infos: readonly TileInfo[]): void {
   const scale = infos[0]!.wcs.pixelScaleArcsec;
   for (const t of infos) {
     if (t.beamWidth !== t.width || t.beamHeight !== t.height || !sameWcs(t.wcs, t.beamWcs)) reject('MOSAIC_GRID', `tile ${t.name}: its primary beam is not on the tile's grid`);
@@ -60,7 +60,7 @@ export function checkGrids(infos: readonly TileInfo[]): void {
 }
 
 /** MOSAIC_BEAM when a tile's BMAJ or BMIN is off the median by more than `tolerance`. */
-export function checkBeams(infos: readonly TileInfo[], config: MosaicConfig): void {
+function checkBeams(infos: readonly TileInfo[], config: MosaicConfig): void {
   for (const axis of ['bmaj', 'bmin'] as const) {
     const m = median(infos.map((t) => t[axis]));
     const bad = infos.find((t) => Math.abs(t[axis] / m - 1) > config.beamTolerance);
@@ -69,14 +69,14 @@ export function checkBeams(infos: readonly TileInfo[], config: MosaicConfig): vo
 }
 
 /** MOSAIC_NOISE when a tile's noise is not positive or above `noiseOutlierFactor` times the median. */
-export function checkNoise(infos: readonly TileInfo[], config: MosaicConfig): void {
+function checkNoise(infos: readonly TileInfo[], config: MosaicConfig): void {
   const m = median(infos.map((t) => t.rms));
   const bad = infos.find((t) => !(t.rms > 0) || t.rms > config.noiseOutlierFactor * m);
   if (bad) reject('MOSAIC_NOISE', `tile ${bad.name}: noise ${(1000 * bad.rms).toFixed(2)} mJy/beam against a median of ${(1000 * m).toFixed(2)} (limit ${config.noiseOutlierFactor}x)`);
 }
 
 /** MOSAIC_PBCOR when primary-beam-corrected and apparent tiles are mixed. */
-export function checkPbcor(infos: readonly TileInfo[]): void {
+function checkPbcor(infos: readonly TileInfo[]): void {
   const corrected = infos.filter((t) => t.pbcor).map((t) => t.name);
   if (corrected.length && corrected.length < infos.length) reject('MOSAIC_PBCOR', `tiles ${corrected.join(', ')} are primary-beam corrected and the others are not: never mixed`);
 }
