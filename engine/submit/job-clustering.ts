@@ -3,7 +3,8 @@
  * DIMS in one job (`visit=exposure,detector`: isr on an exposure's detector and calibrate on
  * the same visit's detector, as LSST's dimension clustering does; `a=b` means dimension a, or
  * b for tasks without a); quanta whose task lacks DIMS (gathers such as assembleCoadd) are not
- * clustered that way: they go `--quanta-per-job N` at a time, per task, in graph order.
+ * clustered that way: they go `--quanta-per-job N` at a time, per task, in graph order (more
+ * at a time when `--max-jobs M` asks for fewer jobs).
  *
  * The job graph must be acyclic (Slurm dependencies cannot wait in a circle): a cluster can
  * make a cycle when one of its quanta feeds a quantum outside that feeds another of its
@@ -22,6 +23,11 @@ export interface ClusterSpec {
   readonly by?: readonly (readonly string[])[];
   /** Quanta per job for quanta not grouped by `by` (same task, graph order; default 1). */
   readonly quantaPerJob?: number;
+  /**
+   * Most jobs wanted: quanta not grouped by `by` go as many per job as it takes (at least
+   * `quantaPerJob`). Groups by `by` are kept whole, so they alone may exceed it.
+   */
+  readonly maxJobs?: number;
 }
 
 /** The jobs of a graph. */
@@ -45,28 +51,45 @@ export function parseClusterBy(text: string): string[][] {
   return dims;
 }
 
+/** The dimension of each `by` entry a task has, or null when it lacks one (its quanta are chunked instead). */
+function clusterDims(task: QuantumGraph['tasks'][number], spec: ClusterSpec): string[] | null {
+  const dims = spec.by?.map((alts) => alts.find((d) => task.dimensions.includes(d)));
+  return dims?.every((d) => d !== undefined) ? (dims as string[]) : null;
+}
+
+/** Quanta per chunk: `quantaPerJob`, raised until the chunks and `clusters` groups fit in `maxJobs` where they can. */
+function chunkSize(graph: QuantumGraph, spec: ClusterSpec, clusters: number): number {
+  let perJob = spec.quantaPerJob ?? 1;
+  for (const [name, v] of [['--quanta-per-job', perJob], ['--max-jobs', spec.maxJobs ?? 1]] as const) {
+    if (!Number.isInteger(v) || v < 1) throw new EngineError(`${name} must be an integer >= 1, got ${v}`, 'SUBMIT_OPTIONS');
+  }
+  const chunked = graph.tasks.filter((t) => !clusterDims(t, spec)).map((t) => t.quantumCount);
+  const jobs = (n: number) => clusters + chunked.reduce((sum, c) => sum + Math.ceil(c / n), 0);
+  const most = Math.max(1, ...chunked);
+  while (spec.maxJobs !== undefined && jobs(perJob) > spec.maxJobs && perJob < most) perJob = Math.min(most, perJob * 2);
+  return perJob;
+}
+
 /** Groups before cycle splitting: one per shared value of `by`, then per-task chunks. */
 export function initialClusters(graph: QuantumGraph, spec: ClusterSpec): { groupOf: Int32Array; groups: number } {
-  const perJob = spec.quantaPerJob ?? 1;
-  if (!Number.isInteger(perJob) || perJob < 1) throw new EngineError(`--quanta-per-job must be an integer >= 1, got ${perJob}`, 'SUBMIT_OPTIONS');
   const groupOf = new Int32Array(graph.quantumCount);
   const keys = new Map<string, number>();
   let groups = 0;
   for (const task of graph.tasks) {
-    const dims = spec.by?.map((alts) => alts.find((d) => task.dimensions.includes(d)));
-    const clustered = dims !== undefined && dims.every((d) => d !== undefined);
+    const dims = clusterDims(task, spec);
+    if (!dims) continue;
     for (let i = 0; i < task.quantumCount; i++) {
-      const q = task.quantumOffset + i;
-      if (!clustered) {
-        groupOf[q] = i % perJob === 0 ? groups++ : groups - 1;
-        continue;
-      }
-      const dataId = graph.quantumDataId(q);
-      const key = JSON.stringify(dims.map((d) => dataId[d!]));
+      const dataId = graph.quantumDataId(task.quantumOffset + i);
+      const key = JSON.stringify(dims.map((d) => dataId[d]));
       let g = keys.get(key);
       if (g === undefined) keys.set(key, (g = groups++));
-      groupOf[q] = g;
+      groupOf[task.quantumOffset + i] = g;
     }
+  }
+  const perJob = chunkSize(graph, spec, groups);
+  for (const task of graph.tasks) {
+    if (clusterDims(task, spec)) continue;
+    for (let i = 0; i < task.quantumCount; i++) groupOf[task.quantumOffset + i] = i % perJob === 0 ? groups++ : groups - 1;
   }
   return { groupOf, groups };
 }

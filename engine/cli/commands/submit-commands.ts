@@ -68,6 +68,7 @@ function withSubmitOptions<T>(y: Argv<T>) {
     .option('partition', { type: 'string', describe: 'Slurm partition of every job' })
     .option('cluster-by', { type: 'string', describe: 'Put quanta sharing these dimension values in one job (visit=exposure,detector: a=b means a, or b where a task has no a)' })
     .option('quanta-per-job', { type: 'number', describe: 'Quanta per job for quanta not clustered by --cluster-by (same task; default 1)' })
+    .option('max-jobs', { type: 'number', describe: 'Most jobs: quanta not clustered by --cluster-by go as many per job as it takes' })
     .option('max-array', { type: 'number', default: 1000, describe: 'Most jobs per job array (Slurm MaxArraySize)' })
     .option('dry-run', { type: 'boolean', default: false, describe: 'Write the job scripts, submit.sh and the dependency list; submit nothing' })
     .option('qg', { type: 'string', describe: 'How the nodes run qg (default: this node and qg.mjs by absolute path)' })
@@ -84,6 +85,7 @@ function submitOptions(argv: Record<string, unknown>): SubmitOptions {
     cluster: {
       ...(argv['clusterBy'] ? { by: parseClusterBy(String(argv['clusterBy'])) } : {}),
       ...(argv['quantaPerJob'] !== undefined ? { quantaPerJob: Number(argv['quantaPerJob']) } : {}),
+      ...(argv['maxJobs'] !== undefined ? { maxJobs: Number(argv['maxJobs']) } : {}),
     },
     ...(argv['partition'] ? { partition: String(argv['partition']) } : {}),
     ...(argv['qg'] ? { qg: String(argv['qg']).split(' ').filter(Boolean) } : {}),

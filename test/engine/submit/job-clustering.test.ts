@@ -132,4 +132,16 @@ describe('the demo graph as jobs', () => {
     checkPlan(graph, planJobs(graph, { by: [['visit', 'exposure']] }));
     checkPlan(graph, planJobs(graph, { by: [['detector']] })); // isr, calibrate, of every visit of a detector
   });
+
+  it('--max-jobs M chunks unclustered quanta more coarsely until the jobs fit; clusters stay whole', () => {
+    for (const maxJobs of [40, 10, 4]) {
+      const plan = planJobs(graph, { maxJobs });
+      checkPlan(graph, plan);
+      expect(plan.jobs.length, `max ${maxJobs}`).toBeLessThanOrEqual(Math.max(maxJobs, graph.tasks.length));
+    }
+    const clustered = planJobs(graph, { by: parseClusterBy('visit=exposure,detector'), maxJobs: 1 });
+    checkPlan(graph, clustered);
+    expect(clustered.jobs.filter((j) => j.length === 2).length).toBe(graph.tasks.find((t) => t.label === 'isr')!.quantumCount);
+    expect(() => planJobs(graph, { maxJobs: 0 })).toThrow(expect.objectContaining({ code: 'SUBMIT_OPTIONS' }));
+  });
 });
