@@ -15,7 +15,7 @@
  */
 import type { QuantumGraph } from '../../planner/index.js';
 import { EngineError } from '../errors.js';
-import { quotientGraph, stronglyConnected, topologicalOrder, type Adjacency } from './job-graph.js';
+import { findCycle, quotientGraph, stronglyConnected, topologicalOrder, type Adjacency } from './job-graph.js';
 
 /** How quanta are grouped into jobs. */
 export interface ClusterSpec {
@@ -128,7 +128,7 @@ export function planJobs(graph: QuantumGraph, spec: ClusterSpec): JobPlan {
   const { groupOf, groups, split } = splitCycles(deps, initial.groupOf, initial.groups);
   const jobGraph = quotientGraph(deps, groupOf, groups);
   const order = topologicalOrder(jobGraph);
-  if (!order) throw new EngineError('the job graph still has a cycle after splitting', 'ENGINE_BUG');
+  if (!order) throw new EngineError(`the job graph still has a cycle after splitting (groups ${findCycle(jobGraph)!.join(' -> ')})`, 'ENGINE_BUG');
   const jobOfGroup = new Int32Array(groups);
   order.forEach((g, j) => (jobOfGroup[g] = j));
   const jobOf = groupOf.map((g) => jobOfGroup[g]!);

@@ -22,11 +22,6 @@ export function adjacencyOf(successors: readonly (readonly number[])[]): Adjacen
   return { offsets, targets: Int32Array.from(successors.flat()) };
 }
 
-/** Successor lists of `adj`. */
-export function successorLists(adj: Adjacency): number[][] {
-  return Array.from({ length: nodeCount(adj) }, (_, v) => [...adj.targets.subarray(adj.offsets[v]!, adj.offsets[v + 1]!)]);
-}
-
 /**
  * The graph of groups: node v belongs to group `groupOf[v]` (0 .. groups-1); group a has an
  * edge to group b when some node of a has one to some node of b (a != b; each edge once, in
