@@ -89,12 +89,16 @@ export function imageObservation(data: UvData, config: ImageConfig): ImagedTile 
   const header = tileHeader(wcs, data, figures);
   const image: Exposure = { width: npix, height: npix, image: restoreOnTan(clean, beam, wcs, npix, cellRad), header };
   const pb = primaryBeamImage(wcs, npix, data, d.channelWeights, config.beamShape);
-  const pbHeader = new FitsHeader(wcs.toCards());
-  setValue(pbHeader, 'BTYPE', 'Beam', 'primary-beam response');
-  setValue(pbHeader, 'PBSHAPE', config.beamShape, 'primary-beam model');
-  setReal(pbHeader, 'DISHDIAM', data.antennaDiameters[0] ?? NaN, 'dish diameter, m');
-  setReal(pbHeader, 'FREQ', frequencyHz, 'weighted mean frequency, Hz');
-  return { image, primaryBeam: { width: npix, height: npix, image: pb, header: pbHeader }, figures };
+  return { image, primaryBeam: { width: npix, height: npix, image: pb, header: beamHeader(wcs, data, config.beamShape, frequencyHz) }, figures };
+}
+
+function beamHeader(wcs: TanWcs, data: UvData, shape: BeamShape, frequencyHz: number): FitsHeader {
+  const h = new FitsHeader(wcs.toCards());
+  setValue(h, 'BTYPE', 'Beam', 'primary-beam response');
+  setValue(h, 'PBSHAPE', shape, 'primary-beam model');
+  setReal(h, 'DISHDIAM', data.antennaDiameters[0] ?? NaN, 'dish diameter, m');
+  setReal(h, 'FREQ', frequencyHz, 'weighted mean frequency, Hz');
+  return h;
 }
 
 function tileHeader(wcs: TanWcs, data: UvData, f: ImageFigures): FitsHeader {
