@@ -44,7 +44,8 @@ async function runQuantaCommand(repo: Repository, argv: Record<string, unknown>,
   const graph = loadGraph(String(argv['graph']));
   const subset = { name: String(argv['job']), quanta };
   const { result, text } = await runWithTerminal(repo, graph, argv, listOption(argv['tasks'] as string[] | undefined), subset);
-  console.log(text.replace(/<graph>/g, String(argv['graph'])));
+  // A job resumes by running again (or with its whole submission), not with qg run.
+  console.log(text.replace(/^to resume .*$/m, `to resume: run this job again, or qg submit --resume ${graph.header.outputRun} -b ${String(argv['repo'])}`));
   if (result.interrupted) process.exitCode = EXIT_INTERRUPTED;
   else if (!result.complete) process.exitCode = 1;
 }
