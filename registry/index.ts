@@ -15,6 +15,8 @@ export * from './repository.js';
 export * from './datastore/datastore.js';
 export * from './datastore/file-template.js';
 export * from './datastore/formatters.js';
+// for its effect: the Arrow formatter works at once for everyone who imports this surface
+import './datastore/arrow-tables.js';
 export * from './memory/heap-budget.js';
 export * from './yaml/bounded-yaml.js';
 export * from './spatial/index.js';

@@ -17,6 +17,7 @@ import { QuantumError, errorInfo, type ErrorInfo } from '../errors.js';
 import { runCommandTask } from './command-task.js';
 import { prepareFiles, writePrepared, type FileToWrite } from './file-batch.js';
 import { formatDataId, inputFile, type Say, type TaskBody } from './task-body.js';
+import { loadFormatters } from '../../registry/datastore/formatters.js';
 
 /** A dataset a quantum reads: its reference and, when the registry has one, its file record. */
 export interface JobInput {
@@ -127,6 +128,8 @@ export async function executeQuantum(job: QuantumJob, ctx: ExecutionContext): Pr
   const written: StoredFile[] = [];
   try {
     say('INFO', 'qg.engine', `${job.label} quantum {${formatDataId(job.dataId)}} attempt ${job.attempt} on worker ${ctx.worker}`);
+    // a worker thread loads apache-arrow with its first quantum that reads or writes a table
+    await loadFormatters([...job.inputs.flatMap((c) => c.datasets.map((d) => d.file?.storageClass ?? '')), ...job.outputs.map((o) => o.storageClass)]);
     const runner = job.runner;
     const body = runner && 'command' in runner
       ? await runCommandTask(job, runner, ctx, say, staged)

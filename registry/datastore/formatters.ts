@@ -6,7 +6,7 @@
  * be read or written (the planner refuses a runnable task that uses one).
  */
 import { createRequire } from 'node:module';
-import { tableFromIPC, tableToIPC, type Table } from 'apache-arrow';
+import type { Table } from 'apache-arrow';
 import { RegistryError } from '../errors.js';
 import { exposureFromFits, exposureToFits } from './exposure-fits.js';
 
@@ -45,11 +45,27 @@ const yaml: Formatter = {
   read: (bytes) => yamlModule().parse(new TextDecoder().decode(bytes)),
 };
 
+// apache-arrow (146 modules, 0.05-0.15 s) is not imported with this module either: worker
+// threads import the datastore at start-up, and many quanta read and write no table.
+// registry/index.ts supplies it at once (arrow-tables.ts), so code that imports the registry's
+// public surface reads and writes tables as before; a worker thread awaits loadFormatters().
+let arrowLibrary: typeof import('apache-arrow') | undefined;
+
+/** Gives the Arrow formatter its library (arrow-tables.ts and loadFormatters do). */
+export function provideArrow(library: typeof import('apache-arrow')): void {
+  arrowLibrary = library;
+}
+
+function arrowModule(): typeof import('apache-arrow') {
+  if (!arrowLibrary) throw new FormatterError('apache-arrow is not loaded yet: await loadFormatters(storageClasses) before reading or writing Arrow tables');
+  return arrowLibrary;
+}
+
 const arrow: Formatter = {
   name: 'arrow',
   extension: '.arrow',
-  write: (value) => tableToIPC(value as Table, 'file'),
-  read: (bytes) => tableFromIPC(bytes),
+  write: (value) => arrowModule().tableToIPC(value as Table, 'file'),
+  read: (bytes) => arrowModule().tableFromIPC(bytes),
 };
 
 const fits: Formatter = {
@@ -100,6 +116,17 @@ export function hasFormatter(storageClass: string): boolean {
 /** The storage classes qg has a formatter for. */
 export function formattedStorageClasses(): string[] {
   return Object.keys(BY_STORAGE_CLASS);
+}
+
+/** Resolves once the formatters of `storageClasses` can read and write (loads apache-arrow if one needs it). */
+export async function loadFormatters(storageClasses: Iterable<string>): Promise<void> {
+  if (arrowLibrary) return;
+  for (const storageClass of storageClasses) {
+    if (BY_STORAGE_CLASS[storageClass] === arrow) {
+      provideArrow(await import('apache-arrow'));
+      return;
+    }
+  }
 }
 
 /** The formatter for `storageClass`. */
