@@ -12,13 +12,14 @@ import { readFileSync, statSync } from 'node:fs';
 const ROOT = new URL('../../', import.meta.url);
 
 /**
- * Whether dist/ can run: 'fresh'; 'absent' (no complete build); or the first source newer
- * than the build, as a path relative to the package root.
+ * Whether dist/ under `root` (a directory URL, the package by default) can run: 'fresh';
+ * 'absent' (no complete build); or the first source newer than the build (or gone since),
+ * as a path relative to `root`.
  */
-export function distState() {
+export function distState(root = ROOT) {
   let stamp;
   try {
-    stamp = JSON.parse(readFileSync(new URL('dist/build-stamp.json', ROOT), 'utf8'));
+    stamp = JSON.parse(readFileSync(new URL('dist/build-stamp.json', root), 'utf8'));
   } catch {
     return 'absent';
   }
@@ -26,7 +27,7 @@ export function distState() {
   for (const source of stamp.sources) {
     let mtime;
     try {
-      mtime = statSync(new URL(source, ROOT)).mtimeMs;
+      mtime = statSync(new URL(source, root)).mtimeMs;
     } catch {
       return source; // deleted or renamed since the build
     }
