@@ -4,7 +4,8 @@
  * process; plus the executor benchmark when present. Appends a results table (with the
  * machine and date) to test/bench/RESULTS.md. QG_BENCH_VISITS=200,1000 narrows the sizes;
  * QG_BENCH_DIALECTS=sqlite narrows the databases; QG_BENCH=startup (or planning, executor,
- * comma-separated) runs only those parts (default: all three).
+ * radio, cluster, comma-separated) runs only those parts (default: all but cluster, which
+ * needs a local Slurm cluster: see submit-bench.ts).
  */
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -16,7 +17,7 @@ import { startPostgres } from '../support/postgres-server.js';
 
 interface Row { dialect: string; visits: number; quanta: number; datasets: number; edges: number; statements: number; simulateSeconds: number; buildSeconds: number; saveSeconds: number; totalSeconds: number; peakRssMb: number; phases: Record<string, { statements: number; seconds: number }> }
 
-const parts = (process.env.QG_BENCH ?? 'planning,executor,startup').split(',');
+const parts = (process.env.QG_BENCH ?? 'planning,executor,startup,radio').split(',');
 const visitsList = parts.includes('planning') ? (process.env.QG_BENCH_VISITS ?? '200,1000,6350').split(',').map(Number) : [];
 const dialects = parts.includes('planning') ? (process.env.QG_BENCH_DIALECTS ?? 'sqlite,postgresql').split(',') : [];
 const tsx = join(process.cwd(), 'node_modules/.bin/tsx');
@@ -56,5 +57,7 @@ if (parts.includes('executor') && existsSync(executorBench)) {
   if (runExecutorBench) lines.push('', await runExecutorBench());
 }
 if (parts.includes('startup')) lines.push('', (await import('./startup-bench.js')).runStartupBench());
+if (parts.includes('radio')) lines.push('', await (await import('./radio-bench.js')).runRadioBench());
+if (parts.includes('cluster')) lines.push('', await (await import('./submit-bench.js')).runSubmitBench());
 appendFileSync(join(process.cwd(), 'test/bench/RESULTS.md'), `${lines.join('\n')}\n`);
 console.log(lines.join('\n'));
