@@ -31,8 +31,15 @@ export class YamlLimitError extends RegistryError {
 
 /** Reads `path` as UTF-8 text; a file over `limits.maxBytes` is refused before it is read. */
 export function readBoundedYaml(path: string, limits: YamlLimits): string {
-  checkSize(path, statSync(path).size, limits);
-  const bytes = readFileSync(path);
+  let bytes: Buffer;
+  try {
+    checkSize(path, statSync(path).size, limits);
+    bytes = readFileSync(path);
+  } catch (e) {
+    if (e instanceof RegistryError) throw e;
+    const error = e as NodeJS.ErrnoException;
+    throw new RegistryError(`cannot read '${path}': ${error.code === 'ENOENT' ? 'no such file' : error.message}`, 'YAML_FILE');
+  }
   checkSize(path, bytes.length, limits); // it may have grown since
   return bytes.toString('utf8');
 }

@@ -184,6 +184,12 @@ describe.each(DIALECTS)('%s: qg CLI', (dialect) => {
     expect(stdout).toContain(`registry: ${dialect}`);
   });
 
+  it('importing a file that is not there exits 2 naming it', async () => {
+    const { status, stderr } = await run('repo', 'import', root, join(root, 'no-such-export.yaml'));
+    expect(status).toBe(2);
+    expect(stderr).toContain("no-such-export.yaml': no such file");
+  });
+
   it('importing into an occupied repository exits 2 naming the record already there', async () => {
     const { status, stderr } = await run('repo', 'import', root, FIXTURE_EXPORT);
     expect(status).toBe(2);
