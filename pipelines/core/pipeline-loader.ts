@@ -87,14 +87,28 @@ interface PipelineFile {
 
 const PARAMETER_REFERENCE = /^parameters\.([A-Za-z_][A-Za-z0-9_]*)$/;
 
-/** Loads `path[#selection]` with task types from `library`. */
-export function loadPipeline(spec: string, library: ReadonlyMap<string, TaskDefinition>): Pipeline {
+/**
+ * Command-line config overrides (pipetask's `-C label:file.yaml` and `-c label:key=value`):
+ * files first, then values, each in order; a later one wins. They are merged into a task's
+ * config exactly as its pipeline `config:` (after it), so they are checked, take parameters
+ * and rename connections alike.
+ */
+export interface ConfigOverrides {
+  /** `label:key=value`, the value read as a YAML scalar (`1234` a number, `true` a boolean). */
+  readonly values?: readonly string[];
+  /** `label:file.yaml`, the file a YAML mapping of config keys. */
+  readonly files?: readonly string[];
+}
+
+/** Loads `path[#selection]` with task types from `library`, then applies `overrides`. */
+export function loadPipeline(spec: string, library: ReadonlyMap<string, TaskDefinition>, overrides: ConfigOverrides = {}): Pipeline {
   const hash = spec.indexOf('#');
   const path = hash >= 0 ? spec.slice(0, hash) : spec;
   const selection = hash >= 0 ? spec.slice(hash + 1).split(',').map((s) => s.trim()).filter(Boolean) : [];
   const resolved = resolvePipelinePath(path);
   const files: string[] = [];
   const raw = readPipelineFile(resolved, [], { library, files, ignoreContracts: false });
+  applyConfigOverrides(raw.tasks, overrides);
   const tasks = new Map<string, PipelineTask>();
   for (const t of raw.tasks.values()) tasks.set(t.label, pipelineTask(t, raw.parameters));
   let chosen = [...tasks.keys()];
@@ -112,6 +126,45 @@ export function loadPipeline(spec: string, library: ReadonlyMap<string, TaskDefi
     description: raw.description, tasks: selected, subsets: raw.subsets, source: spec,
     ...(raw.instrument ? { instrument: raw.instrument.name, instrumentSource: raw.instrument.where } : {}), parameters: raw.parameters, files,
   };
+}
+
+/** `label:rest` of a `-c`/`-C` value, the label naming a task of the pipeline. */
+function overrideTarget(tasks: Map<string, RawTask>, flag: string, text: string): { task: RawTask; rest: string } {
+  const colon = text.indexOf(':');
+  if (colon <= 0) throw new PipelineError(`${flag} ${text}: expected LABEL:${flag === '-c' ? 'KEY=VALUE' : 'FILE.yaml'}`, 'PIPELINE_CONFIG');
+  const label = text.slice(0, colon);
+  const task = tasks.get(label);
+  if (!task) throw new PipelineError(`${flag} ${text}: the pipeline has no task '${label}' (labels: ${[...tasks.keys()].join(', ')})`, 'PIPELINE_CONFIG');
+  return { task, rest: text.slice(colon + 1) };
+}
+
+/** Merges command-line overrides into the raw tasks' configs (in place), checking each key. */
+function applyConfigOverrides(tasks: Map<string, RawTask>, overrides: ConfigOverrides): void {
+  const set = (task: RawTask, key: string, value: unknown, where: string) => {
+    if (!task.openConfig && !(key in task.definition.defaults) && !key.startsWith('connections.')) {
+      throw new PipelineError(`${where}: task '${task.label}' (${task.className}) has no config field '${key}' (fields: ${Object.keys(task.definition.defaults).join(', ') || 'none'}; and connections.NAME to rename a connection's dataset type)`, 'PIPELINE_CONFIG');
+    }
+    const current = tasks.get(task.label)!;
+    tasks.set(task.label, { ...current, config: { ...current.config, [key]: value }, configSources: new Map([...current.configSources, [key, where]]) });
+  };
+  for (const text of overrides.files ?? []) {
+    const { task, rest } = overrideTarget(tasks, '-C', text);
+    const doc = parseDocument(readBoundedYaml(rest, PIPELINE_YAML_LIMITS));
+    if (doc.errors.length) throw new PipelineError(`-C ${text}: not valid YAML: ${doc.errors[0]!.message}`, 'PIPELINE_CONFIG');
+    const value = boundedToJS(doc, rest, PIPELINE_YAML_LIMITS);
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new PipelineError(`-C ${text}: must be a YAML mapping of config keys to values`, 'PIPELINE_CONFIG');
+    for (const [key, v] of Object.entries(value)) set(task, key, v, `-C ${text} (key '${key}')`);
+  }
+  for (const text of overrides.values ?? []) {
+    const { task, rest } = overrideTarget(tasks, '-c', text);
+    const eq = rest.indexOf('=');
+    if (eq <= 0) throw new PipelineError(`-c ${text}: expected LABEL:KEY=VALUE`, 'PIPELINE_CONFIG');
+    const doc = parseDocument(rest.slice(eq + 1));
+    const parsed: unknown = doc.errors.length ? rest.slice(eq + 1) : doc.toJS();
+    // A YAML scalar; anything else (a: b, [x]) stays the string given.
+    const value = parsed !== null && typeof parsed === 'object' ? rest.slice(eq + 1) : parsed;
+    set(task, rest.slice(0, eq).trim(), value, `-c ${text}`);
+  }
 }
 
 /** A raw task with parameters substituted, its config checked and its connections computed. */

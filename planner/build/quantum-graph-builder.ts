@@ -18,7 +18,7 @@ import {
   checkOutputCollectionName, DataIdQuery, EmptyQueryError, graphHeapProblem, quoteIdentifier as q, regionElementForGroup, RegistryError, runFolder,
   type BindValue, type GraphSize, type CollectionRecord, type DatasetType, type Registry, type Repository,
 } from '../../registry/index.js';
-import { buildPipelineGraph, loadPipeline, storageClassesCompatible, TASK_LIBRARY, type Connection, type PipelineGraph, type TaskDefinition } from '../../pipelines/index.js';
+import { buildPipelineGraph, loadPipeline, storageClassesCompatible, TASK_LIBRARY, type ConfigOverrides, type Connection, type PipelineGraph, type TaskDefinition } from '../../pipelines/index.js';
 import { EmptyGraphError, PlanningError } from '../errors.js';
 import { edgePairs, numberedProjection, type NumberedTable } from './graph-tables.js';
 import { constrainingInputs, queryDimensions } from './query-plan.js';
@@ -42,6 +42,10 @@ export interface BuildSpec {
   readonly datasetConstraint?: 'all' | 'off' | readonly string[];
   /** Quanta whose outputs all exist in these collections are skipped. */
   readonly skipExistingIn?: readonly string[];
+  /** pipetask's `--skip-existing`: the output run counts as one of `skipExistingIn`. */
+  readonly skipExisting?: boolean;
+  /** Command-line config overrides (`-c`, `-C`), applied after the pipeline's own `config:`. */
+  readonly configOverrides?: ConfigOverrides;
   /** Outputs already in the output run are replaced instead of being an error. */
   readonly clobberOutputs?: boolean;
   /** Add to an existing output run. */
@@ -171,14 +175,14 @@ export async function buildQuantumGraph(repo: Repository, spec: BuildSpec): Prom
   const graph = await phase('assembly', async () => assembleGraph({
     ...plans, pipelineGraph, outputRun, outputChain, inputs: spec.inputs, where: spec.where ?? '',
     command: spec.command ?? '', pipeline: spec.pipeline, clobberOutputs: spec.clobberOutputs ?? false,
-    skipExistingIn: spec.skipExistingIn ?? [], phases, repositoryId: registry.id,
+    skipExistingIn: [...(spec.skipExisting ? [outputRun] : []), ...(spec.skipExistingIn ?? [])], phases, repositoryId: registry.id,
   }));
   return { graph, ...(explainText !== undefined ? { explain: explainText } : {}), statements: counter.total - startStatements, seconds: (performance.now() - start) / 1000 };
 }
 
 /** The checked graph of the spec's pipeline, its runners checked too (see task-execution.ts). */
 export async function loadRunnablePipeline(registry: Registry, spec: BuildSpec): Promise<PipelineGraph> {
-  const g = buildPipelineGraph(loadPipeline(spec.pipeline, spec.library ?? TASK_LIBRARY));
+  const g = buildPipelineGraph(loadPipeline(spec.pipeline, spec.library ?? TASK_LIBRARY, spec.configOverrides));
   await checkRunnable(g, (dimensions) => registry.universe.group(dimensions).required);
   return g;
 }
@@ -406,7 +410,7 @@ async function findExistingOutputs(registry: Registry, tx: Knex.Transaction, g: 
     if (!node.producer || !(await registry.datasetTypes.has(node.name))) continue;
     const rows = await taggedDatasets(registry, tx, types.get(node.name)!, await registry.datasetTypes.get(node.name, tx), searched);
     const entry = { inRun: [] as FoundDataset[], skippable: [] as FoundDataset[] };
-    const skipIds = new Set(skipIn.map((c) => c.id));
+    const skipIds = new Set([...skipIn.map((c) => c.id), ...(spec.skipExisting && run ? [run.id] : [])]);
     for (const [idx, id, collection, runId] of rows) {
       const f = { local: Number(idx), id: String(id), run: (await registry.collections.byId(Number(runId), tx)).name };
       if (run && Number(collection) === run.id) entry.inRun.push(f);

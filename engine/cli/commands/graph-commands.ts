@@ -30,8 +30,12 @@ export function withBuildOptions<T>(y: Argv<T>, options: { readonly required?: b
     .option('output-run', { type: 'string', describe: 'Output RUN collection (default <output>/<timestamp>)' })
     .option('where', { alias: ['w', 'd', 'data-query'], type: 'string', default: '', describe: 'Data-ID expression, as for `qg query data-ids`' })
     .option('bind', { type: 'string', array: true, describe: 'name=value for bind parameters in --where' })
-    .option('dataset-constraint', { type: 'string', default: 'all', describe: "Which overall inputs must exist for a data ID: 'all', 'off' or TYPE,..." })
+    .option('config', { alias: 'c', type: 'string', array: true, describe: 'LABEL:KEY=VALUE config override (VALUE a YAML scalar), after the pipeline\'s config:; repeatable' })
+    .option('config-file', { alias: 'C', type: 'string', array: true, describe: 'LABEL:FILE.yaml, a YAML mapping of config overrides (applied before -c); repeatable' })
+    .option('dataset-constraint', { alias: 'dataset-query-constraint', type: 'string', default: 'all', describe: "Which overall inputs must exist for a data ID: 'all', 'off' or TYPE,..." })
     .option('skip-existing-in', { type: 'string', array: true, describe: 'Skip quanta whose outputs all exist in these collections' })
+    .option('skip-existing', { type: 'boolean', default: false, describe: 'Skip quanta whose outputs all exist in the output run (with --extend-run; as --skip-existing-in <output run>)' })
+    .option('register-dataset-types', { type: 'boolean', default: false, describe: 'Accepted for pipetask: qg always registers the output dataset types (when a run starts)' })
     .option('clobber-outputs', { type: 'boolean', default: false, describe: 'Replace outputs already in the output run' })
     .option('extend-run', { type: 'boolean', default: false, describe: 'Add to an existing output run' });
 }
@@ -46,6 +50,8 @@ export function buildSpecFromArgs(argv: Record<string, unknown>): BuildSpec {
     where: String(argv['where'] ?? ''), bind: parseBinds(bindOption(argv['bind'])),
     datasetConstraint: constraint === 'all' || constraint === 'off' ? constraint : listOption(constraint),
     skipExistingIn: listOption(argv['skipExistingIn'] as string[] | undefined),
+    ...(argv['skipExisting'] ? { skipExisting: true } : {}),
+    ...(argv['config'] || argv['configFile'] ? { configOverrides: { values: bindOption(argv['config']), files: bindOption(argv['configFile']) } } : {}),
     clobberOutputs: Boolean(argv['clobberOutputs']), extendRun: Boolean(argv['extendRun']),
     command: `qg ${process.argv.slice(2).join(' ')}`,
   };
@@ -80,10 +86,12 @@ const build: CommandModule = {
   command: 'build',
   describe: 'Plan a quantum graph: every task execution with the datasets it reads and writes',
   builder: (y) => withBuildOptions(y)
-    .option('save', { alias: 'g', type: 'string', describe: 'Write the graph to this .qg file' })
+    .option('save', { alias: 'save-qgraph', type: 'string', describe: 'Write the graph to this .qg file' })
     .option('explain', { type: 'boolean', default: false, describe: "Print the database's plan of the big data-ID query" })
     .example("$0 build -b repo -p drp.yaml -i SimCam/defaults -o u/me/coadd --where \"instrument='SimCam' AND skymap='simSkyMap'\" --save coadd.qg", '')
-    .example("$0 build -b repo -p drp.yaml#processCcd -i SimCam/defaults -o u/me/ccd --where 'visit IN (1..10)'", 'Only isr and calibrate'),
+    .example("$0 build -b repo -p drp.yaml#processCcd -i SimCam/defaults -o u/me/ccd --where 'visit IN (1..10)'", 'Only isr and calibrate')
+    .example("$0 build -b repo -p drp.yaml#processCcd -i SimCam/defaults -o u/me/ccd -c isr:saturation=60000 --save ccd.qg", 'A config override (pipetask -c)')
+    .example('$0 build -b repo -p drp.yaml -i SimCam/defaults -o u/me/coadd --extend-run --skip-existing --save rest.qg', 'Plan only what the latest run of u/me/coadd lacks'),
   handler: async (argv) => withRepository(String(argv['repo']), async (repo) => {
     const result = await buildOrExplain(repo, { ...buildSpecFromArgs(argv), explain: Boolean(argv['explain']) }, String(argv['repo']));
     if (result.explain) console.log(`plan of the data-ID query:\n${result.explain}\n`);

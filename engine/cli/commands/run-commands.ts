@@ -90,14 +90,20 @@ const run: CommandModule = {
   describe: 'Execute a quantum graph (or build one with -p/-i/-o and run it); running it again resumes',
   builder: (y) => withRunOptions(withBuildOptions(y, { required: false }))
     .positional('graph', { type: 'string', describe: 'A .qg file made by `qg build --save` (or give -p/-i to build first)' })
-    .option('save', { alias: 'g', type: 'string', describe: 'With -p: also write the built graph to this .qg file' })
+    .option('qgraph', { alias: 'g', type: 'string', describe: 'The .qg file to run, as pipetask -g (the same as the positional GRAPH)' })
+    .option('save', { alias: 'save-qgraph', type: 'string', describe: 'With -p: also write the built graph to this .qg file' })
     .example('$0 run coadd.qg -b repo -j 4', 'Run a saved graph with 4 workers; run it again to resume')
     .example("$0 run -b repo -p drp.yaml -i SimCam/defaults -o u/me/coadd --where \"instrument='SimCam'\" -j 2", 'Build, then run')
-    .example('$0 run coadd.qg -b repo -j 4 --retries 2 --timeout 600 --fail-fast', ''),
+    .example('$0 run coadd.qg -b repo -j 4 --retries 2 --timeout 600 --fail-fast', '')
+    .example('$0 run -b repo -g coadd.qg -j 4', 'The graph given as in pipetask'),
   handler: async (argv) => {
-    const problem = runOptionsProblem(argv);
+    if (argv['graph'] !== undefined && argv['qgraph'] !== undefined && argv['graph'] !== argv['qgraph']) {
+      return usageError(`give the graph once: as GRAPH or as -g/--qgraph, not both ('${String(argv['graph'])}', '${String(argv['qgraph'])}')`);
+    }
+    const args: Record<string, unknown> = { ...argv, graph: argv['graph'] ?? argv['qgraph'] };
+    const problem = runOptionsProblem(args);
     if (problem) return usageError(problem);
-    await withRepository(String(argv['repo']), (repo) => runCommand(repo, argv));
+    await withRepository(String(args['repo']), (repo) => runCommand(repo, args));
   },
 };
 
