@@ -87,6 +87,19 @@ async function commandsFor(argv: readonly string[]): Promise<CommandModule[]> {
   return commands;
 }
 
+/** The version in qg's package.json: two folders up from the sources, three from dist/. */
+function packageVersion(): string {
+  for (const path of ['../../package.json', '../../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'qg' && pkg.version) return pkg.version;
+    } catch {
+      // not there from this build layout: try the next
+    }
+  }
+  return 'unknown';
+}
+
 /** Exit statuses: 0 ok, 1 failure while working, 2 bad input (usage, expression, unknown name). */
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
@@ -110,13 +123,15 @@ export async function main(argv: readonly string[]): Promise<number> {
     .strict()
     .help()
     .alias('h', 'help')
-    .version(false)
+    .version('version', 'Show the version of qg', packageVersion())
+    .exitProcess(false)
     .wrap(Math.min(110, process.stdout.columns || 100))
     .fail((message, error, y) => {
-      if (error) throw error;
+      // a YError is yargs's own complaint about the command line (e.g. a missing option value)
+      if (error && error.name !== 'YError') throw error;
       // yargs runs the command's handler once this returns: throwing stops it before any work
       y.showHelp((usage) => console.error(usage));
-      throw new UsageError(message);
+      throw new UsageError(message ?? error?.message);
     })
     .epilog('Each command has its own --help. Repositories are folders made by `qg repo create`.');
   // Commands report non-fatal failures through process.exitCode; keep one call's from leaking into the next.
