@@ -63,7 +63,7 @@ export async function runDemo(args: readonly string[]): Promise<number> {
     ['simulate', repo, '--profile', 'small'],
     ['query', 'collections', '-b', repo],
     ['query', 'dataset-types', '-b', repo],
-    ['query', 'data-ids', '-b', repo, '-d', 'visit,detector', '--where', "patch = 12 AND band = 'r'", '--limit', '5'],
+    ['query', 'data-ids', '-b', repo, '--dimensions', 'visit,detector', '--where', "patch = 12 AND band = 'r'", '--limit', '5'],
     ['build', '-b', repo, '-p', 'drp-refcat.yaml', '-i', 'SimCam/defaults', '-o', 'u/demo/drp',
       '--where', "instrument = 'SimCam' AND skymap = 'simSkyMap'", '--save', `${repo}/drp.qg`],
     ['show', `${repo}/drp.qg`],

@@ -42,7 +42,7 @@ export async function diagnoseBuild(repo: Repository, spec: BuildSpec, repoArg =
   const where = spec.where ?? '';
   const binds = spec.bind ?? new Map();
   const reproduce = [
-    `qg query data-ids -b ${repoArg} -d ${union.required.join(',')}`,
+    `qg query data-ids -b ${repoArg} --dimensions ${union.required.join(',')}`,
     where ? `--where ${JSON.stringify(where)}` : '',
     ...[...binds].map(([name, value]) => `--bind ${JSON.stringify(`${name}=${bindText(value)}`)}`),
     constraints.length ? `--datasets ${constraints.join(',')} --collections ${spec.inputs.join(',')}` : '',

@@ -34,7 +34,7 @@ const datasetTypes: CommandModule = {
 };
 
 const withWhere = <T>(y: Argv<T>) => y
-  .option('where', { alias: 'w', type: 'string', default: '', describe: "Boolean expression on data IDs, e.g. \"instrument='SimCam' AND visit IN (1..10) AND band='r'\"" })
+  .option('where', { alias: ['w', 'd', 'data-query'], type: 'string', default: '', describe: "Boolean expression on data IDs (the data query, -d as in pipetask), e.g. \"instrument='SimCam' AND visit IN (1..10) AND band='r'\"" })
   .option('bind', { type: 'string', array: true, describe: 'name=value for :name (or a bare name) in --where; a,b,c binds a list' });
 
 const datasets: CommandModule = {
@@ -74,15 +74,18 @@ const dataIds: CommandModule = {
   command: 'data-ids',
   describe: 'Distinct data IDs over some dimensions that satisfy --where (spatial and temporal relations included)',
   builder: (y) => withWhere(common(y))
-    .option('dimensions', { alias: 'd', type: 'string', array: true, demandOption: true, describe: 'Dimensions of the result (comma-separated or repeated)' })
+    // --order-by takes the next word even when it starts with '-' (-visit sorts descending), not as flags
+    .parserConfiguration({ 'nargs-eats-options': true })
+    .option('dimensions', { alias: 'D', type: 'string', array: true, demandOption: true, describe: 'Dimensions of the result (comma-separated or repeated); -d is the data query (--where)' })
     .option('datasets', { type: 'string', array: true, describe: 'Only data IDs for which these dataset types exist in --collections' })
     .option('collections', { alias: 'c', type: 'string', array: true, describe: 'Collections searched for --datasets' })
     .option('full', { type: 'boolean', default: false, describe: 'Also show implied dimensions (physical_filter, band, ...)' })
-    .option('order-by', { type: 'string', array: true, describe: 'Sort by these dimensions (-name for descending)' })
+    .option('order-by', { type: 'string', requiresArg: true, describe: 'Sort by these dimensions, comma-separated or repeated; -name for descending (--order-by -visit)' })
     .option('limit', { type: 'number', describe: 'At most this many rows' })
     .option('explain', { type: 'boolean', default: false, describe: "Print the database's plan of the query instead of rows" })
-    .example("$0 query data-ids -b repo -d visit,detector --where \"patch = 24 AND skymap='simSkyMap' AND tract=0\"", 'Visit-detector pairs whose footprint overlaps patch 24')
-    .example("$0 query data-ids -b repo -d exposure --where 'exposure.timespan OVERLAPS (T\\'2024-01-01 00:00\\', T\\'2024-01-01 01:00\\')'", 'Exposures in an hour (UTC)'),
+    .example("$0 query data-ids -b repo --dimensions visit,detector -d \"patch = 24 AND skymap='simSkyMap' AND tract=0\"", 'Visit-detector pairs whose footprint overlaps patch 24')
+    .example("$0 query data-ids -b repo -D visit --order-by -visit --limit 5", 'The last 5 visits (-name sorts descending)')
+    .example("$0 query data-ids -b repo -D exposure --where \"exposure.timespan OVERLAPS (T'2024-01-01 00:00', T'2024-01-01 01:00')\"", 'Exposures in an hour (UTC)'),
   handler: async (argv) => withRepository(String(argv['repo']), async (repo) => {
     const spec: DataIdQuerySpec = {
       dimensions: listOption(argv['dimensions'] as string[]), where: String(argv['where'] ?? ''),
