@@ -71,6 +71,7 @@ function runOptionsProblem(argv: Record<string, unknown>): string | null {
   if (argv['graph'] && argv['pipeline']) return 'give either a graph file or -p/-i to build one, not both';
   if (!argv['graph'] && !argv['pipeline']) return 'give a graph file (qg build --save) or -p PIPELINE -i INPUTS -o OUTPUT to build one';
   if (argv['pipeline'] && !listOption(argv['input'] as string[] | undefined).length) return '-p needs -i INPUT collections';
+  if (argv['graph'] && (argv['config'] || argv['configFile'])) return '-c/-C change how a graph is built: give them with -p to build one (this graph is built already; its task configs are in it)';
   const bad = (name: string, min: number) => {
     const v = argv[name];
     return v !== undefined && (!Number.isInteger(v) || (v as number) < min) ? `--${name} must be an integer >= ${min}, got ${String(v)}` : null;

@@ -127,10 +127,11 @@ describe('pipetask options', () => {
     });
     afterAll(async () => dispose?.());
 
-    it('--save-qgraph writes the built graph; -g/--qgraph runs it as the positional does', async () => {
+    it('--save-qgraph writes the built graph (with its -c override); -g/--qgraph runs it as the positional does; -c with a built graph is a usage error', async () => {
       const file = join(dir.path, 'arith.qg');
-      const first = await run('run', '-b', root, ...arith, '-o', 'u/pt/g', '--where', "instrument = 'Arith' AND detector IN (1, 2)", '--save-qgraph', file);
+      const first = await run('run', '-b', root, ...arith, '-o', 'u/pt/g', '--where', "instrument = 'Arith' AND detector IN (1, 2)", '-c', 'square:sleepMs=3', '--save-qgraph', file);
       expect(first.status, first.stderr).toBe(0);
+      expect(configOf(file, 'square')['sleepMs']).toBe(3);
       expect(existsSync(file)).toBe(true);
       expect(quantaPerTask(loadGraph(file))).toEqual({ square: 2, combine: 2, sum: 1 });
       const again = await run('run', '-b', root, '-g', file, '--tasks', ARITH_TASK_MODULE);
@@ -139,6 +140,9 @@ describe('pipetask options', () => {
       const long = await run('run', '-b', root, '--qgraph', file, '--tasks', ARITH_TASK_MODULE);
       expect(long.stdout).toContain('5 already done');
       expect((await run('run', file, '-b', root, '-g', join(dir.path, 'other.qg'))).status).toBe(2);
+      const configOnGraph = await run('run', '-b', root, '-g', file, '-c', 'square:failOn=1');
+      expect(configOnGraph.status).toBe(2);
+      expect(configOnGraph.stderr).toContain('-c/-C');
     });
 
     it('--skip-existing with --extend-run plans only the quanta whose outputs are not in the output run', async () => {
