@@ -47,7 +47,10 @@ export async function registerRunCollections(repo: Repository, graph: QuantumGra
     if (outputChain) {
       if (await registry.collections.has(outputChain, tx)) {
         const children = await registry.collections.getChain(outputChain, tx);
-        if (children[0] !== outputRun) await registry.collections.setChain(outputChain, [outputRun, ...children.filter((c) => c !== outputRun)], tx);
+        const replaced = graph.header.replacedRun; // --replace-run: the old head leaves the chain (the RUN stays)
+        if (children[0] !== outputRun || (replaced !== undefined && children.includes(replaced))) {
+          await registry.collections.setChain(outputChain, [outputRun, ...children.filter((c) => c !== outputRun && c !== replaced)], tx);
+        }
       } else {
         await registry.collections.register(outputChain, 'CHAINED', null, tx);
         await registry.collections.setChain(outputChain, [outputRun, ...inputs.filter((c) => c !== outputRun)], tx);

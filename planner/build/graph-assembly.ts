@@ -69,6 +69,8 @@ export interface AssemblyInput {
   readonly pipeline: string;
   readonly clobberOutputs: boolean;
   readonly skipExistingIn: readonly string[];
+  /** --replace-run: the chain's head RUN that the new run replaces. */
+  readonly replacedRun?: string;
   /** UUID of the repository the graph is planned against. */
   readonly repositoryId: string;
   readonly phases: Readonly<Record<string, { statements: number; seconds: number }>>;
@@ -345,6 +347,7 @@ export function assembleGraph(input: AssemblyInput): QuantumGraph {
     inputs: input.inputs, outputChain: input.outputChain, outputRun: input.outputRun, where: input.where, pipeline: input.pipeline,
     pruned: [...pruned.values()], phases: input.phases,
     repositoryId: input.repositoryId, buildId: randomUUID(), clobberOutputs: input.clobberOutputs,
+    ...(input.replacedRun !== undefined ? { replacedRun: input.replacedRun } : {}),
   };
   return new QuantumGraph(header, graphTasks, graphTypes, connections, runs, ids, datasetRuns, states,
     Int32Array.from(edgeQ), Int32Array.from(edgeD), Int32Array.from(edgeC));

@@ -50,6 +50,8 @@ export interface BuildSpec {
   readonly clobberOutputs?: boolean;
   /** Add to an existing output run. */
   readonly extendRun?: boolean;
+  /** pipetask's `--replace-run`: the new run takes the place of the output chain's head RUN (which stays in the registry). */
+  readonly replaceRun?: boolean;
   /** The command line, recorded in the graph. */
   readonly command?: string;
   /** Also return the database's plan of the big query. */
@@ -86,7 +88,7 @@ export async function buildQuantumGraph(repo: Repository, spec: BuildSpec): Prom
   };
 
   const pipelineGraph = await phase('pipeline', () => loadRunnablePipeline(registry, spec));
-  const { outputRun, outputChain } = await phase('collections', () => resolveOutput(repo, spec));
+  const { outputRun, outputChain, replacedRun } = await phase('collections', () => resolveOutput(repo, spec));
   const inputs = await phase('collections', () => registry.collections.flatten(spec.inputs));
   if (!spec.inputs.length) throw new PlanningError('no input collections: give -i COLLECTION[,...]', 'BUILD_INPUTS');
   await phase('dataset types', () => checkDatasetTypes(registry, pipelineGraph));
@@ -176,6 +178,7 @@ export async function buildQuantumGraph(repo: Repository, spec: BuildSpec): Prom
     ...plans, pipelineGraph, outputRun, outputChain, inputs: spec.inputs, where: spec.where ?? '',
     command: spec.command ?? '', pipeline: spec.pipeline, clobberOutputs: spec.clobberOutputs ?? false,
     skipExistingIn: [...(spec.skipExisting ? [outputRun] : []), ...(spec.skipExistingIn ?? [])], phases, repositoryId: registry.id,
+    ...(replacedRun !== undefined ? { replacedRun } : {}),
   }));
   return { graph, ...(explainText !== undefined ? { explain: explainText } : {}), statements: counter.total - startStatements, seconds: (performance.now() - start) / 1000 };
 }
@@ -191,7 +194,7 @@ export async function loadRunnablePipeline(registry: Registry, spec: BuildSpec):
  * The output RUN (and chain): `--output-run`, or `<output>/<UTC timestamp>`, or the chain's
  * head with --extend-run. Names `qg run` could not use are refused here, before anything exists.
  */
-async function resolveOutput(repo: Repository, spec: BuildSpec): Promise<{ outputRun: string; outputChain: string | null }> {
+async function resolveOutput(repo: Repository, spec: BuildSpec): Promise<{ outputRun: string; outputChain: string | null; replacedRun?: string }> {
   const registry = repo.registry;
   const chain = spec.output ?? null;
   if (chain !== null) checkOutputName(chain, '-o');
@@ -213,6 +216,13 @@ async function resolveOutput(repo: Repository, spec: BuildSpec): Promise<{ outpu
   if (exists && !spec.extendRun) throw new PlanningError(`output run '${run}' already exists; use --extend-run to add to it (with --skip-existing-in or --clobber-outputs for outputs already there)`, 'BUILD_OUTPUT_EXISTS');
   if (!exists && spec.extendRun && spec.outputRun) throw new PlanningError(`--extend-run: output run '${run}' does not exist`, 'BUILD_OUTPUT');
   if (exists && (await registry.collections.get(run)).type !== 'RUN') throw new PlanningError(`output '${run}' exists and is not a RUN collection`, 'BUILD_OUTPUT');
+  if (spec.replaceRun) {
+    if (spec.extendRun) throw new PlanningError('--replace-run and --extend-run exclude each other (one makes a new run in place of the head, the other adds to the head)', 'BUILD_OUTPUT');
+    if (!chain || !(await registry.collections.has(chain))) throw new PlanningError(`--replace-run: needs an existing output chain (-o)${chain ? `; '${chain}' does not exist yet` : ''}`, 'BUILD_OUTPUT');
+    const head = (await registry.collections.getChain(chain))[0];
+    if (!head || (await registry.collections.get(head)).type !== 'RUN') throw new PlanningError(`--replace-run: the first collection of chain '${chain}' is ${head ? `'${head}', not a RUN` : 'missing (the chain is empty)'}`, 'BUILD_OUTPUT');
+    return { outputRun: run, outputChain: chain, replacedRun: head };
+  }
   return { outputRun: run, outputChain: chain };
 }
 

@@ -79,6 +79,8 @@ export interface GraphHeader {
   readonly buildId: string;
   /** Built with --clobber-outputs: may replace outputs another graph left in the output run. */
   readonly clobberOutputs: boolean;
+  /** Built with --replace-run: the RUN that `qg run` takes out of the output chain (absent otherwise). */
+  readonly replacedRun?: string;
 }
 
 /** The graph. */

@@ -37,7 +37,8 @@ export function withBuildOptions<T>(y: Argv<T>, options: { readonly required?: b
     .option('skip-existing', { type: 'boolean', default: false, describe: 'Skip quanta whose outputs all exist in the output run (with --extend-run; as --skip-existing-in <output run>)' })
     .option('register-dataset-types', { type: 'boolean', default: false, describe: 'Accepted for pipetask: qg always registers the output dataset types (when a run starts)' })
     .option('clobber-outputs', { type: 'boolean', default: false, describe: 'Replace outputs already in the output run' })
-    .option('extend-run', { type: 'boolean', default: false, describe: 'Add to an existing output run' });
+    .option('extend-run', { type: 'boolean', default: false, describe: 'Add to an existing output run' })
+    .option('replace-run', { type: 'boolean', default: false, describe: "Make a new run in place of the output chain's first RUN (taken out of the chain when the run starts; its datasets stay)" });
 }
 
 /** The build spec the shared options describe. */
@@ -53,6 +54,7 @@ export function buildSpecFromArgs(argv: Record<string, unknown>): BuildSpec {
     ...(argv['skipExisting'] ? { skipExisting: true } : {}),
     ...(argv['config'] || argv['configFile'] ? { configOverrides: { values: bindOption(argv['config']), files: bindOption(argv['configFile']) } } : {}),
     clobberOutputs: Boolean(argv['clobberOutputs']), extendRun: Boolean(argv['extendRun']),
+    ...(argv['replaceRun'] ? { replaceRun: true } : {}),
     command: `qg ${process.argv.slice(2).join(' ')}`,
   };
 }

@@ -3,8 +3,8 @@
  * is the graph to run (as the positional), `--save`/`--save-qgraph` writes one; `-c label:key=value`
  * and `-C label:file.yaml` override task configs (read back from the saved graph; a bad label or
  * key fails naming it); `--dataset-query-constraint` is `--dataset-constraint`; `--skip-existing`
- * skips quanta whose outputs are in the output run (with --extend-run); `--register-dataset-types`
- * is accepted.
+ * skips quanta whose outputs are in the output run (with --extend-run); `--replace-run` takes the
+ * chain's first RUN out of the chain when the new run starts; `--register-dataset-types` is accepted.
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -159,6 +159,27 @@ describe('pipetask options', () => {
       // Only detectors 3 and 4 are left; sum's total (instrument only) exists, so sum is skipped too, as in pipetask.
       expect(quantaPerTask(g)).toEqual({ square: 2, combine: 2, sum: 0 });
       expect(r.stdout).toContain('4 succeeded, 0 failed');
+    });
+
+    it('--replace-run: the new run takes the place of the chain\'s first RUN, which stays in the registry', async () => {
+      const where = "instrument = 'Arith'";
+      const fresh = await run('run', '-b', root, ...arith, '-o', 'u/pt/none', '--replace-run', '--where', where);
+      expect(fresh.status).not.toBe(0);
+      expect(fresh.stderr).toContain('--replace-run');
+      expect((await run('run', '-b', root, ...arith, '-o', 'u/pt/replace', '--where', where)).status).toBe(0);
+      repo.registry.collections.invalidate();
+      const [first, ...rest] = await repo.registry.collections.getChain('u/pt/replace');
+      expect(rest).toEqual([INPUT_RUN]);
+      const both = await run('run', '-b', root, ...arith, '-o', 'u/pt/replace', '--replace-run', '--extend-run', '--where', where);
+      expect(both.status).not.toBe(0);
+      const file = join(dir.path, 'replace.qg');
+      const r = await run('run', '-b', root, ...arith, '-o', 'u/pt/replace', '--replace-run', '--where', where, '--save', file);
+      expect(r.status, r.stderr).toBe(0);
+      const g = loadGraph(file);
+      expect(g.header.replacedRun).toBe(first);
+      repo.registry.collections.invalidate();
+      expect(await repo.registry.collections.getChain('u/pt/replace')).toEqual([g.header.outputRun, INPUT_RUN]);
+      expect((await repo.registry.collections.get(first!)).type).toBe('RUN');
     });
   });
 });
