@@ -3,9 +3,9 @@ import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { loadGraph, saveGraph, type QuantumGraph } from '../../../planner/index.js';
-import { runFolder, type Repository } from '../../../registry/index.js';
+import { planPrune, planRunRemoval, pruneDatasets, removeRuns, runFolder, type Repository } from '../../../registry/index.js';
 import {
-  EngineError, ProgressObserver, ReportObserver, eventLogPath, formatDataId, ganttSvg, loadTaskLibrary, readEventLog, reportFromEvents,
+  EngineError, lockRun, ProgressObserver, ReportObserver, eventLogPath, formatDataId, ganttSvg, loadTaskLibrary, readEventLog, reportFromEvents,
   runEventLogs, runGraph, type QuantumSubset, type RunReport, type RunSummary,
 } from '../../index.js';
 import { formatTable, jsonReplacer } from '../output.js';
@@ -71,6 +71,7 @@ function runOptionsProblem(argv: Record<string, unknown>): string | null {
   if (argv['graph'] && argv['pipeline']) return 'give either a graph file or -p/-i to build one, not both';
   if (!argv['graph'] && !argv['pipeline']) return 'give a graph file (qg build --save) or -p PIPELINE -i INPUTS -o OUTPUT to build one';
   if (argv['pipeline'] && !listOption(argv['input'] as string[] | undefined).length) return '-p needs -i INPUT collections';
+  if (argv['pruneReplaced'] && !argv['graph'] && !argv['replaceRun']) return '--prune-replaced needs --replace-run (it removes what the replaced run holds)';
   if (argv['graph'] && (argv['config'] || argv['configFile'])) return '-c/-C change how a graph is built: give them with -p to build one (this graph is built already; its task configs are in it)';
   const bad = (name: string, min: number) => {
     const v = argv[name];
@@ -93,6 +94,7 @@ const run: CommandModule = {
     .positional('graph', { type: 'string', describe: 'A .qg file made by `qg build --save` (or give -p/-i to build first)' })
     .option('qgraph', { alias: 'g', type: 'string', describe: 'The .qg file to run, as pipetask -g (the same as the positional GRAPH)' })
     .option('save', { alias: 'save-qgraph', type: 'string', describe: 'With -p: also write the built graph to this .qg file' })
+    .option('prune-replaced', { choices: ['unstore', 'purge'] as const, describe: 'With --replace-run: before running, unstore (delete the files of) or purge (remove completely) the replaced run' })
     .example('$0 run coadd.qg -b repo -j 4', 'Run a saved graph with 4 workers; run it again to resume')
     .example("$0 run -b repo -p drp.yaml -i SimCam/defaults -o u/me/coadd --where \"instrument='SimCam'\" -j 2", 'Build, then run')
     .example('$0 run coadd.qg -b repo -j 4 --retries 2 --timeout 600 --fail-fast', '')
@@ -128,10 +130,29 @@ async function runCommand(repo: Repository, argv: Record<string, unknown>): Prom
     graphFile = argv['save'] ? String(argv['save']) : join(repo.root, runFolder(graph.header.outputRun), '_graph.qg');
     if (!argv['save']) await saveGraph(graph, graphFile);
   }
+  if (argv['pruneReplaced']) await pruneReplaced(repo, graph, String(argv['pruneReplaced']) as 'unstore' | 'purge');
   const summary = await runWithTerminal(repo, graph, argv, taskModules);
   console.log(summary.text.replace(/<graph>/g, quoteArg(graphFile)));
   if (summary.result.interrupted) process.exitCode = EXIT_INTERRUPTED;
   else if (!summary.result.complete) process.exitCode = 1;
+}
+
+/** `--prune-replaced`: unstores or purges the run a `--replace-run` graph replaces, holding its lock (a live `qg run` of it refuses). */
+async function pruneReplaced(repo: Repository, graph: QuantumGraph, mode: 'unstore' | 'purge'): Promise<void> {
+  const replaced = graph.header.replacedRun;
+  if (replaced === undefined) throw new EngineError('--prune-replaced: this graph was not built with --replace-run', 'PRUNE_REPLACED');
+  const hold = (runs: readonly string[]) => {
+    const locks = runs.map((r) => lockRun(join(repo.root, runFolder(r)), r));
+    return () => { for (const l of locks) l.release(); };
+  };
+  if (!(await repo.registry.collections.has(replaced))) return; // pruned by an earlier attempt
+  if (mode === 'purge') {
+    const result = await removeRuns(repo, await planRunRemoval(repo.registry, [replaced]), { hold });
+    console.log(`--prune-replaced purge: removed run ${replaced} (${result.datasets} dataset(s), ${result.files.deleted} file(s))`);
+  } else {
+    const result = await pruneDatasets(repo, await planPrune(repo.registry, { collections: [replaced], findAll: true }, { unstore: true }), { hold });
+    console.log(`--prune-replaced unstore: deleted the files of ${result.unstored} dataset(s) of ${replaced}`);
+  }
 }
 
 function quoteArg(s: string): string {

@@ -14,7 +14,7 @@ import { simulateRepository } from '../../../pipelines/simulate/index.js';
 import { loadGraph, type QuantumGraph } from '../../../planner/index.js';
 import type { Repository } from '../../../registry/index.js';
 import { DIALECTS, makeRepo, tempDir } from '../../support/test-repos.js';
-import { ARITH_PIPELINE, INPUT_RUN, fillArithRepo } from '../engine-helpers.js';
+import { ARITH_PIPELINE, INPUT_RUN, fillArithRepo, registeredDatasets } from '../engine-helpers.js';
 import { ARITH_TASK_MODULE } from '../fixtures/arith-tasks.js';
 
 const WHERE = "instrument='SimCam' AND skymap='simSkyMap'";
@@ -180,6 +180,30 @@ describe('pipetask options', () => {
       repo.registry.collections.invalidate();
       expect(await repo.registry.collections.getChain('u/pt/replace')).toEqual([g.header.outputRun, INPUT_RUN]);
       expect((await repo.registry.collections.get(first!)).type).toBe('RUN');
+    });
+
+    it('--prune-replaced purge|unstore removes the replaced run, or only its files, before running', async () => {
+      const where = "instrument = 'Arith'";
+      expect((await run('run', '-b', root, ...arith, '-o', 'u/pt/prune', '--prune-replaced', 'purge', '--where', where)).status).toBe(2);
+      expect((await run('run', '-b', root, ...arith, '-o', 'u/pt/prune', '--where', where)).status).toBe(0);
+      repo.registry.collections.invalidate();
+      const [first] = await repo.registry.collections.getChain('u/pt/prune');
+      const purged = await run('run', '-b', root, ...arith, '-o', 'u/pt/prune', '--replace-run', '--prune-replaced', 'purge', '--where', where);
+      expect(purged.status, purged.stderr).toBe(0);
+      expect(purged.stdout).toContain(`removed run ${first}`);
+      repo.registry.collections.invalidate();
+      expect(await repo.registry.collections.has(first!)).toBe(false);
+      const [second] = await repo.registry.collections.getChain('u/pt/prune');
+      expect(second).not.toBe(first);
+      const stored = (await registeredDatasets(repo, second!)).filter((d) => d.path !== null).length;
+      expect(stored).toBeGreaterThan(0);
+      const unstored = await run('run', '-b', root, ...arith, '-o', 'u/pt/prune', '--replace-run', '--prune-replaced', 'unstore', '--where', where);
+      expect(unstored.status, unstored.stderr).toBe(0);
+      expect(unstored.stdout).toContain(`deleted the files of ${stored} dataset(s) of ${second}`);
+      repo.registry.collections.invalidate();
+      expect((await repo.registry.collections.get(second!)).type).toBe('RUN');
+      expect((await registeredDatasets(repo, second!)).filter((d) => d.path !== null)).toEqual([]);
+      expect((await repo.registry.collections.getChain('u/pt/prune'))[0]).not.toBe(second);
     });
   });
 });
