@@ -98,7 +98,8 @@ const run: CommandModule = {
     .example('$0 run coadd.qg -b repo -j 4', 'Run a saved graph with 4 workers; run it again to resume')
     .example("$0 run -b repo -p drp.yaml -i SimCam/defaults -o u/me/coadd --where \"instrument='SimCam'\" -j 2", 'Build, then run')
     .example('$0 run coadd.qg -b repo -j 4 --retries 2 --timeout 600 --fail-fast', '')
-    .example('$0 run -b repo -g coadd.qg -j 4', 'The graph given as in pipetask'),
+    .example('$0 run -b repo -g coadd.qg -j 4', 'The graph given as in pipetask')
+    .example("$0 run -b repo -p drp.yaml -i SimCam/defaults -o u/me/coadd --where \"instrument='SimCam'\" --replace-run --prune-replaced purge -j 2", 'Redo u/me/coadd in a new run, removing the one it replaces'),
   handler: async (argv) => {
     if (argv['graph'] !== undefined && argv['qgraph'] !== undefined && argv['graph'] !== argv['qgraph']) {
       return usageError(`give the graph once: as GRAPH or as -g/--qgraph, not both ('${String(argv['graph'])}', '${String(argv['qgraph'])}')`);
