@@ -7,28 +7,21 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
-import { main } from '../../engine/cli/main.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runFolder, type Repository } from '../../registry/index.js';
 import { saveGraph } from '../../planner/index.js';
 import { readEventLog } from '../../engine/index.js';
 import { DIALECTS, makeRepo, tempDir } from '../support/test-repos.js';
 import { ARITH_TASK_MODULE } from './fixtures/arith-tasks.js';
 import { ARITH_PIPELINE, INPUT_RUN, buildArith, expectConsistentRun, fillArithRepo, pipelineWith } from './engine-helpers.js';
+import { cliRunner } from '../support/cli-runner.js';
 
 describe.each(DIALECTS)('qg run / qg report (%s)', (dialect) => {
   let repo: Repository;
   let root: string;
   let dispose: () => Promise<void>;
   const dir = tempDir('qg-run-cli-');
-  let log: MockInstance<typeof console.log>;
-  let err: MockInstance<typeof console.error>;
-  const run = async (...argv: string[]) => {
-    log.mockClear();
-    err.mockClear();
-    const status = await main(argv);
-    return { status, stdout: log.mock.calls.map((c) => c.join(' ')).join('\n'), stderr: err.mock.calls.map((c) => c.join(' ')).join('\n') };
-  };
+  const run = cliRunner();
 
   beforeAll(async () => {
     ({ repo, root, dispose } = await makeRepo(dialect));
@@ -37,14 +30,6 @@ describe.each(DIALECTS)('qg run / qg report (%s)', (dialect) => {
   afterAll(async () => {
     await dispose?.();
     dir.cleanup();
-  });
-  beforeEach(() => {
-    log = vi.spyOn(console, 'log').mockImplementation(() => {});
-    err = vi.spyOn(console, 'error').mockImplementation(() => {});
-  });
-  afterEach(() => {
-    vi.restoreAllMocks();
-    process.exitCode = undefined;
   });
 
   it('runs a saved graph, then finds nothing left to do', async () => {

@@ -9,11 +9,11 @@
  */
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
-import { main } from '../../../engine/cli/main.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Repository, quoteIdentifier as q, sha256 } from '../../../registry/index.js';
 import { simulateRepository } from '../../../pipelines/simulate/index.js';
 import { DIALECTS, dialectOptions, tempDir } from '../../support/test-repos.js';
+import { cliRunner } from '../../support/cli-runner.js';
 
 const PIPELINE = new URL('../../../pipelines/drp.yaml', import.meta.url).pathname;
 const WHERE = "instrument='SimCam' AND skymap='simSkyMap'";
@@ -36,14 +36,7 @@ describe.each(DIALECTS)('%s: repo export --transfer', (dialect) => {
     const o = dialectOptions(dialect);
     return o.db ? ['--db', o.db, '--schema', o.schema!] : [];
   };
-  let log: MockInstance<typeof console.log>;
-  let err: MockInstance<typeof console.error>;
-  const run = async (...argv: string[]) => {
-    log.mockClear();
-    err.mockClear();
-    const status = await main(argv);
-    return { status, stdout: log.mock.calls.map((c) => c.join(' ')).join('\n'), stderr: err.mock.calls.map((c) => c.join(' ')).join('\n') };
-  };
+  const run = cliRunner();
   beforeAll(async () => {
     const repo = await Repository.create(root, dialectOptions(dialect));
     try {
@@ -52,14 +45,6 @@ describe.each(DIALECTS)('%s: repo export --transfer', (dialect) => {
       await repo.close();
     }
   }, 120_000);
-  beforeEach(() => {
-    log = vi.spyOn(console, 'log').mockImplementation(() => {});
-    err = vi.spyOn(console, 'error').mockImplementation(() => {});
-  });
-  afterEach(() => {
-    vi.restoreAllMocks();
-    process.exitCode = undefined;
-  });
   afterAll(() => dir.cleanup());
 
   it('export --transfer copy, import into a new repository, build and run drp.yaml there: every quantum succeeds', async () => {

@@ -8,12 +8,12 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
-import { main } from '../../../engine/cli/main.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildQuantumGraph } from '../../../planner/index.js';
 import { Repository } from '../../../registry/index.js';
 import { simulateRepository } from '../../../pipelines/simulate/index.js';
 import { tempDir } from '../../support/test-repos.js';
+import { cliRunner } from '../../support/cli-runner.js';
 
 const WHERE = "instrument='SimCam' AND skymap='simSkyMap'";
 
@@ -21,30 +21,7 @@ describe('qg pipeline', () => {
   const dir = tempDir('qg-cli-pipeline-');
   const root = join(dir.path, 'repo');
   let defaults = '';
-  let log: MockInstance<typeof console.log>;
-  let err: MockInstance<typeof console.error>;
-  let written = '';
-  /** Runs the CLI; returns status, stdout (console.log and process.stdout.write) and stderr. */
-  const run = async (...argv: string[]) => {
-    log.mockClear();
-    err.mockClear();
-    written = '';
-    const status = await main(argv);
-    const stdout = log.mock.calls.map((c) => c.join(' ')).join('\n') + written;
-    return { status, stdout, stderr: err.mock.calls.map((c) => c.join(' ')).join('\n') };
-  };
-  beforeEach(() => {
-    log = vi.spyOn(console, 'log').mockImplementation(() => {});
-    err = vi.spyOn(console, 'error').mockImplementation(() => {});
-    vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
-      written += String(s);
-      return true;
-    });
-  });
-  afterEach(() => {
-    vi.restoreAllMocks();
-    process.exitCode = undefined;
-  });
+  const run = cliRunner({ captureWrites: true });
   beforeAll(async () => {
     const repo = await Repository.create(root, {});
     try {

@@ -8,14 +8,14 @@
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
-import { main } from '../../../engine/cli/main.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simulateRepository } from '../../../pipelines/simulate/index.js';
 import { loadGraph, type QuantumGraph } from '../../../planner/index.js';
 import type { Repository } from '../../../registry/index.js';
 import { DIALECTS, makeRepo, tempDir } from '../../support/test-repos.js';
 import { ARITH_PIPELINE, INPUT_RUN, fillArithRepo, registeredDatasets } from '../engine-helpers.js';
 import { ARITH_TASK_MODULE } from '../fixtures/arith-tasks.js';
+import { cliRunner } from '../../support/cli-runner.js';
 
 const WHERE = "instrument='SimCam' AND skymap='simSkyMap'";
 
@@ -31,22 +31,7 @@ function configOf(file: string, label: string): Record<string, unknown> {
 
 describe('pipetask options', () => {
   const dir = tempDir('qg-pipetask-');
-  let log: MockInstance<typeof console.log>;
-  let err: MockInstance<typeof console.error>;
-  const run = async (...argv: string[]) => {
-    log.mockClear();
-    err.mockClear();
-    const status = await main(argv);
-    return { status, stdout: log.mock.calls.map((c) => c.join(' ')).join('\n'), stderr: err.mock.calls.map((c) => c.join(' ')).join('\n') };
-  };
-  beforeEach(() => {
-    log = vi.spyOn(console, 'log').mockImplementation(() => {});
-    err = vi.spyOn(console, 'error').mockImplementation(() => {});
-  });
-  afterEach(() => {
-    vi.restoreAllMocks();
-    process.exitCode = undefined;
-  });
+  const run = cliRunner();
   afterAll(() => dir.cleanup());
 
   describe('qg build / qg explain (simulated drp repository)', () => {

@@ -8,43 +8,20 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
-import { main } from '../../../engine/cli/main.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Repository } from '../../../registry/index.js';
 import { simulateRepository } from '../../../pipelines/simulate/index.js';
 import { tempDir } from '../../support/test-repos.js';
+import { cliRunner } from '../../support/cli-runner.js';
 
 const PACKAGE = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 describe('qg usage errors', () => {
   const dir = tempDir('qg-cli-usage-');
   const root = join(dir.path, 'repo');
-  let log: MockInstance<typeof console.log>;
-  let err: MockInstance<typeof console.error>;
-  let written = '';
-  /** Runs the CLI; returns status, stdout (console.log and process.stdout.write) and stderr. */
-  const run = async (...argv: string[]) => {
-    log.mockClear();
-    err.mockClear();
-    written = '';
-    const status = await main(argv);
-    const stdout = log.mock.calls.map((c) => c.join(' ')).join('\n') + written;
-    return { status, stdout, stderr: err.mock.calls.map((c) => c.join(' ')).join('\n') };
-  };
+  const run = cliRunner({ captureWrites: true });
   /** The data-ID rows of a `qg query data-ids` table (header and rule dropped), as arrays of cells. */
   const rows = (stdout: string) => stdout.trim().split('\n').slice(2).map((line) => line.trim().split(/\s+/));
-  beforeEach(() => {
-    log = vi.spyOn(console, 'log').mockImplementation(() => {});
-    err = vi.spyOn(console, 'error').mockImplementation(() => {});
-    vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
-      written += String(s);
-      return true;
-    });
-  });
-  afterEach(() => {
-    vi.restoreAllMocks();
-    process.exitCode = undefined;
-  });
   beforeAll(async () => {
     const repo = await Repository.create(root, {});
     try {
