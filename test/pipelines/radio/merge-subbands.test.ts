@@ -116,13 +116,19 @@ describe('merge peak memory: chunked into a preallocated output vs load-all-then
     return JSON.parse(r.stdout) as { peakRiseBytes: number; outputBytes: number };
   };
 
+  /**
+   * The largest of three readings: memory counted before the merge and released during it
+   * (seen about once in six naive runs: 9.6 MB instead of 26.6 MB) can only lower a reading.
+   */
+  const peakOf = (mode: string) => [measure(mode), measure(mode), measure(mode)].reduce((a, b) => (b.peakRiseBytes > a.peakRiseBytes ? b : a));
+
   it('the chunked merge peaks near the output size; loading all first peaks near twice it', () => {
-    const batched = measure('batched'), naive = measure('naive');
+    const batched = peakOf('batched'), naive = peakOf('naive');
     const mb = (b: number) => (b / 2 ** 20).toFixed(1);
     const batchedPeak = batched.peakRiseBytes + MERGE_DEFAULTS.chunkBytes;
     console.log(`merge peak ArrayBuffer memory (output ${mb(batched.outputBytes)} MB): batched ${mb(batchedPeak)} MB (output + one ${mb(MERGE_DEFAULTS.chunkBytes)} MB chunk), ` +
       `naive ${mb(naive.peakRiseBytes)} MB: ${(100 * (1 - batchedPeak / naive.peakRiseBytes)).toFixed(0)}% lower`);
     expect(batched.peakRiseBytes).toBeLessThan(1.1 * batched.outputBytes);
     expect(naive.peakRiseBytes).toBeGreaterThan(1.9 * naive.outputBytes);
-  }, 60_000);
+  }, 120_000);
 });
