@@ -22,7 +22,7 @@
 import { readdirSync, rmSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { STATE_PREDICTED, type QuantumGraph } from '../../planner/index.js';
-import { FILE_RECORD_COLUMNS, quoteIdentifier as q, storedFileOf, type Repository, type StoredFile } from '../../registry/index.js';
+import { FILE_RECORD_COLUMNS, isRunDatasetFile, pathsStillNamed, quoteIdentifier as q, storedFileOf, type Repository, type StoredFile } from '../../registry/index.js';
 import { EngineError } from '../errors.js';
 import type { GraphJobs } from './graph-jobs.js';
 
@@ -180,25 +180,6 @@ async function registeredPaths(repo: Repository, runId: number): Promise<Set<str
   return new Set(rows.map(([p]) => String(p)));
 }
 
-/** Which of `paths` some dataset (of any run) has as its file (chunked `IN` lists; usually none are asked). */
-async function pathsInUse(repo: Repository, paths: readonly string[]): Promise<Set<string>> {
-  const registry = repo.registry;
-  const db = registry.db;
-  const out = new Set<string>();
-  for (let i = 0; i < paths.length; i += CHUNK) {
-    const chunk = paths.slice(i, i + CHUNK);
-    const rows = await db.selectArrays(registry.knex, db.placeholders(
-      `SELECT path FROM ${q('datastore_record')} WHERE path IN (${chunk.map(() => '?').join(', ')})`), chunk);
-    for (const [p] of rows) out.add(String(p));
-  }
-  return out;
-}
-
-/** Whether repository-relative `path` is a file qg may delete while cleaning the run whose folder is `runFolder`. */
-export function deletableRunFile(path: string, runFolder: string): boolean {
-  return path.startsWith(`${runFolder}/`) && !basename(path).startsWith('_');
-}
-
 /**
  * Refuses (RUN_OUTPUTS_CONFLICT, unless clobbering) a run that holds another graph's outputs
  * where this graph writes, reading the whole run once: `qg submit` does it for its jobs, which
@@ -282,8 +263,8 @@ export async function prepareRunState(repo: Repository, jobs: GraphJobs, runFold
 
   // Stale registrations first, then their files (only those of this run's folder nobody else names).
   await deleteDatasets(repo, stale.map((r) => r.id));
-  const staleFiles = stale.flatMap((r) => (r.file && deletableRunFile(r.file.path, runFolder) ? [r.file.path] : []));
-  const stillNamed = await pathsInUse(repo, staleFiles);
+  const staleFiles = stale.flatMap((r) => (r.file && isRunDatasetFile(r.file.path, graph.header.outputRun) === 'ok' ? [r.file.path] : []));
+  const stillNamed = await pathsStillNamed(registry, staleFiles);
   let removedFiles = 0;
   for (const path of staleFiles) {
     if (stillNamed.has(path)) continue;
@@ -292,7 +273,7 @@ export async function prepareRunState(repo: Repository, jobs: GraphJobs, runFold
   }
 
   // Files nobody registered.
-  const known = selected ? new Set<string>() : await registeredPaths(repo, run.id); // a job asks pathsInUse below instead
+  const known = selected ? new Set<string>() : await registeredPaths(repo, run.id); // a job asks pathsStillNamed below instead
   const predicted = new Set(pending.map((d) => jobs.predictedPath(d)));
   const inside = (p: string) => !selected && (p === runFolder || p.startsWith(`${runFolder}/`));
   const unregistered: string[] = [];
@@ -310,7 +291,7 @@ export async function prepareRunState(repo: Repository, jobs: GraphJobs, runFold
       if (ours) unregistered.push(path);
     }
   }
-  const named = await pathsInUse(repo, unregistered); // files of other runs are never swept
+  const named = await pathsStillNamed(registry, unregistered); // files of other runs are never swept
   for (const path of unregistered) {
     if (named.has(path)) continue;
     try {
