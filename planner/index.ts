@@ -1,11 +1,11 @@
 /** Public surface of the planner: building, the graph model and its file. */
 import type { Repository } from '../registry/index.js';
-import type { BuildResult, BuildSpec } from './build/quantum-graph-builder.js';
+import type { BuildResult, BuildSpec } from './plan/quantum-graph-builder.js';
 import type { Diagnosis } from './diagnose/empty-graph-diagnosis.js';
 
 export * from './errors.js';
 export * from './graph/quantum-graph.js';
-export type { BuildSpec, BuildResult } from './build/quantum-graph-builder.js';
+export type { BuildSpec, BuildResult } from './plan/quantum-graph-builder.js';
 export { saveGraph, loadGraph, graphToBytes, graphFromBytes, graphChecksum, GraphFileError } from './graph/graph-file.js';
 export { selectQuanta, findQuantum, quantumJsonLines, graphSummary, drawGraph, DATASET_SUMMARY_COLUMNS, type QuantumSelection } from './inspect/graph-views.js';
 export { dataIdFilter } from './inspect/data-id-filter.js';
@@ -15,9 +15,9 @@ export type { Diagnosis } from './diagnose/empty-graph-diagnosis.js';
 // queries, YAML and graphlib); they load on first call, so reading and showing a graph
 // (`qg show`, `qg run GRAPH`) does not pay for them.
 
-/** Builds the quantum graph `spec` describes against `repo` (planner/build/quantum-graph-builder.ts). */
+/** Builds the quantum graph `spec` describes against `repo` (planner/plan/quantum-graph-builder.ts). */
 export async function buildQuantumGraph(repo: Repository, spec: BuildSpec): Promise<BuildResult> {
-  return (await import('./build/quantum-graph-builder.js')).buildQuantumGraph(repo, spec);
+  return (await import('./plan/quantum-graph-builder.js')).buildQuantumGraph(repo, spec);
 }
 
 /** Explains why building `spec` gives an empty graph, if it does (planner/diagnose/empty-graph-diagnosis.ts). */

@@ -15,8 +15,8 @@ import {
   taiToIso, TIME_MAX, TIME_MIN, type BindValue, type Repository, type WhereNode,
 } from '../../registry/index.js';
 import { EmptyGraphError, PrerequisiteMissingError } from '../errors.js';
-import { buildQuantumGraph, loadRunnablePipeline, type BuildSpec } from '../build/quantum-graph-builder.js';
-import { constrainingInputs, queryDimensions } from '../build/query-plan.js';
+import { buildQuantumGraph, loadRunnablePipeline, type BuildSpec } from '../plan/quantum-graph-builder.js';
+import { constrainingInputs, queryDimensions } from '../plan/query-plan.js';
 
 /** The outcome of a diagnosis. */
 export interface Diagnosis {
