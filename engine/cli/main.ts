@@ -17,6 +17,7 @@ const COMMAND_MODULES: readonly (() => Promise<readonly CommandModule[]>)[] = [
   async () => [(await import('./commands/simulate-command.js')).simulateCommand],
   async () => [(await import('./commands/ingest-command.js')).ingestCommand],
   async () => (await import('./commands/run-commands.js')).runCommands,
+  async () => (await import('./commands/report-command.js')).reportCommands,
   async () => [(await import('./commands/pipeline-commands.js')).pipelineCommands],
   async () => (await import('./commands/submit-commands.js')).submitCommands,
   async () => (await import('./commands/maintenance-commands.js')).maintenanceCommands,

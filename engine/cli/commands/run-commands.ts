@@ -1,16 +1,14 @@
-/** `qg run` (run or resume a graph, or build one and run it) and `qg report` (a run's report and Gantt chart). */
-import { writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+/** `qg run`: run or resume a graph, or build one and run it. */
+import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { loadGraph, saveGraph, type QuantumGraph } from '../../../planner/index.js';
 import { planPrune, planRunRemoval, pruneDatasets, removeRuns, runFolder, type Repository } from '../../../registry/index.js';
 import {
-  EngineError, lockRun, ProgressObserver, ReportObserver, eventLogPath, formatDataId, ganttSvg, loadTaskLibrary, readEventLog, reportFromEvents,
-  runEventLogs, runGraph, type QuantumSubset, type RunReport, type RunSummary,
+  EngineError, lockRun, ProgressObserver, ReportObserver, formatDataId, loadTaskLibrary, runGraph, type QuantumSubset, type RunReport, type RunSummary,
 } from '../../index.js';
-import { formatTable, jsonReplacer } from '../output.js';
+import { formatTable } from '../output.js';
 import { buildOrExplain, buildSpecFromArgs, buildSummaryLine, withBuildOptions } from './graph-commands.js';
-import { listOption, withFormat, withRepo, withRepository } from './shared-options.js';
+import { listOption, withRepository } from './shared-options.js';
 
 /** Exit status of an interrupted run (128 + SIGINT), and of bad options (as main's). */
 const EXIT_INTERRUPTED = 130;
@@ -192,41 +190,5 @@ export async function runWithTerminal(repo: Repository, graph: QuantumGraph, arg
   }
 }
 
-const report: CommandModule = {
-  command: 'report <run>',
-  describe: "A run's report from its event log: per-task counts and time percentiles, and a Gantt chart (SVG) of quanta over workers",
-  builder: (y) => withFormat(withRepo(y))
-    .positional('run', { type: 'string', describe: 'The output RUN (or its CHAINED output collection: its first run)' })
-    .option('svg', { type: 'string', describe: 'Where to write the Gantt chart (default <run folder>/_gantt.svg in the repository)' })
-    .option('invocation', { type: 'string', default: 'all', describe: "Which invocations to draw: 'all', 'last' or an invocation id" })
-    .example('$0 report u/me/coadd -b repo', 'Report of the latest run of the chain u/me/coadd, and its Gantt chart'),
-  handler: async (argv) => withRepository(String(argv['repo']), async (repo) => {
-    const name = String(argv['run']);
-    let runName = name;
-    const record = await repo.registry.collections.get(name);
-    if (record.type === 'CHAINED') {
-      const first = (await repo.registry.collections.flatten([name])).find((c) => c.type === 'RUN');
-      if (!first) throw new EngineError(`chain '${name}' holds no RUN collection`, 'REPORT_RUN');
-      runName = first.name;
-    } else if (record.type !== 'RUN') {
-      throw new EngineError(`'${name}' is a ${record.type} collection; give a RUN or the output chain`, 'REPORT_RUN');
-    }
-    const path = eventLogPath(repo.root, runName);
-    const logs = runEventLogs(repo.root, runName); // qg run's, and those of its cluster jobs
-    if (!logs.length) throw new EngineError(`run '${runName}' has no event log (${path}); was it made by qg run or qg submit?`, 'REPORT_NO_EVENTS');
-    const events = logs.flatMap(readEventLog);
-    const summary = reportFromEvents(events);
-    const svgPath = resolve(argv['svg'] ? String(argv['svg']) : join(repo.root, runFolder(runName), '_gantt.svg'));
-    writeFileSync(svgPath, ganttSvg(events, { invocation: String(argv['invocation']) }));
-    if (argv['format'] === 'json') {
-      console.log(JSON.stringify({ ...summary, eventLog: path, eventLogs: logs, gantt: svgPath }, jsonReplacer, 1));
-      return;
-    }
-    console.log(`run ${runName}: ${summary.invocations} invocation(s) in ${logs.length === 1 ? logs[0] : `${logs.length} event logs (its cluster jobs')`}`);
-    console.log(formatRunReport(summary));
-    console.log(`\nGantt chart: ${svgPath}`);
-  }),
-};
-
-/** `run` and `report`. */
-export const runCommands: CommandModule[] = [run, report];
+/** `run`. */
+export const runCommands: CommandModule[] = [run];
