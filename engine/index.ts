@@ -14,7 +14,8 @@ export { executeQuantum, type QuantumJob, type JobInput, type LogRecord, type Qu
 export { WorkerPool, type WorkerPoolOptions } from './execute/worker-pool.js';
 export { writeFiles, writePrepared, prepareFiles, flushFiles, type FileToWrite, type PreparedFile } from './execute/file-batch.js';
 export { loadTaskLibrary, taskModuleUrl, SHIPPED_TASK_MODULE } from './execute/task-modules.js';
-export { runGraph, type RunOptions, type RunSummary, type FailedQuantum, type QuantumSubset } from './run/run-graph.js';
+export { runGraph, type RunOptions, type QuantumSubset } from './run/run-graph.js';
+export { RunCoordinator, type RunSummary, type FailedQuantum, type QuantumRunner, type CoordinatorContext, type CoordinatorSettings } from './run/run-coordinator.js';
 export { GraphJobs, type QuantumOutput } from './run/graph-jobs.js';
 export { OutputRegistrar, type Registration, type BatchStats } from './run/output-registrar.js';
 export { lockRun, lockJob, jobFile, processStartTime, LOCK_FILE, JOBS_FOLDER, type RunLock } from './run/run-lock.js';
