@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import { RegistryError } from '../errors.js';
 import { shippedFile } from '../shipped-files.js';
+import { closestName } from '../universe/did-you-mean.js';
 
 /** A scalar a config may hold as a constant, a map value or a default. */
 export type ConfigScalar = string | number | boolean;
@@ -191,29 +192,10 @@ const DETECTOR_KEYS = ['id', 'full_name', 'name_in_raft', 'raft', 'purpose'];
 /** FITS keywords: up to 8 of A-Z 0-9 - _ (any case), or a HIERARCH keyword with spaces. */
 const KEYWORD_RE = /^(?:[A-Za-z0-9_-]{1,8}|[A-Za-z0-9_-]+(?: [A-Za-z0-9_-]+)+)$/;
 
-/** Closest known name, for "did you mean" hints. */
+/** ` (did you mean 'x'?)` for the closest known name, or ''. */
 function nearest(name: string, known: readonly string[]): string {
-  let best = '';
-  let bestDistance = Infinity;
-  for (const k of known) {
-    const d = editDistance(name.toLowerCase(), k.toLowerCase());
-    if (d < bestDistance) [best, bestDistance] = [k, d];
-  }
-  return bestDistance <= Math.max(2, Math.floor(name.length / 3)) ? ` (did you mean '${best}'?)` : '';
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const next = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diagonal = next;
-    }
-  }
-  return row[b.length]!;
+  const best = closestName(name, known);
+  return best ? ` (did you mean '${best}'?)` : '';
 }
 
 /** Collects issues over a plain value, locating each in the YAML source when there is one. */

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { parseDocument, isMap, LineCounter } from 'yaml';
 import { RegistryError } from '../errors.js';
 import { shippedFile } from '../shipped-files.js';
+import { closestName } from './did-you-mean.js';
 
 /** Column value types a universe may declare. */
 export type FieldType = 'int' | 'float' | 'string' | 'bool' | 'binary';
@@ -75,6 +76,9 @@ export class DimensionUniverse {
   readonly elements: ReadonlyMap<string, DimensionElement>;
   /** The common skypix dimension (e.g. htm7) used for spatial overlap tables. */
   readonly skypix: DimensionElement;
+  /** Spatial families of the elements with regions (e.g. observation, skymap), in universe
+   * order; the skypix pixelization is not one. */
+  readonly spatialFamilies: readonly string[];
   private readonly groupCache = new Map<string, DimensionGroup>();
 
   constructor(readonly namespace: string, readonly version: number, elements: DimensionElement[]) {
@@ -82,6 +86,7 @@ export class DimensionUniverse {
     const skypix = elements.find((e) => e.skypix);
     if (!skypix) throw new UniverseError('the universe declares no skypix dimension');
     this.skypix = skypix;
+    this.spatialFamilies = [...new Set([...this.elements.values()].map((e) => e.spatial).filter((f): f is string => !!f && f !== 'skypix'))];
     for (const e of elements) e.required = this.closure(e.requires, (d) => d.requires);
   }
 
@@ -237,23 +242,6 @@ export class DimensionGroup {
 
 /** `; did you mean 'x'?` for the closest candidate by edit distance, or ''. */
 export function suggest(name: string, candidates: readonly string[]): string {
-  let best = '';
-  let bestDistance = Infinity;
-  for (const c of candidates) {
-    const d = editDistance(name.toLowerCase(), c.toLowerCase());
-    if (d < bestDistance) [best, bestDistance] = [c, d];
-  }
-  return best && bestDistance <= Math.max(2, Math.floor(name.length / 3)) ? `; did you mean '${best}'?` : '';
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length]!;
+  const best = closestName(name, candidates);
+  return best ? `; did you mean '${best}'?` : '';
 }
