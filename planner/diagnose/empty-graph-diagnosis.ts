@@ -11,10 +11,11 @@
  * Each cause comes with a command that reproduces it.
  */
 import {
-  DataIdQuery, EmptyQueryError, formatWhere, governorConstraints, parseWhere, quoteIdentifier as q, regionElementFor,
-  taiToIso, TIME_MAX, TIME_MIN, type BindValue, type Repository, type WhereNode,
+  conjuncts, DataIdQuery, EmptyQueryError, formatWhere, governorConstraints, parseWhere, quoteIdentifier as q, regionElementFor,
+  taiToIso, TIME_MAX, TIME_MIN, type BindValue, type Repository,
 } from '../../registry/index.js';
 import { EmptyGraphError, PrerequisiteMissingError } from '../errors.js';
+import { leftOutCauses } from '../graph/prune-reasons.js';
 import { buildQuantumGraph, loadRunnablePipeline, type BuildSpec } from '../plan/quantum-graph-builder.js';
 import { constrainingInputs, queryDimensions } from '../plan/query-plan.js';
 
@@ -102,11 +103,11 @@ export async function diagnoseBuild(repo: Repository, spec: BuildSpec, repoArg =
   if (full === null) {
     // constraints whose removal alone gives rows: {what it is, the example row}
     const rescuers: { alone: string; together: string; row: unknown[] }[] = [];
-    const conjuncts = splitConjuncts(ast);
-    for (let i = 0; i < conjuncts.length; i++) {
-      const rest = conjuncts.filter((_, j) => j !== i).map((c) => `(${formatWhere(c)})`).join(' AND ');
+    const terms = conjuncts(ast);
+    for (let i = 0; i < terms.length; i++) {
+      const rest = terms.filter((_, j) => j !== i).map((c) => `(${formatWhere(c)})`).join(' AND ');
       const row = await probe({ where: rest });
-      const term = `\`${formatWhere(conjuncts[i]!)}\``;
+      const term = `\`${formatWhere(terms[i]!)}\``;
       if (row && row !== 'error') rescuers.push({ alone: `the where term ${term} removes every row`, together: `the where term ${term}`, row });
     }
     for (const t of constraints) {
@@ -114,7 +115,7 @@ export async function diagnoseBuild(repo: Repository, spec: BuildSpec, repoArg =
       if (row && row !== 'error') rescuers.push({ alone: `no '${t}' dataset in ${spec.inputs.join(', ')} matches the selected data IDs`, together: `requiring '${t}' datasets`, row });
     }
     const present = new Set(union.names);
-    const regions = [...new Set([...universe.elements.values()].map((e) => e.spatial).filter((f): f is string => !!f && f !== 'skypix'))]
+    const regions = universe.spatialFamilies
       .map((f) => regionElementFor(f, present, universe)).filter((e) => e !== null).map((e) => e!.name);
     if (regions.length > 1) {
       const row = await probe({ spatialJoins: false });
@@ -137,7 +138,7 @@ export async function diagnoseBuild(repo: Repository, spec: BuildSpec, repoArg =
   } catch (e) {
     if (e instanceof PrerequisiteMissingError) return prerequisiteDiagnosis(repo, spec, e, repoArg);
     if (!(e instanceof EmptyGraphError)) throw e;
-    return { empty: true, causes: e.reasons, reproduce: `${reproduce}   # rows exist; then: qg build ... (the quanta are pruned)` };
+    return { empty: true, causes: e.leftOut ? leftOutCauses(e.leftOut) : e.reasons, reproduce: `${reproduce}   # rows exist; then: qg build ... (the quanta are pruned)` };
   }
 }
 
@@ -158,11 +159,6 @@ async function prerequisiteDiagnosis(repo: Repository, spec: BuildSpec, e: Prere
 function bindText(value: BindValue): string {
   const one = (v: string | number | bigint) => (typeof v === 'string' && /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/.test(v) ? `'${v}'` : String(v));
   return Array.isArray(value) ? value.map(one).join(',') : one(value as string | number | bigint);
-}
-
-function splitConjuncts(ast: WhereNode | null): WhereNode[] {
-  if (!ast) return [];
-  return ast.kind === 'Binary' && ast.op === 'AND' ? [...splitConjuncts(ast.left), ...splitConjuncts(ast.right)] : [ast];
 }
 
 /**

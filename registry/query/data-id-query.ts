@@ -19,7 +19,6 @@ import { logicalOperands, parseWhere, walkWhere, type WhereNode } from './where/
 import type { BindValue } from './bind-values.js';
 import { EmptyQueryError, WhereError } from './query-errors.js';
 import { analyzeWhere, compileWhere, findContradiction, governorConstraints, overflowError, regionElementFor, type RegionTerm, type WhereAnalysis } from './where-compiler.js';
-import { whereDialect } from './where-dialect.js';
 import { q, TempTables } from './temp-tables.js';
 
 /** What to query. */
@@ -86,7 +85,7 @@ export class DataIdQuery {
     const analysis = analyzeWhere(ast, universe, binds, expression);
     const contradiction = findContradiction(ast, universe, binds, expression);
     if (contradiction) throw contradiction;
-    const dialect = whereDialect(db.dialect);
+    const dialect = db.dialect.where;
     const explainFailure = (e: unknown) => (dialect.isOverflow(e) ? overflowError(ast, universe, binds, expression) ?? e : e);
 
     const datasetTypes = await Promise.all((spec.datasets ?? []).map((t) => registry.datasetTypes.get(t, tx)));
@@ -96,9 +95,7 @@ export class DataIdQuery {
     await checkGovernors(registry, tx, ast, binds, expression, spec.collections ?? [], datasetTypes.map((t) => t.name));
 
     const temps = new TempTables(db, tx);
-    // PostgreSQL reorders up to eight explicit joins by its estimates, which are wrong for
-    // fresh temporary tables and unanalyzed registries: keep the order written (orderJoins).
-    if (db.dialect === 'postgresql') await db.execute(tx, 'SET LOCAL join_collapse_limit = 1');
+    await db.dialect.beforeBigQuery(db, tx); // e.g. keep the join order orderJoins writes
     try {
       const pending: JoinedTable[] = [];
       const provided = new Set<string>();
@@ -136,8 +133,7 @@ export class DataIdQuery {
 
       // Spatial relations between families: exact pairs in a temporary table.
       const present = new Set(all.names);
-      const families = [...new Set([...universe.elements.values()].map((e) => e.spatial).filter((f): f is string => !!f && f !== 'skypix'))];
-      const regionElements = families.map((f) => regionElementFor(f, present, universe)).filter((e): e is DimensionElement => e !== null);
+      const regionElements = universe.spatialFamilies.map((f) => regionElementFor(f, present, universe)).filter((e): e is DimensionElement => e !== null);
       for (let i = 0; spec.spatialJoins !== false && i + 1 < regionElements.length; i++) {
         const pairs = await spatialPairs(registry, tx, temps, regionElements[i]!, regionElements[i + 1]!, ast, binds, expression, analysis);
         join(pairs);
@@ -386,7 +382,7 @@ async function spatialPairs(registry: Registry, tx: Executor, temps: TempTables,
     let sql = '';
     const bindings: unknown[] = [];
     for (const node of keyOnlyConjuncts(ast, new Set(dims), universe, binds, expression)) {
-      const c = compileWhere(node, universe, binds, expression, { keySql: column, columnSql: () => '', regionTermSql: () => '1 = 1', dialect: whereDialect(db.dialect) }, analysis);
+      const c = compileWhere(node, universe, binds, expression, { keySql: column, columnSql: () => '', regionTermSql: () => '1 = 1', dialect: db.dialect.where }, analysis);
       sql += ` AND (${c.sql})`;
       bindings.push(...c.bindings);
     }

@@ -17,7 +17,7 @@ import type { BindValue } from './bind-values.js';
 import { EmptyQueryError, WhereError } from './query-errors.js';
 import { constantValue, foldArithmetic, foldNegation, jsonArray, type NumericConstant } from './where-constants.js';
 import { WHERE_INLINE_VALUES, WHERE_MAX_BINDINGS, type ValueListType, type WhereDialect } from './where-dialect.js';
-import { logicalOperands, walkWhere } from './where/index.js';
+import { conjuncts, logicalOperands, walkWhere } from './where/index.js';
 import type { BinaryNode, IdentifierNode, InListItem, InListNode, LogicalOperator, RangeNode, RegionNode, Span, WhereNode } from './where/index.js';
 
 /** Scalar types of compiled expressions. */
@@ -504,10 +504,8 @@ function flip(op: string): string {
  * dimension, anywhere in the top-level AND chain. Returns the error, or null.
  */
 export function findContradiction(ast: WhereNode | null, universe: DimensionUniverse, binds: ReadonlyMap<string, BindValue>, expression: string): EmptyQueryError | null {
-  if (!ast) return null;
-  const conjuncts = logicalOperands(ast, 'AND');
   const seen = new Map<string, { value: unknown; node: WhereNode }>();
-  for (const c of conjuncts) {
+  for (const c of conjuncts(ast)) {
     if (c.kind !== 'Binary' || c.op !== '=') continue;
     const [id, lit] = c.left.kind === 'Identifier' ? [c.left, c.right] : [c.right, c.left];
     if (id.kind !== 'Identifier') continue;
@@ -529,7 +527,6 @@ export function findContradiction(ast: WhereNode | null, universe: DimensionUniv
 /** Equality constraints on governor dimensions in the top-level AND chain (for summaries and record checks). */
 export function governorConstraints(ast: WhereNode | null, universe: DimensionUniverse, binds: ReadonlyMap<string, BindValue>, expression: string): Map<string, { values: (string | number)[]; span: Span }> {
   const out = new Map<string, { values: (string | number)[]; span: Span }>();
-  if (!ast) return out;
   const visit = (n: WhereNode): void => {
     const record = (id: WhereNode, values: (string | number)[]) => {
       if (id.kind !== 'Identifier') return;
@@ -558,7 +555,7 @@ export function governorConstraints(ast: WhereNode | null, universe: DimensionUn
       if (values.every((v) => v)) record(n.operand, values.flat() as (string | number)[]);
     }
   };
-  for (const n of logicalOperands(ast, 'AND')) visit(n);
+  for (const n of conjuncts(ast)) visit(n);
   return out;
 }
 
@@ -574,8 +571,7 @@ export function regionElementFor(family: string, dimensions: ReadonlySet<string>
 /** The most specific region element (of any spatial family) whose keys a dimension group determines. */
 export function regionElementForGroup(group: DimensionGroup, universe: DimensionUniverse): DimensionElement | null {
   const names = new Set(group.names);
-  const families = [...new Set([...universe.elements.values()].map((e) => e.spatial).filter((f): f is string => !!f && f !== 'skypix'))];
-  const found = families.map((f) => regionElementFor(f, names, universe)).filter((e): e is DimensionElement => e !== null);
+  const found = universe.spatialFamilies.map((f) => regionElementFor(f, names, universe)).filter((e): e is DimensionElement => e !== null);
   found.sort((a, b) => b.required.length + (b.isDimension ? 1 : 0) - (a.required.length + (a.isDimension ? 1 : 0)));
   return found[0] ?? null;
 }
