@@ -360,9 +360,20 @@ export type WhereNode =
   | TupleNode
   | RegionNode;
 
-/** Every node kind; a `Record<WhereNodeKind, ...>` dispatch table won't compile until a new
- * kind is handled. */
+/** Every node kind. */
 export type WhereNodeKind = WhereNode['kind'];
+
+/** The node type of one kind. */
+export type WhereNodeOf<K extends WhereNodeKind> = Extract<WhereNode, { readonly kind: K }>;
+
+/** One handler per node kind: a table of these won't compile until a new kind is handled. */
+export type WhereNodeHandlers<R> = { readonly [K in WhereNodeKind]: (node: WhereNodeOf<K>) => R };
+
+/** Calls the handler for `node`'s kind. */
+export function dispatchWhere<R>(node: WhereNode, handlers: WhereNodeHandlers<R>): R {
+  // TypeScript cannot relate handlers[node.kind] to node's own kind; the mapped type guarantees it.
+  return (handlers[node.kind] as (node: WhereNode) => R)(node);
+}
 
 /** Returns the same node with another span (nodes are frozen, so this copies). */
 export function withSpan<T extends WhereNode>(node: T, at: Span): T {
@@ -372,17 +383,28 @@ export function withSpan<T extends WhereNode>(node: T, at: Span): T {
 // ---------------------------------------------------------------------------------------------
 // Walking without recursion: a 10,000-term OR chain is 10,000 nodes deep.
 
+const NO_CHILDREN: readonly WhereNode[] = Object.freeze([]);
+const LEAF = () => NO_CHILDREN;
+const CHILDREN: WhereNodeHandlers<readonly WhereNode[]> = {
+  IntLiteral: LEAF,
+  FloatLiteral: LEAF,
+  StringLiteral: LEAF,
+  TimeLiteral: LEAF,
+  UuidLiteral: LEAF,
+  Identifier: LEAF,
+  BindParameter: LEAF,
+  Range: LEAF,
+  Unary: (node) => [node.operand],
+  Binary: (node) => [node.left, node.right],
+  InList: (node) => [node.operand, ...node.items],
+  Tuple: (node) => node.items,
+  Region: (node) => node.args,
+};
+
 /** The direct children of a node in source order (IN-list items, tuple items and region
  * arguments included); none for literals, names and ranges. */
 export function whereChildren(node: WhereNode): readonly WhereNode[] {
-  switch (node.kind) {
-    case 'Unary': return [node.operand];
-    case 'Binary': return [node.left, node.right];
-    case 'InList': return [node.operand, ...node.items];
-    case 'Tuple': return node.items;
-    case 'Region': return node.args;
-    default: return [];
-  }
+  return dispatchWhere(node, CHILDREN);
 }
 
 /**
@@ -413,4 +435,9 @@ export function logicalOperands(node: WhereNode, op: LogicalOperator): WhereNode
     else out.push(n);
   }
   return out;
+}
+
+/** The terms of the top-level AND chain (`a AND (b AND c)` gives `[a, b, c]`); none for no expression. */
+export function conjuncts(ast: WhereNode | null): WhereNode[] {
+  return ast ? logicalOperands(ast, 'AND') : [];
 }

@@ -6,7 +6,7 @@
  */
 import { RegistryError } from '../../errors.js';
 import { isWhereKeyword } from './where-lexer.js';
-import type { BinaryOperator, InListItem, WhereNode } from './where-ast.js';
+import { dispatchWhere, type BinaryOperator, type WhereNode, type WhereNodeHandlers } from './where-ast.js';
 
 /** Binding levels, loosest first; a child printed below its slot's level gets parentheses. */
 const Level = {
@@ -34,14 +34,22 @@ const BINARY_LEVEL: Readonly<Record<BinaryOperator, Level>> = {
 const NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-function levelOf(node: WhereNode): Level {
-  switch (node.kind) {
-    case 'Binary': return BINARY_LEVEL[node.op];
-    case 'Unary': return node.op === 'NOT' ? Level.Not : Level.Unary;
-    case 'InList': return Level.In;
-    default: return Level.Primary;
-  }
-}
+const PRIMARY = (): Level => Level.Primary;
+const LEVEL: WhereNodeHandlers<Level> = {
+  IntLiteral: PRIMARY,
+  FloatLiteral: PRIMARY,
+  StringLiteral: PRIMARY,
+  TimeLiteral: PRIMARY,
+  UuidLiteral: PRIMARY,
+  Identifier: PRIMARY,
+  BindParameter: PRIMARY,
+  Range: PRIMARY,
+  Tuple: PRIMARY,
+  Region: PRIMARY,
+  Binary: (node) => BINARY_LEVEL[node.op],
+  Unary: (node) => (node.op === 'NOT' ? Level.Not : Level.Unary),
+  InList: () => Level.In,
+};
 
 function unprintable(why: string): never {
   throw new RegistryError(`cannot print --where tree: ${why}`, 'WHERE_UNPRINTABLE');
@@ -69,61 +77,58 @@ function formatIdentifier(parts: readonly string[]): string {
 
 function at(node: WhereNode, min: Level): string {
   const text = print(node);
-  return levelOf(node) < min ? `(${text})` : text;
-}
-
-function formatItem(item: InListItem): string {
-  return print(item);
+  return dispatchWhere(node, LEVEL) < min ? `(${text})` : text;
 }
 
 function print(node: WhereNode): string {
-  switch (node.kind) {
-    case 'IntLiteral': return node.value.toString();
-    case 'FloatLiteral': return formatFloat(node.value);
-    case 'StringLiteral': return formatString(node.value);
-    case 'TimeLiteral':
-      if (node.text.includes("'")) unprintable(`time text ${JSON.stringify(node.text)} contains a quote`);
-      return `T'${node.text}'`;
-    case 'UuidLiteral':
-      if (!UUID_RE.test(node.value)) unprintable(`'${node.value}' is not a normalized UUID`);
-      return `UUID('${node.value}')`;
-    case 'Identifier': return formatIdentifier(node.parts);
-    case 'BindParameter':
-      if (!NAME_RE.test(node.name)) unprintable(`':${node.name}' is not a valid bind name`);
-      return `:${node.name}`;
-    case 'Range':
-      return `${node.start}..${node.stop}${node.stride === 1n ? '' : `:${node.stride}`}`;
-    case 'Tuple':
-      return `(${at(node.items[0], Level.Or)}, ${at(node.items[1], Level.Or)})`;
-    case 'Region':
-      return `${node.shape}(${node.args.map((a) => at(a, Level.Or)).join(', ')})`;
-    case 'InList':
-      return `${at(node.operand, Level.Additive)} ${node.negated ? 'NOT IN' : 'IN'} (${node.items.map(formatItem).join(', ')})`;
-    case 'Unary': {
-      if (node.op === 'NOT') return `NOT ${at(node.operand, Level.Not)}`;
-      // '-' before a number would fold into a negative literal, so keep the node visible.
-      const operand = node.operand;
-      if (operand.kind === 'IntLiteral' || operand.kind === 'FloatLiteral') return `-(${print(operand)})`;
-      const text = at(operand, Level.Unary);
-      return text.startsWith('-') ? `- ${text}` : `-${text}`;
-    }
-    case 'Binary': {
-      // Walk the left spine iteratively so long AND/OR chains don't exhaust the stack.
-      const level = BINARY_LEVEL[node.op];
-      const spine: Array<{ op: BinaryOperator; right: WhereNode }> = [];
-      let left: WhereNode = node;
-      while (left.kind === 'Binary' && BINARY_LEVEL[left.op] === level) {
-        spine.push({ op: left.op, right: left.right });
-        left = left.left;
-      }
-      let text = at(left, level);
-      for (let i = spine.length - 1; i >= 0; i--) {
-        text += ` ${spine[i]!.op} ${at(spine[i]!.right, level + 1)}`;
-      }
-      return text;
-    }
-  }
+  return dispatchWhere(node, PRINT);
 }
+
+const PRINT: WhereNodeHandlers<string> = {
+  IntLiteral: (node) => node.value.toString(),
+  FloatLiteral: (node) => formatFloat(node.value),
+  StringLiteral: (node) => formatString(node.value),
+  TimeLiteral: (node) => {
+    if (node.text.includes("'")) unprintable(`time text ${JSON.stringify(node.text)} contains a quote`);
+    return `T'${node.text}'`;
+  },
+  UuidLiteral: (node) => {
+    if (!UUID_RE.test(node.value)) unprintable(`'${node.value}' is not a normalized UUID`);
+    return `UUID('${node.value}')`;
+  },
+  Identifier: (node) => formatIdentifier(node.parts),
+  BindParameter: (node) => {
+    if (!NAME_RE.test(node.name)) unprintable(`':${node.name}' is not a valid bind name`);
+    return `:${node.name}`;
+  },
+  Range: (node) => `${node.start}..${node.stop}${node.stride === 1n ? '' : `:${node.stride}`}`,
+  Tuple: (node) => `(${at(node.items[0], Level.Or)}, ${at(node.items[1], Level.Or)})`,
+  Region: (node) => `${node.shape}(${node.args.map((a) => at(a, Level.Or)).join(', ')})`,
+  InList: (node) => `${at(node.operand, Level.Additive)} ${node.negated ? 'NOT IN' : 'IN'} (${node.items.map(print).join(', ')})`,
+  Unary: (node) => {
+    if (node.op === 'NOT') return `NOT ${at(node.operand, Level.Not)}`;
+    // '-' before a number would fold into a negative literal, so keep the node visible.
+    const operand = node.operand;
+    if (operand.kind === 'IntLiteral' || operand.kind === 'FloatLiteral') return `-(${print(operand)})`;
+    const text = at(operand, Level.Unary);
+    return text.startsWith('-') ? `- ${text}` : `-${text}`;
+  },
+  Binary: (node) => {
+    // Walk the left spine iteratively so long AND/OR chains don't exhaust the stack.
+    const level = BINARY_LEVEL[node.op];
+    const spine: Array<{ op: BinaryOperator; right: WhereNode }> = [];
+    let left: WhereNode = node;
+    while (left.kind === 'Binary' && BINARY_LEVEL[left.op] === level) {
+      spine.push({ op: left.op, right: left.right });
+      left = left.left;
+    }
+    let text = at(left, level);
+    for (let i = spine.length - 1; i >= 0; i--) {
+      text += ` ${spine[i]!.op} ${at(spine[i]!.right, level + 1)}`;
+    }
+    return text;
+  },
+};
 
 /**
  * Canonical text for a --where tree; `''` for `null` (no constraint).
