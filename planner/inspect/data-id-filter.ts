@@ -3,17 +3,26 @@
  * comparisons, arithmetic, IN with ranges, AND/OR/NOT). A dimension a data ID lacks is
  * NULL, so a term on it is false for that quantum, as in SQL.
  */
-// The where-language's own surface, not registry/index.js (databases, files, YAML): `qg show`
+// The where-language's own surface, not registry/index.js (databases, files): `qg show`
 // loads this at start-up.
-import { logicalOperands, parseWhere, type WhereNode } from '../../registry/query/where/index.js';
+import { logicalOperands, parseWhere, walkWhere, type IdentifierNode, type WhereNode } from '../../registry/query/where/index.js';
 import { WhereError } from '../../registry/query/query-errors.js';
+import { suggest } from '../../registry/universe/dimension-universe.js';
 
 type Value = string | number | boolean | null;
 
-/** A predicate over data IDs, or null when the expression is empty. */
-export function dataIdFilter(expression: string): ((dataId: Readonly<Record<string, string | number>>) => boolean) | null {
+/** A data ID as the graph stores it. */
+export type DataIdRecord = Readonly<Record<string, string | number>>;
+
+/**
+ * A predicate over data IDs, or null when the expression is empty. Every name in the
+ * expression must be one of `keys` (the dimensions the data IDs can have): a typo would
+ * otherwise make every term NULL and silently select nothing.
+ */
+export function dataIdFilter(expression: string, keys: readonly string[]): ((dataId: DataIdRecord) => boolean) | null {
   const ast = parseWhere(expression);
   if (!ast) return null;
+  checkNames(ast, keys, expression);
   const evaluate = (node: WhereNode, id: Readonly<Record<string, string | number>>): Value => {
     switch (node.kind) {
       case 'IntLiteral': return Number(node.value);
@@ -69,4 +78,39 @@ export function dataIdFilter(expression: string): ((dataId: Readonly<Record<stri
     }
   };
   return (dataId) => evaluate(ast, dataId) === true;
+}
+
+/** Throws a WhereError (with a caret) at the first identifier that is not one of `keys`. */
+function checkNames(ast: WhereNode, keys: readonly string[], expression: string): void {
+  const unknown = firstUnknownName(ast, new Set(keys));
+  if (!unknown) return;
+  const { node: { name, span }, comparedWith } = unknown;
+  const hint = comparedWith ? `; a string value is quoted: ${comparedWith} = '${name}'` : suggest(name, keys);
+  throw new WhereError(`no dimension '${name}' in this graph${hint} (its dimensions: ${[...keys].sort().join(', ')})`, span.start, expression, 'WHERE_UNKNOWN_NAME');
+}
+
+const COMPARISONS = new Set(['=', '!=', '<', '<=', '>', '>=']);
+
+/**
+ * The first one-part identifier not in `known`, in source order, and the key it is compared
+ * with when it is the right side of `key = word` (`band = r`: a string value that lost its quotes).
+ */
+function firstUnknownName(ast: WhereNode, known: ReadonlySet<string>): UnknownName | null {
+  const isUnknown = (node: WhereNode): node is IdentifierNode => node.kind === 'Identifier' && node.parts.length === 1 && !known.has(node.name);
+  const found: UnknownName[] = [];
+  walkWhere(ast, (node) => {
+    if (found.length) return false;
+    if (node.kind === 'Binary' && COMPARISONS.has(node.op) && node.left.kind === 'Identifier' && known.has(node.left.name) && isUnknown(node.right)) {
+      found.push({ node: node.right, comparedWith: node.left.name });
+    } else if (isUnknown(node)) {
+      found.push({ node, comparedWith: null });
+    }
+    return true;
+  });
+  return found[0] ?? null;
+}
+
+interface UnknownName {
+  readonly node: IdentifierNode;
+  readonly comparedWith: string | null;
 }

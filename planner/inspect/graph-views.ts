@@ -25,8 +25,10 @@ export function selectQuanta(g: QuantumGraph, selection: QuantumSelection): Int3
     keep.fill(0);
     keep.fill(1, g.tasks[t]!.quantumOffset, g.tasks[t]!.quantumOffset + g.tasks[t]!.quantumCount);
   }
-  const filter = selection.where ? dataIdFilter(selection.where) : null;
-  if (filter) for (let q = 0; q < keep.length; q++) if (keep[q] && !filter(g.quantumDataId(q))) keep[q] = 0;
+  if (selection.where) {
+    const matches = whereMatches(g, selection.where);
+    for (let q = 0; q < keep.length; q++) if (!matches[q]) keep[q] = 0;
+  }
   for (const [spec, forward] of [[selection.upstream, false], [selection.downstream, true]] as const) {
     if (!spec) continue;
     const reach = reachable(g, findQuantum(g, spec), forward);
@@ -35,6 +37,41 @@ export function selectQuanta(g: QuantumGraph, selection: QuantumSelection): Int3
   const out: number[] = [];
   for (let q = 0; q < keep.length; q++) if (keep[q]) out.push(q);
   return Int32Array.from(out);
+}
+
+/** Every dimension a quantum's or a dataset's data ID has in `g`: the names --where may use. */
+export function graphDimensions(g: QuantumGraph): string[] {
+  return [...new Set([...g.tasks, ...g.datasetTypes].flatMap((x) => x.dimensions))];
+}
+
+/**
+ * Quanta whose data ID satisfies `where`, or whose data ID combined with one of its inputs'
+ * does: `visit = 3` also selects the coadds that read visit 3's warps, and
+ * `physical_filter = 'SimCam-r'` the isr quanta that read an r-band flat.
+ */
+function whereMatches(g: QuantumGraph, where: string): Uint8Array {
+  const matches = new Uint8Array(g.quantumCount);
+  const filter = dataIdFilter(where, graphDimensions(g));
+  if (!filter) return matches.fill(1);
+  // An input whose keys the quantum already has adds nothing to test.
+  const addsKeys = g.connections.map((c) => c.direction !== EDGE_OUTPUT
+    && g.datasetTypes[c.datasetType]!.dimensions.some((k) => !g.tasks[c.task]!.dimensions.includes(k)));
+  const { offsets, edges } = g.edgesByQuantum();
+  for (let q = 0; q < g.quantumCount; q++) {
+    const own = g.quantumDataId(q);
+    if (filter(own)) {
+      matches[q] = 1;
+      continue;
+    }
+    for (let i = offsets[q]!; i < offsets[q + 1]!; i++) {
+      const e = edges[i]!;
+      if (addsKeys[g.edgeConnections[e]!] && filter({ ...g.datasetDataId(g.edgeDatasets[e]!), ...own })) {
+        matches[q] = 1;
+        break;
+      }
+    }
+  }
+  return matches;
 }
 
 /** Finds a quantum by number or `label:key=value,...`. */
@@ -99,12 +136,27 @@ export function* quantumJsonLines(g: QuantumGraph, quanta: Int32Array): Generato
   }
 }
 
-/** Summary rows: per task quanta, per dataset type counts by state. */
-export function graphSummary(g: QuantumGraph): { tasks: (string | number)[][]; datasetTypes: (string | number)[][] } {
-  const tasks = g.tasks.map((t) => [t.label, t.taskClass, t.dimensions.join(', '), t.quantumCount]);
+/**
+ * Summary rows: per task quanta, per dataset type counts by state. With `quanta`, only
+ * those quanta and the datasets they read or write are counted.
+ */
+export function graphSummary(g: QuantumGraph, quanta?: Int32Array): { tasks: (string | number)[][]; datasetTypes: (string | number)[][] } {
+  const perTask = new Int32Array(g.tasks.length);
+  const counted = new Uint8Array(g.datasetCount);
+  if (quanta) {
+    const { offsets, edges } = g.edgesByQuantum();
+    for (const q of quanta) {
+      perTask[g.taskOf(q)]!++;
+      for (let i = offsets[q]!; i < offsets[q + 1]!; i++) counted[g.edgeDatasets[edges[i]!]!] = 1;
+    }
+  } else {
+    g.tasks.forEach((t, i) => perTask[i] = t.quantumCount);
+    counted.fill(1);
+  }
+  const tasks = g.tasks.map((t, i) => [t.label, t.taskClass, t.dimensions.join(', '), perTask[i]!]);
   const datasetTypes = g.datasetTypes.map((t) => {
     const counts = [0, 0, 0];
-    for (let d = t.datasetOffset; d < t.datasetOffset + t.datasetCount; d++) counts[g.datasetStates[d]!]!++;
+    for (let d = t.datasetOffset; d < t.datasetOffset + t.datasetCount; d++) if (counted[d]) counts[g.datasetStates[d]!]!++;
     return [t.name, t.dimensions.join(', ') || '-', t.storageClass, ...counts];
   });
   return { tasks, datasetTypes };

@@ -126,7 +126,7 @@ const show: CommandModule = {
     .option('format', { choices: ['summary', 'jsonl', 'dot', 'mermaid'] as const, default: 'summary' })
     .option('quanta', { type: 'boolean', default: false, describe: 'dot/mermaid: draw quanta and datasets instead of tasks' })
     .option('task', { type: 'string', describe: 'Only quanta of this task' })
-    .option('where', { type: 'string', describe: "Only quanta whose data IDs satisfy this (keys only, e.g. \"visit = 3 AND detector IN (1..4)\")" })
+    .option('where', { type: 'string', describe: "Only quanta whose data ID, or whose data ID with one of its inputs', satisfies this (the graph's dimensions only, e.g. \"visit = 3 AND detector IN (1..4)\")" })
     .option('upstream', { type: 'string', describe: 'Only this quantum and what it depends on (LABEL:key=value,... or a number)' })
     .option('downstream', { type: 'string', describe: 'Only this quantum and what depends on it' })
     .example('$0 show coadd.qg', 'Counts per task and dataset type')
@@ -149,16 +149,13 @@ const show: CommandModule = {
     }
     const h = g.header;
     console.log(`graph ${argv['graph']}: ${g.quantumCount} quanta, ${g.datasetCount} datasets, ${g.edgeCount} edges (format ${h.formatVersion})`);
-    if (Object.keys(selection).length) {
-      const selected = selectQuanta(g, selection);
-      const perTask = g.tasks.map((t) => [t.label, selected.filter((q) => q >= t.quantumOffset && q < t.quantumOffset + t.quantumCount).length] as const);
-      console.log(`selected ${selected.length} quanta (${perTask.filter(([, n]) => n).map(([l, n]) => `${l} ${n}`).join(', ') || 'none'}); --format jsonl lists them`);
-    }
+    const selected = Object.keys(selection).length ? selectQuanta(g, selection) : undefined;
+    if (selected) console.log(`selected ${selected.length} quanta; the tables count them and the datasets they read or write; --format jsonl lists them`);
     console.log(`pipeline ${h.pipeline}; inputs ${h.inputs.join(', ')}; output run ${h.outputRun}${h.outputChain ? ` in chain ${h.outputChain}` : ''}`);
     if (h.where) console.log(`where ${h.where}`);
     console.log(`build ${h.buildId} against repository ${h.repositoryId}${h.clobberOutputs ? ' (may clobber outputs)' : ''}`);
-    const s = graphSummary(g);
-    console.log(`\n${formatTable(['task', 'class', 'dimensions', 'quanta'], s.tasks)}`);
+    const s = graphSummary(g, selected);
+    console.log(`\n${formatTable(['task', 'class', 'dimensions', selected ? 'selected quanta' : 'quanta'], s.tasks)}`);
     console.log(`\n${formatTable(DATASET_SUMMARY_COLUMNS, s.datasetTypes)}`);
     if (h.pruned.length) console.log(`\npruned at build time:\n${h.pruned.map((p) => `  ${p.count} ${p.task}: ${p.reason}`).join('\n')}`);
   },

@@ -1,20 +1,23 @@
 /**
- * Views of a built graph: `selectQuanta` (--task, --where on data IDs, --upstream and
+ * Views of a built graph: `selectQuanta` (--task; --where on a quantum's data ID or on it
+ * with an input's, against a brute force over the edges, and its name checks; --upstream and
  * --downstream, checked against reachability computed here from the edge arrays),
  * `findQuantum`, `drawGraph` (task level and quantum level, DOT and Mermaid), and `qg show`
- * / `qg build` through `main(argv)` (summary, filtered jsonl, exit statuses).
+ * / `qg build` through `main(argv)` (summary of the selection, filtered jsonl, exit statuses).
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { simulateRepository } from '../../pipelines/simulate/index.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { simulateRepository } from '../../../pipelines/simulate/index.js';
 import {
   EDGE_OUTPUT, EDGE_PREREQUISITE, buildQuantumGraph, drawGraph, findQuantum, graphToBytes, quantumJsonLines, saveGraph, selectQuanta,
   PlanningError, type QuantumGraph,
-} from '../../planner/index.js';
-import { main } from '../../engine/cli/main.js';
-import { DIALECTS, makeRepo, tempDir } from '../support/test-repos.js';
-import { dataIdKey } from './planner-helpers.js';
+} from '../../../planner/index.js';
+import { WhereError } from '../../../registry/index.js';
+import { cliRunner } from '../../support/cli-runner.js';
+import { DIALECTS, makeRepo, tempDir } from '../../support/test-repos.js';
+import { thrownAs } from '../../support/thrown.js';
+import { dataIdKey } from '../planner-helpers.js';
 
 const WHERE = "instrument='SimCam' AND skymap='simSkyMap'";
 
@@ -34,6 +37,30 @@ function neighbours(g: QuantumGraph): { up: Set<number>[]; down: Set<number>[] }
   return { up, down };
 }
 
+/** A --where expression as a hand-written predicate (a missing key makes it false). */
+type Predicate = (id: Readonly<Record<string, string | number>>) => boolean;
+
+function isNumberIn(v: unknown, lo: number, hi: number): boolean {
+  return typeof v === 'number' && v >= lo && v <= hi;
+}
+
+/** Quanta whose data ID, or whose data ID over one of its input's, satisfies `predicate`: brute force over the edges. */
+function expectedSelection(g: QuantumGraph, predicate: Predicate): number[] {
+  const inputs = Array.from({ length: g.quantumCount }, () => [] as Record<string, string | number>[]);
+  for (let e = 0; e < g.edgeCount; e++) {
+    if (g.connections[g.edgeConnections[e]!]!.direction !== EDGE_OUTPUT) inputs[g.edgeQuanta[e]!]!.push(g.datasetDataId(g.edgeDatasets[e]!));
+  }
+  return Array.from({ length: g.quantumCount }, (_, q) => q).filter((q) => {
+    const own = g.quantumDataId(q);
+    return predicate(own) || inputs[q]!.some((input) => predicate({ ...input, ...own }));
+  });
+}
+
+/** Rows of the text tables in `text`, by their first cell. */
+function tableRows(text: string): Map<string, string[]> {
+  return new Map(text.split('\n').map((line) => line.trim().split(/\s{2,}/)).filter((cells) => cells.length > 2).map((cells) => [cells[0]!, cells]));
+}
+
 function closure(start: number, next: Set<number>[]): number[] {
   const seen = new Set([start]);
   const stack = [start];
@@ -44,27 +71,8 @@ function closure(start: number, next: Set<number>[]): number[] {
   return [...seen].sort((a, b) => a - b);
 }
 
-/** Console output of `main(argv)`: status, console.log text, stdout writes, console.error text. */
-async function run(...argv: string[]): Promise<{ status: number; out: string; stdout: string; err: string }> {
-  const log = vi.spyOn(console, 'log').mockImplementation(() => {});
-  const err = vi.spyOn(console, 'error').mockImplementation(() => {});
-  const chunks: string[] = [];
-  const write = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => {
-    chunks.push(String(c));
-    return true;
-  });
-  try {
-    const status = await main(argv);
-    return { status, out: log.mock.calls.map((c) => c.join(' ')).join('\n'), stdout: chunks.join(''), err: err.mock.calls.map((c) => c.join(' ')).join('\n') };
-  } finally {
-    log.mockRestore();
-    err.mockRestore();
-    write.mockRestore();
-    process.exitCode = undefined;
-  }
-}
-
 describe(`graph views (${DIALECTS[0]})`, () => {
+  const run = cliRunner({ captureWrites: true });
   const dir = tempDir('qg-views-');
   let g: QuantumGraph;
   let root: string;
@@ -84,31 +92,52 @@ describe(`graph views (${DIALECTS[0]})`, () => {
     dir.cleanup();
   });
 
-  it('selectQuanta: everything, one task, a data-ID filter', () => {
+  it('selectQuanta: everything, one task', () => {
     expect([...selectQuanta(g, {})]).toEqual(Array.from({ length: g.quantumCount }, (_, i) => i));
     const mw = g.tasks.find((t) => t.label === 'makeWarp')!;
     expect([...selectQuanta(g, { task: 'makeWarp' })]).toEqual(Array.from({ length: mw.quantumCount }, (_, i) => mw.quantumOffset + i));
-    const visit = Number(g.quantumDataId(mw.quantumOffset)['visit']);
-    const want = Array.from({ length: g.quantumCount }, (_, q) => q).filter((q) => {
-      const id = g.quantumDataId(q);
-      return id['visit'] === visit && typeof id['detector'] === 'number' && id['detector'] >= 1 && id['detector'] <= 2;
-    });
-    expect(want.length).toBeGreaterThan(0);
-    expect([...selectQuanta(g, { where: `visit = ${visit} AND detector IN (1..2)` })]).toEqual(want);
-    const gq = Array.from({ length: g.quantumCount }, (_, q) => q).filter((q) => g.quantumDataId(q)['band'] === 'g');
-    expect([...selectQuanta(g, { where: "band = 'g'" })]).toEqual(gq);
-    expect([...selectQuanta(g, { task: 'assembleCoadd', where: "band = 'g'" })]).toEqual(gq);
     expect(() => selectQuanta(g, { task: 'nope' })).toThrow(PlanningError);
   });
 
-  it('selectQuanta: an OR chain of 10,000 terms (no recursion per term), three-valued like SQL', () => {
+  it('--where selects quanta whose data ID, or whose data ID with one of its inputs\', matches', () => {
+    const mw = g.tasks.find((t) => t.label === 'makeWarp')!;
+    const visit = Number(g.quantumDataId(mw.quantumOffset)['visit']);
+    const cases: [string, Predicate, string[]][] = [
+      // calibrate and makeWarp of the visit by their own data IDs; assembleCoadd through the visit's warps
+      [`visit = ${visit} AND detector IN (1..2)`, (id) => id['visit'] === visit && isNumberIn(id['detector'], 1, 2), ['calibrate', 'makeWarp']],
+      [`visit = ${visit}`, (id) => id['visit'] === visit, ['calibrate', 'makeWarp', 'assembleCoadd']],
+      // isr through its flat; band is in the coadds' data IDs only
+      ["physical_filter = 'SimCam-r'", (id) => id['physical_filter'] === 'SimCam-r', ['isr']],
+      ["band = 'g'", (id) => id['band'] === 'g', ['assembleCoadd']],
+    ];
+    for (const [where, predicate, tasks] of cases) {
+      const want = expectedSelection(g, predicate);
+      expect(new Set(want.map((q) => g.tasks[g.taskOf(q)]!.label)), where).toEqual(new Set(tasks));
+      expect([...selectQuanta(g, { where })], where).toEqual(want);
+      expect([...selectQuanta(g, { task: tasks[0], where })], where).toEqual(want.filter((q) => g.tasks[g.taskOf(q)]!.label === tasks[0]));
+    }
+  });
+
+  it('--where: an OR chain of 10,000 terms (no recursion per term), three-valued like SQL', () => {
     const terms = Array.from({ length: 10_000 }, (_, i) => `detector = ${i % 2 === 0 ? 1000 + i : 1}`);
-    const want = Array.from({ length: g.quantumCount }, (_, q) => q).filter((q) => g.quantumDataId(q)['detector'] === 1);
+    const want = expectedSelection(g, (id) => id['detector'] === 1);
     expect(want.length).toBeGreaterThan(0);
     expect([...selectQuanta(g, { where: terms.join(' OR ') })]).toEqual(want);
-    // a quantum without a detector makes `detector = 1` NULL: NOT of it stays false
-    const notWant = Array.from({ length: g.quantumCount }, (_, q) => q).filter((q) => typeof g.quantumDataId(q)['detector'] === 'number' && g.quantumDataId(q)['detector'] !== 1);
+    // a data ID without a detector makes `detector = 1` NULL: NOT of it stays false
+    const notWant = expectedSelection(g, (id) => typeof id['detector'] === 'number' && id['detector'] !== 1);
+    expect(notWant.length).toBeGreaterThan(0);
     expect([...selectQuanta(g, { where: `NOT (${terms.join(' OR ')})` })]).toEqual(notWant);
+  });
+
+  it('--where: a name that is not a dimension of the graph is an error with a caret and a suggestion', () => {
+    const failure = (where: string) => thrownAs(WhereError, () => selectQuanta(g, { where }));
+    const typo = failure("visit = 1 AND bnad = 'g'");
+    expect(typo.code).toBe('WHERE_UNKNOWN_NAME');
+    expect(typo.message).toContain("no dimension 'bnad' in this graph; did you mean 'band'?");
+    expect(typo.format().split('\n').slice(0, 2)).toEqual(["visit = 1 AND bnad = 'g'", `${' '.repeat(14)}^`]);
+    expect(failure('band = r').message).toContain("a string value is quoted: band = 'r'");
+    // a dimension of the universe that this graph's data IDs do not have
+    expect(failure("day_obs = 20240101").message).toMatch(/no dimension 'day_obs' in this graph \(its dimensions: band, detector, exposure, /);
   });
 
   it('--upstream / --downstream: the closure over producer -> consumer pairs of the edges', () => {
@@ -174,8 +203,8 @@ describe(`graph views (${DIALECTS[0]})`, () => {
   it('qg show: summary, filtered jsonl, dot; bad files and bad names exit 2', async () => {
     const summary = await run('show', file);
     expect(summary.status).toBe(0);
-    expect(summary.out).toContain(`${g.quantumCount} quanta, ${g.datasetCount} datasets, ${g.edgeCount} edges`);
-    for (const t of g.tasks) expect(summary.out).toMatch(new RegExp(`${t.label}\\b.*\\b${t.quantumCount}\\b`));
+    expect(summary.stdout).toContain(`${g.quantumCount} quanta, ${g.datasetCount} datasets, ${g.edgeCount} edges`);
+    for (const t of g.tasks) expect(summary.stdout).toMatch(new RegExp(`${t.label}\\b.*\\b${t.quantumCount}\\b`));
     const jsonl = await run('show', file, '--format', 'jsonl', '--task', 'makeWarp', '--where', 'patch = 1');
     expect(jsonl.status).toBe(0);
     const lines = jsonl.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { task: string; dataId: Record<string, unknown> });
@@ -187,26 +216,50 @@ describe(`graph views (${DIALECTS[0]})`, () => {
     expect(jsonl.stdout).toBe([...quantumJsonLines(g, Int32Array.from(want))].map((l) => `${l}\n`).join(''));
     const dot = await run('show', file, '--format', 'dot');
     expect(dot.status).toBe(0);
-    expect(dot.out).toContain('digraph qg {');
+    expect(dot.stdout).toContain('digraph qg {');
     const bad = join(dir.path, 'bad.qg');
     writeFileSync(bad, graphToBytes(g).subarray(0, 1000));
     const corrupt = await run('show', bad);
     expect(corrupt.status).toBe(2);
-    expect(corrupt.err).toContain(bad);
+    expect(corrupt.stderr).toContain(bad);
     const noTask = await run('show', file, '--format', 'jsonl', '--task', 'nope');
     expect(noTask.status).toBe(2);
-    expect(noTask.err).toContain("'nope'");
+    expect(noTask.stderr).toContain("'nope'");
+  });
+
+  it('qg show --where: a typo is a usage error with a caret; the summary tables count the selection', async () => {
+    const typo = await run('show', file, '--where', "bnad = 'g'");
+    expect(typo.status).toBe(2);
+    expect(typo.stderr).toContain("bnad = 'g'\n^\nno dimension 'bnad' in this graph; did you mean 'band'?");
+    const mw = g.tasks.find((t) => t.label === 'makeWarp')!;
+    const visit = Number(g.quantumDataId(mw.quantumOffset)['visit']);
+    const selected = expectedSelection(g, (id) => id['visit'] === visit);
+    const summary = await run('show', file, '--where', `visit = ${visit}`);
+    expect(summary.status).toBe(0);
+    expect(summary.stdout).toContain(`selected ${selected.length} quanta`);
+    const rows = tableRows(summary.stdout);
+    for (const t of g.tasks) {
+      const n = selected.filter((q) => g.taskOf(q) === g.tasks.indexOf(t)).length;
+      expect(rows.get(t.label)?.at(-1), t.label).toBe(String(n));
+    }
+    // dataset types: every dataset an edge of a selected quantum touches, by state (existing, predicted, skipped)
+    const touched = new Set<number>();
+    for (let e = 0; e < g.edgeCount; e++) if (selected.includes(g.edgeQuanta[e]!)) touched.add(g.edgeDatasets[e]!);
+    for (const t of g.datasetTypes) {
+      const states = [0, 1, 2].map((state) => [...touched].filter((d) => g.typeOf(d) === g.datasetTypes.indexOf(t) && g.datasetStates[d] === state).length);
+      expect(rows.get(t.name)?.slice(-3), t.name).toEqual(states.map(String));
+    }
   });
 
   it('qg build: an existing output run or an unknown pipeline exits 2 with the reason', async () => {
     const saved = join(dir.path, 'cli.qg');
     const ok = await run('build', '-b', root, '-p', 'drp.yaml#processCcd', '-i', 'SimCam/defaults', '--output-run', 'u/cli/run', '--where', WHERE, '--save', saved);
     expect(ok.status).toBe(0);
-    expect(ok.out).toMatch(/built \d+ quanta \(isr \d+, calibrate \d+\)/);
-    expect(ok.out).toContain(`saved ${saved}`);
+    expect(ok.stdout).toMatch(/built \d+ quanta \(isr \d+, calibrate \d+\)/);
+    expect(ok.stdout).toContain(`saved ${saved}`);
     const unknown = await run('build', '-b', root, '-p', 'nope.yaml', '-i', 'SimCam/defaults', '--output-run', 'u/cli/run2', '--where', WHERE);
     expect(unknown.status).toBe(2);
-    expect(unknown.err).toContain('nope.yaml');
+    expect(unknown.stderr).toContain('nope.yaml');
     const where = await run('build', '-b', root, '-p', 'drp.yaml', '-i', 'SimCam/defaults', '--output-run', 'u/cli/run3', '--where', "instrument='SimCam' AND nosuchkey=1");
     expect(where.status).toBe(2);
   });
