@@ -5,7 +5,8 @@ import { randomUUID } from 'node:crypto';
  * manager does one job (see collections/, datasets/, dimensions/).
  */
 import type { Knex } from 'knex';
-import { Database, type DatabaseConfig, type Executor } from './dialect/database.js';
+import type { Database, DatabaseConfig, Executor } from './dialect/database.js';
+import { connectDatabase } from './dialect/connect.js';
 import { RegistryError } from './errors.js';
 import { Collections } from './collections/collections.js';
 import { DatasetTypes } from './datasets/dataset-types.js';
@@ -48,7 +49,7 @@ export class Registry {
   static async create(config: DatabaseConfig, universeYaml?: string): Promise<Registry> {
     const universe = universeYaml ? DimensionUniverse.fromYaml(universeYaml) : DimensionUniverse.default();
     const text = universeYaml ?? (await import('node:fs')).readFileSync(shippedFile('universe/default-universe.yaml'), 'utf8');
-    const db = await Database.connect(config);
+    const db = await connectDatabase(config);
     const id = randomUUID();
     try {
       if (await db.knex.schema.hasTable('qg_meta')) throw new RegistryError('this database already holds a qg registry', 'REGISTRY_EXISTS');
@@ -69,7 +70,7 @@ export class Registry {
 
   /** Opens an existing registry (its universe is stored in it). */
   static async open(config: DatabaseConfig): Promise<Registry> {
-    const db = await Database.connect(config);
+    const db = await connectDatabase(config);
     try {
       if (!(await db.knex.schema.hasTable('qg_meta'))) throw new RegistryError('no qg registry in this database (run `qg repo create` first)', 'REGISTRY_MISSING');
       const rows = (await db.knex('qg_meta').select('key', 'value')) as { key: string; value: string }[];

@@ -1,18 +1,17 @@
 /**
  * One code path for both databases: queries are built with knex; the few hot paths
- * (bulk inserts, array-mode reads) go to the raw driver through a small per-dialect adapter.
+ * (bulk inserts, array-mode reads) go to the raw driver through a small per-dialect adapter,
+ * and what else differs is asked of the dialect's hooks (sql-dialect.ts).
  * Every statement, knex or raw, is counted, so the planner can report and test its SQL budget.
  */
 import { createRequire } from 'node:module';
 import type { Knex } from 'knex';
 import { RegistryError } from '../errors.js';
+import type { SqlDialect } from './sql-dialect.js';
 
 // knex and pg (CommonJS) load when a database is first opened, not with the registry module:
 // they cost ~0.1 s of every start, and commands such as `qg show` or `qg --help` open none.
 const require = createRequire(import.meta.url);
-
-/** The backends qg supports. */
-export type DialectName = 'sqlite' | 'postgresql';
 
 /** Where a registry lives: a SQLite file path or a PostgreSQL URL (+ optional schema). */
 export type DatabaseConfig =
@@ -35,22 +34,43 @@ export class StatementCounter {
   }
 }
 
-/** A connected database. */
-export abstract class Database {
+/** A connected database; `Connection` is its driver's connection. */
+export abstract class Database<Connection = unknown> {
   readonly statements = new StatementCounter();
 
-  protected constructor(readonly dialect: DialectName, readonly knex: Knex) {
+  protected constructor(readonly dialect: SqlDialect, readonly knex: Knex) {
     knex.on('query', () => this.statements.count());
   }
 
-  /** Opens a connection pool for `config`. */
-  static async connect(config: DatabaseConfig): Promise<Database> {
-    if (config.dialect === 'sqlite') {
-      const { SqliteDatabase } = await import('./sqlite/sqlite-database.js');
-      return SqliteDatabase.open(config.filename);
+  /**
+   * The driver connection under `tx`: a transaction's own (released when it ends), or one
+   * taken from the pool and given back by `release`.
+   */
+  private async acquire(tx: Executor): Promise<{ connection: Connection; release: () => void }> {
+    const client = tx.client as { acquireConnection(): Promise<Connection>; releaseConnection(c: Connection): void };
+    const connection = await client.acquireConnection();
+    const isTransaction = (tx as { isTransaction?: boolean }).isTransaction === true;
+    return { connection, release: () => (isTransaction ? undefined : client.releaseConnection(connection)) };
+  }
+
+  /** Runs `fn` on the driver connection under `tx`. */
+  protected async withConnection<T>(tx: Executor, fn: (connection: Connection) => T | Promise<T>): Promise<T> {
+    const { connection, release } = await this.acquire(tx);
+    try {
+      return await fn(connection);
+    } finally {
+      release();
     }
-    const { PostgresDatabase } = await import('./postgres/postgres-database.js');
-    return PostgresDatabase.open(config.url, config.schema);
+  }
+
+  /** Yields what `fn` yields on the driver connection under `tx`, holding it until done. */
+  protected async *streamWithConnection<T>(tx: Executor, fn: (connection: Connection) => AsyncIterable<T> | Iterable<T>): AsyncGenerator<T> {
+    const { connection, release } = await this.acquire(tx);
+    try {
+      yield* fn(connection);
+    } finally {
+      release();
+    }
   }
 
   /**
@@ -84,14 +104,9 @@ export abstract class Database {
     return { sql: n.sql, bindings: [...n.bindings] };
   }
 
-  /**
-   * Turns SQL written with `?` placeholders (as the query layer writes it; values never
-   * appear in the text) into this driver's native form (`$1, $2, ...` on PostgreSQL).
-   */
+  /** SQL written with `?` placeholders (as the query layer writes it) in this driver's native form. */
   placeholders(sql: string): string {
-    if (this.dialect !== 'postgresql') return sql;
-    let n = 0;
-    return sql.replace(/\?/g, () => `$${++n}`);
+    return this.dialect.placeholders(sql);
   }
 
   /** Runs a knex builder in array mode. */
@@ -123,13 +138,9 @@ export abstract class Database {
   /** Prints the plan of a query (EXPLAIN QUERY PLAN / EXPLAIN). */
   abstract explain(tx: Executor, sql: string, bindings?: readonly unknown[]): Promise<string>;
 
-  /**
-   * Refreshes planner statistics after a bulk load (PostgreSQL: ANALYZE; its autovacuum would
-   * get there later, and plans made before it are poor). SQLite plans these queries well
-   * without statistics and measured slower with them (FACTS.md), so it does nothing there.
-   */
-  async refreshStatistics(): Promise<void> {
-    if (this.dialect === 'postgresql') await this.execute(this.knex, 'ANALYZE');
+  /** Refreshes planner statistics after a bulk load, where the dialect needs them (sql-dialect.ts). */
+  refreshStatistics(): Promise<void> {
+    return this.dialect.refreshStatistics(this);
   }
 
   /** Closes the pool. */

@@ -24,31 +24,14 @@ export async function checkRepository(repo: Repository): Promise<RepoCheckReport
   const db = repo.registry.db;
   const knex = db.knex;
   const universe = repo.registry.universe;
-  const tableNames = db.dialect === 'sqlite'
-    ? (await db.selectArrays(knex, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")).map((r) => String(r[0]))
-    : (await db.selectArrays(knex, 'SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename')).map((r) => String(r[0]));
+  const tableNames = await db.dialect.listTables(db);
   const tables: RepoCheckReport['tables'] = [];
-  const indexedColumns = new Map<string, string[][]>();
+  const indexedColumns = new Map<string, (readonly string[])[]>();
   for (const name of tableNames) {
     const [count] = await db.arrays(knex, knex(name).count({ n: '*' }));
-    const indexes: string[] = [];
-    const columnSets: string[][] = [];
-    if (db.dialect === 'sqlite') {
-      for (const [, indexName] of await db.selectArrays(knex, `PRAGMA index_list("${name}")`)) {
-        const cols = (await db.selectArrays(knex, `PRAGMA index_info("${String(indexName)}")`)).map((r) => String(r[2]));
-        indexes.push(`${String(indexName)}(${cols.join(', ')})`);
-        columnSets.push(cols);
-      }
-    } else {
-      const rows = await db.selectArrays(knex, 'SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = $1', [name]);
-      for (const [indexName, def] of rows) {
-        const cols = /\((.*)\)/.exec(String(def))?.[1]?.split(',').map((c) => c.trim().replace(/"/g, '')) ?? [];
-        indexes.push(`${String(indexName)}(${cols.join(', ')})`);
-        columnSets.push(cols);
-      }
-    }
-    indexedColumns.set(name, columnSets);
-    tables.push({ name, rows: Number(count![0]), indexes });
+    const indexes = await db.dialect.listIndexes(db, name);
+    indexedColumns.set(name, indexes.map((i) => i.columns));
+    tables.push({ name, rows: Number(count![0]), indexes: indexes.map((i) => `${i.name}(${i.columns.join(', ')})`) });
   }
   const missingIndexes: string[] = [];
   const expect = (table: string, cols: string[]) => {
@@ -62,9 +45,7 @@ export async function checkRepository(repo: Repository): Promise<RepoCheckReport
   }
   expect('dataset', ['id']);
   for (const t of await repo.registry.datasetTypes.all()) expect(t.tagTable, ['dataset_type_id', 'collection_id', ...t.dimensions.required]);
-  const statistics = db.dialect === 'sqlite'
-    ? (tableNames.includes('sqlite_stat1') || (await db.selectArrays(knex, "SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'"))[0]![0] ? 'present (sqlite_stat1)' : 'absent (no ANALYZE has run)')
-    : `${(await db.selectArrays(knex, 'SELECT count(*) FROM pg_stats WHERE schemaname = current_schema()'))[0]![0]} column statistics in pg_stats`;
+  const statistics = await db.dialect.describeStatistics(db, tableNames);
   const px = universe.skypix.name;
   const sample = knex('visit_detector_region as vdr')
     .join(`${overlapTable('visit_detector_region', px)} as vo`, function () {
@@ -77,5 +58,5 @@ export async function checkRepository(repo: Repository): Promise<RepoCheckReport
     .distinct('vdr.visit', 'vdr.detector', 'p.id');
   const { sql, bindings } = db.native(sample);
   const plan = await db.explain(knex, sql, bindings);
-  return { dialect: db.dialect, tables, missingIndexes, statistics, plan };
+  return { dialect: db.dialect.name, tables, missingIndexes, statistics, plan };
 }

@@ -40,13 +40,9 @@ export class TempTables {
     return name;
   }
 
-  /**
-   * Gives PostgreSQL statistics for a filled temporary table (autovacuum never analyzes
-   * them; without statistics it assumes one row and nests loops over everything). SQLite
-   * plans these joins well without, and ANALYZE measured slower there (FACTS.md).
-   */
-  async analyze(table: string): Promise<void> {
-    if (this.db.dialect === 'postgresql') await this.db.execute(this.tx, `ANALYZE ${q(table)}`);
+  /** Gives the database statistics for a filled table, where it needs them (sql-dialect.ts). */
+  analyze(table: string): Promise<void> {
+    return this.db.dialect.analyzeTemp(this.db, this.tx, table);
   }
 
   /** Drops every table made here. */

@@ -1,11 +1,9 @@
 /**
  * What the --where compiler cannot write the same way on every database, as hooks each
- * dialect supplies (`registry/dialect/<name>/<name>-where-compiler.ts`), and the limits that
- * keep one compiled expression within what both databases accept.
+ * dialect supplies (`registry/dialect/<name>/<name>-where-compiler.ts`, reached as
+ * `db.dialect.where`), and the limits that keep one compiled expression within what both
+ * databases accept.
  */
-import type { DialectName } from '../dialect/database.js';
-import { POSTGRES_WHERE } from '../dialect/postgres/postgres-where-compiler.js';
-import { SQLITE_WHERE } from '../dialect/sqlite/sqlite-where-compiler.js';
 
 /** What the values of a JSON value list are read as. */
 export type ValueListType = 'int' | 'float' | 'string';
@@ -41,8 +39,3 @@ export const WHERE_MAX_BINDINGS = 30_000;
 
 /** An IN list with more constant values than this binds them as one JSON array. */
 export const WHERE_INLINE_VALUES = 1_000;
-
-/** The hooks of a dialect. */
-export function whereDialect(name: DialectName): WhereDialect {
-  return name === 'sqlite' ? SQLITE_WHERE : POSTGRES_WHERE;
-}

@@ -1,6 +1,7 @@
 /** PostgreSQL adapter: multi-row INSERTs and array-mode reads through the pg client. */
 import type pg from 'pg';
 import { Database, driverCode, makeKnex, type Executor } from '../database.js';
+import { POSTGRES_DIALECT } from './postgres-dialect.js';
 
 /** SQLSTATEs after which a transaction may run again: serialization_failure, deadlock_detected, lock_not_available. */
 const TRANSIENT = new Set(['40001', '40P01', '55P03']);
@@ -12,8 +13,20 @@ function bindable(values: readonly unknown[]): unknown[] {
   return values.map((v) => (typeof v === 'bigint' ? v.toString() : v));
 }
 
+/** The rows of `sql` through a server-side cursor, `batchSize` at a time. */
+async function* cursorBatches(client: pg.PoolClient, sql: string, bindings: unknown[], batchSize: number): AsyncGenerator<unknown[][]> {
+  const cursor = `qg_cursor_${++cursors}`;
+  await client.query(`DECLARE ${cursor} NO SCROLL CURSOR FOR ${sql}`, bindings);
+  for (;;) {
+    const result = await client.query({ text: `FETCH FORWARD ${batchSize} FROM ${cursor}`, rowMode: 'array' });
+    if (!result.rows.length) break;
+    yield result.rows as unknown[][];
+  }
+  await client.query(`CLOSE ${cursor}`);
+}
+
 /** The shared backend for multi-user, multi-node repositories. */
-export class PostgresDatabase extends Database {
+export class PostgresDatabase extends Database<pg.PoolClient> {
   /** Connects to `url`, optionally confining this repository to `schema` (created if absent). */
   static async open(url: string, schema?: string): Promise<PostgresDatabase> {
     const knex = makeKnex({
@@ -23,14 +36,7 @@ export class PostgresDatabase extends Database {
       pool: { min: 0, max: 4 },
     });
     if (schema) await knex.raw('CREATE SCHEMA IF NOT EXISTS ??', [schema]);
-    return new PostgresDatabase('postgresql', knex);
-  }
-
-  private async client(tx: Executor): Promise<{ client: pg.PoolClient; release: () => void }> {
-    const k = tx.client as { acquireConnection(): Promise<pg.PoolClient>; releaseConnection(c: pg.PoolClient): void };
-    const client = await k.acquireConnection();
-    const isTx = (tx as { isTransaction?: boolean }).isTransaction === true;
-    return { client, release: () => (isTx ? undefined : k.releaseConnection(client)) };
+    return new PostgresDatabase(POSTGRES_DIALECT, knex);
   }
 
   /** Column SQL types of a table (temporary ones too), looked up once per table. */
@@ -70,64 +76,39 @@ export class PostgresDatabase extends Database {
 
   override async insertRows(tx: Executor, table: string, columns: readonly string[], rows: readonly unknown[][], options: { ignoreConflicts?: boolean } = {}): Promise<number> {
     if (rows.length === 0) return 0;
-    const { client, release } = await this.client(tx);
-    try {
-      return (await this.insertUnnest(client, table, columns, rows, options.ignoreConflicts ? ' ON CONFLICT DO NOTHING' : '')).rowCount ?? 0;
-    } finally {
-      release();
-    }
+    const result = await this.withConnection(tx, (client) => this.insertUnnest(client, table, columns, rows, options.ignoreConflicts ? ' ON CONFLICT DO NOTHING' : ''));
+    return result.rowCount ?? 0;
   }
 
   override async insertNewRows(tx: Executor, table: string, columns: readonly string[], rows: readonly unknown[][], keyCount: number): Promise<boolean[]> {
     if (rows.length === 0) return [];
-    const { client, release } = await this.client(tx);
-    try {
-      const keys = columns.slice(0, keyCount).map((c) => `"${c}"`).join(', ');
-      const result = await this.insertUnnest(client, table, columns, rows, ` ON CONFLICT DO NOTHING RETURNING ${keys}`);
-      const added = new Set((result.rows as unknown[][]).map((r) => JSON.stringify(r)));
-      return rows.map((r) => added.has(JSON.stringify(r.slice(0, keyCount))));
-    } finally {
-      release();
-    }
+    const keys = columns.slice(0, keyCount).map((c) => `"${c}"`).join(', ');
+    const result = await this.withConnection(tx, (client) => this.insertUnnest(client, table, columns, rows, ` ON CONFLICT DO NOTHING RETURNING ${keys}`));
+    const added = new Set((result.rows as unknown[][]).map((r) => JSON.stringify(r)));
+    return rows.map((r) => added.has(JSON.stringify(r.slice(0, keyCount))));
   }
 
   override async selectArrays(tx: Executor, sql: string, bindings: readonly unknown[] = []): Promise<unknown[][]> {
-    const { client, release } = await this.client(tx);
-    try {
+    const result = await this.withConnection(tx, (client) => {
       this.statements.count();
-      const result = await client.query({ text: sql, values: bindable(bindings), rowMode: 'array' });
-      return result.rows as unknown[][];
-    } finally {
-      release();
-    }
+      return client.query({ text: sql, values: bindable(bindings), rowMode: 'array' });
+    });
+    return result.rows as unknown[][];
   }
 
-  override async *stream(tx: Executor, sql: string, bindings: readonly unknown[] = [], batchSize = 10_000): AsyncGenerator<unknown[][]> {
-    const { client, release } = await this.client(tx);
-    const cursor = `qg_cursor_${++cursors}`;
-    try {
+  override stream(tx: Executor, sql: string, bindings: readonly unknown[] = [], batchSize = 10_000): AsyncGenerator<unknown[][]> {
+    return this.streamWithConnection(tx, (client) => {
       this.statements.count();
-      await client.query(`DECLARE ${cursor} NO SCROLL CURSOR FOR ${sql}`, bindable(bindings));
-      for (;;) {
-        const result = await client.query({ text: `FETCH FORWARD ${batchSize} FROM ${cursor}`, rowMode: 'array' });
-        if (!result.rows.length) break;
-        yield result.rows as unknown[][];
-      }
-      await client.query(`CLOSE ${cursor}`);
-    } finally {
-      release();
-    }
+      return cursorBatches(client, sql, bindable(bindings), batchSize);
+    });
   }
 
   override async execute(tx: Executor, sql: string, bindings: readonly unknown[] = []): Promise<number> {
-    const { client, release } = await this.client(tx);
-    try {
+    const result = await this.withConnection(tx, (client) => {
       this.statements.count();
-      const result = await client.query(sql, bindable(bindings));
-      return result.rowCount ?? 0;
-    } finally {
-      release();
-    }
+      return client.query(sql, bindable(bindings));
+    });
+    return result.rowCount ?? 0;
   }
 
   override isTransient(error: unknown): boolean {

@@ -1,6 +1,7 @@
 /** SQLite adapter: the raw better-sqlite3 driver for bulk paths (about 2x knex's speed here). */
 import type BetterSqlite3 from 'better-sqlite3';
 import { Database, driverCode, makeKnex, type Executor } from '../database.js';
+import { SQLITE_DIALECT } from './sqlite-dialect.js';
 
 type Connection = BetterSqlite3.Database;
 
@@ -9,8 +10,21 @@ function bindable(value: unknown): unknown {
   return typeof value === 'boolean' ? (value ? 1 : 0) : value;
 }
 
+/** `rows` in arrays of `size` (the last one shorter). */
+function* batches<T>(rows: Iterable<T>, size: number): Generator<T[]> {
+  let batch: T[] = [];
+  for (const row of rows) {
+    batch.push(row);
+    if (batch.length >= size) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length) yield batch;
+}
+
 /** The embedded default backend: one file, one connection, WAL journal. */
-export class SqliteDatabase extends Database {
+export class SqliteDatabase extends Database<Connection> {
   /** Opens (creating if needed) the database file. */
   static async open(filename: string): Promise<SqliteDatabase> {
     const knex = makeKnex({
@@ -30,21 +44,13 @@ export class SqliteDatabase extends Database {
         },
       },
     });
-    return new SqliteDatabase('sqlite', knex);
-  }
-
-  private async connection(tx: Executor): Promise<{ conn: Connection; release: () => void }> {
-    const client = tx.client as { acquireConnection(): Promise<Connection>; releaseConnection(c: Connection): void };
-    const conn = await client.acquireConnection();
-    const isTx = (tx as { isTransaction?: boolean }).isTransaction === true;
-    return { conn, release: () => (isTx ? undefined : client.releaseConnection(conn)) };
+    return new SqliteDatabase(SQLITE_DIALECT, knex);
   }
 
   /** Runs one prepared INSERT per row in a single transaction; returns each row's change count. */
   private async insertEach(tx: Executor, verb: string, table: string, columns: readonly string[], rows: readonly unknown[][]): Promise<number[]> {
     if (rows.length === 0) return [];
-    const { conn, release } = await this.connection(tx);
-    try {
+    return this.withConnection(tx, (conn) => {
       const stmt = conn.prepare(`${verb} INTO "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`);
       this.statements.count();
       const changes: number[] = [];
@@ -55,9 +61,7 @@ export class SqliteDatabase extends Database {
       if (conn.inTransaction) write();
       else conn.transaction(write)();
       return changes;
-    } finally {
-      release();
-    }
+    });
   }
 
   override async insertRows(tx: Executor, table: string, columns: readonly string[], rows: readonly unknown[][], options: { ignoreConflicts?: boolean } = {}): Promise<number> {
@@ -69,42 +73,25 @@ export class SqliteDatabase extends Database {
     return (await this.insertEach(tx, 'INSERT OR IGNORE', table, columns, rows)).map((c) => c > 0);
   }
 
-  override async selectArrays(tx: Executor, sql: string, bindings: readonly unknown[] = []): Promise<unknown[][]> {
-    const { conn, release } = await this.connection(tx);
-    try {
+  override selectArrays(tx: Executor, sql: string, bindings: readonly unknown[] = []): Promise<unknown[][]> {
+    return this.withConnection(tx, (conn) => {
       this.statements.count();
       return conn.prepare(sql).raw(true).all(bindings.map(bindable)) as unknown[][];
-    } finally {
-      release();
-    }
+    });
   }
 
-  override async *stream(tx: Executor, sql: string, bindings: readonly unknown[] = [], batchSize = 10_000): AsyncGenerator<unknown[][]> {
-    const { conn, release } = await this.connection(tx);
-    try {
+  override stream(tx: Executor, sql: string, bindings: readonly unknown[] = [], batchSize = 10_000): AsyncGenerator<unknown[][]> {
+    return this.streamWithConnection(tx, (conn) => {
       this.statements.count();
-      let batch: unknown[][] = [];
-      for (const row of conn.prepare(sql).raw(true).iterate(bindings.map(bindable)) as Iterable<unknown[]>) {
-        batch.push(row);
-        if (batch.length >= batchSize) {
-          yield batch;
-          batch = [];
-        }
-      }
-      if (batch.length) yield batch;
-    } finally {
-      release();
-    }
+      return batches(conn.prepare(sql).raw(true).iterate(bindings.map(bindable)) as Iterable<unknown[]>, batchSize);
+    });
   }
 
-  override async execute(tx: Executor, sql: string, bindings: readonly unknown[] = []): Promise<number> {
-    const { conn, release } = await this.connection(tx);
-    try {
+  override execute(tx: Executor, sql: string, bindings: readonly unknown[] = []): Promise<number> {
+    return this.withConnection(tx, (conn) => {
       this.statements.count();
       return conn.prepare(sql).run(bindings.map(bindable)).changes;
-    } finally {
-      release();
-    }
+    });
   }
 
   override isTransient(error: unknown): boolean {
