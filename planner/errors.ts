@@ -1,4 +1,5 @@
 /** Errors of the planner. */
+import type { QuantaLeftOut } from './graph/prune-reasons.js';
 
 /** Root of planning errors; `code` is stable (the CLI maps codes to exit statuses). */
 export class PlanningError extends Error {
@@ -8,10 +9,10 @@ export class PlanningError extends Error {
   }
 }
 
-/** The graph came out empty; `reasons` say why, most likely first. */
+/** The graph came out empty; `reasons` say why, most likely first (`leftOut`: as data, when every quantum was pruned or skipped). */
 export class EmptyGraphError extends PlanningError {
   override name = 'EmptyGraphError';
-  constructor(message: string, readonly reasons: readonly string[], readonly reproduce?: string) {
+  constructor(message: string, readonly reasons: readonly string[], readonly reproduce?: string, readonly leftOut?: QuantaLeftOut) {
     super(message, 'GRAPH_EMPTY');
   }
 

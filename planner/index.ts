@@ -5,6 +5,7 @@ import type { Diagnosis } from './diagnose/empty-graph-diagnosis.js';
 
 export * from './errors.js';
 export * from './graph/quantum-graph.js';
+export { csrFromPairs, type Csr } from './graph/csr.js';
 export type { BuildSpec, BuildResult } from './plan/quantum-graph-builder.js';
 export { saveGraph, loadGraph, graphToBytes, graphFromBytes, graphChecksum, GraphFileError } from './graph/graph-file.js';
 export { selectQuanta, findQuantum, quantumJsonLines, graphSummary, drawGraph, DATASET_SUMMARY_COLUMNS, type QuantumSelection } from './inspect/graph-views.js';

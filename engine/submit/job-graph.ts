@@ -3,6 +3,7 @@
  * offsets[v+1])` are the successors of v). Pure functions, no I/O; they serve the clustering
  * of quanta into jobs (job-clustering.ts).
  */
+import { csrFromPairs } from '../../planner/index.js';
 
 /** Successors of each node as CSR arrays. */
 export interface Adjacency {
@@ -17,9 +18,9 @@ export function nodeCount(adj: Adjacency): number {
 
 /** Adjacency from successor lists (`{a: ['b'], b: []}`-style literal graphs in tests, with numbers). */
 export function adjacencyOf(successors: readonly (readonly number[])[]): Adjacency {
-  const offsets = new Int32Array(successors.length + 1);
-  successors.forEach((s, v) => (offsets[v + 1] = offsets[v]! + s.length));
-  return { offsets, targets: Int32Array.from(successors.flat()) };
+  const sources = successors.flatMap((s, v) => s.map(() => v));
+  const { offsets, values } = csrFromPairs(successors.length, sources, successors.flat());
+  return { offsets, targets: values };
 }
 
 /**

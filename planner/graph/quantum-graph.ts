@@ -5,6 +5,7 @@
  * execution order are computed from those arrays on demand.
  */
 import type { TaskRunner } from '../../pipelines/index.js';
+import { csrFromPairs } from './csr.js';
 
 /** Graph file format version written by this code (the builder stamps it, the reader checks it). */
 export const GRAPH_FORMAT_VERSION = 2;
@@ -151,14 +152,8 @@ export class QuantumGraph {
   /** Edges grouped by quantum (CSR): edges of q are `edges[offsets[q] .. offsets[q+1])`. */
   edgesByQuantum(): { offsets: Int32Array; edges: Int32Array } {
     if (!this.inputCsr) {
-      const n = this.quantumCount;
-      const offsets = new Int32Array(n + 1);
-      for (let e = 0; e < this.edgeQuanta.length; e++) offsets[this.edgeQuanta[e]! + 1]!++;
-      for (let q = 0; q < n; q++) offsets[q + 1]! += offsets[q]!;
-      const fill = offsets.slice(0, n);
-      const edges = new Int32Array(this.edgeQuanta.length);
-      for (let e = 0; e < this.edgeQuanta.length; e++) edges[fill[this.edgeQuanta[e]!]!++] = e;
-      this.inputCsr = { offsets, edges };
+      const { offsets, values } = csrFromPairs(this.quantumCount, this.edgeQuanta);
+      this.inputCsr = { offsets, edges: values };
     }
     return this.inputCsr;
   }
@@ -173,37 +168,31 @@ export class QuantumGraph {
     for (let e = 0; e < this.edgeQuanta.length; e++) {
       if (this.connections[this.edgeConnections[e]!]!.direction === EDGE_OUTPUT) producer[this.edgeDatasets[e]!] = this.edgeQuanta[e]!;
     }
-    const counts = new Int32Array(n + 1);
-    const pairs: number[] = [];
+    const producers: number[] = [], consumers: number[] = [];
     for (let e = 0; e < this.edgeQuanta.length; e++) {
       if (this.connections[this.edgeConnections[e]!]!.direction === EDGE_OUTPUT) continue;
       const p = producer[this.edgeDatasets[e]!]!;
       if (p >= 0) {
-        pairs.push(p, this.edgeQuanta[e]!);
-        counts[p + 1]!++;
+        producers.push(p);
+        consumers.push(this.edgeQuanta[e]!);
       }
     }
-    for (let q = 0; q < n; q++) counts[q + 1]! += counts[q]!;
-    const targets = new Int32Array(pairs.length / 2);
-    const fill = counts.slice(0, n);
+    const { offsets, values: targets } = csrFromPairs(n, producers, consumers);
     const indegree = new Int32Array(n);
-    for (let i = 0; i < pairs.length; i += 2) {
-      targets[fill[pairs[i]!]!++] = pairs[i + 1]!;
-      indegree[pairs[i + 1]!]!++;
-    }
+    for (const c of consumers) indegree[c]!++;
     const remaining = indegree.slice();
     const order = new Int32Array(n);
     let head = 0, tail = 0;
     for (let q = 0; q < n; q++) if (remaining[q] === 0) order[tail++] = q;
     while (head < tail) {
       const q = order[head++]!;
-      for (let i = counts[q]!; i < counts[q + 1]!; i++) {
+      for (let i = offsets[q]!; i < offsets[q + 1]!; i++) {
         const t = targets[i]!;
         if (--remaining[t]! === 0) order[tail++] = t;
       }
     }
     if (tail !== n) throw new Error(`the quantum graph has a cycle (${n - tail} quanta unreachable)`);
-    return { offsets: counts, targets, indegree, order };
+    return { offsets, targets, indegree, order };
   }
 }
 

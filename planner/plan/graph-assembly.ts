@@ -1,19 +1,25 @@
 /**
- * From the bulk query results to the final graph, in typed arrays, task by task in pipeline
- * order and, per quantum, in LSST's order: skip quanta whose outputs all exist in
- * --skip-existing-in; prune quanta with fewer regular inputs than a connection's minimum
- * (the pruning propagates downstream; gathers keep what remains); fail the build on a
- * prerequisite below its minimum (PrerequisiteMissingError); refuse outputs in the way
- * unless --clobber-outputs; then renumber the surviving quanta and datasets.
+ * From the bulk query results to the final graph, in typed arrays, in named steps:
+ *  1. dataset type states: the regular types, then one per prerequisite type (the lookups of
+ *     its connections merged by UUID);
+ *  2. adjacency: each connection's (quantum, dataset) pairs grouped by quantum (CSR);
+ *  3. prune and skip, task by task in pipeline order and, per quantum, in LSST's order: skip
+ *     quanta whose outputs all exist in --skip-existing-in; prune quanta with fewer regular
+ *     inputs than a connection's minimum (the pruning propagates downstream; gathers keep
+ *     what remains); fail the build on a prerequisite below its minimum
+ *     (PrerequisiteMissingError); refuse outputs in the way unless --clobber-outputs;
+ *  4. numbering: the quanta that run, then the datasets their edges use, type by type.
  */
 import { randomFillSync, randomUUID } from 'node:crypto';
 import { minimumOf, type Connection, type DatasetTypeNode, type PipelineGraph } from '../../pipelines/index.js';
 import { EmptyGraphError, PlanningError, PrerequisiteMissingError } from '../errors.js';
-import type { NumberedTable } from './graph-tables.js';
+import { csrFromPairs } from '../graph/csr.js';
+import { leftOutCauses, pruneReasonText, type PruneReason, type PrunedQuanta, type QuantaLeftOut } from '../graph/prune-reasons.js';
 import {
   EDGE_INPUT, EDGE_OUTPUT, EDGE_PREREQUISITE, QuantumGraph, STATE_EXISTING, STATE_PREDICTED, STATE_SKIPPED, dataIdAt, putUuid,
   type DataIdColumns, type GraphConnection, type GraphDatasetType, type GraphHeader, type GraphTask, GRAPH_FORMAT_VERSION,
 } from '../graph/quantum-graph.js';
+import type { NumberedTable } from './graph-tables.js';
 import { columnsOf } from './graph-tables.js';
 import { taskExecution } from './task-execution.js';
 
@@ -76,28 +82,13 @@ export interface AssemblyInput {
   readonly phases: Readonly<Record<string, { statements: number; seconds: number }>>;
 }
 
-/** Per-quantum lists of one connection (CSR over local quantum indices). */
-interface Adjacency {
-  readonly plan: ConnectionPlan;
-  readonly offsets: Int32Array;
-  readonly datasets: Int32Array;
-  /** index into the graph's dataset types */
-  readonly type: number;
-  /** index into the graph's connections */
-  readonly connection: number;
-}
+/** What the pruning step made of a quantum (one byte per quantum). */
+const QUANTUM_PRUNED = 0;
+const QUANTUM_RUNS = 1;
+/** All its outputs exist in --skip-existing-in: left out of the graph, its outputs kept as they are. */
+const QUANTUM_SKIPPED = 2;
 
-function adjacency(plan: ConnectionPlan, quantumCount: number, type: number, connection: number): Adjacency {
-  const offsets = new Int32Array(quantumCount + 1);
-  const { quanta, datasets } = plan.pairs;
-  for (let i = 0; i < quanta.length; i++) offsets[quanta[i]! + 1]!++;
-  for (let qi = 0; qi < quantumCount; qi++) offsets[qi + 1]! += offsets[qi]!;
-  const fill = offsets.slice(0, quantumCount);
-  const sorted = new Int32Array(datasets.length);
-  for (let i = 0; i < quanta.length; i++) sorted[fill[quanta[i]!]!++] = datasets[i]!;
-  return { plan, offsets, datasets: sorted, type, connection };
-}
-
+/** One dataset type's datasets in local indices, as the assembly works on them. */
 interface TypeState {
   readonly name: string;
   readonly dimensions: readonly string[];
@@ -105,201 +96,326 @@ interface TypeState {
   readonly isCalibration: boolean;
   readonly count: number;
   readonly dataIds: DataIdColumns;
-  /** 0 missing, 1 available */
+  /** 1 when the dataset exists or a quantum that runs (or is skipped) makes it */
   readonly available: Uint8Array;
   /** existing dataset's UUID and run, when found */
   readonly existing: (FoundDataset | undefined)[];
   readonly state: Uint8Array;
+  /** 1 when an edge of the graph uses it */
   readonly used: Uint8Array;
+}
+
+/** Per-quantum datasets of one connection (CSR over the task's local quantum indices). */
+interface Adjacency {
+  readonly connection: Connection;
+  readonly offsets: Int32Array;
+  readonly datasets: Int32Array;
+  /** index into the graph's dataset types */
+  readonly type: number;
+  /** index into the graph's connections */
+  readonly graphConnection: number;
+}
+
+/** Edges found while numbering quanta, their datasets still in local indices of their types. */
+interface PendingEdges {
+  readonly quanta: number[];
+  readonly types: number[];
+  readonly datasets: number[];
+  readonly connections: number[];
 }
 
 /** Prunes, numbers and packs the graph. */
 export function assembleGraph(input: AssemblyInput): QuantumGraph {
-  const { pipelineGraph, taskPlans, typePlans } = input;
-  // Dataset types: the regular ones, then one per prerequisite type (lookups merged by UUID).
+  const { types, typeIndex, remaps } = datasetTypeStates(input);
+  const { connections, byTask } = connectionAdjacency(input, types, typeIndex, remaps);
+  const { fates, pruned } = pruneAndSkip(input, types, byTask);
+  const { tasks, edges } = numberQuanta(input, types, byTask, fates);
+  if (tasks.every((t) => t.quantumCount === 0)) throw emptyGraphError(fates, pruned, input.skipExistingIn);
+  const datasets = numberDatasets(types, input.outputRun);
+  const edgeDatasets = Int32Array.from(edges.datasets, (d, i) => datasets.localToGlobal[edges.types[i]!]![d]!);
+  return new QuantumGraph(graphHeader(input, pruned), tasks, datasets.types, connections, datasets.runs, datasets.ids, datasets.runIndexes, datasets.states,
+    Int32Array.from(edges.quanta), edgeDatasets, Int32Array.from(edges.connections));
+}
+
+/** A type's state: `found` exists, the rest is predicted (missing until a quantum makes it). */
+function typeState(
+  description: Pick<TypeState, 'name' | 'dimensions' | 'storageClass' | 'isCalibration' | 'dataIds'>, count: number, found: readonly FoundDataset[],
+): TypeState {
+  const state: TypeState = {
+    ...description, count, available: new Uint8Array(count), existing: new Array(count), state: new Uint8Array(count).fill(STATE_PREDICTED), used: new Uint8Array(count),
+  };
+  for (const f of found) {
+    state.available[f.local] = 1;
+    state.existing[f.local] = f;
+    state.state[f.local] = STATE_EXISTING;
+  }
+  return state;
+}
+
+/**
+ * Step 1: the regular types, then one per prerequisite type, whose datasets are the union
+ * (by UUID) of its connections' lookups; `remaps` takes each lookup's local indices to the
+ * merged type's.
+ */
+function datasetTypeStates(input: AssemblyInput): { types: TypeState[]; typeIndex: Map<string, number>; remaps: Map<ConnectionPlan, Int32Array> } {
   const types: TypeState[] = [];
   const typeIndex = new Map<string, number>();
-  for (const t of typePlans) {
+  for (const t of input.typePlans) {
     typeIndex.set(t.node.name, types.length);
-    const count = t.table.count;
-    const state: TypeState = {
-      name: t.node.name, dimensions: t.table.group.required, storageClass: t.node.storageClass, isCalibration: t.node.isCalibration,
-      count, dataIds: t.table.dataIds, available: new Uint8Array(count), existing: new Array(count), state: new Uint8Array(count).fill(STATE_PREDICTED), used: new Uint8Array(count),
-    };
-    for (const f of input.found.get(t.node.name) ?? []) {
-      state.available[f.local] = 1;
-      state.existing[f.local] = f;
-      state.state[f.local] = STATE_EXISTING;
-    }
-    types.push(state);
+    types.push(typeState({ name: t.node.name, dimensions: t.table.group.required, storageClass: t.node.storageClass, isCalibration: t.node.isCalibration, dataIds: t.table.dataIds },
+      t.table.count, input.found.get(t.node.name) ?? []));
   }
-  const prereqRemap = new Map<ConnectionPlan, Int32Array>();
-  const prereqGroups = new Map<string, ConnectionPlan[]>();
+  const remaps = new Map<ConnectionPlan, Int32Array>();
+  const prerequisites = new Map<string, ConnectionPlan[]>();
   for (const p of input.connectionPlans) {
-    if (p.connection.kind !== 'prerequisite') continue;
-    prereqGroups.set(p.connection.datasetType, [...(prereqGroups.get(p.connection.datasetType) ?? []), p]);
+    if (p.connection.kind === 'prerequisite') prerequisites.set(p.connection.datasetType, [...(prerequisites.get(p.connection.datasetType) ?? []), p]);
   }
-  for (const [name, plans] of prereqGroups) {
-    const byId = new Map<string, number>();
-    const rows: unknown[][] = [];
-    const found: FoundDataset[] = [];
-    for (const p of plans) {
-      const pre = p.prerequisite!;
-      const remap = new Int32Array(pre.datasets.length);
-      pre.datasets.forEach((f, i) => {
-        let local = byId.get(f.id);
-        if (local === undefined) {
-          local = found.length;
-          byId.set(f.id, local);
-          found.push({ ...f, local });
-          rows.push([...(pre.dataIdRows?.[i] ?? [])]);
-        }
-        remap[i] = local;
-      });
-      prereqRemap.set(p, remap);
-    }
-    const first = plans[0]!;
-    const node = pipelineGraph.datasetTypes.get(name)!;
-    const count = found.length;
+  for (const [name, plans] of prerequisites) {
     typeIndex.set(name, types.length);
-    types.push({
-      name, dimensions: first.prerequisite!.dimensions, storageClass: first.prerequisite!.storageClass ?? node.storageClass,
-      isCalibration: first.prerequisite!.isCalibration ?? node.isCalibration, count,
-      dataIds: columnsOf(first.prerequisite!.dimensions, rows), available: new Uint8Array(count).fill(1),
-      existing: found, state: new Uint8Array(count).fill(STATE_EXISTING), used: new Uint8Array(count),
-    });
+    types.push(mergePrerequisites(input.pipelineGraph.datasetTypes.get(name)!, plans, remaps));
   }
+  return { types, typeIndex, remaps };
+}
 
-  // Connections of each task, in the task's declared order.
+/** The state of prerequisite type `node`, merging the lookups of `plans` (and recording each one's remap). */
+function mergePrerequisites(node: DatasetTypeNode, plans: readonly ConnectionPlan[], remaps: Map<ConnectionPlan, Int32Array>): TypeState {
+  const byId = new Map<string, number>();
+  const rows: unknown[][] = [];
+  const found: FoundDataset[] = [];
+  for (const p of plans) {
+    const lookup = p.prerequisite!;
+    const remap = new Int32Array(lookup.datasets.length);
+    lookup.datasets.forEach((f, i) => {
+      let local = byId.get(f.id);
+      if (local === undefined) {
+        local = found.length;
+        byId.set(f.id, local);
+        found.push({ ...f, local });
+        rows.push([...(lookup.dataIdRows?.[i] ?? [])]);
+      }
+      remap[i] = local;
+    });
+    remaps.set(p, remap);
+  }
+  const first = plans[0]!.prerequisite!;
+  return typeState({
+    name: node.name, dimensions: first.dimensions, storageClass: first.storageClass ?? node.storageClass,
+    isCalibration: first.isCalibration ?? node.isCalibration, dataIds: columnsOf(first.dimensions, rows),
+  }, found.length, found);
+}
+
+/**
+ * Step 2: the graph's connections (each task's in its declared order, init-inputs left out)
+ * and their adjacency, task by task. A prerequisite type the registry does not know gets an
+ * empty type.
+ */
+function connectionAdjacency(
+  input: AssemblyInput, types: TypeState[], typeIndex: Map<string, number>, remaps: ReadonlyMap<ConnectionPlan, Int32Array>,
+): { connections: GraphConnection[]; byTask: Adjacency[][] } {
   const connections: GraphConnection[] = [];
-  const byTask: Adjacency[][] = taskPlans.map(() => []);
-  for (const [ti, task] of pipelineGraph.tasks.entries()) {
+  const byTask: Adjacency[][] = [];
+  for (const [ti, task] of input.pipelineGraph.tasks.entries()) {
+    const adjacencies: Adjacency[] = [];
     for (const c of task.connections) {
       if (c.kind === 'initInput') continue;
-      const plan = input.connectionPlans.find((p) => p.task === ti && p.connection === c);
-      const typeIdx = typeIndex.get(c.datasetType);
-      const direction = c.kind === 'output' || c.kind === 'initOutput' ? EDGE_OUTPUT : c.kind === 'prerequisite' ? EDGE_PREREQUISITE : EDGE_INPUT;
-      if (typeIdx === undefined) {
-        // a prerequisite type the registry does not know: no datasets at all
-        typeIndex.set(c.datasetType, types.length);
-        types.push({ name: c.datasetType, dimensions: c.dimensions, storageClass: c.storageClass, isCalibration: c.isCalibration === true, count: 0, dataIds: columnsOf(c.dimensions, []), available: new Uint8Array(0), existing: [], state: new Uint8Array(0), used: new Uint8Array(0) });
+      let type = typeIndex.get(c.datasetType);
+      if (type === undefined) {
+        type = types.push(typeState({ name: c.datasetType, dimensions: c.dimensions, storageClass: c.storageClass, isCalibration: c.isCalibration === true, dataIds: columnsOf(c.dimensions, []) }, 0, [])) - 1;
+        typeIndex.set(c.datasetType, type);
       }
-      connections.push({ task: ti, name: c.name, datasetType: typeIndex.get(c.datasetType)!, direction });
-      const empty: ConnectionPlan = { task: ti, connection: c, pairs: { quanta: new Int32Array(0), datasets: new Int32Array(0) } };
-      const p = plan ?? empty;
-      let pairs = p.pairs;
-      const remap = prereqRemap.get(p);
-      if (remap) pairs = { quanta: p.pairs.quanta, datasets: p.pairs.datasets.map((d) => remap[d]!) };
-      byTask[ti]!.push(adjacency({ ...p, pairs }, taskPlans[ti]!.table.count, typeIndex.get(c.datasetType)!, connections.length - 1));
+      connections.push({ task: ti, name: c.name, datasetType: type, direction: edgeDirection(c) });
+      const plan = input.connectionPlans.find((p) => p.task === ti && p.connection === c);
+      const remap = plan && remaps.get(plan);
+      const datasets = remap ? plan.pairs.datasets.map((d) => remap[d]!) : plan?.pairs.datasets ?? new Int32Array(0);
+      const grouped = csrFromPairs(input.taskPlans[ti]!.table.count, plan?.pairs.quanta ?? new Int32Array(0), datasets);
+      adjacencies.push({ connection: c, offsets: grouped.offsets, datasets: grouped.values, type, graphConnection: connections.length - 1 });
     }
+    byTask.push(adjacencies);
   }
+  return { connections, byTask };
+}
 
-  // Prune and skip, task by task in dependency order.
-  const pruned = new Map<string, { task: string; reason: string; count: number; examples: Record<string, string | number>[] }>();
-  const keep: Uint8Array[] = [];
-  for (const [ti, task] of taskPlans.entries()) {
-    const n = task.table.count;
-    const kept = new Uint8Array(n);
-    const adj = byTask[ti]!;
-    const outputs = adj.filter((a) => a.plan.connection.kind === 'output');
-    for (const a of adj) if (a.plan.connection.kind === 'initOutput' && types[a.type]!.count) types[a.type]!.available[0] = 1;
-    const inRun = outputs.map((a) => new Map((input.existingOutputs.get(types[a.type]!.name)?.inRun ?? []).map((f) => [f.local, f])));
-    const skippable = outputs.map((a) => new Map((input.existingOutputs.get(types[a.type]!.name)?.skippable ?? []).map((f) => [f.local, f])));
-    const inputs = adj.filter((a) => a.plan.connection.kind === 'input');
-    const prerequisites = adj.filter((a) => a.plan.connection.kind === 'prerequisite');
-    for (let qi = 0; qi < n; qi++) {
+function edgeDirection(c: Connection): GraphConnection['direction'] {
+  if (c.kind === 'output' || c.kind === 'initOutput') return EDGE_OUTPUT;
+  return c.kind === 'prerequisite' ? EDGE_PREREQUISITE : EDGE_INPUT;
+}
+
+/** An output connection of a task with its datasets already in the output run and in --skip-existing-in (by local index). */
+interface OutputLookup {
+  readonly adjacency: Adjacency;
+  readonly inRun: ReadonlyMap<number, FoundDataset>;
+  readonly skippable: ReadonlyMap<number, FoundDataset>;
+}
+
+/**
+ * Step 3: the fate of every quantum (QUANTUM_PRUNED, _RUNS, _SKIPPED), task by task in
+ * dependency order, marking the outputs of the quanta that remain available downstream;
+ * and the pruned quanta grouped by task and reason, in that order.
+ */
+function pruneAndSkip(input: AssemblyInput, types: readonly TypeState[], byTask: readonly (readonly Adjacency[])[]): { fates: Uint8Array[]; pruned: PrunedQuanta[] } {
+  const pruned = new Map<string, { reason: PruneReason; count: number; examples: Record<string, string | number>[] }>();
+  const fates = input.taskPlans.map((task, ti) => {
+    const adjacencies = byTask[ti]!;
+    for (const a of adjacencies) if (a.connection.kind === 'initOutput' && types[a.type]!.count) types[a.type]!.available[0] = 1;
+    const outputs = adjacencies.filter((a) => a.connection.kind === 'output').map((a): OutputLookup => {
+      const existing = input.existingOutputs.get(types[a.type]!.name);
+      return { adjacency: a, inRun: new Map((existing?.inRun ?? []).map((f) => [f.local, f])), skippable: new Map((existing?.skippable ?? []).map((f) => [f.local, f])) };
+    });
+    const inputs = adjacencies.filter((a) => a.connection.kind === 'input');
+    const prerequisites = adjacencies.filter((a) => a.connection.kind === 'prerequisite');
+    const fate = new Uint8Array(task.table.count);
+    for (let qi = 0; qi < fate.length; qi++) {
       // LSST's order: a quantum whose outputs all exist is skipped before its inputs are looked at;
       // then too few regular inputs prune it, and too few prerequisites fail the build.
-      const allSkippable = outputs.length > 0 && outputs.every((a, k) => {
-        for (let i = a.offsets[qi]!; i < a.offsets[qi + 1]!; i++) if (!skippable[k]!.has(a.datasets[i]!)) return false;
-        return true;
-      });
-      if (!allSkippable) {
-        const reason = shortInput(inputs, types, qi);
+      const skipped = allOutputsSkippable(outputs, qi);
+      if (!skipped) {
+        const reason = shortInput(task.label, inputs, types, qi);
         if (reason) {
-          const key = `${task.label}\u0000${reason}`;
-          const entry = pruned.get(key) ?? { task: task.label, reason, count: 0, examples: [] };
-          entry.count++;
-          if (entry.examples.length < 3) entry.examples.push(dataIdAt(task.table.dataIds, task.table.group.required, qi));
-          pruned.set(key, entry);
+          const key = `${task.label}\u0000${pruneReasonText(reason)}`;
+          const group = pruned.get(key) ?? { reason, count: 0, examples: [] };
+          group.count++;
+          if (group.examples.length < 3) group.examples.push(dataIdAt(task.table.dataIds, task.table.group.required, qi));
+          pruned.set(key, group);
+          fate[qi] = QUANTUM_PRUNED;
           continue;
         }
         checkPrerequisites(task, prerequisites, types, qi);
       }
-      outputs.forEach((a, k) => {
-        const t = types[a.type]!;
-        for (let i = a.offsets[qi]!; i < a.offsets[qi + 1]!; i++) {
-          const d = a.datasets[i]!;
-          t.available[d] = 1;
-          if (allSkippable) {
-            t.existing[d] = skippable[k]!.get(d);
-            t.state[d] = STATE_SKIPPED;
-          } else if (inRun[k]!.has(d)) {
-            // with --clobber-outputs the executor replaces it when the quantum runs
-            if (!input.clobberOutputs) {
-              throw new PlanningError(`output ${t.name} ${JSON.stringify(dataIdAt(t.dataIds, t.dimensions, d))} already exists in run '${input.outputRun}' ` +
-                `(dataset ${inRun[k]!.get(d)!.id}); use --clobber-outputs to replace it or --skip-existing-in ${input.outputRun} to keep it`, 'BUILD_OUTPUT_IN_THE_WAY');
-            }
-          }
-        }
-      });
-      kept[qi] = allSkippable ? 2 : 1;
+      for (const o of outputs) markOutputs(input, types[o.adjacency.type]!, o, qi, skipped);
+      fate[qi] = skipped ? QUANTUM_SKIPPED : QUANTUM_RUNS;
     }
-    keep.push(kept);
-  }
+    return fate;
+  });
+  return { fates, pruned: [...pruned.values()] };
+}
 
-  // Number surviving quanta, mark the datasets their edges use.
-  const graphTasks: GraphTask[] = [];
-  const edgeQ: number[] = [], edgeD: number[] = [], edgeC: number[] = [];
-  const pendingEdges: { q: number; type: number; local: number; c: number }[] = [];
+function allOutputsSkippable(outputs: readonly OutputLookup[], qi: number): boolean {
+  return outputs.length > 0 && outputs.every(({ adjacency: a, skippable }) => {
+    for (let i = a.offsets[qi]!; i < a.offsets[qi + 1]!; i++) if (!skippable.has(a.datasets[i]!)) return false;
+    return true;
+  });
+}
+
+/**
+ * The outputs of quantum `qi` through one connection become available downstream: as the
+ * existing datasets when the quantum is skipped; otherwise an output already in the output
+ * run fails the build unless --clobber-outputs (the executor then replaces it).
+ */
+function markOutputs(input: AssemblyInput, t: TypeState, o: OutputLookup, qi: number, skipped: boolean): void {
+  const a = o.adjacency;
+  for (let i = a.offsets[qi]!; i < a.offsets[qi + 1]!; i++) {
+    const d = a.datasets[i]!;
+    t.available[d] = 1;
+    if (skipped) {
+      t.existing[d] = o.skippable.get(d);
+      t.state[d] = STATE_SKIPPED;
+    } else if (!input.clobberOutputs && o.inRun.has(d)) {
+      throw new PlanningError(`output ${t.name} ${JSON.stringify(dataIdAt(t.dataIds, t.dimensions, d))} already exists in run '${input.outputRun}' ` +
+        `(dataset ${o.inRun.get(d)!.id}); use --clobber-outputs to replace it or --skip-existing-in ${input.outputRun} to keep it`, 'BUILD_OUTPUT_IN_THE_WAY');
+    }
+  }
+}
+
+/**
+ * Why quantum `qi` cannot run for want of a regular input: the first connection (in declared
+ * order) with fewer available datasets than it needs (a non-multiple one needs at most 1;
+ * minimum 0 is optional), or null. Gathers count only datasets that exist or will be made.
+ */
+function shortInput(task: string, inputs: readonly Adjacency[], types: readonly TypeState[], qi: number): PruneReason | null {
+  for (const a of inputs) {
+    const c = a.connection;
+    const t = types[a.type]!;
+    let available = 0;
+    for (let i = a.offsets[qi]!; i < a.offsets[qi + 1]!; i++) available += t.available[a.datasets[i]!]!;
+    const need = c.multiple ? minimumOf(c) : Math.min(1, minimumOf(c));
+    if (available >= need) continue;
+    const where = { task, connection: c.name, datasetType: c.datasetType };
+    return need === 1 && !c.multiple ? { kind: 'missingInput', ...where } : { kind: 'belowMinimum', ...where, available, minimum: need };
+  }
+  return null;
+}
+
+/** Fails the build when quantum `qi` has fewer datasets than a prerequisite connection's minimum (LSST: FileNotFoundError). */
+function checkPrerequisites(task: TaskPlan, prerequisites: readonly Adjacency[], types: readonly TypeState[], qi: number): void {
+  for (const a of prerequisites) {
+    const c = a.connection;
+    const found = a.offsets[qi + 1]! - a.offsets[qi]!;
+    if (found < minimumOf(c)) {
+      throw new PrerequisiteMissingError(task.label, c.name, c.datasetType, found, minimumOf(c), dataIdAt(task.table.dataIds, task.table.group.required, qi), types[a.type]!.isCalibration);
+    }
+  }
+}
+
+/**
+ * Step 4a: numbers the quanta that run (task by task, each task's in local order), marks
+ * the datasets their edges use and lists the edges (each task's connections in declared
+ * order, then by quantum). Gathered and optional inputs take only the datasets available.
+ */
+function numberQuanta(
+  input: AssemblyInput, types: readonly TypeState[], byTask: readonly (readonly Adjacency[])[], fates: readonly Uint8Array[],
+): { tasks: GraphTask[]; edges: PendingEdges } {
+  const tasks: GraphTask[] = [];
+  const edges: PendingEdges = { quanta: [], types: [], datasets: [], connections: [] };
   let offset = 0;
-  for (const [ti, task] of taskPlans.entries()) {
-    const kept = keep[ti]!;
-    const newIndex = new Int32Array(kept.length).fill(-1);
+  for (const [ti, task] of input.taskPlans.entries()) {
+    const fate = fates[ti]!;
     const rows: number[] = [];
-    for (let qi = 0; qi < kept.length; qi++) if (kept[qi] === 1) newIndex[qi] = offset + rows.push(qi) - 1;
+    const newIndex = new Int32Array(fate.length).fill(-1);
+    for (let qi = 0; qi < fate.length; qi++) if (fate[qi] === QUANTUM_RUNS) newIndex[qi] = offset + rows.push(qi) - 1;
     for (const a of byTask[ti]!) {
-      if (a.plan.connection.kind === 'initOutput') {
+      const t = types[a.type]!;
+      if (a.connection.kind === 'initOutput') {
         // written once per task (its config): present when the task has quanta; no quantum edges
-        if (rows.length && types[a.type]!.count) types[a.type]!.used[0] = 1;
+        if (rows.length && t.count) t.used[0] = 1;
         continue;
       }
-      const c = a.connection;
-      const t = types[a.type]!;
+      const isOutput = a.connection.kind === 'output';
       for (const qi of rows) {
         for (let i = a.offsets[qi]!; i < a.offsets[qi + 1]!; i++) {
           const d = a.datasets[i]!;
-          if (a.plan.connection.kind !== 'output' && !t.available[d]) continue; // gathered inputs take what exists
+          if (!isOutput && !t.available[d]) continue;
           t.used[d] = 1;
-          pendingEdges.push({ q: newIndex[qi]!, type: a.type, local: d, c });
+          edges.quanta.push(newIndex[qi]!);
+          edges.types.push(a.type);
+          edges.datasets.push(d);
+          edges.connections.push(a.graphConnection);
         }
       }
     }
-    graphTasks.push({
-      label: task.label, taskClass: task.taskClass, dimensions: task.table.group.required, config: task.config, ...taskExecution(pipelineGraph.tasks[ti]!),
+    tasks.push({
+      label: task.label, taskClass: task.taskClass, dimensions: task.table.group.required, config: task.config, ...taskExecution(input.pipelineGraph.tasks[ti]!),
       quantumOffset: offset, quantumCount: rows.length, dataIds: subsetColumns(task.table.dataIds, Int32Array.from(rows)),
     });
     offset += rows.length;
   }
-  if (offset === 0) {
-    // in pipeline order: the first task's reasons are the root causes, later ones follow from them
-    const reasons = [...pruned.values()].map((p) => `${p.count} ${p.task} quanta pruned: ${p.reason} (e.g. ${JSON.stringify(p.examples[0])})`);
-    const skipped = keep.reduce((n, k) => n + k.filter((x) => x === 2).length, 0);
-    if (skipped) reasons.unshift(`${skipped} quanta skipped: all their outputs already exist in ${input.skipExistingIn.join(', ')}`);
-    throw new EmptyGraphError('the graph is empty: every quantum was pruned or skipped', reasons);
-  }
+  return { tasks, edges };
+}
 
-  // Number the used datasets type by type.
-  const runs: string[] = [];
-  const runIndex = new Map<string, number>();
-  const runOf = (name: string) => {
-    let i = runIndex.get(name);
-    if (i === undefined) {
-      i = runs.push(name) - 1;
-      runIndex.set(name, i);
-    }
-    return i;
-  };
+/** The error of a graph with no quantum left, its causes as text and as data. */
+function emptyGraphError(fates: readonly Uint8Array[], pruned: readonly PrunedQuanta[], skipExistingIn: readonly string[]): EmptyGraphError {
+  let skipped = 0;
+  for (const fate of fates) for (const f of fate) if (f === QUANTUM_SKIPPED) skipped++;
+  const leftOut: QuantaLeftOut = { pruned, skipped, skipExistingIn };
+  return new EmptyGraphError('the graph is empty: every quantum was pruned or skipped', leftOutCauses(leftOut), undefined, leftOut);
+}
+
+/** The graph's datasets, numbered type by type. */
+interface NumberedDatasets {
+  readonly types: GraphDatasetType[];
+  /** Per type: local index -> global dataset number, -1 when no edge uses it. */
+  readonly localToGlobal: Int32Array[];
+  readonly runs: string[];
+  readonly ids: Uint8Array;
+  readonly runIndexes: Int32Array;
+  readonly states: Uint8Array;
+}
+
+/**
+ * Step 4b: numbers the used datasets type by type, with their UUIDs, runs and states: an
+ * existing (or skipped) dataset keeps its own, a predicted output gets a random (version 4)
+ * UUID in the output run.
+ */
+function numberDatasets(types: readonly TypeState[], outputRun: string): NumberedDatasets {
   const graphTypes: GraphDatasetType[] = [];
   const localToGlobal: Int32Array[] = [];
   let datasetOffset = 0;
@@ -314,11 +430,17 @@ export function assembleGraph(input: AssemblyInput): QuantumGraph {
     });
     datasetOffset += rows.length;
   }
-  const ids = new Uint8Array(datasetOffset * 16);
-  randomFillSync(ids);
-  const datasetRuns = new Int32Array(datasetOffset);
+  const runs: string[] = [];
+  const runIndex = new Map<string, number>();
+  const runOf = (name: string) => {
+    let i = runIndex.get(name);
+    if (i === undefined) runIndex.set(name, (i = runs.push(name) - 1));
+    return i;
+  };
+  const ids = randomFillSync(new Uint8Array(datasetOffset * 16));
+  const runIndexes = new Int32Array(datasetOffset);
   const states = new Uint8Array(datasetOffset);
-  const outputRunIndex = runOf(input.outputRun);
+  const outputRunIndex = runOf(outputRun);
   types.forEach((t, ti) => {
     const map = localToGlobal[ti]!;
     for (let d = 0; d < t.count; d++) {
@@ -328,57 +450,25 @@ export function assembleGraph(input: AssemblyInput): QuantumGraph {
       states[g] = t.state[d]!;
       if (existing && t.state[d] !== STATE_PREDICTED) {
         putUuid(ids, g, existing.id);
-        datasetRuns[g] = runOf(existing.run);
+        runIndexes[g] = runOf(existing.run);
       } else {
-        // random (version 4) UUID for a predicted output
         ids[g * 16 + 6] = (ids[g * 16 + 6]! & 0x0f) | 0x40;
         ids[g * 16 + 8] = (ids[g * 16 + 8]! & 0x3f) | 0x80;
-        datasetRuns[g] = outputRunIndex;
+        runIndexes[g] = outputRunIndex;
       }
     }
   });
-  for (const e of pendingEdges) {
-    edgeQ.push(e.q);
-    edgeD.push(localToGlobal[e.type]![e.local]!);
-    edgeC.push(e.c);
-  }
-  const header: GraphHeader = {
+  return { types: graphTypes, localToGlobal, runs, ids, runIndexes, states };
+}
+
+function graphHeader(input: AssemblyInput, pruned: readonly PrunedQuanta[]): GraphHeader {
+  return {
     formatVersion: GRAPH_FORMAT_VERSION, command: input.command, created: new Date().toISOString(),
     inputs: input.inputs, outputChain: input.outputChain, outputRun: input.outputRun, where: input.where, pipeline: input.pipeline,
-    pruned: [...pruned.values()], phases: input.phases,
+    pruned: pruned.map((p) => ({ task: p.reason.task, reason: pruneReasonText(p.reason), count: p.count, examples: p.examples })), phases: input.phases,
     repositoryId: input.repositoryId, buildId: randomUUID(), clobberOutputs: input.clobberOutputs,
     ...(input.replacedRun !== undefined ? { replacedRun: input.replacedRun } : {}),
   };
-  return new QuantumGraph(header, graphTasks, graphTypes, connections, runs, ids, datasetRuns, states,
-    Int32Array.from(edgeQ), Int32Array.from(edgeD), Int32Array.from(edgeC));
-}
-
-/**
- * Why quantum `qi` cannot run for want of a regular input: the first connection (in declared
- * order) with fewer available datasets than it needs (a non-multiple one needs at most 1;
- * minimum 0 is optional), or null. Gathers count only datasets that exist or will be made.
- */
-function shortInput(inputs: readonly Adjacency[], types: readonly TypeState[], qi: number): string | null {
-  for (const a of inputs) {
-    const c = a.plan.connection;
-    const t = types[a.type]!;
-    let available = 0;
-    for (let i = a.offsets[qi]!; i < a.offsets[qi + 1]!; i++) available += t.available[a.datasets[i]!]!;
-    const need = c.multiple ? minimumOf(c) : Math.min(1, minimumOf(c));
-    if (available < need) return need === 1 && !c.multiple ? `no ${c.datasetType} for input '${c.name}'` : `${available} ${c.datasetType} for input '${c.name}', fewer than its minimum ${need}`;
-  }
-  return null;
-}
-
-/** Fails the build when quantum `qi` has fewer datasets than a prerequisite connection's minimum (LSST: FileNotFoundError). */
-function checkPrerequisites(task: TaskPlan, prerequisites: readonly Adjacency[], types: readonly TypeState[], qi: number): void {
-  for (const a of prerequisites) {
-    const c = a.plan.connection;
-    const found = a.offsets[qi + 1]! - a.offsets[qi]!;
-    if (found < minimumOf(c)) {
-      throw new PrerequisiteMissingError(task.label, c.name, c.datasetType, found, minimumOf(c), dataIdAt(task.table.dataIds, task.table.group.required, qi), types[a.type]!.isCalibration);
-    }
-  }
 }
 
 function subsetColumns(columns: DataIdColumns, rows: Int32Array): DataIdColumns {
