@@ -1,6 +1,6 @@
 /**
- * The pipeline graph: tasks and dataset types as nodes (keys `task:<label>` and
- * `dataset:<name>`, so a task and a dataset type may share a name), edges in data-flow
+ * The pipeline graph: tasks and dataset types as nodes (pipeline-nodes.ts: a task and a
+ * dataset type may share a name), edges in data-flow
  * direction for every kind of connection (init-inputs and init-outputs included, so a task
  * reading another's init-output runs after it). Built with graphlib (a few hundred nodes at
  * most) and checked: cycles, a dataset type produced twice, producers and consumers
@@ -11,6 +11,7 @@ import graphlib from '@dagrejs/graphlib';
 import type { Connection } from './connections.js';
 import type { Pipeline, PipelineTask } from './pipeline-loader.js';
 import { PipelineError } from './pipeline-errors.js';
+import { connectionEdge, datasetNode, nodeKey, nodeOfKey, taskNode } from './pipeline-nodes.js';
 import { storageClassesCompatible } from './storage-classes.js';
 
 const { Graph, alg } = graphlib;
@@ -52,14 +53,13 @@ export function buildPipelineGraph(pipeline: Pipeline): PipelineGraph {
   const labels = [...pipeline.tasks.keys()].sort();
   for (const label of labels) {
     const task = pipeline.tasks.get(label)!;
-    g.setNode(`task:${label}`);
+    g.setNode(nodeKey(taskNode(label)));
     for (const c of task.connections) {
-      const key = `dataset:${c.datasetType}`;
       let node = nodes.get(c.datasetType);
       if (!node) {
         node = { name: c.datasetType, first: c, firstTask: label, producer: null, consumers: [], prerequisite: false };
         nodes.set(c.datasetType, node);
-        g.setNode(key);
+        g.setNode(nodeKey(datasetNode(c.datasetType)));
       } else {
         if ([...node.first.dimensions].sort().join(',') !== [...c.dimensions].sort().join(',')) {
           throw new PipelineError(`dataset type '${c.datasetType}' has dimensions {${node.first.dimensions.join(', ')}} in ${describe(node.first, node.firstTask)} but {${c.dimensions.join(', ')}} in ${describe(c, label)}`, 'PIPELINE_DIMENSIONS');
@@ -74,12 +74,12 @@ export function buildPipelineGraph(pipeline: Pipeline): PipelineGraph {
       if (c.kind === 'output' || c.kind === 'initOutput') {
         if (node.producer) throw new PipelineError(`dataset type '${c.datasetType}' is produced by both '${node.producer}' and '${label}'`, 'PIPELINE_TWO_PRODUCERS');
         node.producer = label;
-        g.setEdge(`task:${label}`, key);
       } else {
         node.consumers.push(label);
         if (c.kind === 'prerequisite') node.prerequisite = true;
-        g.setEdge(key, `task:${label}`);
       }
+      const edge = connectionEdge(label, c);
+      g.setEdge(nodeKey(edge.from), nodeKey(edge.to));
     }
   }
   for (const node of nodes.values()) {
@@ -100,13 +100,13 @@ export function buildPipelineGraph(pipeline: Pipeline): PipelineGraph {
       node = (g.successors(node) ?? []).filter((n) => component.has(n)).sort()[0]!;
     }
     const cycle = path.slice(at.get(node));
-    const declared = cycle.filter((n) => n.startsWith('task:')).map((n) => `${n.slice(5)} at ${pipeline.tasks.get(n.slice(5))!.source}`);
+    const declared = cycle.map(nodeOfKey).filter((n) => n.kind === 'task').map((n) => `${n.name} at ${pipeline.tasks.get(n.name)!.source}`);
     throw new PipelineError(`the pipeline has a cycle (${declared.join('; ')}): ${[...cycle, cycle[0]].join(' -> ')}`, 'PIPELINE_CYCLE');
   }
   // Kahn's algorithm over task nodes with a sorted ready list, for a deterministic order.
   const taskOrder: PipelineTask[] = [];
   const indegree = new Map(labels.map((l) => [l, 0]));
-  const upstreamTasks = (label: string) => new Set((g.predecessors(`task:${label}`) ?? []).map((d) => nodes.get(d.slice(8))?.producer).filter((p): p is string => !!p));
+  const upstreamTasks = (label: string) => new Set((g.predecessors(nodeKey(taskNode(label))) ?? []).map((d) => nodes.get(nodeOfKey(d).name)?.producer).filter((p): p is string => !!p));
   for (const l of labels) indegree.set(l, upstreamTasks(l).size);
   const ready = labels.filter((l) => indegree.get(l) === 0);
   while (ready.length) {

@@ -10,6 +10,7 @@ import { dirname, relative } from 'node:path';
 import { Document, isMap, isSeq, visit } from 'yaml';
 import type { Connection, ConnectionKind } from './connections.js';
 import type { DatasetTypeNode, PipelineGraph } from './pipeline-graph.js';
+import { connectionEdge, datasetNode, nodeKey, taskNode, type PipelineEdge, type PipelineNode } from './pipeline-nodes.js';
 import type { PipelineTask } from './pipeline-loader.js';
 import { connectionGroupsOf, GROUP_NAMES, type ConnectionGroup } from './task-declarations.js';
 
@@ -158,31 +159,26 @@ export function pipelineYaml(g: PipelineGraph): string {
 export function drawPipeline(g: PipelineGraph, format: 'dot' | 'mermaid'): string {
   const standard = standardTypeNames(g);
   const types = [...g.datasetTypes.values()].filter((d) => !standard.has(d.name)).sort((a, b) => a.name.localeCompare(b.name));
-  const edges: { from: string; to: string; kind: ConnectionKind }[] = [];
-  for (const t of g.tasks) {
-    for (const c of t.connections) {
-      if (standard.has(c.datasetType)) continue;
-      const task = `task:${t.label}`, type = `dataset:${c.datasetType}`;
-      edges.push(c.kind === 'output' || c.kind === 'initOutput' ? { from: task, to: type, kind: c.kind } : { from: type, to: task, kind: c.kind });
-    }
-  }
+  const edges: PipelineEdge[] = g.tasks.flatMap((t) => t.connections.filter((c) => !standard.has(c.datasetType)).map((c) => connectionEdge(t.label, c)));
   if (format === 'dot') {
     const q = (s: string) => JSON.stringify(s);
+    const id = (n: PipelineNode) => q(nodeKey(n));
     return [
       'digraph pipeline {',
       '  node [fontname="Helvetica", fontsize=10];',
       `  // ${g.pipeline.source}; every task also writes <label>_config, <label>_metadata and <label>_log (not drawn)`,
-      ...g.tasks.map((t) => `  ${q(`task:${t.label}`)} [shape=box, style="rounded,filled", fillcolor="#dce8f5", label=${q(`${t.label}\n${t.definition.name}\n${dims(t.definition.dimensions)}`)}];`),
-      ...types.map((d) => `  ${q(`dataset:${d.name}`)} [shape=box, label=${q(`${d.name}\n${dims(d.dimensions)}\n${d.storageClass}`)}${d.isPrerequisite ? ', style=dashed' : ''}];`),
-      ...edges.map((e) => `  ${q(e.from)} -> ${q(e.to)}${e.kind === 'prerequisite' ? ' [style=dashed]' : e.kind === 'initInput' || e.kind === 'initOutput' ? ' [style=dotted]' : ''};`),
+      ...g.tasks.map((t) => `  ${id(taskNode(t.label))} [shape=box, style="rounded,filled", fillcolor="#dce8f5", label=${q(`${t.label}\n${t.definition.name}\n${dims(t.definition.dimensions)}`)}];`),
+      ...types.map((d) => `  ${id(datasetNode(d.name))} [shape=box, label=${q(`${d.name}\n${dims(d.dimensions)}\n${d.storageClass}`)}${d.isPrerequisite ? ', style=dashed' : ''}];`),
+      ...edges.map((e) => `  ${id(e.from)} -> ${id(e.to)}${e.kind === 'prerequisite' ? ' [style=dashed]' : e.kind === 'initInput' || e.kind === 'initOutput' ? ' [style=dotted]' : ''};`),
       '}',
     ].join('\n');
   }
   const ids = new Map<string, string>();
-  const idOf = (key: string) => {
+  const idOf = (node: PipelineNode) => {
+    const key = nodeKey(node);
     let id = ids.get(key);
     if (!id) {
-      const base = (key.startsWith('task:') ? 't_' : 'd_') + key.slice(key.indexOf(':') + 1).replace(/[^A-Za-z0-9_]/g, '_');
+      const base = (node.kind === 'task' ? 't_' : 'd_') + node.name.replace(/[^A-Za-z0-9_]/g, '_');
       id = base;
       for (let n = 2; [...ids.values()].includes(id); n++) id = `${base}_${n}`;
       ids.set(key, id);
@@ -192,8 +188,8 @@ export function drawPipeline(g: PipelineGraph, format: 'dot' | 'mermaid'): strin
   const text = (s: string) => s.replace(/"/g, '#quot;');
   return [
     'flowchart TD',
-    ...g.tasks.map((t) => `  ${idOf(`task:${t.label}`)}["${text(`${t.label}: ${t.definition.name}<br/>${dims(t.definition.dimensions)}`)}"]`),
-    ...types.map((d) => `  ${idOf(`dataset:${d.name}`)}(["${text(`${d.name}<br/>${dims(d.dimensions)}<br/>${d.storageClass}`)}"])`),
+    ...g.tasks.map((t) => `  ${idOf(taskNode(t.label))}["${text(`${t.label}: ${t.definition.name}<br/>${dims(t.definition.dimensions)}`)}"]`),
+    ...types.map((d) => `  ${idOf(datasetNode(d.name))}(["${text(`${d.name}<br/>${dims(d.dimensions)}<br/>${d.storageClass}`)}"])`),
     ...edges.map((e) => `  ${idOf(e.from)} ${e.kind === 'prerequisite' ? '-. prerequisite .->' : e.kind === 'initInput' || e.kind === 'initOutput' ? '-. init .->' : '-->'} ${idOf(e.to)}`),
   ].join('\n');
 }
