@@ -25,3 +25,5 @@ export { FitsHeader, readFits, writeFits, readFitsHeader, FitsError, type FitsCa
 export { exposureToFits, exposureFromFits, type Exposure } from './datastore/exposure-fits.js';
 export * from './ingest/index.js';
 export * from './maintenance/index.js';
+export { importButlerExport, type ImportOptions, type ImportSummary } from './butler-export/butler-import.js';
+export { exportButlerYaml } from './butler-export/butler-export.js';

@@ -6,8 +6,7 @@
  */
 import { dirname } from 'node:path';
 import { Repository, type DatasetRef, type Exposure } from '../../registry/index.js';
-import { compareToTruth, isColumnTable, type ColumnTable, type TruthStar } from '../../pipelines/image/index.js';
-import { SIM_COLLECTIONS } from '../../pipelines/simulate/index.js';
+import { SIM_COLLECTIONS, compareToTruth, isColumnTable, type ColumnTable, type TruthStar } from '../../pipelines/index.js';
 import { formatTable } from './output.js';
 
 /** Options of {@link printCoaddFluxes}. */

@@ -7,9 +7,7 @@
  */
 import type { Table } from 'apache-arrow';
 import { Repository, type DatasetRef, type Exposure } from '../../registry/index.js';
-import { TanWcs } from '../../pipelines/image/index.js';
-import { measureSources, sourcesFromTable, type SourceMeasurement } from '../../pipelines/radio/index.js';
-import { RADIO_COLLECTIONS } from '../../pipelines/simulate/index.js';
+import { TanWcs, loadRadioCalibration, loadRadioSimulator, measureRadioSources, type SourceMeasurement } from '../../pipelines/index.js';
 import { formatTable } from './output.js';
 
 /** A source measured in one mosaic. */
@@ -30,8 +28,8 @@ export async function printRadioFluxes(repoRoot: string, collection: string, out
       observation, `${(60 * h.getNumber('BMAJ')!).toFixed(2)} x ${(60 * h.getNumber('BMIN')!).toFixed(2)}`, h.getNumber('BPA')!.toFixed(1),
       (1000 * h.getNumber('RMSNOISE')!).toFixed(2), (1000 * h.getNumber('THERMRMS')!).toFixed(2), h.getNumber('NITER'),
     ])));
-    const [model] = await refs('radio_sky_model', [RADIO_COLLECTIONS.truth]);
-    const sources = sourcesFromTable((await repo.get(model!)) as Table);
+    const [model] = await refs('radio_sky_model', [(await loadRadioSimulator()).RADIO_COLLECTIONS.truth]);
+    const sources = (await loadRadioCalibration()).sourcesFromTable((await repo.get(model!)) as Table);
     const weights = await refs('radio_mosaic_weight', [collection]);
     const rows = bestPerSource((await Promise.all((await refs('radio_mosaic', [collection])).map(async (ref) => {
       const weightRef = weights.find((w) => w.dataId['patch'] === ref.dataId['patch'])!;
@@ -49,9 +47,9 @@ export async function printRadioFluxes(repoRoot: string, collection: string, out
 }
 
 /** Bright isolated sources of one mosaic with their predicted noise. */
-function measureMosaic(mosaic: Exposure, weight: Exposure, patch: number, sources: Parameters<typeof measureSources>[2]): Row[] {
+function measureMosaic(mosaic: Exposure, weight: Exposure, patch: number, sources: Parameters<typeof measureRadioSources>[2]): Row[] {
   const h = mosaic.header, wcs = TanWcs.fromHeader(h);
-  return measureSources({ ...mosaic, image: mosaic.image as Float32Array }, wcs, sources, h.getNumber('FREQ')!, 3 * h.getNumber('BMAJ')!)
+  return measureRadioSources({ ...mosaic, image: mosaic.image as Float32Array }, wcs, sources, h.getNumber('FREQ')!, 3 * h.getNumber('BMAJ')!)
     .map((m) => ({
       ...m, patch, sigma: 1 / Math.sqrt(weight.image[Math.round(m.expectedY) * weight.width + Math.round(m.expectedX)] as number),
       offsetArcmin: (Math.hypot(m.measured.x - m.expectedX, m.measured.y - m.expectedY) * wcs.pixelScaleArcsec) / 60,

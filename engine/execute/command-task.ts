@@ -10,6 +10,7 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+// The module alone, not pipelines/index.js (YAML, graphlib): this runs in worker threads.
 import { configWords, expandCommand, type CommandPlaceholder } from '../../pipelines/core/task-runners.js';
 import type { DatasetRef } from '../../registry/index.js';
 import { QuantumError } from '../errors.js';

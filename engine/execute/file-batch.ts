@@ -13,7 +13,9 @@ import { close, closeSync, fsync, mkdirSync, open, openSync, readFileSync, renam
 import { dirname } from 'node:path';
 // The datastore's own modules, not registry/index.js: this runs in worker threads, which
 // should not load the database drivers (see worker-main.ts).
-import { sha256, type Datastore, type StoredFile } from '../../registry/datastore/datastore.js';
+import type { Datastore, StoredFile } from '../../registry/index.js';
+// The datastore's modules alone, not registry/index.js (Arrow, YAML): worker threads load this module.
+import { sha256 } from '../../registry/datastore/datastore.js';
 import { renderTemplate } from '../../registry/datastore/file-template.js';
 import { formatterFor } from '../../registry/datastore/formatters.js';
 import type { DatasetRef } from '../../registry/index.js';

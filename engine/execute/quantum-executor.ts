@@ -12,12 +12,13 @@ import { hostname } from 'node:os';
 import { getHeapStatistics } from 'node:v8';
 import type { Datastore, DatasetRef, StoredFile } from '../../registry/index.js';
 import type { TaskConfig, TaskDataId, TaskDefinition, TaskRunner, TaskRunOutput } from '../../pipelines/index.js';
+// Single modules, not the registry's and pipelines' index.js (Arrow, YAML, graphlib): this runs in worker threads.
 import { loadTaskRun, type TaskRunFunction } from '../../pipelines/core/task-runners.js';
+import { loadFormatters } from '../../registry/datastore/formatters.js';
 import { QuantumError, errorInfo, type ErrorInfo } from '../errors.js';
 import { runCommandTask } from './command-task.js';
 import { prepareFiles, writePrepared, type FileToWrite } from './file-batch.js';
 import { formatDataId, inputFile, type Say, type TaskBody } from './task-body.js';
-import { loadFormatters } from '../../registry/datastore/formatters.js';
 
 /** A dataset a quantum reads: its reference and, when the registry has one, its file record. */
 export interface JobInput {

@@ -4,7 +4,7 @@
  * `inputFile` (failures as INPUT_MISSING / INPUT_CORRUPT) and return a TaskBody, which the
  * executor turns into the quantum's files, log and metadata.
  */
-import type { StoredFile } from '../../registry/datastore/datastore.js';
+import type { StoredFile } from '../../registry/index.js';
 import { QuantumError } from '../errors.js';
 import type { JobInput, LogRecord } from './quantum-executor.js';
 import type { PreparedFile } from './file-batch.js';

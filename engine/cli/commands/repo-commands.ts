@@ -2,10 +2,7 @@
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
-import { EXPORT_FILE, MaintenanceError, Repository, exportWithFiles } from '../../../registry/index.js';
-import { importButlerExport } from '../../../registry/butler-export/butler-import.js';
-import { exportButlerYaml } from '../../../registry/butler-export/butler-export.js';
-import { checkRepository } from '../../../registry/maintenance/repo-check.js';
+import { EXPORT_FILE, MaintenanceError, Repository, checkRepository, exportButlerYaml, exportWithFiles, importButlerExport } from '../../../registry/index.js';
 import { formatTable } from '../output.js';
 import { withRepository } from './shared-options.js';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { CommandModule } from 'yargs';
 import { CONFIG_FILE, Repository } from '../../../registry/index.js';
-import { RADIO_PROFILE, SIMULATION_PROFILES, simulateRadioRepository, simulateRepository, type ProfileName, type RadioSimulationSummary } from '../../../pipelines/simulate/index.js';
+import { RADIO_PROFILE, SIMULATION_PROFILES, loadRadioSimulator, simulateRepository, type ProfileName, type RadioSimulationSummary } from '../../../pipelines/index.js';
 
 const RADIO = `radio: ${RADIO_PROFILE.antennas} antennas, ${RADIO_PROFILE.observations} observations along a strip, ${RADIO_PROFILE.subbands} UVH5 subbands each, gain tables`;
 
@@ -33,7 +33,7 @@ export const simulateCommand: CommandModule = {
     const bar = process.stdout.isTTY ? new cliProgress.SingleBar({ format: ' {phase} [{bar}] {value}/{total}', hideCursor: true }, cliProgress.Presets.shades_classic) : null;
     let current = '';
     try {
-      if (argv['profile'] === 'radio') return reportRadio(await simulateRadioRepository(repo, { seed: Number(argv['seed']) }), repo.root);
+      if (argv['profile'] === 'radio') return reportRadio(await (await loadRadioSimulator()).simulateRadioRepository(repo, { seed: Number(argv['seed']) }), repo.root);
       const summary = await simulateRepository(repo, {
         profile: argv['profile'] as ProfileName, seed: Number(argv['seed']),
         ...(argv['visits'] !== undefined ? { visits: Number(argv['visits']) } : {}),
