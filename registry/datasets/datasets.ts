@@ -11,6 +11,8 @@ import type { CollectionRecord, Collections } from '../collections/collections.j
 import { governorSummaryTable } from '../schema/registry-schema.js';
 import { TIME_MAX, TIME_MIN, taiToIso, type Timespan } from '../time/tai-time.js';
 import { formatDataId, makeDataId, requiredValues, type DataId } from './data-id.js';
+import { CANDIDATE_COLUMNS, candidateRows, dataIdColumns, firstInSearchOrder, SearchPath, unionAll } from './dataset-search.js';
+import { q } from '../query/temp-tables.js';
 import type { DatasetType, DatasetTypes } from './dataset-types.js';
 
 /** A resolved dataset: its id, type, data ID (required keys) and RUN. */
@@ -28,6 +30,9 @@ export class DatasetError extends RegistryError {
     super(message, code);
   }
 }
+
+/** Ids per `IN (...)` list: well below every driver's bind limit. */
+const ID_CHUNK = 500;
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -106,8 +111,8 @@ export class Datasets {
   async byIds(ids: readonly string[], tx: Executor): Promise<DatasetRef[]> {
     const unique = [...new Set(ids.map((i) => i.toLowerCase()))];
     const found = new Map<string, DatasetRef>();
-    for (let start = 0; start < unique.length; start += 500) {
-      const chunk = unique.slice(start, start + 500);
+    for (let start = 0; start < unique.length; start += ID_CHUNK) {
+      const chunk = unique.slice(start, start + ID_CHUNK);
       const rows = await this.db.arrays(tx, tx('dataset').select('id', 'dataset_type_id', 'run_id').whereIn('id', chunk));
       const byType = new Map<number, [string, number][]>();
       for (const [id, typeId, runId] of rows) {
@@ -211,83 +216,57 @@ export class Datasets {
       if (b! < timespan.begin) remainders.push([type.id, collection.id, r[1], ...keys, b, timespan.begin]);
       if (e! > timespan.end) remainders.push([type.id, collection.id, r[1], ...keys, timespan.end, e]);
     }
-    for (let i = 0; i < hits.length; i += 500) {
-      await tx(type.calibTable).whereIn('id', hits.slice(i, i + 500).map((r) => Number(r[0]))).delete();
+    for (let i = 0; i < hits.length; i += ID_CHUNK) {
+      await tx(type.calibTable).whereIn('id', hits.slice(i, i + ID_CHUNK).map((r) => Number(r[0]))).delete();
     }
     await this.db.insertRows(tx, type.calibTable, ['dataset_type_id', 'collection_id', 'dataset_id', ...dims, 'timespan_begin', 'timespan_end'], remainders);
     return hits.length;
   }
 
   /**
-   * Find-first search for many data IDs of one type in an ordered collection list, in bulk
-   * (one query per searched collection kind). CALIBRATION collections need `time`, the instant
-   * at which a certification must be valid. Returns refs in the order of `dataIds`
-   * (undefined where none is found).
+   * Find-first search for many data IDs of one type in an ordered collection list, in one
+   * query. CALIBRATION collections need `time`, the instant at which a certification must be
+   * valid. Returns refs in the order of `dataIds` (undefined where none is found).
    */
   async findFirst(datasetType: string, collections: readonly string[], dataIds: readonly DataId[], tx: Executor, time?: bigint): Promise<(DatasetRef | undefined)[]> {
     const type = await this.types.get(datasetType, tx);
     const dims = type.dimensions.required;
-    const searched = await this.collections.flatten(collections, tx);
-    const keyed = dataIds.map((d) => requiredValues(type.dimensions, d));
-    const index = new Map(keyed.map((k, i) => [JSON.stringify(k), i]));
-    const rank = new Map(searched.map((c, i) => [c.id, i]));
-    const best: { rank: number; id: string; run: number }[] = [];
-    const tagged = searched.filter((c) => c.type !== 'CALIBRATION').map((c) => c.id);
-    const calibs = searched.filter((c) => c.type === 'CALIBRATION').map((c) => c.id);
-    if (calibs.length && time === undefined) {
+    const path = new SearchPath(await this.collections.flatten(collections, tx));
+    if (path.calibrations.length && time === undefined) {
       throw new DatasetError(`finding ${datasetType} in CALIBRATION collection(s) needs a time (none given)`, 'CALIB_NEEDS_TIME');
     }
-    const consider = (rows: unknown[][]) => {
-      for (const [datasetId, collectionId, runId, ...values] of rows) {
-        const i = index.get(JSON.stringify(values));
-        const r = rank.get(Number(collectionId));
-        if (i === undefined || r === undefined) continue;
-        if (!best[i] || r < best[i]!.rank) best[i] = { rank: r, id: String(datasetId), run: Number(runId) };
-      }
-    };
-    const base = (table: string) => tx(`${table} as t`)
-      .join('dataset as d', 'd.id', 't.dataset_id')
-      .select('t.dataset_id', 't.collection_id', 'd.run_id', ...dims.map((d) => `t.${d}`))
-      .where('t.dataset_type_id', type.id);
-    if (tagged.length) consider(await this.db.arrays(tx, base(type.tagTable).whereIn('t.collection_id', tagged)));
-    if (calibs.length) {
-      consider(await this.db.arrays(tx, base(type.calibTable).whereIn('t.collection_id', calibs)
-        .andWhere('t.timespan_begin', '<=', bigintValue(time!)).andWhere('t.timespan_end', '>', bigintValue(time!))));
-    }
+    const candidates = unionAll([
+      candidateRows(type, path, 'tag', { trailing: dataIdColumns(dims) }),
+      candidateRows(type, path, 'calib', { trailing: dataIdColumns(dims), where: 't.timespan_begin <= ? AND t.timespan_end > ?' }),
+    ]);
+    const keyed = dataIds.map((d) => requiredValues(type.dimensions, d));
+    if (!candidates) return keyed.map(() => undefined);
+    const sql = firstInSearchOrder(candidates, dims.map(q), [...CANDIDATE_COLUMNS, ...dims.map(q)]);
+    const rows = await this.db.selectArrays(tx, this.db.placeholders(sql), path.calibrations.length ? [time, time] : []);
+    const first = new Map(rows.map(([datasetId, , runId, ...values]) => [JSON.stringify(values), { id: String(datasetId), run: Number(runId) }]));
     const out: (DatasetRef | undefined)[] = [];
-    for (let i = 0; i < keyed.length; i++) {
-      const b = best[index.get(JSON.stringify(keyed[i]))!]; // repeated data IDs share one answer
-      out.push(b && { id: b.id, datasetType, dataId: makeDataId(dims, keyed[i]!), run: (await this.collections.byId(b.run, tx)).name });
+    for (const values of keyed) {
+      const b = first.get(JSON.stringify(values));
+      out.push(b && { id: b.id, datasetType, dataId: makeDataId(dims, values), run: (await this.collections.byId(b.run, tx)).name });
     }
     return out;
   }
 
-  /** Every dataset of a type in the given collections (find-first per data ID when asked). */
+  /** Every dataset of a type in the given collections, in search order (find-first per data ID when asked). */
   async query(datasetType: string, collections: readonly string[], tx: Executor, options: { findFirst?: boolean } = {}): Promise<(DatasetRef & { collection: string })[]> {
     const type = await this.types.get(datasetType, tx);
     const dims = type.dimensions.required;
-    const searched = (await this.collections.flatten(collections, tx)).filter((c) => c.type !== 'CALIBRATION' || !options.findFirst);
-    if (!searched.length) return [];
-    const rows = await this.db.arrays(tx, tx(`${type.tagTable} as t`)
-      .join('dataset as d', 'd.id', 't.dataset_id')
-      .select('t.dataset_id', 't.collection_id', 'd.run_id', ...dims.map((d) => `t.${d}`))
-      .where('t.dataset_type_id', type.id).whereIn('t.collection_id', searched.map((c) => c.id)));
-    if (searched.some((c) => c.type === 'CALIBRATION')) {
-      rows.push(...await this.db.arrays(tx, tx(`${type.calibTable} as t`)
-        .join('dataset as d', 'd.id', 't.dataset_id')
-        .distinct('t.dataset_id', 't.collection_id', 'd.run_id', ...dims.map((d) => `t.${d}`))
-        .where('t.dataset_type_id', type.id).whereIn('t.collection_id', searched.filter((c) => c.type === 'CALIBRATION').map((c) => c.id))));
-    }
-    const rank = new Map(searched.map((c, i) => [c.id, i]));
-    rows.sort((a, b) => rank.get(Number(a[1]))! - rank.get(Number(b[1]))!);
-    const seen = new Set<string>();
+    const path = new SearchPath((await this.collections.flatten(collections, tx)).filter((c) => c.type !== 'CALIBRATION' || !options.findFirst));
+    const candidates = unionAll([
+      candidateRows(type, path, 'tag', { trailing: dataIdColumns(dims) }),
+      candidateRows(type, path, 'calib', { trailing: dataIdColumns(dims), distinct: true }),
+    ]);
+    if (!candidates) return [];
+    const columns = [...CANDIDATE_COLUMNS, ...dims.map(q)];
+    const found = options.findFirst ? firstInSearchOrder(candidates, dims.map(q), columns) : `SELECT ${columns.join(', ')} FROM (${candidates}) c`;
+    const rows = await this.db.selectArrays(tx, `${found} ORDER BY ${['search_rank', ...dims.map(q)].join(', ')}`);
     const out: (DatasetRef & { collection: string })[] = [];
     for (const [id, collectionId, runId, ...values] of rows) {
-      if (options.findFirst) {
-        const key = JSON.stringify(values);
-        if (seen.has(key)) continue;
-        seen.add(key);
-      }
       out.push({
         id: String(id), datasetType, dataId: makeDataId(dims, values),
         run: (await this.collections.byId(Number(runId), tx)).name,
@@ -295,6 +274,11 @@ export class Datasets {
       });
     }
     return out;
+  }
+
+  /** Deletes datasets by id, in chunks of `IN` lists (their tags, certifications and file records go with them). */
+  async remove(ids: readonly string[], tx: Executor): Promise<void> {
+    for (let i = 0; i < ids.length; i += ID_CHUNK) await tx('dataset').whereIn('id', ids.slice(i, i + ID_CHUNK)).delete();
   }
 }
 

@@ -5,10 +5,10 @@
  * by validity time: find-first there needs the instant (`time`).
  */
 import type { Registry } from '../registry.js';
-import { bigintValue } from '../dialect/database.js';
 import { RegistryError } from '../errors.js';
 import { makeDataId } from '../datasets/data-id.js';
 import type { DatasetRef } from '../datasets/datasets.js';
+import { CANDIDATE_COLUMNS, candidateRows, dataIdColumns, firstInSearchOrder, SearchPath, unionAll } from '../datasets/dataset-search.js';
 import { taiToIso, TIME_MAX, TIME_MIN } from '../time/tai-time.js';
 import type { BindValue } from './bind-values.js';
 import { DataIdQuery } from './data-id-query.js';
@@ -44,34 +44,21 @@ export async function queryDatasets(registry: Registry, spec: DatasetQuerySpec):
   if (!searched.length) return [];
   const db = registry.db;
   const dims = type.dimensions.required;
+  const path = new SearchPath(searched);
   return registry.transaction(async (tx) => {
     const ids = await DataIdQuery.prepare(registry, tx, { dimensions: [...type.dimensions.names], ...(spec.where !== undefined ? { where: spec.where } : {}), ...(spec.bind ? { bind: spec.bind } : {}) });
     try {
-      const rank = searched.map((c, i) => `WHEN ${Number(c.id)} THEN ${i}`).join(' ');
-      const idList = (list: typeof searched) => list.map((c) => Number(c.id)).join(', ');
-      const match = dims.map((d) => `i.${q(d)} = t.${q(d)}`).join(' AND ') || '1 = 1';
-      const parts: string[] = [];
-      const bindings: unknown[] = [...ids.bindings];
-      const tagged = searched.filter((c) => c.type !== 'CALIBRATION');
-      const select = (table: string, validity: string) =>
-        `SELECT t.dataset_id AS dataset_id, t.collection_id AS collection_id, d.run_id AS run_id, ${dims.map((d) => `t.${q(d)} AS ${q(d)}`).join(', ')}${dims.length ? ', ' : ''}` +
-        `${validity}, CASE t.collection_id ${rank} END AS search_rank FROM ${q(table)} t JOIN ${q('dataset')} d ON d.id = t.dataset_id JOIN ids i ON ${match} WHERE t.dataset_type_id = ${Number(type.id)}`;
-      if (tagged.length) parts.push(`${select(type.tagTable, 'NULL AS vb, NULL AS ve')} AND t.collection_id IN (${idList(tagged)})`);
-      if (calibs.length) {
-        let s = `${select(type.calibTable, 'CAST(t.timespan_begin AS TEXT) AS vb, CAST(t.timespan_end AS TEXT) AS ve')} AND t.collection_id IN (${idList(calibs)})`;
-        if (spec.time !== undefined) {
-          s += ' AND t.timespan_begin <= ? AND t.timespan_end > ?';
-          bindings.push(bigintValue(spec.time), bigintValue(spec.time));
-        }
-        parts.push(s);
-      }
-      const unioned = parts.join(' UNION ALL ');
-      const columns = `dataset_id, collection_id, run_id, ${dims.map(q).join(', ')}${dims.length ? ', ' : ''}vb, ve`;
-      let sql = `WITH ids AS (${ids.sql}), found AS (${unioned}) `;
-      sql += spec.findFirst
-        ? `SELECT ${columns} FROM (SELECT found.*, ROW_NUMBER() OVER (PARTITION BY ${dims.map(q).join(', ') || '1'} ORDER BY search_rank) AS n FROM found) ranked WHERE n = 1`
-        : `SELECT ${columns} FROM found`;
-      sql += ` ORDER BY ${[...dims.map(q), 'search_rank'].join(', ').replace('search_rank', '1')}`;
+      const join = { from: 'ids i', on: dims.map((d) => `i.${q(d)} = t.${q(d)}`).join(' AND ') || '1 = 1' };
+      const atTime = spec.time !== undefined ? 't.timespan_begin <= ? AND t.timespan_end > ?' : undefined;
+      const candidates = unionAll([
+        candidateRows(type, path, 'tag', { join, trailing: [...dataIdColumns(dims), 'NULL AS vb', 'NULL AS ve'] }),
+        candidateRows(type, path, 'calib', { join, trailing: [...dataIdColumns(dims), 'CAST(t.timespan_begin AS TEXT) AS vb', 'CAST(t.timespan_end AS TEXT) AS ve'], ...(atTime ? { where: atTime } : {}) }),
+      ])!;
+      const bindings = [...ids.bindings, ...(atTime && path.calibrations.length ? [spec.time, spec.time] : [])];
+      const columns = [...CANDIDATE_COLUMNS, ...dims.map(q), 'vb', 've'];
+      let sql = `WITH ids AS (${ids.sql}) `;
+      sql += spec.findFirst ? firstInSearchOrder(candidates, dims.map(q), columns) : `SELECT ${columns.join(', ')} FROM (${candidates}) c`;
+      sql += ` ORDER BY ${[...dims.map(q), 'dataset_id'].join(', ')}`;
       if (spec.limit !== undefined) sql += ` LIMIT ${Math.max(0, Math.floor(spec.limit))}`;
       const rows = await db.selectArrays(tx, db.placeholders(sql), bindings);
       const out: FoundDataset[] = [];
