@@ -17,8 +17,8 @@ import type { BindValue } from './bind-values.js';
 import { EmptyQueryError, WhereError } from './query-errors.js';
 import { constantValue, foldArithmetic, foldNegation, jsonArray, type NumericConstant } from './where-constants.js';
 import { WHERE_INLINE_VALUES, WHERE_MAX_BINDINGS, type ValueListType, type WhereDialect } from './where-dialect.js';
-import { conjuncts, logicalOperands, walkWhere } from './where/index.js';
-import type { BinaryNode, IdentifierNode, InListItem, InListNode, LogicalOperator, RangeNode, RegionNode, Span, WhereNode } from './where/index.js';
+import { conjuncts, dispatchWhere, logicalOperands, walkWhere } from './where/index.js';
+import type { ArithmeticOperator, BinaryNode, BinaryOperator, IdentifierNode, InListItem, InListNode, LogicalOperator, RangeNode, RegionNode, Span, UnaryNode, WhereNode, WhereNodeHandlers } from './where/index.js';
 
 /** Scalar types of compiled expressions. */
 export type ScalarType = 'int' | 'float' | 'string' | 'bool' | 'time' | 'uuid';
@@ -204,7 +204,7 @@ export function regionFromLiteral(node: RegionNode, binds: ReadonlyMap<string, B
     if (arg.kind === 'FloatLiteral') return arg.value;
     if (arg.kind === 'Unary' && arg.op === '-') return -numberOf(arg.operand);
     if (arg.kind === 'BindParameter' || arg.kind === 'Identifier') {
-      const v = binds.get(arg.kind === 'Identifier' ? arg.name : arg.name);
+      const v = binds.get(arg.name);
       if (typeof v === 'number') return v;
     }
     return fail(`${node.shape} arguments must be numbers (degrees)`, arg.span);
@@ -264,100 +264,167 @@ function numericValue(c: Compiled): NumericConstant | undefined {
  * WHERE_MAX_BINDINGS values are bound (`WHERE_TOO_LARGE`), so the database never refuses them.
  */
 export function compileWhere(ast: WhereNode, universe: DimensionUniverse, binds: ReadonlyMap<string, BindValue>, expression: string, scope: WhereScope, analysis: WhereAnalysis): { sql: string; bindings: readonly unknown[] } {
-  const fail = (message: string, at: Span, code = 'WHERE_TYPE'): never => {
-    throw new WhereError(message, at.start, expression, code);
+  return new WhereCompiler(universe, binds, expression, scope, analysis).compileExpression(ast);
+}
+
+/** One expression's compilation: type checks, SQL and bound values, node by node. */
+class WhereCompiler {
+  /** How each kind of node compiles. */
+  private readonly nodes: WhereNodeHandlers<Compiled> = {
+    IntLiteral: (node) => param(node.value, 'int'),
+    FloatLiteral: (node) => param(node.value, 'float'),
+    StringLiteral: (node) => this.constant(node.value, node.span, 'this string'),
+    TimeLiteral: (node) => param(node.tai, 'time'),
+    UuidLiteral: (node) => ({ sql: '?', bindings: [node.value], type: 'uuid', value: node.value }),
+    BindParameter: (node) => this.bindValue(node.name, node.span),
+    Identifier: (node) => this.identifier(node),
+    Unary: (node) => (node.op === 'NOT' ? this.not(node) : this.negation(node)),
+    Binary: (node) => this.binaryOperators[node.op](node),
+    InList: (node) => this.inList(node),
+    Tuple: (node) => this.fail(`a (begin, end) pair is only allowed on the right of OVERLAPS`, node.span),
+    Region: (node) => this.fail(`${node.shape}(...) is only allowed in '<element>.region OVERLAPS ${node.shape}(...)'`, node.span),
+    Range: (node) => this.fail('a range is only allowed inside IN (...)', node.span),
   };
-  const text = (node: WhereNode) => expression.slice(node.span.start, node.span.end) || node.kind;
-  const within = (count: number, at: Span): void => {
+
+  /** How each binary operator compiles. */
+  private readonly binaryOperators: Readonly<Record<BinaryOperator, (node: BinaryNode) => Compiled>> = {
+    AND: (node) => this.logical(node, 'AND'),
+    OR: (node) => this.logical(node, 'OR'),
+    OVERLAPS: (node) => this.overlaps(node),
+    '+': (node) => this.arithmetic(node, '+'),
+    '-': (node) => this.arithmetic(node, '-'),
+    '*': (node) => this.arithmetic(node, '*'),
+    '/': (node) => this.arithmetic(node, '/'),
+    '%': (node) => this.arithmetic(node, '%'),
+    '=': (node) => this.comparison(node),
+    '!=': (node) => this.comparison(node),
+    '<': (node) => this.comparison(node),
+    '<=': (node) => this.comparison(node),
+    '>': (node) => this.comparison(node),
+    '>=': (node) => this.comparison(node),
+  };
+
+  constructor(
+    private readonly universe: DimensionUniverse,
+    private readonly binds: ReadonlyMap<string, BindValue>,
+    private readonly expression: string,
+    private readonly scope: WhereScope,
+    private readonly analysis: WhereAnalysis,
+  ) {}
+
+  /** The whole expression: a condition, binding at most WHERE_MAX_BINDINGS values. */
+  compileExpression(ast: WhereNode): { sql: string; bindings: readonly unknown[] } {
+    const result = this.condition(ast);
+    this.within(result.bindings.length, ast.span);
+    return { sql: result.sql, bindings: result.bindings };
+  }
+
+  private compile(node: WhereNode): Compiled {
+    return dispatchWhere(node, this.nodes);
+  }
+
+  private fail(message: string, at: Span, code = 'WHERE_TYPE'): never {
+    throw new WhereError(message, at.start, this.expression, code);
+  }
+
+  private text(node: WhereNode): string {
+    return this.expression.slice(node.span.start, node.span.end) || node.kind;
+  }
+
+  private within(count: number, at: Span): void {
     if (count > WHERE_MAX_BINDINGS) {
-      fail(`this expression binds more than ${WHERE_MAX_BINDINGS} values (the most one query may) by here; write many values of one key as IN (...), which binds a long list as one value`, at, 'WHERE_TOO_LARGE');
+      this.fail(`this expression binds more than ${WHERE_MAX_BINDINGS} values (the most one query may) by here; write many values of one key as IN (...), which binds a long list as one value`, at, 'WHERE_TOO_LARGE');
     }
-  };
-  const overflowOf = (node: WhereNode) => (why: string): never => fail(`'${text(node)}' overflows: ${why}`, node.span, 'WHERE_OVERFLOW');
-  const constant = (v: string | number | bigint, at: Span, what: string): Compiled => {
-    const value = constantValue(v, (why) => fail(`${what}: ${why}`, at, 'WHERE_RANGE'));
+  }
+
+  private overflowOf(node: WhereNode): (why: string) => never {
+    return (why) => this.fail(`'${this.text(node)}' overflows: ${why}`, node.span, 'WHERE_OVERFLOW');
+  }
+
+  private constant(v: string | number | bigint, at: Span, what: string): Compiled {
+    const value = constantValue(v, (why) => this.fail(`${what}: ${why}`, at, 'WHERE_RANGE'));
     return param(value, typeof value === 'string' ? 'string' : typeof value === 'bigint' ? 'int' : 'float');
-  };
-  const bindValue = (name: string, at: Span): Compiled => {
-    const v = binds.get(name);
-    if (v === undefined) return fail(`no value bound to '${name}'${suggest(name, [...binds.keys()])} (use --bind ${name}=VALUE)`, at, 'WHERE_BIND');
+  }
+
+  private bindValue(name: string, at: Span): Compiled {
+    const v = this.binds.get(name);
+    if (v === undefined) return this.fail(`no value bound to '${name}'${suggest(name, [...this.binds.keys()])} (use --bind ${name}=VALUE)`, at, 'WHERE_BIND');
     if (Array.isArray(v)) {
-      const items = (v as readonly (string | number | bigint)[]).map((x) => constant(x, at, `bind '${name}'`));
+      const items = (v as readonly (string | number | bigint)[]).map((x) => this.constant(x, at, `bind '${name}'`));
       return { sql: items.map((i) => i.sql).join(', '), bindings: items.flatMap((i) => i.bindings), type: 'list', items };
     }
-    return constant(v as string | number | bigint, at, `bind '${name}'`);
-  };
-  const boolean = (node: WhereNode): Compiled => {
-    const c = compile(node);
-    if (c.type !== 'bool') fail(`'${text(node)}' is ${describeType(c)}, but a condition is needed here`, node.span);
+    return this.constant(v as string | number | bigint, at, `bind '${name}'`);
+  }
+
+  /** `node` compiled, which must be a condition. */
+  private condition(node: WhereNode): Compiled {
+    const c = this.compile(node);
+    if (c.type !== 'bool') this.fail(`'${this.text(node)}' is ${describeType(c)}, but a condition is needed here`, node.span);
     return c;
-  };
-  const comparable = (op: string, node: WhereNode, left: Compiled, right: Compiled): void => {
-    const ok = left.type === right.type || (NUMERIC.has(left.type) && NUMERIC.has(right.type)) ||
-      ((left.type === 'uuid' || right.type === 'uuid') && (left.type === 'string' || right.type === 'string'));
+  }
+
+  /** Fails unless `op` may compare `l` (compiled from `left`) with `r` (from `right`); `at` is the comparison. */
+  private comparable(op: string, at: Span, left: WhereNode, l: Compiled, right: WhereNode, r: Compiled): void {
+    const ok = l.type === r.type || (NUMERIC.has(l.type) && NUMERIC.has(r.type)) ||
+      ((l.type === 'uuid' || r.type === 'uuid') && (l.type === 'string' || r.type === 'string'));
     if (!ok) {
-      const b = node as BinaryNode;
-      fail(`type mismatch in '${op}': left side '${text(b.left)}' is ${describeType(left)}, right side '${text(b.right)}' is ${describeType(right)}`, node.span, 'WHERE_TYPE');
+      this.fail(`type mismatch in '${op}': left side '${this.text(left)}' is ${describeType(l)}, right side '${this.text(right)}' is ${describeType(r)}`, at, 'WHERE_TYPE');
     }
-  };
+  }
+
   /** An arithmetic result on data, made to fail on overflow wherever the database would not. */
-  const checked = (c: Compiled): Compiled =>
-    c.unchecked ? { ...c, ...scope.dialect.checked(c, c.type === 'int' ? 'int' : 'float'), unchecked: false } : c;
-  const compile = (node: WhereNode): Compiled => {
-    switch (node.kind) {
-      case 'IntLiteral': return param(node.value, 'int');
-      case 'FloatLiteral': return param(node.value, 'float');
-      case 'StringLiteral': return constant(node.value, node.span, 'this string');
-      case 'TimeLiteral': return param(node.tai, 'time');
-      case 'UuidLiteral': return { sql: '?', bindings: [node.value], type: 'uuid', value: node.value };
-      case 'BindParameter': return bindValue(node.name, node.span);
-      case 'Identifier': return identifier(node);
-      case 'Unary': {
-        if (node.op === 'NOT') {
-          const c = boolean(node.operand);
-          return { sql: `NOT (${c.sql})`, bindings: c.bindings, type: 'bool' };
-        }
-        const c = compile(node.operand);
-        if (!NUMERIC.has(c.type)) fail(`unary '-' needs a number, but '${text(node.operand)}' is ${describeType(c)}`, node.span);
-        const v = numericValue(c);
-        const value = v === undefined ? undefined : foldNegation(v, overflowOf(node));
-        return { sql: `-(${c.sql})`, bindings: c.bindings, type: c.type, value, unchecked: value === undefined };
-      }
-      case 'Binary': return binary(node);
-      case 'InList': return inList(node);
-      case 'Tuple': return fail(`a (begin, end) pair is only allowed on the right of OVERLAPS`, node.span);
-      case 'Region': return fail(`${node.shape}(...) is only allowed in '<element>.region OVERLAPS ${node.shape}(...)'`, node.span);
-      case 'Range': return fail('a range is only allowed inside IN (...)', node.span);
-    }
-  };
-  const identifier = (node: IdentifierNode): Compiled => {
-    const r = resolveName(node, universe, binds, expression);
+  private checked(c: Compiled): Compiled {
+    return c.unchecked ? { ...c, ...this.scope.dialect.checked(c, c.type === 'int' ? 'int' : 'float'), unchecked: false } : c;
+  }
+
+  private identifier(node: IdentifierNode): Compiled {
+    const r = resolveName(node, this.universe, this.binds, this.expression);
     switch (r.kind) {
-      case 'bind': return bindValue(r.name, node.span);
-      case 'key': return { sql: scope.keySql(r.dimension), bindings: [], type: r.type };
-      case 'column': return { sql: scope.columnSql(r.element, r.column), bindings: [], type: r.type };
+      case 'bind': return this.bindValue(r.name, node.span);
+      case 'key': return { sql: this.scope.keySql(r.dimension), bindings: [], type: r.type };
+      case 'column': return { sql: this.scope.columnSql(r.element, r.column), bindings: [], type: r.type };
       case 'timespan': return {
         sql: '', bindings: [], type: 'timespan',
-        begin: scope.columnSql(r.element, 'timespan_begin'), end: scope.columnSql(r.element, 'timespan_end'),
+        begin: this.scope.columnSql(r.element, 'timespan_begin'), end: this.scope.columnSql(r.element, 'timespan_end'),
       };
       case 'region': return { sql: '', bindings: [], type: 'region' };
       case 'null': return { sql: '', bindings: [], type: 'null' };
     }
-  };
+  }
+
+  private not(node: UnaryNode): Compiled {
+    const c = this.condition(node.operand);
+    return { sql: `NOT (${c.sql})`, bindings: c.bindings, type: 'bool' };
+  }
+
+  private negation(node: UnaryNode): Compiled {
+    const c = this.compile(node.operand);
+    if (!NUMERIC.has(c.type)) this.fail(`unary '-' needs a number, but '${this.text(node.operand)}' is ${describeType(c)}`, node.span);
+    const v = numericValue(c);
+    const value = v === undefined ? undefined : foldNegation(v, this.overflowOf(node));
+    return { sql: `-(${c.sql})`, bindings: c.bindings, type: c.type, value, unchecked: value === undefined };
+  }
+
+  /** An AND/OR chain, all its operands at once (no recursion per term). */
+  private logical(node: BinaryNode, op: LogicalOperator): Compiled {
+    return this.joined(logicalOperands(node, op).map((n) => ({ c: this.condition(n), at: n.span })), op);
+  }
+
   /** Conditions joined by `op`, binding at most WHERE_MAX_BINDINGS values in all. */
-  const joined = (terms: readonly Term[], op: LogicalOperator): Compiled => {
+  private joined(terms: readonly Term[], op: LogicalOperator): Compiled {
     let count = 0;
-    for (const t of terms) within(count += t.c.bindings.length, t.at);
+    for (const t of terms) this.within(count += t.c.bindings.length, t.at);
     return { sql: balanced(terms.map((t) => `(${t.c.sql})`), op), bindings: terms.flatMap((t) => t.c.bindings), type: 'bool' };
-  };
-  const inList = (node: InListNode): Compiled => {
-    const operand = checked(compile(node.operand));
-    if (!IN_OPERAND.has(operand.type)) fail(`IN needs a key, field or value on its left, but '${text(node.operand)}' is ${describeType(operand)}`, node.operand.span);
+  }
+
+  private inList(node: InListNode): Compiled {
+    const operand = this.checked(this.compile(node.operand));
+    if (!IN_OPERAND.has(operand.type)) this.fail(`IN needs a key, field or value on its left, but '${this.text(node.operand)}' is ${describeType(operand)}`, node.operand.span);
     const terms: Term[] = [];
     const values: Compiled[] = [];
     for (const item of node.items) {
-      if (item.kind === 'Range') terms.push({ c: rangeTest(item, operand, node), at: item.span });
-      else values.push(...listItem(item, operand, node));
+      if (item.kind === 'Range') terms.push({ c: this.rangeTest(item, operand, node), at: item.span });
+      else values.push(...this.listItem(item, operand, node));
     }
     const constants = values.filter((v) => v.value !== undefined);
     const bulk = constants.length > WHERE_INLINE_VALUES;
@@ -366,26 +433,29 @@ export function compileWhere(ast: WhereNode, universe: DimensionUniverse, binds:
       const sql = `${operand.sql} IN (${inline.map((v) => v.sql).join(', ')})`;
       terms.push({ c: { sql, bindings: [...operand.bindings, ...inline.flatMap((v) => v.bindings)], type: 'bool' }, at: node.span });
     }
-    if (bulk) terms.push({ c: valueList(operand, constants), at: node.span });
-    const any: Compiled = terms.length ? joined(terms, 'OR') : { sql: '1 = 0', bindings: [], type: 'bool' };
+    if (bulk) terms.push({ c: this.valueList(operand, constants), at: node.span });
+    const any: Compiled = terms.length ? this.joined(terms, 'OR') : { sql: '1 = 0', bindings: [], type: 'bool' };
     return { sql: node.negated ? `NOT (${any.sql})` : `(${any.sql})`, bindings: any.bindings, type: 'bool' };
-  };
-  const listItem = (item: InListItem, operand: Compiled, node: InListNode): readonly Compiled[] => {
-    const c = compile(item);
-    const asComparison = { ...node, kind: 'Binary', op: '=', left: node.operand, right: item } as BinaryNode;
+  }
+
+  /** The values of one IN-list item (a bound list gives several), each comparable with the operand. */
+  private listItem(item: InListItem, operand: Compiled, node: InListNode): readonly Compiled[] {
+    const c = this.compile(item);
     const scalars = c.type === 'list' ? c.items ?? [] : [c];
-    for (const one of scalars) comparable('IN', asComparison, operand, one);
+    for (const one of scalars) this.comparable('IN', node.span, node.operand, operand, item, one);
     return scalars;
-  };
+  }
+
   /** `operand IN (<the constants, as one bound JSON array>)`. */
-  const valueList = (operand: Compiled, constants: readonly Compiled[]): Compiled => {
+  private valueList(operand: Compiled, constants: readonly Compiled[]): Compiled {
     const type: ValueListType = operand.type === 'string' || operand.type === 'uuid' ? 'string'
       : constants.some((v) => v.type === 'float') ? 'float' : 'int';
     const json = jsonArray(constants.map((v) => v.value!));
-    return { sql: `${operand.sql} IN (${scope.dialect.valueList(type)})`, bindings: [...operand.bindings, json], type: 'bool' };
-  };
-  const rangeTest = (item: RangeNode, operand: Compiled, node: InListNode): Compiled => {
-    if (operand.type !== 'int') fail(`a range ${text(item)} needs an integer on the left of IN, but '${text(node.operand)}' is ${describeType(operand)}`, item.span);
+    return { sql: `${operand.sql} IN (${this.scope.dialect.valueList(type)})`, bindings: [...operand.bindings, json], type: 'bool' };
+  }
+
+  private rangeTest(item: RangeNode, operand: Compiled, node: InListNode): Compiled {
+    if (operand.type !== 'int') this.fail(`a range ${this.text(item)} needs an integer on the left of IN, but '${this.text(node.operand)}' is ${describeType(operand)}`, item.span);
     const sql = `${operand.sql} BETWEEN ${INT_PARAM} AND ${INT_PARAM}`;
     const bindings = [...operand.bindings, item.start, item.stop];
     if (item.stride === 1n) return { sql, bindings, type: 'bool' };
@@ -396,75 +466,71 @@ export function compileWhere(ast: WhereNode, universe: DimensionUniverse, binds:
       sql: `${sql} AND (${operand.sql}) % ${INT_PARAM} IN (${INT_PARAM}, ${INT_PARAM})`,
       bindings: [...bindings, ...operand.bindings, item.stride, r, r - item.stride], type: 'bool',
     };
-  };
-  const binary = (node: BinaryNode): Compiled => {
-    switch (node.op) {
-      case 'AND': case 'OR': return joined(logicalOperands(node, node.op).map((n) => ({ c: boolean(n), at: n.span })), node.op);
-      case 'OVERLAPS': return overlaps(node);
-      case '+': case '-': case '*': case '/': case '%': return arithmetic(node, node.op);
-      default: {
-        const l = checked(compile(node.left)), r = checked(compile(node.right));
-        if (l.type === 'timespan' || r.type === 'timespan') return timespanComparison(node, l, r);
-        if (l.type === 'region' || r.type === 'region') fail(`regions can only be used with OVERLAPS`, node.span);
-        if (l.type === 'list' || r.type === 'list') fail(`a bound list can only be used inside IN (...)`, node.span);
-        comparable(node.op, node, l, r);
-        if (l.type === 'bool' && !['=', '!='].includes(node.op)) fail(`conditions can only be compared with = or !=`, node.span);
-        const op = node.op === '!=' ? '<>' : node.op;
-        return { sql: `(${l.sql}) ${op} (${r.sql})`, bindings: [...l.bindings, ...r.bindings], type: 'bool' };
-      }
-    }
-  };
-  const arithmetic = (node: BinaryNode, op: '+' | '-' | '*' | '/' | '%'): Compiled => {
-    const l = compile(node.left), r = compile(node.right);
+  }
+
+  /** `=`, `!=`, `<`, `<=`, `>`, `>=`: between scalars, or a timespan and a time. */
+  private comparison(node: BinaryNode): Compiled {
+    const l = this.checked(this.compile(node.left)), r = this.checked(this.compile(node.right));
+    if (l.type === 'timespan' || r.type === 'timespan') return this.timespanComparison(node, l, r);
+    if (l.type === 'region' || r.type === 'region') this.fail(`regions can only be used with OVERLAPS`, node.span);
+    if (l.type === 'list' || r.type === 'list') this.fail(`a bound list can only be used inside IN (...)`, node.span);
+    this.comparable(node.op, node.span, node.left, l, node.right, r);
+    if (l.type === 'bool' && !['=', '!='].includes(node.op)) this.fail(`conditions can only be compared with = or !=`, node.span);
+    const op = node.op === '!=' ? '<>' : node.op;
+    return { sql: `(${l.sql}) ${op} (${r.sql})`, bindings: [...l.bindings, ...r.bindings], type: 'bool' };
+  }
+
+  private arithmetic(node: BinaryNode, op: ArithmeticOperator): Compiled {
+    const l = this.compile(node.left), r = this.compile(node.right);
     for (const [side, c] of [[node.left, l], [node.right, r]] as const) {
-      if (!NUMERIC.has(c.type)) fail(`'${op}' needs numbers, but '${text(side)}' is ${describeType(c)}`, side.span);
+      if (!NUMERIC.has(c.type)) this.fail(`'${op}' needs numbers, but '${this.text(side)}' is ${describeType(c)}`, side.span);
     }
-    if (op === '%' && (l.type !== 'int' || r.type !== 'int')) fail(`'%' needs integers`, node.span);
+    if (op === '%' && (l.type !== 'int' || r.type !== 'int')) this.fail(`'%' needs integers`, node.span);
     const type = l.type === 'int' && r.type === 'int' ? 'int' : 'float';
     const a = numericValue(l), b = numericValue(r);
-    const value = a === undefined || b === undefined ? undefined : foldArithmetic(op, a, b, overflowOf(node)) ?? undefined;
+    const value = a === undefined || b === undefined ? undefined : foldArithmetic(op, a, b, this.overflowOf(node)) ?? undefined;
     // Division by zero yields NULL (no match) on both databases instead of an error on one.
     const sql = op === '/' || op === '%' ? `(${l.sql}) ${op} NULLIF(${r.sql}, 0)` : `(${l.sql}) ${op} (${r.sql})`;
     return { sql, bindings: [...l.bindings, ...r.bindings], type, value, unchecked: value === undefined };
-  };
-  const timespanComparison = (node: BinaryNode, l: Compiled, r: Compiled): Compiled => {
+  }
+
+  private timespanComparison(node: BinaryNode, l: Compiled, r: Compiled): Compiled {
     // LSST semantics: a timespan is "> t" when it begins after t, "< t" when it ends by t.
     const [ts, t, op] = l.type === 'timespan' ? [l, r, node.op] : [r, l, flip(node.op)];
-    if (t.type !== 'time') fail(`a timespan can only be compared with a time, but got ${describeType(t)}`, node.span);
+    if (t.type !== 'time') this.fail(`a timespan can only be compared with a time, but got ${describeType(t)}`, node.span);
     switch (op) {
       case '>': return { sql: `${ts.begin} > ${t.sql}`, bindings: t.bindings, type: 'bool' };
       case '>=': return { sql: `${ts.begin} >= ${t.sql}`, bindings: t.bindings, type: 'bool' };
       case '<': case '<=': return { sql: `${ts.end} <= ${t.sql}`, bindings: t.bindings, type: 'bool' };
-      default: return fail(`'${node.op}' is not defined between a timespan and a time; use <, >, or OVERLAPS`, node.span);
+      default: return this.fail(`'${node.op}' is not defined between a timespan and a time; use <, >, or OVERLAPS`, node.span);
     }
-  };
+  }
+
   /** A bound of a (begin, end) pair: a time, or NULL for an open end (stored as `open`). */
-  const timeBound = (node: WhereNode, open: bigint, pair: WhereNode): Compiled => {
-    const c = compile(node);
+  private timeBound(node: WhereNode, open: bigint, pair: WhereNode): Compiled {
+    const c = this.compile(node);
     if (c.type === 'null') return param(open, 'time');
-    if (c.type !== 'time') fail(`a (begin, end) pair must hold two times (or NULL for an open end)`, pair.span);
+    if (c.type !== 'time') this.fail(`a (begin, end) pair must hold two times (or NULL for an open end)`, pair.span);
     return c;
-  };
-  const overlaps = (node: BinaryNode): Compiled => {
-    const term = analysis.regionTerms.find((t) => t.node === node);
-    if (term) return { sql: scope.regionTermSql(term), bindings: [], type: 'bool' };
-    const l = compile(node.left);
-    if (l.type === 'region') return fail(`a region can only OVERLAPS a POINT, CIRCLE, BOX or POLYGON literal here`, node.right.span);
-    const [ts, other] = l.type === 'timespan' ? [l, node.right] : [compile(node.right), node.left];
-    if (ts.type !== 'timespan') return fail(`OVERLAPS needs a timespan or a region on one side`, node.span);
+  }
+
+  private overlaps(node: BinaryNode): Compiled {
+    const term = this.analysis.regionTerms.find((t) => t.node === node);
+    if (term) return { sql: this.scope.regionTermSql(term), bindings: [], type: 'bool' };
+    const l = this.compile(node.left);
+    if (l.type === 'region') return this.fail(`a region can only OVERLAPS a POINT, CIRCLE, BOX or POLYGON literal here`, node.right.span);
+    const [ts, other] = l.type === 'timespan' ? [l, node.right] : [this.compile(node.right), node.left];
+    if (ts.type !== 'timespan') return this.fail(`OVERLAPS needs a timespan or a region on one side`, node.span);
     if (other.kind === 'Tuple') {
-      const b = timeBound(other.items[0], TIME_MIN, other), e = timeBound(other.items[1], TIME_MAX, other);
+      const b = this.timeBound(other.items[0], TIME_MIN, other), e = this.timeBound(other.items[1], TIME_MAX, other);
       // an empty or reversed pair holds no instant and overlaps nothing
       return { sql: `(${ts.begin} < ${e.sql} AND ${ts.end} > ${b.sql} AND ${b.sql} < ${e.sql})`, bindings: [...e.bindings, ...b.bindings, ...b.bindings, ...e.bindings], type: 'bool' };
     }
-    const o = compile(other);
+    const o = this.compile(other);
     if (o.type === 'timespan') return { sql: `(${ts.begin} < ${o.end} AND ${o.begin} < ${ts.end})`, bindings: [], type: 'bool' };
-    if (o.type !== 'time') fail(`a timespan OVERLAPS a time, a (begin, end) pair or another timespan, not ${describeType(o)}`, other.span);
+    if (o.type !== 'time') this.fail(`a timespan OVERLAPS a time, a (begin, end) pair or another timespan, not ${describeType(o)}`, other.span);
     return { sql: `(${ts.begin} <= ${o.sql} AND ${ts.end} > ${o.sql})`, bindings: [...o.bindings, ...o.bindings], type: 'bool' };
-  };
-  const result = boolean(ast);
-  within(result.bindings.length, ast.span);
-  return { sql: result.sql, bindings: result.bindings };
+  }
 }
 
 /**
