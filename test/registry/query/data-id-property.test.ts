@@ -4,24 +4,20 @@
  * (data-id-oracle.ts), on every dialect. A query the layer proves empty (EmptyQueryError) must
  * have an empty expected result.
  *
- * Bugs these tests found, now fixed (typed parameters in where-compiler.ts; each case below
- * pins one down):
- * - PostgreSQL: bound values are untyped `$n` parameters, so PostgreSQL infers their type from
- *   the other operand or, with none, treats them as text: `10 > 9` is false (text order),
- *   `2 * 3 = 6` fails ("operator is not unique: unknown * unknown"), `visit = 1.5` and
- *   `exposure * 1.5 > 3` fail ("invalid input syntax for type bigint: \"1.5\""), `-(7) / 2`
- *   fails. (registry/query/where-compiler.ts, `scalarValue` and the literal cases of
- *   `compile`: values are emitted as a bare `?`.)
- * - SQLite: better-sqlite3 binds JS numbers as REAL, so integer literals and integer binds are
- *   REAL in SQL and `exposure / 2`, `7 / 2` are float divisions (3.5), not the truncating
- *   integer division the compiler's types promise (where-compiler.ts `scalarValue` turns the
- *   literal's bigint into a number).
- * - PostgreSQL: IN-range bounds go through Number(), so `x IN (1..9223372036854775807)` binds
- *   9223372036854775808 and fails ("out of range for type bigint").
- * - Both: `ts OVERLAPS (t, t)` and a reversed pair match timespans around t, though such a pair
+ * The main property keeps a column in every operation; a second, smaller one adds the
+ * `constantTerms` of where-arbitraries.ts, which hold only while the compiler binds each value
+ * with its SQL type (`CAST(? AS ...)` in where-compiler.ts). The regression cases below pin
+ * down what untyped values once got wrong:
+ * - PostgreSQL infers an untyped parameter's type from the other operand or, with none, takes
+ *   it as text: `10 > 9` was false (text order), `2 * 3 = 6` failed ("operator is not unique:
+ *   unknown * unknown"), `visit = 1.5` and `exposure * 1.5 > 3` failed ("invalid input syntax
+ *   for type bigint"), and so did `-(7) / 2`.
+ * - SQLite: better-sqlite3 binds JS numbers as REAL, so `exposure / 2` and `7 / 2` were float
+ *   divisions (3.5), not the truncating integer division the compiler's types promise.
+ * - IN-range bounds went through Number(), so `x IN (1..9223372036854775807)` bound
+ *   9223372036854775808, which PostgreSQL refused ("out of range for type bigint").
+ * - `ts OVERLAPS (t, t)` and a reversed pair matched timespans around t, though such a pair
  *   holds no instant (LSST's Timespan is empty when end <= begin).
- * The main property avoids those constructs (`avoidKnownBugs`); the `it.fails` property runs
- * the unrestricted generator and starts passing once they are fixed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
@@ -100,18 +96,18 @@ afterAll(() => {
 });
 
 describe.each(DIALECTS)('data-ID queries equal a brute-force evaluation (%s)', (dialect) => {
-  it('random repositories and expressions (avoiding the known bugs)', async () => {
-    const n = await runProperty(dialect, { avoidKnownBugs: true, stringOrder: true }, REPOS, EXPRESSIONS_PER_REPO, dialect === 'sqlite' ? 1 : 2);
+  it('random repositories and expressions with a column in every operation', async () => {
+    const n = await runProperty(dialect, { constantTerms: false, stringOrder: true }, REPOS, EXPRESSIONS_PER_REPO, dialect === 'sqlite' ? 1 : 2);
     counts.push(`${dialect}: ${n}`);
     expect(n).toBeGreaterThanOrEqual(REPOS * EXPRESSIONS_PER_REPO);
   }, 120_000);
 
-  // Fails today: PostgreSQL's untyped parameters, SQLite's REAL-bound integers (see file comment).
+  // Holds only while every bound value carries its SQL type (see the file comment).
   it('random expressions with constant-only terms, float constants beside integers and integer division', async () => {
-    await runProperty(dialect, { avoidKnownBugs: false, stringOrder: true }, 3, 300, 3);
+    await runProperty(dialect, { constantTerms: true, stringOrder: true }, 3, 300, 3);
   }, 60_000);
 
-  describe('known bugs, one by one', () => {
+  describe('regressions, one by one', () => {
     let repo: Repository;
     let dispose: () => Promise<void>;
     const data = randomObsRepo(7);
@@ -137,22 +133,21 @@ describe.each(DIALECTS)('data-ID queries equal a brute-force evaluation (%s)', (
       await check('exposure < :h');
       await check('detector IN (1, 2.5)', ['exposure', 'detector']);
     });
-    // Range bounds are bound as Number(bigint) (where-compiler.ts, InList case: `Number(item.start),
-    // Number(item.stop)`, and the stride), so 9223372036854775807 becomes 9223372036854775808 and
-    // PostgreSQL refuses it ("out of range for type bigint"); the parser accepts the full int64 range.
+    // Range bounds and strides are bound as exact bigints: the parser accepts the full int64
+    // range, and as a double 9223372036854775807 would become 9223372036854775808.
     it('an IN range reaching the int64 limit', async () => {
       await check('exposure IN (1..9223372036854775807)');
       await check('exposure IN (0..100:9223372036854775807)');
     });
-    // SQLite divides REAL-bound integers as floats (7 / 2 = 3.5); PostgreSQL truncates.
+    // Integer constants are bound as integers, so SQLite truncates as PostgreSQL does (not 3.5).
     it('integer division with an integer constant truncates: exposure / 2', async () => {
       expect(data.exposures.some((e) => e.id % 2 === 1)).toBe(true);
       await check('(exposure / 2) * 2 = exposure'); // the even exposures only
       await check('exposure / 2 = 3');
     });
     // An empty (begin = end) or reversed pair holds no instant, so it overlaps nothing (LSST's
-    // Timespan is empty when end <= begin); the compiled `begin < e AND end > b` matches
-    // every timespan around the instant instead (where-compiler.ts, `overlaps`, Tuple case).
+    // Timespan is empty when end <= begin); `begin < e AND end > b` alone would match every
+    // timespan around the instant.
     it('ts OVERLAPS (t, t) and ts OVERLAPS (later, earlier) match nothing', async () => {
       const inside = data.exposures.find((e) => e.timespan)!.timespan!.begin;
       const t = `T'iso/${isoText(inside, 'tai')}/tai'`, later = `T'iso/${isoText(inside + 1_000_000_000n, 'tai')}/tai'`;
