@@ -4,6 +4,7 @@ export * from './time/tai-time.js';
 export * from './universe/dimension-universe.js';
 export * from './dialect/database.js';
 export * from './collections/collections.js';
+export * from './collections/run-timestamp.js';
 export * from './datasets/data-id.js';
 export * from './datasets/dataset-types.js';
 export * from './datasets/datasets.js';

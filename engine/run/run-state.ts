@@ -22,11 +22,9 @@
 import { readdirSync, rmSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { STATE_PREDICTED, type QuantumGraph } from '../../planner/index.js';
-import { FILE_RECORD_COLUMNS, isRunDatasetFile, pathsStillNamed, quoteIdentifier as q, storedFileOf, type Repository, type StoredFile } from '../../registry/index.js';
+import { fileRecordsOf, isRunDatasetFile, pathsStillNamed, runDatasets, runFilePaths, type Repository, type StoredFile } from '../../registry/index.js';
 import { EngineError } from '../errors.js';
 import type { GraphJobs } from './graph-jobs.js';
-
-const CHUNK = 500;
 
 /** What the coordinator starts from. */
 export interface RunState {
@@ -88,7 +86,6 @@ interface Registered {
  */
 async function registeredOutputs(repo: Repository, graph: QuantumGraph, runId: number, only: readonly number[] | null = null): Promise<(Registered | undefined)[]> {
   const registry = repo.registry;
-  const db = registry.db;
   const out: (Registered | undefined)[] = new Array(graph.datasetCount);
   const idsByType = new Map<number, string[]>();
   for (const d of only ?? []) {
@@ -99,22 +96,8 @@ async function registeredOutputs(repo: Repository, graph: QuantumGraph, runId: n
   for (const type of outputTypes(graph)) {
     const ids = idsByType.get(graph.datasetTypes.indexOf(type)) ?? [];
     if (only && !ids.length) continue;
-    const registered = await registry.datasetTypes.get(type.name);
-    const dims = type.dimensions;
-    const rows: unknown[][] = [];
-    for (let i = 0; i < Math.max(1, ids.length); i += CHUNK) {
-      const chunk = ids.slice(i, i + CHUNK);
-      rows.push(...await db.selectArrays(registry.knex, db.placeholders(
-        `SELECT t.dataset_id, ${FILE_RECORD_COLUMNS.slice(1).map((c) => `r.${c}`).join(', ')}${dims.map((x) => `, t.${q(x)}`).join('')} ` +
-        `FROM ${q(registered.tagTable)} t LEFT JOIN ${q('datastore_record')} r ON r.dataset_id = t.dataset_id ` +
-        `WHERE t.dataset_type_id = ? AND t.collection_id = ?${chunk.length ? ` AND t.dataset_id IN (${chunk.map(() => '?').join(', ')})` : ''}`),
-      [registered.id, runId, ...chunk]));
-    }
-    const byKey = new Map<string, Registered>();
-    for (const row of rows) {
-      const file = row[1] === null || row[1] === undefined ? null : storedFileOf(row);
-      byKey.set(JSON.stringify(row.slice(FILE_RECORD_COLUMNS.length)), { id: String(row[0]).toLowerCase(), file });
-    }
+    const datasets = await runDatasets(registry, await registry.datasetTypes.get(type.name), runId, only ? ids : null);
+    const byKey = new Map(datasets.map((r) => [JSON.stringify(r.dataId), { id: r.id, file: r.file }]));
     for (let d = type.datasetOffset; d < type.datasetOffset + type.datasetCount; d++) {
       if (graph.datasetStates[d] !== STATE_PREDICTED) continue;
       out[d] = byKey.get(keyOf(graph, d));
@@ -145,39 +128,10 @@ export async function completedQuanta(repo: Repository, jobs: GraphJobs): Promis
   return complete;
 }
 
-/** File records of datasets by id (chunked `IN` lists). */
-export async function fileRecords(repo: Repository, ids: readonly string[]): Promise<Map<string, StoredFile>> {
-  const registry = repo.registry;
-  const db = registry.db;
-  const out = new Map<string, StoredFile>();
-  for (let i = 0; i < ids.length; i += CHUNK) {
-    const chunk = ids.slice(i, i + CHUNK);
-    const rows = await db.selectArrays(registry.knex, db.placeholders(
-      `SELECT ${FILE_RECORD_COLUMNS.join(', ')} FROM ${q('datastore_record')} WHERE dataset_id IN (${chunk.map(() => '?').join(', ')})`), chunk);
-    for (const row of rows) {
-      const id = String(row[0]).toLowerCase();
-      out.set(id, storedFileOf(row, id));
-    }
-  }
-  return out;
-}
-
 /** Deletes datasets by id (their tags and file records go with them), one transaction. */
 export async function deleteDatasets(repo: Repository, ids: readonly string[]): Promise<void> {
   if (!ids.length) return;
-  const registry = repo.registry;
-  await registry.transaction(async (tx) => {
-    for (let i = 0; i < ids.length; i += CHUNK) await tx('dataset').whereIn('id', ids.slice(i, i + CHUNK)).delete();
-  });
-}
-
-/** Paths of every file registered for datasets of RUN `runId`. */
-async function registeredPaths(repo: Repository, runId: number): Promise<Set<string>> {
-  const registry = repo.registry;
-  const db = registry.db;
-  const rows = await db.selectArrays(registry.knex, db.placeholders(
-    `SELECT r.path FROM ${q('datastore_record')} r JOIN ${q('dataset')} d ON d.id = r.dataset_id WHERE d.run_id = ?`), [runId]);
-  return new Set(rows.map(([p]) => String(p)));
+  await repo.registry.transaction((tx) => repo.registry.datasets.remove(ids, tx));
 }
 
 /**
@@ -273,7 +227,7 @@ export async function prepareRunState(repo: Repository, jobs: GraphJobs, runFold
   }
 
   // Files nobody registered.
-  const known = selected ? new Set<string>() : await registeredPaths(repo, run.id); // a job asks pathsStillNamed below instead
+  const known = selected ? new Set<string>() : await runFilePaths(registry, run.id); // a job asks pathsStillNamed below instead
   const predicted = new Set(pending.map((d) => jobs.predictedPath(d)));
   const inside = (p: string) => !selected && (p === runFolder || p.startsWith(`${runFolder}/`));
   const unregistered: string[] = [];
@@ -311,7 +265,7 @@ export async function prepareRunState(repo: Repository, jobs: GraphJobs, runFold
     else lookup.push(d);
   }
   for (const d of fromRun) files[d] = registered[d]?.id === graph.datasetId(d) ? registered[d]!.file : null;
-  const found = await fileRecords(repo, lookup.map((d) => graph.datasetId(d)));
+  const found = await fileRecordsOf(registry, lookup.map((d) => graph.datasetId(d)));
   for (const d of lookup) files[d] = found.get(graph.datasetId(d)) ?? null;
   return { complete, files, cleaned: { datasets: stale.length, files: removedFiles } };
 }

@@ -11,7 +11,7 @@
  * Each cause comes with a command that reproduces it.
  */
 import {
-  conjuncts, DataIdQuery, EmptyQueryError, formatWhere, governorConstraints, parseWhere, quoteIdentifier as q, regionElementFor,
+  certifiedRanges, conjuncts, DataIdQuery, EmptyQueryError, formatWhere, governorConstraints, hasNoRecords, parseWhere, regionElementFor,
   taiToIso, TIME_MAX, TIME_MIN, type BindValue, type Repository,
 } from '../../registry/index.js';
 import { EmptyGraphError, PrerequisiteMissingError } from '../errors.js';
@@ -69,8 +69,7 @@ export async function diagnoseBuild(repo: Repository, spec: BuildSpec, repoArg =
   for (const d of union.required) {
     const e = universe.element(d);
     if (!e.hasTable) continue;
-    const rows = await registry.db.selectArrays(registry.knex, `SELECT 1 FROM ${q(e.name)} LIMIT 1`);
-    if (!rows.length) causes.push(`dimension '${d}' has no records at all, and the pipeline's data IDs need it`);
+    if (await hasNoRecords(registry, e)) causes.push(`dimension '${d}' has no records at all, and the pipeline's data IDs need it`);
   }
   if (causes.length) return { empty: true, causes, reproduce };
 
@@ -171,14 +170,8 @@ async function calibrationCoverage(repo: Repository, spec: BuildSpec, name: stri
   const calibs = (await registry.collections.flatten(spec.inputs)).filter((c) => c.type === 'CALIBRATION');
   if (!calibs.length) return `no CALIBRATION collection is among the inputs ${spec.inputs.join(', ')}, so '${type.name}' cannot be found by time`;
   const shared = Object.fromEntries(type.dimensions.required.filter((d) => d in dataId).map((d) => [d, dataId[d]!]));
-  const rows = await registry.db.arrays(registry.knex, registry.knex(type.calibTable)
-    .distinct(registry.db.exactInt('timespan_begin'), registry.db.exactInt('timespan_end'))
-    .where('dataset_type_id', type.id).whereIn('collection_id', calibs.map((c) => c.id)).where(shared).limit(10));
-  const fmt = (v: unknown) => {
-    const t = BigInt(String(v));
-    return t <= TIME_MIN ? '-inf' : t >= TIME_MAX ? '+inf' : taiToIso(t);
-  };
-  const ranges = rows.map(([b, e]) => `[${fmt(b)}, ${fmt(e)})`);
+  const fmt = (t: bigint) => (t <= TIME_MIN ? '-inf' : t >= TIME_MAX ? '+inf' : taiToIso(t));
+  const ranges = (await certifiedRanges(registry, type, calibs, shared, 10)).map(([b, e]) => `[${fmt(b)}, ${fmt(e)})`);
   return ranges.length
     ? `'${type.name}' ${JSON.stringify(shared)} is certified in ${calibs.map((c) => c.name).join(', ')} only for ${ranges.join(', ')} (TAI); the observation falls outside`
     : `'${type.name}' ${JSON.stringify(shared)} is not certified at all in ${calibs.map((c) => c.name).join(', ')}`;

@@ -15,8 +15,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Knex } from 'knex';
 import {
-  checkOutputCollectionName, DataIdQuery, EmptyQueryError, graphHeapProblem, quoteIdentifier as q, regionElementForGroup, RegistryError, runFolder,
-  type BindValue, type GraphSize, type CollectionRecord, type DatasetType, type Registry, type Repository,
+  checkOutputCollectionName, DataIdQuery, EmptyQueryError, graphHeapProblem, PlanningQueries, regionElementForGroup, RegistryError, runFolder, runTimestamp,
+  type BindValue, type GraphSize, type CollectionRecord, type PrerequisiteMatch, type Registry, type Repository,
 } from '../../registry/index.js';
 import { buildPipelineGraph, loadPipeline, storageClassesCompatible, TASK_LIBRARY, type ConfigOverrides, type Connection, type PipelineGraph, type TaskDefinition } from '../../pipelines/index.js';
 import { EmptyGraphError, PlanningError } from '../errors.js';
@@ -113,9 +113,7 @@ export async function buildQuantumGraph(repo: Repository, spec: BuildSpec): Prom
     }
     try {
       if (spec.explain) explainText = await query.explain();
-      const rows = await phase('query', () => query.materialize('rows'));
-      const temps = query.tempTables;
-      const db = registry.db;
+      const planning = new PlanningQueries(registry, tx, query.tempTables, await phase('query', () => query.materialize('rows')));
       // One numbered projection per distinct dimension group: a task and the dataset types
       // with its dimensions (its outputs, metadata, log) share one table and one numbering.
       const byGroup = new Map<string, NumberedTable>();
@@ -123,7 +121,7 @@ export async function buildQuantumGraph(repo: Repository, spec: BuildSpec): Prom
         const group = universe.group(dimensions);
         let table = byGroup.get(group.key);
         if (!table) {
-          table = await numberedProjection(db, tx, temps, rows, `g${byGroup.size}`, group);
+          table = await numberedProjection(planning, `g${byGroup.size}`, group);
           byGroup.set(group.key, table);
         }
         return table;
@@ -150,22 +148,22 @@ export async function buildQuantumGraph(repo: Repository, spec: BuildSpec): Prom
         for (const [ti, t] of pipelineGraph.tasks.entries()) {
           for (const c of t.connections) {
             if (c.kind !== 'input' && c.kind !== 'output') continue;
-            const pairs = await edgePairs(db, tx, rows, tasks[ti]!, types.get(c.datasetType)!);
+            const pairs = await edgePairs(planning, tasks[ti]!, types.get(c.datasetType)!);
             connectionPlans.push({ task: ti, connection: c, pairs });
           }
         }
       });
-      const found = await phase('inputs', () => resolveInputs(registry, tx, pipelineGraph, types, inputs));
+      const found = await phase('inputs', () => resolveInputs(registry, tx, planning, pipelineGraph, types, inputs));
       const prerequisites = await phase('prerequisites', async () => {
         const out: ConnectionPlan[] = [];
         for (const [ti, t] of pipelineGraph.tasks.entries()) {
           for (const c of t.connections) {
-            if (c.kind === 'prerequisite') out.push(await lookupPrerequisite(registry, tx, t.label, tasks[ti]!, c, inputs, ti));
+            if (c.kind === 'prerequisite') out.push(await lookupPrerequisite(registry, tx, planning, t.label, tasks[ti]!, c, inputs, ti));
           }
         }
         return out;
       });
-      const existingOutputs = await phase('outputs', () => findExistingOutputs(registry, tx, pipelineGraph, types, outputRun, spec));
+      const existingOutputs = await phase('outputs', () => findExistingOutputs(registry, tx, planning, pipelineGraph, types, outputRun, spec));
       const taskPlans: TaskPlan[] = pipelineGraph.tasks.map((t, i) => ({ label: t.label, taskClass: t.definition.name, config: t.config, table: tasks[i]! }));
       const typePlans: TypePlan[] = regularTypes.map((t) => ({ node: t, table: types.get(t.name)! }));
       return { taskPlans, typePlans, connectionPlans: [...connectionPlans, ...prerequisites], found, existingOutputs };
@@ -256,7 +254,7 @@ function checkOutputName(name: string, option: string): void {
  * is registered or its run folder exists (two builds with the same -o in the same second).
  */
 async function timestampedRun(repo: Repository, chain: string): Promise<string> {
-  const base = `${chain}/${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`;
+  const base = `${chain}/${runTimestamp()}`;
   for (let n = 1; ; n++) {
     const run = n === 1 ? base : `${base}-${n}`;
     if (!(await repo.registry.collections.has(run)) && !existsSync(join(repo.root, runFolder(run)))) return run;
@@ -287,36 +285,18 @@ async function checkDatasetTypes(registry: Registry, g: PipelineGraph): Promise<
 }
 
 /** Find-first resolution of every overall input: one query per dataset type. */
-async function resolveInputs(registry: Registry, tx: Knex.Transaction, g: PipelineGraph, types: Map<string, NumberedTable>, inputs: readonly CollectionRecord[]): Promise<Map<string, FoundDataset[]>> {
+async function resolveInputs(registry: Registry, tx: Knex.Transaction, planning: PlanningQueries, g: PipelineGraph, types: Map<string, NumberedTable>, inputs: readonly CollectionRecord[]): Promise<Map<string, FoundDataset[]>> {
   const out = new Map<string, FoundDataset[]>();
   const searchable = inputs.filter((c) => c.type !== 'CALIBRATION');
-  const rank = new Map(searchable.map((c, i) => [c.id, i]));
   for (const name of g.overallInputs) {
-    const table = types.get(name)!;
     const found: FoundDataset[] = [];
     out.set(name, found);
     if (!searchable.length || !(await registry.datasetTypes.has(name))) continue;
-    const rows = await taggedDatasets(registry, tx, table, await registry.datasetTypes.get(name, tx), searchable);
-    const best = new Map<number, { rank: number; id: string; run: number }>();
-    for (const [idx, id, collection, run] of rows) {
-      const r = rank.get(Number(collection))!;
-      const prev = best.get(Number(idx));
-      if (!prev || r < prev.rank) best.set(Number(idx), { rank: r, id: String(id), run: Number(run) });
+    for (const f of await planning.firstDatasets(types.get(name)!, await registry.datasetTypes.get(name, tx), searchable)) {
+      found.push({ local: f.idx, id: f.datasetId, run: (await registry.collections.byId(f.runId, tx)).name });
     }
-    for (const [idx, b] of best) found.push({ local: idx, id: b.id, run: (await registry.collections.byId(b.run, tx)).name });
   }
   return out;
-}
-
-/**
- * Datasets of `type` in the RUN and TAGGED `collections` at the data IDs of `table`, one query:
- * rows of (idx in the table, dataset id, collection id, run id).
- */
-async function taggedDatasets(registry: Registry, tx: Knex.Transaction, table: NumberedTable, type: DatasetType, collections: readonly CollectionRecord[]): Promise<unknown[][]> {
-  const on = table.group.required.map((d) => `t.${q(d)} = dt.${q(d)}`).join(' AND ') || '1 = 1';
-  return registry.db.selectArrays(tx, registry.db.placeholders(
-    `SELECT dt.idx, t.dataset_id, t.collection_id, ds.run_id FROM ${q(table.table)} dt JOIN ${q(type.tagTable)} t ON ${on} JOIN ${q('dataset')} ds ON ds.id = t.dataset_id ` +
-    `WHERE t.dataset_type_id = ? AND t.collection_id IN (${collections.map(() => '?').join(', ')})`), [type.id, ...collections.map((c) => c.id)]);
 }
 
 /**
@@ -324,83 +304,30 @@ async function taggedDatasets(registry: Registry, tx: Knex.Transaction, table: N
  * observation, catalog shards in the skypix envelope of each quantum's region, or plain
  * find-first by data ID. The lookup's datasets become the connection's dataset nodes.
  */
-async function lookupPrerequisite(registry: Registry, tx: Knex.Transaction, label: string, quanta: NumberedTable, c: Connection, inputs: readonly CollectionRecord[], taskIndex: number): Promise<ConnectionPlan> {
-  const universe = registry.universe;
-  const db = registry.db;
-  const skypix = universe.skypix.name;
+async function lookupPrerequisite(registry: Registry, tx: Knex.Transaction, planning: PlanningQueries, label: string, quanta: NumberedTable, c: Connection, inputs: readonly CollectionRecord[], taskIndex: number): Promise<ConnectionPlan> {
   const empty: ConnectionPlan = { task: taskIndex, connection: c, pairs: { quanta: new Int32Array(0), datasets: new Int32Array(0) }, prerequisite: { datasets: [], dimensions: [] } };
   if (!(await registry.datasetTypes.has(c.datasetType))) return empty;
   const type = await registry.datasetTypes.get(c.datasetType, tx);
   const dims = type.dimensions.required;
-  const rank = new Map(inputs.map((col, i) => [col.id, i]));
-  const tagged = inputs.filter((col) => col.type !== 'CALIBRATION');
-  const calibs = inputs.filter((col) => col.type === 'CALIBRATION');
-  const parts: string[] = [];
-  const bindings: unknown[] = [];
-  const ids = (list: readonly CollectionRecord[]) => list.map((col) => Number(col.id)).join(', ');
-  let groupKey: string; // what one lookup result is per quantum (find-first unit)
-  if (dims.length === 1 && dims[0] === skypix) {
-    const region = regionElementForGroup(quanta.group, universe);
-    if (!region) throw new PlanningError(`task '${label}': prerequisite '${c.name}' (${c.datasetType}) is sharded by ${skypix} but the task's dimensions have no region`, 'BUILD_PREREQUISITE');
-    const keyDims = [...region.required, ...(region.isDimension ? [region.name] : [])];
-    const overlap = `${region.name}_${skypix}_overlap`;
-    if (tagged.length) {
-      parts.push(`SELECT qt.idx, t.dataset_id, t.collection_id, ds.run_id, t.${q(skypix)} FROM ${q(quanta.table)} qt ` +
-        `JOIN ${q(overlap)} o ON ${keyDims.map((d) => `o.${q(d)} = qt.${q(d)}`).join(' AND ')} ` +
-        `JOIN ${q(type.tagTable)} t ON t.${q(skypix)} = o.${q(skypix)} JOIN ${q('dataset')} ds ON ds.id = t.dataset_id ` +
-        `WHERE t.dataset_type_id = ? AND t.collection_id IN (${ids(tagged)})`);
-      bindings.push(type.id);
-    }
-    groupKey = 'shard';
-  } else {
-    for (const d of dims) {
-      if (!quanta.group.has(d)) throw new PlanningError(`task '${label}': prerequisite '${c.name}' has dimension '${d}' that the task's data IDs do not determine`, 'BUILD_PREREQUISITE');
-    }
-    const on = (alias: string) => dims.map((d) => `${alias}.${q(d)} = qt.${q(d)}`).join(' AND ') || '1 = 1';
-    const select = (alias: string) => `SELECT qt.idx, ${alias}.dataset_id, ${alias}.collection_id, ds.run_id${dims.map((d) => `, ${alias}.${q(d)}`).join('')} FROM ${q(quanta.table)} qt`;
-    if (tagged.length) {
-      parts.push(`${select('t')} JOIN ${q(type.tagTable)} t ON ${on('t')} JOIN ${q('dataset')} ds ON ds.id = t.dataset_id WHERE t.dataset_type_id = ? AND t.collection_id IN (${ids(tagged)})`);
-      bindings.push(type.id);
-    }
-    if (calibs.length && type.isCalibration) {
-      const temporal = quanta.group.required.map((d) => universe.element(d)).find((e) => e.temporal);
-      if (!temporal) throw new PlanningError(`task '${label}': calibration '${c.datasetType}' needs a time, but the task's dimensions {${quanta.group.required.join(', ')}} have no timespan`, 'BUILD_PREREQUISITE');
-      parts.push(`${select('c')} JOIN ${q(temporal.name)} e ON ${temporal.primaryKeyColumns.map((col, i) => `e.${q(col)} = qt.${q([...temporal.required, temporal.name][i]!)}`).join(' AND ')} ` +
-        `JOIN ${q(type.calibTable)} c ON ${on('c')} AND c.timespan_begin < e.timespan_end AND c.timespan_end > e.timespan_begin ` +
-        `JOIN ${q('dataset')} ds ON ds.id = c.dataset_id WHERE c.dataset_type_id = ? AND c.collection_id IN (${ids(calibs)})`);
-      bindings.push(type.id);
-    }
-    groupKey = 'quantum';
-  }
-  if (!parts.length) return empty;
-  const rows = await db.selectArrays(tx, db.placeholders(parts.join(' UNION ALL ')), bindings);
-  // find-first per (quantum[, shard]); two different datasets at the same rank are ambiguous.
-  const best = new Map<string, { rank: number; row: unknown[]; ambiguous: unknown[] | null }>();
-  for (const row of rows) {
-    const key = groupKey === 'shard' ? `${row[0]}/${row[4]}` : String(row[0]);
-    const r = rank.get(Number(row[2]))!;
-    const prev = best.get(key);
-    if (!prev || r < prev.rank) best.set(key, { rank: r, row, ambiguous: null });
-    else if (r === prev.rank && prev.row[1] !== row[1]) prev.ambiguous = row;
-  }
+  const found = await planning.prerequisites(quanta, type, inputs, prerequisiteMatch(registry, label, quanta, c, dims, type.isCalibration && inputs.some((col) => col.type === 'CALIBRATION')));
+  if (!found.length) return empty;
   const datasetIndex = new Map<string, number>();
   const datasets: FoundDataset[] = [];
   const qs: number[] = [], ds: number[] = [];
   const dataIdRows: unknown[][] = [];
-  for (const { row, ambiguous } of best.values()) {
-    if (ambiguous) {
-      const quantum = Object.fromEntries(quanta.group.required.map((d) => [d, quanta.dataIds[d]![Number(row[0])]]));
-      throw new PlanningError(`task '${label}' quantum ${JSON.stringify(quantum)}: more than one '${c.datasetType}' matches in the same collection (datasets ${row[1]} and ${ambiguous[1]}); fix the validity ranges`, 'BUILD_PREREQUISITE_AMBIGUOUS');
+  for (const f of found) {
+    if (f.rival !== null) {
+      const quantum = Object.fromEntries(quanta.group.required.map((d) => [d, quanta.dataIds[d]![f.idx]]));
+      throw new PlanningError(`task '${label}' quantum ${JSON.stringify(quantum)}: more than one '${c.datasetType}' matches in the same collection (datasets ${f.datasetId} and ${f.rival}); fix the validity ranges`, 'BUILD_PREREQUISITE_AMBIGUOUS');
     }
-    const id = String(row[1]);
-    let di = datasetIndex.get(id);
+    let di = datasetIndex.get(f.datasetId);
     if (di === undefined) {
       di = datasets.length;
-      datasetIndex.set(id, di);
-      datasets.push({ local: di, id, run: (await registry.collections.byId(Number(row[3]), tx)).name });
-      dataIdRows.push(groupKey === 'shard' ? [row[4]] : row.slice(4, 4 + dims.length));
+      datasetIndex.set(f.datasetId, di);
+      datasets.push({ local: di, id: f.datasetId, run: (await registry.collections.byId(f.runId, tx)).name });
+      dataIdRows.push([...f.dataId]);
     }
-    qs.push(Number(row[0]));
+    qs.push(f.idx);
     ds.push(di);
   }
   return {
@@ -409,8 +336,29 @@ async function lookupPrerequisite(registry: Registry, tx: Knex.Transaction, labe
   };
 }
 
+/**
+ * How prerequisite `c` (of dimensions `dims`) relates to the task's quanta: by the shards of
+ * their region, or by data ID (and, with `byTime`, calibrations by the time of their observation).
+ */
+function prerequisiteMatch(registry: Registry, label: string, quanta: NumberedTable, c: Connection, dims: readonly string[], byTime: boolean): PrerequisiteMatch {
+  const universe = registry.universe;
+  const skypix = universe.skypix.name;
+  if (dims.length === 1 && dims[0] === skypix) {
+    const region = regionElementForGroup(quanta.group, universe);
+    if (!region) throw new PlanningError(`task '${label}': prerequisite '${c.name}' (${c.datasetType}) is sharded by ${skypix} but the task's dimensions have no region`, 'BUILD_PREREQUISITE');
+    return { kind: 'shard', region };
+  }
+  for (const d of dims) {
+    if (!quanta.group.has(d)) throw new PlanningError(`task '${label}': prerequisite '${c.name}' has dimension '${d}' that the task's data IDs do not determine`, 'BUILD_PREREQUISITE');
+  }
+  if (!byTime) return { kind: 'dataId' };
+  const temporal = quanta.group.required.map((d) => universe.element(d)).find((e) => e.temporal);
+  if (!temporal) throw new PlanningError(`task '${label}': calibration '${c.datasetType}' needs a time, but the task's dimensions {${quanta.group.required.join(', ')}} have no timespan`, 'BUILD_PREREQUISITE');
+  return { kind: 'dataId', temporal };
+}
+
 /** Outputs already present in the output run or the skip-existing collections (one query per output type). */
-async function findExistingOutputs(registry: Registry, tx: Knex.Transaction, g: PipelineGraph, types: Map<string, NumberedTable>, outputRun: string, spec: BuildSpec): Promise<Map<string, { inRun: FoundDataset[]; skippable: FoundDataset[] }>> {
+async function findExistingOutputs(registry: Registry, tx: Knex.Transaction, planning: PlanningQueries, g: PipelineGraph, types: Map<string, NumberedTable>, outputRun: string, spec: BuildSpec): Promise<Map<string, { inRun: FoundDataset[]; skippable: FoundDataset[] }>> {
   const out = new Map<string, { inRun: FoundDataset[]; skippable: FoundDataset[] }>();
   const skipIn = spec.skipExistingIn?.length ? await registry.collections.flatten(spec.skipExistingIn, tx) : [];
   const run = (await registry.collections.has(outputRun, tx)) ? await registry.collections.get(outputRun, tx) : null;
@@ -418,16 +366,15 @@ async function findExistingOutputs(registry: Registry, tx: Knex.Transaction, g: 
   if (!searched.length) return out;
   for (const node of g.datasetTypes.values()) {
     if (!node.producer || !(await registry.datasetTypes.has(node.name))) continue;
-    const rows = await taggedDatasets(registry, tx, types.get(node.name)!, await registry.datasetTypes.get(node.name, tx), searched);
+    const found = await planning.datasetsAt(types.get(node.name)!, await registry.datasetTypes.get(node.name, tx), searched);
     const entry = { inRun: [] as FoundDataset[], skippable: [] as FoundDataset[] };
     const skipIds = new Set([...skipIn.map((c) => c.id), ...(spec.skipExisting && run ? [run.id] : [])]);
-    for (const [idx, id, collection, runId] of rows) {
-      const f = { local: Number(idx), id: String(id), run: (await registry.collections.byId(Number(runId), tx)).name };
-      if (run && Number(collection) === run.id) entry.inRun.push(f);
-      if (skipIds.has(Number(collection))) entry.skippable.push(f);
+    for (const { idx, datasetId, collectionId, runId } of found) {
+      const f = { local: idx, id: datasetId, run: (await registry.collections.byId(runId, tx)).name };
+      if (run && collectionId === run.id) entry.inRun.push(f);
+      if (skipIds.has(collectionId)) entry.skippable.push(f);
     }
     out.set(node.name, entry);
   }
   return out;
 }
-

@@ -1,6 +1,6 @@
 /**
- * The files of datasets, for maintenance: their records in bulk, which paths some dataset
- * still names, and deleting the files of registrations already removed. Deletion is narrow on
+ * The files of datasets, for maintenance and run cleaning: their records in bulk, the datasets
+ * and files of a run, which paths some dataset still names, and deleting the files of registrations already removed. Deletion is narrow on
  * purpose (README "Data safety"): a file goes only if it lies under its run's folder, is not
  * one of qg's own files (a name starting with `_` in the run folder: `_run.lock`,
  * `_events.jsonl`, `_graph.qg`), and no dataset of any run names it any more. Callers remove
@@ -12,6 +12,7 @@ import { dirname } from 'node:path';
 import type { Executor } from '../dialect/database.js';
 import type { Registry } from '../registry.js';
 import type { Repository } from '../repository.js';
+import type { DatasetType } from '../datasets/dataset-types.js';
 import { RegistryError } from '../errors.js';
 import { FILE_RECORD_COLUMNS, storedFileOf, type StoredFile } from '../datastore/datastore.js';
 import { runFolder } from '../datastore/file-template.js';
@@ -59,6 +60,43 @@ export async function pathsStillNamed(registry: Registry, paths: readonly string
     for (const [p] of rows) out.add(String(p));
   }
   return out;
+}
+
+/** A dataset of a RUN, with its file record when it has one. */
+export interface RunDataset {
+  /** Lower-case UUID. */
+  readonly id: string;
+  readonly file: StoredFile | null;
+  /** Its data ID values, in the order of its type's required dimensions. */
+  readonly dataId: readonly unknown[];
+}
+
+/**
+ * The datasets of `type` in RUN `runId` with their file records; with `ids`, only those (in
+ * chunked `IN` lists), else all of them in one statement.
+ */
+export async function runDatasets(registry: Registry, type: DatasetType, runId: number, ids: readonly string[] | null = null, tx: Executor = registry.knex): Promise<RunDataset[]> {
+  const db = registry.db;
+  const dims = type.dimensions.required;
+  const out: RunDataset[] = [];
+  for (const chunk of ids ? chunked(ids) : [[]]) {
+    const rows = await db.selectArrays(tx, db.placeholders(
+      `SELECT t.dataset_id, ${FILE_RECORD_COLUMNS.slice(1).map((c) => `r.${c}`).join(', ')}${dims.map((d) => `, t.${q(d)}`).join('')} ` +
+      `FROM ${q(type.tagTable)} t LEFT JOIN ${q('datastore_record')} r ON r.dataset_id = t.dataset_id ` +
+      `WHERE t.dataset_type_id = ? AND t.collection_id = ?${chunk.length ? ` AND t.dataset_id IN (${chunk.map(() => '?').join(', ')})` : ''}`),
+    [type.id, runId, ...chunk]);
+    for (const row of rows) {
+      out.push({ id: String(row[0]).toLowerCase(), file: row[1] === null || row[1] === undefined ? null : storedFileOf(row), dataId: row.slice(FILE_RECORD_COLUMNS.length) });
+    }
+  }
+  return out;
+}
+
+/** Paths of every file registered for datasets of RUN `runId`. */
+export async function runFilePaths(registry: Registry, runId: number, tx: Executor = registry.knex): Promise<Set<string>> {
+  const db = registry.db;
+  const rows = await db.selectArrays(tx, db.placeholders(`SELECT r.path FROM ${q('datastore_record')} r JOIN ${q('dataset')} d ON d.id = r.dataset_id WHERE d.run_id = ?`), [runId]);
+  return new Set(rows.map(([p]) => String(p)));
 }
 
 /** A file whose registration was removed: its repository-relative path and the RUN its dataset was in. */

@@ -4,7 +4,7 @@
  * checking it. Registrations always go before files, and a file goes only when it is a
  * dataset file of its own run that nothing names any more (dataset-files.ts).
  */
-export { chunked, deleteUnnamedFiles, fileRecordsOf, isRunDatasetFile, MaintenanceError, MAINTENANCE_CHUNK, pathsStillNamed, type FileDeletion, type OrphanedFile } from './dataset-files.js';
+export { chunked, deleteUnnamedFiles, fileRecordsOf, isRunDatasetFile, MaintenanceError, MAINTENANCE_CHUNK, pathsStillNamed, runDatasets, runFilePaths, type FileDeletion, type OrphanedFile, type RunDataset } from './dataset-files.js';
 export { planRunRemoval, removeRuns, type RunRemovalOptions, type RunRemovalPlan, type RunRemovalResult, type RunToRemove } from './run-removal.js';
 export { findDatasets, planPrune, pruneDatasets, type DatasetSearch, type PruneAction, type PrunePlan, type PruneResult } from './dataset-pruning.js';
 export { CHAIN_EDIT_MODES, editCollectionChain, type ChainEditMode, type ChainEditOptions, type ChainEditResult } from './collection-chain-edit.js';

@@ -5,6 +5,7 @@ export * from './bind-values.js';
 export { analyzeWhere, compileWhere, resolveName, regionFromLiteral, regionElementFor, regionElementForGroup, governorConstraints, findContradiction, type ResolvedName, type WhereScope, type WhereAnalysis, type RegionTerm } from './where-compiler.js';
 export { DataIdQuery, queryDataIds, type DataIdQuerySpec } from './data-id-query.js';
 export { queryDatasets, type DatasetQuerySpec, type FoundDataset } from './dataset-query.js';
-export { TempTables, q as quoteIdentifier } from './temp-tables.js';
+export { TempTables } from './temp-tables.js';
+export { certifiedRanges, hasNoRecords, PlanningQueries, type FoundAt, type PrerequisiteFound, type PrerequisiteMatch, type Projection } from './planning-queries.js';
 export { WHERE_INLINE_VALUES, WHERE_MAX_BINDINGS, type SqlFragment, type ValueListType, type WhereDialect } from './where-dialect.js';
 export { queryDimensionRecords, type DimensionRecordQuerySpec } from './dimension-record-query.js';

@@ -10,7 +10,8 @@
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Repository, quoteIdentifier as q, sha256 } from '../../../registry/index.js';
+import { Repository, sha256 } from '../../../registry/index.js';
+import { q } from '../../../registry/query/temp-tables.js';
 import { simulateRepository } from '../../../pipelines/simulate/index.js';
 import { DIALECTS, dialectOptions, tempDir } from '../../support/test-repos.js';
 import { cliRunner } from '../../support/cli-runner.js';
