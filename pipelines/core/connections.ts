@@ -5,6 +5,7 @@
  * data-ID query; prerequisites are looked up per quantum (calibrations by time, sharded
  * reference catalogs by region) and never produced by the pipeline.
  */
+import type { ConfigSchema } from './config-schema.js';
 
 /** Kinds of connection, in the order quanta list them. */
 export type ConnectionKind = 'input' | 'prerequisite' | 'output' | 'initInput' | 'initOutput';
@@ -72,7 +73,10 @@ export interface TaskDefinition {
   readonly name: string;
   readonly description: string;
   readonly dimensions: readonly string[];
+  /** Every config field with its default (null: none). */
   readonly defaults: TaskConfig;
+  /** The types of the config fields, when the task declares them (then a pipeline's values are checked at load). */
+  readonly configSchema?: ConfigSchema;
   connections(config: TaskConfig): readonly Connection[];
   /** The computation of one quantum (absent for tasks that can be planned but not run). */
   readonly run?: (input: TaskRunInput) => TaskRunOutput | Promise<TaskRunOutput>;

@@ -12,7 +12,8 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
-import { boundedToJS, PIPELINE_YAML_LIMITS, readBoundedYaml } from '../../registry/index.js';
+import { boundedToJS, PIPELINE_YAML_LIMITS, readBoundedYaml, suggest } from '../../registry/index.js';
+import { configProblems } from './config-schema.js';
 import type { Connection, TaskConfig, TaskDefinition } from './connections.js';
 import { PipelineError } from './pipeline-errors.js';
 import { applyConnectionRenames, DATASET_TYPE_NAME, defineTask, extendTask } from './task-declarations.js';
@@ -141,9 +142,7 @@ function overrideTarget(tasks: Map<string, RawTask>, flag: string, text: string)
 /** Merges command-line overrides into the raw tasks' configs (in place), checking each key. */
 function applyConfigOverrides(tasks: Map<string, RawTask>, overrides: ConfigOverrides): void {
   const set = (task: RawTask, key: string, value: unknown, where: string) => {
-    if (!task.openConfig && !(key in task.definition.defaults) && !key.startsWith('connections.')) {
-      throw new PipelineError(`${where}: task '${task.label}' (${task.className}) has no config field '${key}' (fields: ${Object.keys(task.definition.defaults).join(', ') || 'none'}; and connections.NAME to rename a connection's dataset type)`, 'PIPELINE_CONFIG');
-    }
+    if (!task.openConfig && !(key in task.definition.defaults) && !key.startsWith('connections.')) throw unknownFieldsError(where, task, [key]);
     const current = tasks.get(task.label)!;
     tasks.set(task.label, { ...current, config: { ...current.config, [key]: value }, configSources: new Map([...current.configSources, [key, where]]) });
   };
@@ -167,6 +166,13 @@ function applyConfigOverrides(tasks: Map<string, RawTask>, overrides: ConfigOver
   }
 }
 
+/** The error of config keys `keys` that task `task` does not have, with the closest field to each. */
+function unknownFieldsError(where: string, task: RawTask, keys: readonly string[]): PipelineError {
+  const fields = Object.keys(task.definition.defaults);
+  return new PipelineError(`${where}: task '${task.label}' (${task.className}) has no config field${keys.length > 1 ? 's' : ''} ${keys.map((k) => `'${k}'`).join(', ')}` +
+    `${keys.map((k) => suggest(k, fields)).join('')} (fields: ${fields.join(', ') || 'none'}; and connections.NAME to rename a connection's dataset type)`, 'PIPELINE_CONFIG');
+}
+
 /** A raw task with parameters substituted, its config checked and its connections computed. */
 function pipelineTask(t: RawTask, parameters: ReadonlyMap<string, unknown>): PipelineTask {
   const config: Record<string, unknown> = {};
@@ -176,10 +182,10 @@ function pipelineTask(t: RawTask, parameters: ReadonlyMap<string, unknown>): Pip
   const definition = t.definition;
   if (!t.openConfig) {
     const unknown = Object.keys(config).filter((k) => !(k in definition.defaults) && !k.startsWith('connections.'));
-    if (unknown.length) {
-      throw new PipelineError(`${t.source}: task '${t.label}' (${t.className}) has no config field(s) ${unknown.map((k) => `'${k}'`).join(', ')} (fields: ${Object.keys(definition.defaults).join(', ') || 'none'}; and connections.NAME to rename a connection's dataset type)`, 'PIPELINE_CONFIG');
-    }
+    if (unknown.length) throw unknownFieldsError(t.source, t, unknown);
   }
+  const [wrong] = definition.configSchema ? configProblems(definition.configSchema, config) : [];
+  if (wrong) throw new PipelineError(`${t.configSources.get(wrong.key) ?? t.source}: task '${t.label}' config '${wrong.key}' ${wrong.problem}`, 'PIPELINE_CONFIG');
   const merged = { ...definition.defaults, ...config };
   const connections = applyConnectionRenames(definition.connections(merged), merged);
   const names = connections.map((c) => c.name);

@@ -8,6 +8,7 @@
  * connection's dataset type (LSST's config overrides) for every task alike.
  */
 import type { Connection, ConnectionKind, TaskConfig, TaskDefinition, TaskRunInput, TaskRunner, TaskRunOutput } from './connections.js';
+import { configDefaults, type ConfigSchema } from './config-schema.js';
 import { PipelineError } from './pipeline-errors.js';
 
 /** The groups a declaration lists connections in. */
@@ -57,6 +58,8 @@ export interface TaskDeclaration extends ConnectionGroups {
   readonly name: string;
   readonly description?: string;
   readonly dimensions: readonly string[];
+  /** Config fields with their types and defaults, checked when a pipeline sets them; or, unchecked, `defaults` alone. */
+  readonly config?: ConfigSchema;
   readonly defaults?: TaskConfig;
   readonly run?: (input: TaskRunInput) => TaskRunOutput | Promise<TaskRunOutput>;
   readonly runner?: TaskRunner;
@@ -197,7 +200,8 @@ export function defineTask(d: TaskDeclaration): TaskDefinition {
   checkGroups(d.name, d, d.dimensions);
   const groups: ConnectionGroups = Object.fromEntries(GROUP_NAMES.map((g) => [g, d[g] ?? {}]));
   return {
-    name: d.name, description: d.description ?? d.name, dimensions: [...d.dimensions], defaults: d.defaults ?? {},
+    name: d.name, description: d.description ?? d.name, dimensions: [...d.dimensions],
+    defaults: d.config ? configDefaults(d.config) : d.defaults ?? {}, ...(d.config ? { configSchema: d.config } : {}),
     connections: (config) => applyConnectionRenames(connectionsOf(groups, config), config),
     ...(d.run ? { run: d.run } : {}),
     ...(d.runner ? { runner: d.runner } : {}),
@@ -213,7 +217,8 @@ export function extendTask(base: TaskDefinition, ext: TaskExtension): TaskDefini
   checkGroups(base.name, ext, ext.dimensions);
   const groups: ConnectionGroups = Object.fromEntries(GROUP_NAMES.map((g) => [g, ext[g] ?? {}]));
   return {
-    name: base.name, description: ext.description ?? base.description, dimensions: [...(ext.dimensions ?? base.dimensions)], defaults: base.defaults,
+    name: base.name, description: ext.description ?? base.description, dimensions: [...(ext.dimensions ?? base.dimensions)],
+    defaults: base.defaults, ...(base.configSchema ? { configSchema: base.configSchema } : {}),
     connections: (config) => {
       const declared = connectionsOf(groups, config);
       const byName = new Map(declared.map((c) => [c.name, c]));

@@ -17,30 +17,24 @@
  */
 import type { Exposure } from '../../registry/index.js';
 import { FitsHeader } from '../../registry/datastore/fits/index.js';
+import { defineConfig, readConfig, type ConfigOf } from '../core/config-schema.js';
 import { ImageError } from './errors.js';
 import { headerString, setInt, setReal, setValue } from './header-cards.js';
 import { COUNT_SHIFT, MAX_COUNT, PLANE_BITS, maskBit, maskBits, maskPlaneCards } from './mask-planes.js';
 import type { PatchGrid } from './sky-map.js';
 import { medianInPlace } from './statistics.js';
 
-/** assembleCoadd settings. */
-export interface AssembleCoaddConfig {
-  /** Planes that exclude a warp's pixel from the mean. */
-  readonly badMaskPlanes: readonly string[];
-  readonly weighting: 'warp' | 'pixel';
-}
+/** assembleCoadd's config fields. */
+export const ASSEMBLE_COADD_CONFIG = defineConfig({
+  badMaskPlanes: { type: 'strings', default: ['NO_DATA', 'BAD', 'SAT', 'CR'], doc: "Planes that exclude a warp's pixel from the mean" },
+  weighting: { type: 'string', choices: ['warp', 'pixel'], default: 'warp', doc: "Weights: each warp's inverse median variance, or each pixel's inverse variance" },
+});
 
-/** Defaults of {@link AssembleCoaddConfig}. */
-export const ASSEMBLE_COADD_DEFAULTS: AssembleCoaddConfig = Object.freeze({ badMaskPlanes: Object.freeze(['NO_DATA', 'BAD', 'SAT', 'CR']), weighting: 'warp' });
+/** assembleCoadd settings (the task config with defaults filled in by {@link readConfig}). */
+export type AssembleCoaddConfig = ConfigOf<typeof ASSEMBLE_COADD_CONFIG>;
 
-/** A full assembleCoadd config from task config values. */
-export function assembleCoaddConfig(config: Readonly<Record<string, unknown>> = {}): AssembleCoaddConfig {
-  const weighting = config['weighting'] ?? ASSEMBLE_COADD_DEFAULTS.weighting;
-  if (weighting !== 'warp' && weighting !== 'pixel') throw new ImageError(`assembleCoadd config weighting must be 'warp' or 'pixel'`, 'IMAGE_INPUT');
-  const planes = config['badMaskPlanes'] ?? ASSEMBLE_COADD_DEFAULTS.badMaskPlanes;
-  if (!Array.isArray(planes) || !planes.every((p) => typeof p === 'string')) throw new ImageError('assembleCoadd config badMaskPlanes must be a list of plane names', 'IMAGE_INPUT');
-  return { weighting, badMaskPlanes: planes };
-}
+/** Every assembleCoadd field at its default. */
+export const ASSEMBLE_COADD_DEFAULTS: AssembleCoaddConfig = readConfig(ASSEMBLE_COADD_CONFIG, {}, 'assembleCoadd');
 
 /** Figures of one coadd. */
 export interface AssembleCoaddMetadata {

@@ -14,6 +14,7 @@
  * calexp stays in electrons (BUNIT says which).
  */
 import type { Exposure } from '../../registry/index.js';
+import { defineConfig, readConfig, type ConfigOf } from '../core/config-schema.js';
 import { ImageError } from './errors.js';
 import { derivedHeader, headerString, setInt, setReal, setValue } from './header-cards.js';
 import { matchNearest, voteOffset, type PointMatch } from './matching.js';
@@ -25,60 +26,38 @@ import { TAN_FIT_PARAMETERS, TanWcs, fitTanWcs, separationArcsec, type TanFitMod
 /** AB magnitude of 1 nJy. */
 export const AB_NJY_MAGNITUDE = 31.4;
 
-/** Calibration settings (the task config with defaults filled in). */
-export interface CalibrateConfig {
-  readonly useReferenceCatalog: boolean;
-  /** Detection threshold, sigma of the PSF-smoothed image. */
-  readonly detectionThreshold: number;
-  /** Final match radius, arcseconds. */
-  readonly matchRadiusArcsec: number;
-  /** How far the header WCS may be off (radius of the offset vote), arcseconds. */
-  readonly matchSearchRadiusArcsec: number;
-  readonly minMatches: number;
-  /** Matched sources fainter than this PSF-flux S/N stay out of the WCS fit (their centroids suffer most from faint neighbours), unless fewer than three are brighter. */
-  readonly astrometrySnrMin: number;
-  /**
-   * WCS model: `affine` (full CD), `similarity` (rotation and scale of the header's CD),
-   * `shift` (header CD, CRVAL fitted), or `auto`: the one of these with the least BIC
-   * (similarity only from `similarityMinMatches` matches on, affine from `affineMinMatches`).
-   */
-  readonly wcsFitModel: 'auto' | TanFitModel;
-  readonly similarityMinMatches: number;
-  readonly affineMinMatches: number;
-  readonly backgroundMeshSize: number;
-  readonly psfSigmaGuess: number;
-  readonly apertureRadiusSigma: number;
-  readonly photometrySnrMin: number;
-  /** Fewest stars for a zero point. */
-  readonly minPhotometricStars: number;
-  /** Band of the reference fluxes; the header's BAND when absent. */
-  readonly band?: string;
-  /** AB magnitude of 1 electron per band, used when there is no reference catalog. */
-  readonly nominalZeroPoints: Readonly<Record<string, number>>;
-}
-
-/** Defaults of {@link CalibrateConfig}. */
-export const CALIBRATE_DEFAULTS: CalibrateConfig = Object.freeze({
-  useReferenceCatalog: false, detectionThreshold: 5, matchRadiusArcsec: 2, matchSearchRadiusArcsec: 30, minMatches: 2, astrometrySnrMin: 20,
-  wcsFitModel: 'auto', similarityMinMatches: 6, affineMinMatches: 20,
-  backgroundMeshSize: 32, psfSigmaGuess: 1.5, apertureRadiusSigma: 4, photometrySnrMin: 20, minPhotometricStars: 1, nominalZeroPoints: Object.freeze({}),
+/** Calibration's config fields. */
+export const CALIBRATE_CONFIG = defineConfig({
+  useReferenceCatalog: { type: 'boolean', default: false, doc: 'Fit the WCS and the zero point against the reference catalog (adds the refCat prerequisite)' },
+  detectionThreshold: { type: 'number', default: 5, doc: 'Detection threshold, sigma of the PSF-smoothed image' },
+  matchRadiusArcsec: { type: 'number', default: 2, doc: 'Final match radius, arcseconds' },
+  matchSearchRadiusArcsec: { type: 'number', default: 30, doc: 'How far the header WCS may be off (radius of the offset vote), arcseconds' },
+  minMatches: { type: 'number', default: 2, doc: 'Fewest matches for a WCS fit (fewer keep the header WCS)' },
+  astrometrySnrMin: {
+    type: 'number', default: 20,
+    doc: 'Matched sources fainter than this PSF-flux S/N stay out of the WCS fit (their centroids suffer most from faint neighbours), unless fewer than three are brighter',
+  },
+  wcsFitModel: {
+    type: 'string', choices: ['auto', 'affine', 'similarity', 'shift'], default: 'auto',
+    doc: "WCS model: `affine` (full CD), `similarity` (rotation and scale of the header's CD), `shift` (header CD, CRVAL fitted), or `auto`: " +
+      'the one of these with the least BIC (similarity only from `similarityMinMatches` matches on, affine from `affineMinMatches`)',
+  },
+  similarityMinMatches: { type: 'number', default: 6, doc: 'Fewest matches for `auto` to consider a similarity' },
+  affineMinMatches: { type: 'number', default: 20, doc: 'Fewest matches for `auto` to consider an affine fit' },
+  backgroundMeshSize: { type: 'number', default: 32, doc: 'Side of the background mesh cells, pixels' },
+  psfSigmaGuess: { type: 'number', default: 1.5, doc: "Starting guess of the PSF's Gaussian sigma, pixels (the detection kernel of the first pass)" },
+  apertureRadiusSigma: { type: 'number', default: 4, doc: 'Aperture radius in PSF sigmas (at least 3 pixels)' },
+  photometrySnrMin: { type: 'number', default: 20, doc: 'Fewest S/N of a star used for the zero point' },
+  minPhotometricStars: { type: 'number', default: 1, doc: 'Fewest stars for a zero point' },
+  band: { type: 'string', default: null, doc: "Band of the reference fluxes; the header's BAND when absent" },
+  nominalZeroPoints: { type: 'numberMap', default: {}, doc: 'AB magnitude of 1 electron per band, used when there is no reference catalog' },
 });
 
-/** A full calibrate config from task config values. */
-export function calibrateConfig(config: Readonly<Record<string, unknown>> = {}): CalibrateConfig {
-  const out: Record<string, unknown> = { ...CALIBRATE_DEFAULTS };
-  for (const [key, def] of Object.entries(CALIBRATE_DEFAULTS).concat([['band', '']])) {
-    const v = config[key];
-    if (v === undefined || v === null) continue;
-    const ok = typeof def === 'object' ? typeof v === 'object' && !Array.isArray(v) : typeof v === typeof def;
-    if (!ok) throw new ImageError(`calibrate config ${key} must be a ${typeof def}, got ${JSON.stringify(v)}`, 'IMAGE_INPUT');
-    out[key] = v;
-  }
-  if (!['auto', 'affine', 'similarity', 'shift'].includes(out['wcsFitModel'] as string)) {
-    throw new ImageError(`calibrate config wcsFitModel must be auto, affine, similarity or shift, got ${JSON.stringify(out['wcsFitModel'])}`, 'IMAGE_INPUT');
-  }
-  return out as unknown as CalibrateConfig;
-}
+/** Calibration settings (the task config with defaults filled in by {@link readConfig}). */
+export type CalibrateConfig = ConfigOf<typeof CALIBRATE_CONFIG>;
+
+/** Every calibration field at its default. */
+export const CALIBRATE_DEFAULTS: CalibrateConfig = readConfig(CALIBRATE_CONFIG, {}, 'calibrate');
 
 /** Figures of one calibration. */
 export interface CalibrateMetadata {

@@ -22,6 +22,7 @@
  */
 import type { Exposure } from '../../registry/index.js';
 import { FitsHeader } from '../../registry/datastore/fits/index.js';
+import { defineConfig, readConfig, type ConfigOf } from '../core/config-schema.js';
 import { ImageError } from './errors.js';
 import { formatFitsSection, parseFitsSection, type PixelBox } from './fits-section.js';
 import { derivedHeader, headerNumber, headerString, setReal, setValue } from './header-cards.js';
@@ -29,46 +30,26 @@ import { maskBit, maskPlaneCards } from './mask-planes.js';
 import { estimateOverscan, type OverscanEstimate } from './overscan.js';
 import { medianInPlace } from './statistics.js';
 
-/** ISR settings (the task config, with defaults filled in by {@link isrConfig}). */
-export interface IsrConfig {
-  readonly doOverscan: boolean;
-  readonly overscanStatistic: 'median' | 'mean';
-  /** Polynomial degree along the readout; negative: per-row values, no fit. */
-  readonly overscanFitOrder: number;
-  readonly doBias: boolean;
-  readonly doDark: boolean;
-  readonly doFlat: boolean;
-  /** Saturation level (ADU) overriding the raw's SATURATE card (no default: a raw without one needs it). */
-  readonly saturation?: number;
-  /** Flat values below this are BAD. */
-  readonly minFlat: number;
-  /** Gain (e-/ADU) and read noise (e-) overriding the header's GAIN and RDNOISE. */
-  readonly gain?: number;
-  readonly readNoise?: number;
-  /** Bad regions as FITS sections of the trimmed image, e.g. `[37:37,1:128]` for a bad column. */
-  readonly badSections: readonly string[];
-}
-
-/** Defaults of {@link IsrConfig}. */
-export const ISR_DEFAULTS: IsrConfig = Object.freeze({
-  doOverscan: true, overscanStatistic: 'median', overscanFitOrder: 1, doBias: true, doDark: true, doFlat: true,
-  minFlat: 0.05, badSections: Object.freeze([]) as readonly string[],
+/** ISR's config fields. */
+export const ISR_CONFIG = defineConfig({
+  doOverscan: { type: 'boolean', default: true, doc: 'Subtract the overscan level (step 1)' },
+  overscanStatistic: { type: 'string', choices: ['median', 'mean'], default: 'median', doc: 'Statistic of each overscan row (or column)' },
+  overscanFitOrder: { type: 'number', default: 1, doc: 'Polynomial degree along the readout; negative: per-row values, no fit' },
+  doBias: { type: 'boolean', default: true, doc: 'Subtract the bias frame when one is given' },
+  doDark: { type: 'boolean', default: true, doc: 'Subtract the scaled dark when one is given' },
+  doFlat: { type: 'boolean', default: true, doc: 'Divide by the flat when one is given' },
+  saturation: { type: 'number', default: null, doc: "Saturation level (ADU) overriding the raw's SATURATE card (no default: a raw without one needs it)" },
+  minFlat: { type: 'number', default: 0.05, doc: 'Flat values below this are BAD' },
+  gain: { type: 'number', default: null, doc: "Gain (e-/ADU) overriding the raw's GAIN card" },
+  readNoise: { type: 'number', default: null, doc: "Read noise (e-) overriding the raw's RDNOISE card" },
+  badSections: { type: 'strings', default: [], doc: 'Bad regions as FITS sections of the trimmed image, e.g. `[37:37,1:128]` for a bad column' },
 });
 
-/** A full ISR config from task config values (unknown keys ignored; wrong types rejected). */
-export function isrConfig(config: Readonly<Record<string, unknown>> = {}): IsrConfig {
-  const out: Record<string, unknown> = { ...ISR_DEFAULTS };
-  for (const key of Object.keys(ISR_DEFAULTS).concat(['gain', 'readNoise', 'saturation'])) {
-    const v = config[key];
-    if (v === undefined || v === null) continue;
-    const expected = key === 'badSections' ? 'array' : key === 'overscanStatistic' ? 'string' : key.startsWith('do') ? 'boolean' : 'number';
-    const actual = Array.isArray(v) ? 'array' : typeof v;
-    if (actual !== expected) throw new ImageError(`isr config ${key} must be a ${expected}, got ${JSON.stringify(v)}`, 'IMAGE_INPUT');
-    out[key] = v;
-  }
-  if (out['overscanStatistic'] !== 'median' && out['overscanStatistic'] !== 'mean') throw new ImageError(`isr config overscanStatistic must be 'median' or 'mean'`, 'IMAGE_INPUT');
-  return out as unknown as IsrConfig;
-}
+/** ISR settings (the task config with defaults filled in by {@link readConfig}). */
+export type IsrConfig = ConfigOf<typeof ISR_CONFIG>;
+
+/** Every ISR field at its default. */
+export const ISR_DEFAULTS: IsrConfig = readConfig(ISR_CONFIG, {}, 'isr');
 
 /** The calibrations ISR applies; any may be absent (that step is then skipped). */
 export interface IsrCalibrations {

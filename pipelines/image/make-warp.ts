@@ -7,6 +7,7 @@
  */
 import type { Exposure } from '../../registry/index.js';
 import { FitsHeader } from '../../registry/datastore/fits/index.js';
+import { defineConfig, readConfig, type ConfigOf } from '../core/config-schema.js';
 import { ImageError } from './errors.js';
 import { headerString, setInt, setReal, setValue } from './header-cards.js';
 import { maskBit, maskBits, maskPlaneCards } from './mask-planes.js';
@@ -14,24 +15,20 @@ import { resampleInto, type ResampleKernel, type ResampleTarget } from './resamp
 import type { PatchGrid } from './sky-map.js';
 import { TanWcs } from './tan-wcs.js';
 
-/** makeWarp settings. */
-export interface MakeWarpConfig {
-  readonly kernel: ResampleKernel;
-  /** Planes spread from every kernel tap into the warp's mask (the others come from the nearest 2x2 pixels). */
-  readonly badMaskPlanes: readonly string[];
-}
+/** makeWarp's config fields. */
+export const MAKE_WARP_CONFIG = defineConfig({
+  kernel: { type: 'string', choices: ['lanczos3', 'bilinear'], default: 'lanczos3', doc: 'Resampling kernel (resample.ts)' },
+  badMaskPlanes: {
+    type: 'strings', default: ['BAD', 'SAT', 'NO_DATA', 'CR'],
+    doc: "Planes spread from every kernel tap into the warp's mask (the others come from the nearest 2x2 pixels)",
+  },
+});
 
-/** Defaults of {@link MakeWarpConfig}. */
-export const MAKE_WARP_DEFAULTS: MakeWarpConfig = Object.freeze({ kernel: 'lanczos3', badMaskPlanes: Object.freeze(['BAD', 'SAT', 'NO_DATA', 'CR']) });
+/** makeWarp settings (the task config with defaults filled in by {@link readConfig}). */
+export type MakeWarpConfig = ConfigOf<typeof MAKE_WARP_CONFIG>;
 
-/** A full makeWarp config from task config values. */
-export function makeWarpConfig(config: Readonly<Record<string, unknown>> = {}): MakeWarpConfig {
-  const kernel = config['kernel'] ?? MAKE_WARP_DEFAULTS.kernel;
-  if (kernel !== 'lanczos3' && kernel !== 'bilinear') throw new ImageError(`makeWarp config kernel must be 'lanczos3' or 'bilinear', got ${JSON.stringify(kernel)}`, 'IMAGE_INPUT');
-  const planes = config['badMaskPlanes'] ?? MAKE_WARP_DEFAULTS.badMaskPlanes;
-  if (!Array.isArray(planes) || !planes.every((p) => typeof p === 'string')) throw new ImageError('makeWarp config badMaskPlanes must be a list of plane names', 'IMAGE_INPUT');
-  return { kernel, badMaskPlanes: planes };
-}
+/** Every makeWarp field at its default. */
+export const MAKE_WARP_DEFAULTS: MakeWarpConfig = readConfig(MAKE_WARP_CONFIG, {}, 'makeWarp');
 
 /** Figures of one warp. */
 export interface MakeWarpMetadata {

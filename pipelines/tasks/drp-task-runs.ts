@@ -1,12 +1,13 @@
 /**
  * The `run` functions of the optical chain's tasks: each checks its inputs (by connection
- * name, as the engine passes them), fills its config from the task defaults and calls the
- * pure image code in pipelines/image/.
+ * name, as the engine passes them), reads its config through the task's schema (defaults
+ * filled in) and calls the pure image code in pipelines/image/.
  */
 import type { Exposure } from '../../registry/index.js';
-import type { TaskConfig, TaskRunInput, TaskRunOutput } from '../core/connections.js';
+import { readConfig } from '../core/config-schema.js';
+import type { TaskRunInput, TaskRunOutput } from '../core/connections.js';
 import {
-  ImageError, assembleCoaddConfig, calibrateConfig, isrConfig, makeWarpConfig, patchGrid,
+  ASSEMBLE_COADD_CONFIG, CALIBRATE_CONFIG, ISR_CONFIG, ImageError, MAKE_WARP_CONFIG, patchGrid,
   runAssembleCoadd, runCalibrate, runIsr, runMakeWarp,
 } from '../image/index.js';
 
@@ -56,59 +57,51 @@ function timed<T>(fn: () => T): [T, number] {
 }
 
 /** isr: ccdExposure + bias + flat (+ an optional `dark` input) -> outputExposure. */
-export function runIsrTask(defaults: TaskConfig) {
-  return (input: TaskRunInput): TaskRunOutput => {
-    const config = isrConfig({ ...defaults, ...input.config });
-    const raw = exposureInput(input, 'ccdExposure');
-    const bias = exposureInput(input, 'bias', true), flat = exposureInput(input, 'flat', true), dark = exposureInput(input, 'dark', true);
-    const [result, seconds] = timed(() => runIsr(raw, { ...(bias ? { bias } : {}), ...(flat ? { flat } : {}), ...(dark ? { dark } : {}) }, config));
-    for (const s of result.metadata.steps) input.log(`isr: ${s}`);
-    return { outputs: { outputExposure: result.exposure }, metadata: { ...figures(result.metadata), computeSeconds: seconds } };
-  };
+export function runIsrTask(input: TaskRunInput): TaskRunOutput {
+  const config = readConfig(ISR_CONFIG, input.config, 'isr');
+  const raw = exposureInput(input, 'ccdExposure');
+  const bias = exposureInput(input, 'bias', true), flat = exposureInput(input, 'flat', true), dark = exposureInput(input, 'dark', true);
+  const [result, seconds] = timed(() => runIsr(raw, { ...(bias ? { bias } : {}), ...(flat ? { flat } : {}), ...(dark ? { dark } : {}) }, config));
+  for (const s of result.metadata.steps) input.log(`isr: ${s}`);
+  return { outputs: { outputExposure: result.exposure }, metadata: { ...figures(result.metadata), computeSeconds: seconds } };
 }
 
 /** calibrate: exposure (+ refCat shards) -> outputExposure (calexp). */
-export function runCalibrateTask(defaults: TaskConfig) {
-  return (input: TaskRunInput): TaskRunOutput => {
-    const config = calibrateConfig({ ...defaults, ...input.config });
-    const exposure = exposureInput(input, 'exposure');
-    const refCat = input.inputs['refCat'];
-    const shards = refCat === undefined || refCat === null ? undefined : Array.isArray(refCat) ? refCat : [refCat];
-    if (config.useReferenceCatalog && !shards) throw new ImageError("useReferenceCatalog is set but input 'refCat' is missing", 'IMAGE_INPUT');
-    const [result, seconds] = timed(() => runCalibrate(exposure, shards, config, input.log));
-    return { outputs: { outputExposure: result.exposure }, metadata: { ...figures(result.metadata), computeSeconds: seconds } };
-  };
+export function runCalibrateTask(input: TaskRunInput): TaskRunOutput {
+  const config = readConfig(CALIBRATE_CONFIG, input.config, 'calibrate');
+  const exposure = exposureInput(input, 'exposure');
+  const refCat = input.inputs['refCat'];
+  const shards = refCat === undefined || refCat === null ? undefined : Array.isArray(refCat) ? refCat : [refCat];
+  if (config.useReferenceCatalog && !shards) throw new ImageError("useReferenceCatalog is set but input 'refCat' is missing", 'IMAGE_INPUT');
+  const [result, seconds] = timed(() => runCalibrate(exposure, shards, config, input.log));
+  return { outputs: { outputExposure: result.exposure }, metadata: { ...figures(result.metadata), computeSeconds: seconds } };
 }
 
 /** makeWarp: calExpList + skyMap -> direct (the visit's warp on the patch). */
-export function runMakeWarpTask(defaults: TaskConfig) {
-  return (input: TaskRunInput): TaskRunOutput => {
-    const config = makeWarpConfig({ ...defaults, ...input.config });
-    const calexps = exposureList(input, 'calExpList');
-    const grid = patchGrid(input.inputs['skyMap'], numberId(input, 'tract'), numberId(input, 'patch'));
-    const visit = input.dataId['visit'], skymap = input.dataId['skymap'];
-    const [result, seconds] = timed(() => runMakeWarp(calexps, grid, config, {
-      ...(visit !== undefined ? { visit } : {}), ...(skymap !== undefined ? { skymap: String(skymap) } : {}),
-    }));
-    input.log(`makeWarp: ${result.metadata.nContributing} of ${calexps.length} calexps cover ${(100 * result.metadata.coveredFraction).toFixed(1)}% of patch ${grid.patch}`);
-    for (const s of result.metadata.skipped) input.log(`makeWarp: skipped ${s}`);
-    return { outputs: { direct: result.exposure }, metadata: { ...figures(result.metadata), computeSeconds: seconds } };
-  };
+export function runMakeWarpTask(input: TaskRunInput): TaskRunOutput {
+  const config = readConfig(MAKE_WARP_CONFIG, input.config, 'makeWarp');
+  const calexps = exposureList(input, 'calExpList');
+  const grid = patchGrid(input.inputs['skyMap'], numberId(input, 'tract'), numberId(input, 'patch'));
+  const visit = input.dataId['visit'], skymap = input.dataId['skymap'];
+  const [result, seconds] = timed(() => runMakeWarp(calexps, grid, config, {
+    ...(visit !== undefined ? { visit } : {}), ...(skymap !== undefined ? { skymap: String(skymap) } : {}),
+  }));
+  input.log(`makeWarp: ${result.metadata.nContributing} of ${calexps.length} calexps cover ${(100 * result.metadata.coveredFraction).toFixed(1)}% of patch ${grid.patch}`);
+  for (const s of result.metadata.skipped) input.log(`makeWarp: skipped ${s}`);
+  return { outputs: { direct: result.exposure }, metadata: { ...figures(result.metadata), computeSeconds: seconds } };
 }
 
 /** assembleCoadd: inputWarps + skyMap -> coaddExposure. */
-export function runAssembleCoaddTask(defaults: TaskConfig) {
-  return (input: TaskRunInput): TaskRunOutput => {
-    const config = assembleCoaddConfig({ ...defaults, ...input.config });
-    const warps = exposureList(input, 'inputWarps');
-    const grid = patchGrid(input.inputs['skyMap'], numberId(input, 'tract'), numberId(input, 'patch'));
-    const band = input.dataId['band'], skymap = input.dataId['skymap'];
-    const [result, seconds] = timed(() => runAssembleCoadd(warps, grid, config, {
-      ...(band !== undefined ? { band: String(band) } : {}), ...(skymap !== undefined ? { skymap: String(skymap) } : {}),
-    }));
-    input.log(`assembleCoadd: ${result.metadata.nContributing} of ${warps.length} warps, mean count ${result.metadata.meanCount.toFixed(2)}`);
-    for (const s of result.metadata.skipped) input.log(`assembleCoadd: skipped ${s}`);
-    const { weights, ...rest } = result.metadata;
-    return { outputs: { coaddExposure: result.exposure }, metadata: { ...figures(rest), weights, computeSeconds: seconds } };
-  };
+export function runAssembleCoaddTask(input: TaskRunInput): TaskRunOutput {
+  const config = readConfig(ASSEMBLE_COADD_CONFIG, input.config, 'assembleCoadd');
+  const warps = exposureList(input, 'inputWarps');
+  const grid = patchGrid(input.inputs['skyMap'], numberId(input, 'tract'), numberId(input, 'patch'));
+  const band = input.dataId['band'], skymap = input.dataId['skymap'];
+  const [result, seconds] = timed(() => runAssembleCoadd(warps, grid, config, {
+    ...(band !== undefined ? { band: String(band) } : {}), ...(skymap !== undefined ? { skymap: String(skymap) } : {}),
+  }));
+  input.log(`assembleCoadd: ${result.metadata.nContributing} of ${warps.length} warps, mean count ${result.metadata.meanCount.toFixed(2)}`);
+  for (const s of result.metadata.skipped) input.log(`assembleCoadd: skipped ${s}`);
+  const { weights, ...rest } = result.metadata;
+  return { outputs: { coaddExposure: result.exposure }, metadata: { ...figures(rest), weights, computeSeconds: seconds } };
 }

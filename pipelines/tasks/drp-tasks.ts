@@ -1,12 +1,13 @@
 /**
  * The optical chain's task types, with LSST's names and connections: isr, calibrate,
  * makeWarp, assembleCoadd (as planned by LSST's builder for the lsst-synthcam fixture), each
- * with the `run` of pipelines/image/ (config keys beyond the ones below are documented
- * there: isr.ts, calibrate.ts, make-warp.ts, assemble-coadd.ts). They are declared exactly
- * as a pipeline YAML declares a task inline (core/task-declarations.ts), plus their `run`.
+ * with the `run` of pipelines/image/ and the config schema declared there (isr.ts,
+ * calibrate.ts, make-warp.ts, assemble-coadd.ts). They are declared exactly as a pipeline
+ * YAML declares a task inline (core/task-declarations.ts), plus their config and `run`.
  */
 import type { TaskDefinition } from '../core/connections.js';
 import { defineTask } from '../core/task-declarations.js';
+import { ASSEMBLE_COADD_CONFIG, CALIBRATE_CONFIG, ISR_CONFIG, MAKE_WARP_CONFIG } from '../image/index.js';
 import { runAssembleCoaddTask, runCalibrateTask, runIsrTask, runMakeWarpTask } from './drp-task-runs.js';
 
 const EXPOSURE_DETECTOR = ['instrument', 'exposure', 'detector'];
@@ -14,14 +15,11 @@ const VISIT_DETECTOR = ['instrument', 'visit', 'detector'];
 const WARP = ['skymap', 'tract', 'patch', 'instrument', 'visit'];
 const SKY_MAP = { datasetType: 'skyMap', dimensions: ['skymap'], storageClass: 'SkyMap' };
 
-const isr: TaskDefinition = defineTask({
+const isr = defineTask({
   name: 'IsrTask',
   description: 'Instrument signature removal: overscan, bias, dark, flat, variance and mask',
   dimensions: EXPOSURE_DETECTOR,
-  // overscanFitOrder: polynomial degree along the readout (negative: per-row medians).
-  // gain, readNoise, saturation: null reads the raw's GAIN, RDNOISE, SATURATE (a raw without
-  // one is refused); a number overrides the card.
-  defaults: { doDark: true, overscanFitOrder: 1, overscanStatistic: 'median', gain: null, readNoise: null, saturation: null },
+  config: ISR_CONFIG,
   inputs: {
     ccdExposure: { datasetType: 'raw', dimensions: EXPOSURE_DETECTOR, storageClass: 'Exposure' },
   },
@@ -32,14 +30,14 @@ const isr: TaskDefinition = defineTask({
   outputs: {
     outputExposure: { datasetType: 'postISRCCD', dimensions: EXPOSURE_DETECTOR, storageClass: 'ExposureF' },
   },
-  run: (input) => runIsrTask(isr.defaults)(input),
+  run: runIsrTask,
 });
 
-const calibrate: TaskDefinition = defineTask({
+const calibrate = defineTask({
   name: 'CalibrateTask',
   description: 'Background, source detection, astrometric (TAN WCS) and photometric calibration',
   dimensions: VISIT_DETECTOR,
-  defaults: { useReferenceCatalog: false, detectionThreshold: 5, matchRadiusArcsec: 2 },
+  config: CALIBRATE_CONFIG,
   inputs: {
     exposure: { datasetType: 'postISRCCD', dimensions: EXPOSURE_DETECTOR, storageClass: 'ExposureF' },
   },
@@ -49,14 +47,14 @@ const calibrate: TaskDefinition = defineTask({
   outputs: {
     outputExposure: { datasetType: 'calexp', dimensions: VISIT_DETECTOR, storageClass: 'ExposureF' },
   },
-  run: (input) => runCalibrateTask(calibrate.defaults)(input),
+  run: runCalibrateTask,
 });
 
-const makeWarp: TaskDefinition = defineTask({
+const makeWarp = defineTask({
   name: 'MakeWarpTask',
   description: "Resample a visit's calexps onto a patch's TAN grid",
   dimensions: WARP,
-  defaults: { kernel: 'lanczos3' },
+  config: MAKE_WARP_CONFIG,
   inputs: {
     calExpList: { datasetType: 'calexp', dimensions: VISIT_DETECTOR, storageClass: 'ExposureF', multiple: true },
     skyMap: SKY_MAP,
@@ -64,14 +62,14 @@ const makeWarp: TaskDefinition = defineTask({
   outputs: {
     direct: { datasetType: 'deepCoadd_directWarp', dimensions: WARP, storageClass: 'ExposureF' },
   },
-  run: (input) => runMakeWarpTask(makeWarp.defaults)(input),
+  run: runMakeWarpTask,
 });
 
-const assembleCoadd: TaskDefinition = defineTask({
+const assembleCoadd = defineTask({
   name: 'AssembleCoaddTask',
   description: 'Inverse-variance weighted mean of the warps of a patch in one band',
   dimensions: ['skymap', 'tract', 'patch', 'band'],
-  defaults: {},
+  config: ASSEMBLE_COADD_CONFIG,
   inputs: {
     inputWarps: { datasetType: 'deepCoadd_directWarp', dimensions: WARP, storageClass: 'ExposureF', multiple: true },
     skyMap: SKY_MAP,
@@ -79,7 +77,7 @@ const assembleCoadd: TaskDefinition = defineTask({
   outputs: {
     coaddExposure: { datasetType: 'deepCoadd', dimensions: ['skymap', 'tract', 'patch', 'band'], storageClass: 'ExposureF' },
   },
-  run: (input) => runAssembleCoaddTask(assembleCoadd.defaults)(input),
+  run: runAssembleCoaddTask,
 });
 
 /** The optical chain's task types. */

@@ -197,7 +197,7 @@ tasks:
     const t = p.tasks.get('makeWarp')!;
     expect(t.definition.name).toBe('MakeWarpTask');
     expect(typeof t.definition.run).toBe('function');
-    expect(t.config).toEqual({ kernel: 'lanczos3' });
+    expect(t.config).toEqual({ kernel: 'lanczos3', badMaskPlanes: ['BAD', 'SAT', 'NO_DATA', 'CR'] });
     expect(own(p, 'makeWarp').map((c) => [c.kind, c.name, c.datasetType, c.deferConstraint === true])).toEqual([
       ['input', 'calExpList', 'calexp', false], ['input', 'skyMap', 'skyMap', false], ['output', 'direct', 'deepCoadd_directWarp', false],
       ['input', 'mask', 'warpMask', true],

@@ -80,7 +80,8 @@ describe('pipeline YAML view', () => {
 
   it('drp.yaml: one line per connection, inline lists, config merged with defaults, subsets kept', () => {
     const text = pipelineYaml(buildPipelineGraph(loadPipeline('drp.yaml', TASK_LIBRARY)));
-    expect(text).toContain('  isr:\n    class: IsrTask\n    dimensions: [instrument, exposure, detector]\n    config:\n      doDark: true\n');
+    expect(text).toContain('  isr:\n    class: IsrTask\n    dimensions: [instrument, exposure, detector]\n    config:\n      doOverscan: true\n');
+    expect(text).toContain('      minFlat: 0.05\n');
     expect(text).toContain('      ccdExposure: {datasetType: raw, dimensions: [instrument, exposure, detector], storageClass: Exposure}\n');
     expect(text).toContain('      bias: {datasetType: bias, dimensions: [instrument, detector], storageClass: ExposureF, isCalibration: true}\n');
     expect(text).toContain('      calExpList: {datasetType: calexp, dimensions: [instrument, visit, detector], storageClass: ExposureF, multiple: true}\n');

@@ -8,7 +8,8 @@
 import { describe, expect, it } from 'vitest';
 import { tableFromArrays } from 'apache-arrow';
 import { FitsHeader, type Exposure } from '../../../registry/index.js';
-import { ImageError, TanWcs, calibrateConfig, median, runCalibrate, separationArcsec } from '../../../pipelines/image/index.js';
+import { readConfig } from '../../../pipelines/core/config-schema.js';
+import { CALIBRATE_CONFIG, CALIBRATE_DEFAULTS, ImageError, TanWcs, median, runCalibrate, separationArcsec } from '../../../pipelines/image/index.js';
 import { Random, renderSources } from '../../../pipelines/simulate/index.js';
 
 const W = 300, H = 260, SKY = 400, SIGMA = 1.6;
@@ -50,7 +51,7 @@ describe('calibrate', () => {
 
   it('matches from a header WCS 12" and 0.05 degrees off, fits the true WCS and the zero point', () => {
     const logs: string[] = [];
-    const { exposure: calexp, metadata } = runCalibrate(exposure, [refCat], calibrateConfig({ useReferenceCatalog: true }), (m) => logs.push(m));
+    const { exposure: calexp, metadata } = runCalibrate(exposure, [refCat], { ...CALIBRATE_DEFAULTS, useReferenceCatalog: true }, (m) => logs.push(m));
     expect(metadata.nMatches).toBeGreaterThan(30);
     expect(metadata.wcsModel).not.toBe('shift');
     const fitted = TanWcs.fromHeader(calexp.header);
@@ -79,11 +80,11 @@ describe('calibrate', () => {
   });
 
   it('without a reference catalog keeps the header WCS and electrons, or applies a nominal zero point', () => {
-    const plain = runCalibrate(exposure, undefined, calibrateConfig({}));
+    const plain = runCalibrate(exposure, undefined, CALIBRATE_DEFAULTS);
     expect(plain.exposure.header.getString('BUNIT')).toBe('electron');
     expect(plain.metadata.wcsFitted).toBe(false);
     expect(plain.exposure.header.getNumber('CRVAL1')).toBe(exposure.header.getNumber('CRVAL1'));
-    const nominal = runCalibrate(exposure, undefined, calibrateConfig({ nominalZeroPoints: { r: 28.2 } }));
+    const nominal = runCalibrate(exposure, undefined, { ...CALIBRATE_DEFAULTS, nominalZeroPoints: { r: 28.2 } });
     expect(nominal.exposure.header.getString('BUNIT')).toBe('nJy');
     expect(nominal.metadata.calibration).toBeCloseTo(C, 8);
     expect(nominal.metadata.photometryFitted).toBe(false);
@@ -91,8 +92,8 @@ describe('calibrate', () => {
 
   it('rejects what it cannot use', () => {
     const noWcs = { ...exposure, header: new FitsHeader([{ keyword: 'BAND', value: 'r', comment: '' }]) };
-    expect(() => runCalibrate(noWcs, [refCat], calibrateConfig({ useReferenceCatalog: true }))).toThrow(ImageError);
-    expect(() => calibrateConfig({ detectionThreshold: 'five' })).toThrow(/must be a number/);
-    expect(() => calibrateConfig({ wcsFitModel: 'spline' })).toThrow(/wcsFitModel/);
+    expect(() => runCalibrate(noWcs, [refCat], { ...CALIBRATE_DEFAULTS, useReferenceCatalog: true })).toThrow(ImageError);
+    expect(() => readConfig(CALIBRATE_CONFIG, { detectionThreshold: 'five' }, 'calibrate')).toThrow(/must be a number/);
+    expect(() => readConfig(CALIBRATE_CONFIG, { wcsFitModel: 'spline' }, 'calibrate')).toThrow(/wcsFitModel/);
   });
 });

@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Table } from 'apache-arrow';
 import { FitsHeader, exposureFromFits, type Exposure, type Repository } from '../../../registry/index.js';
-import { ISR_DEFAULTS, MASK_BITS, estimateOverscan, isrConfig, runIsr, TanWcs } from '../../../pipelines/image/index.js';
+import { readConfig } from '../../../pipelines/core/config-schema.js';
+import { ISR_CONFIG, ISR_DEFAULTS, MASK_BITS, estimateOverscan, runIsr, TanWcs } from '../../../pipelines/image/index.js';
 import { SIM_COLLECTIONS, SIM_INSTRUMENT, electronsOf, renderSources, simulateRepository } from '../../../pipelines/simulate/index.js';
 import { DIALECTS, makeRepo } from '../../support/test-repos.js';
 import { tanSkyToPixel, headerWcs } from '../simulate/simulate-oracles.js';
@@ -42,7 +43,7 @@ describe('ISR arithmetic on a hand-made frame', () => {
   const input: Exposure = { width: W, height: H, image: raw, header: rawHeader };
 
   it('subtracts the per-row overscan, bias and scaled dark, applies gain and flat, and computes the variance', () => {
-    const { exposure, metadata } = runIsr(input, { bias, flat, dark }, isrConfig({ overscanFitOrder: -1 }));
+    const { exposure, metadata } = runIsr(input, { bias, flat, dark }, { ...ISR_DEFAULTS, overscanFitOrder: -1 });
     expect([exposure.width, exposure.height]).toEqual([w, H]);
     for (let y = 0; y < H; y++) {
       for (let x = 0; x < w; x++) {
@@ -75,7 +76,7 @@ describe('ISR arithmetic on a hand-made frame', () => {
   it('moves CRPIX with the trim and keeps the sky positions', () => {
     const h = rawHeader.clone();
     h.set('TRIMSEC', '[2:6,2:4]');
-    const { exposure } = runIsr({ ...input, header: h }, {}, isrConfig({ doBias: false, doFlat: false }));
+    const { exposure } = runIsr({ ...input, header: h }, {}, { ...ISR_DEFAULTS, doBias: false, doFlat: false });
     expect([exposure.width, exposure.height]).toEqual([5, 3]);
     const before = TanWcs.fromHeader(rawHeader), after = TanWcs.fromHeader(exposure.header);
     const [a, d] = before.pixelToSky(3, 2), [a2, d2] = after.pixelToSky(2, 1);
@@ -86,7 +87,7 @@ describe('ISR arithmetic on a hand-made frame', () => {
 
   it('rejects calibrations of the wrong size and bad configs', () => {
     expect(() => runIsr(input, { bias: { ...bias, width: 5 } })).toThrow(/bias is 5x4/);
-    expect(() => isrConfig({ overscanFitOrder: 'x' })).toThrow(/must be a number/);
+    expect(() => readConfig(ISR_CONFIG, { overscanFitOrder: 'x' }, 'isr')).toThrow(/must be a number/);
     expect(ISR_DEFAULTS.overscanFitOrder).toBe(1);
   });
 });
@@ -117,7 +118,7 @@ print(json.dumps({'data': g.data.ravel().tolist(), 'deviation': np.nan_to_num(d.
   for (const fit of [false, true]) {
     it(`matches ccdproc's overscan${fit ? ' line fit' : ' per-row median'}, trim, gain and deviation`, () => {
       // The frame has no SATURATE card: its 16-bit ceiling stands in.
-      const { exposure, metadata } = runIsr(raw!, {}, isrConfig({ overscanFitOrder: fit ? 1 : -1, saturation: 65535 }));
+      const { exposure, metadata } = runIsr(raw!, {}, { ...ISR_DEFAULTS, overscanFitOrder: fit ? 1 : -1, saturation: 65535 });
       const ref = ccdproc(fit);
       expect(ref.shape).toEqual([exposure.height, exposure.width]);
       expect([exposure.width, exposure.height]).toEqual([512, 520]);
