@@ -8,6 +8,7 @@
  * engine/cli/commands/run-commands.ts.
  */
 export * from './errors.js';
+export { integerProblem, timeoutProblem } from './option-problems.js';
 export * from './schedule/ready-queue.js';
 export { formatDataId } from './execute/task-body.js';
 export { executeQuantum, type QuantumJob, type JobInput, type LogRecord, type QuantumMetadata, type QuantumOutcome, type QuantumSuccess, type QuantumFailure, type ExecutionContext } from './execute/quantum-executor.js';

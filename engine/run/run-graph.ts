@@ -13,8 +13,9 @@ import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { QuantumGraph } from '../../planner/index.js';
 import { runnerStartProblem } from '../../pipelines/index.js';
-import { checkOutputCollectionName, graphHeapProblem, runFolder, type Repository } from '../../registry/index.js';
+import { checkOutputCollectionName, graphHeapProblem, runFolder, runTimestamp, type Repository } from '../../registry/index.js';
 import { EngineError } from '../errors.js';
+import { integerProblem, timeoutProblem } from '../option-problems.js';
 import { WorkerPool } from '../execute/worker-pool.js';
 import { CompositeObserver, type RunObserver } from '../observe/run-events.js';
 import { EventLogObserver, eventLogPath } from '../observe/event-log-observer.js';
@@ -76,15 +77,9 @@ export interface QuantumSubset {
 }
 
 function checkOptions(o: RunOptions): void {
-  const positiveInt = (v: number | undefined, name: string, min: number) => {
-    if (v !== undefined && (!Number.isInteger(v) || v < min)) throw new EngineError(`${name} must be an integer >= ${min}, got ${v}`, 'RUN_OPTIONS');
-  };
-  positiveInt(o.jobs, '-j/--jobs', 1);
-  positiveInt(o.retries, '--retries', 0);
-  positiveInt(o.batchSize, 'the batch size', 1);
-  positiveInt(o.memoryMb, '--memory', 16);
-  if (o.subset && !o.subset.quanta.length) throw new EngineError('the job names no quanta', 'RUN_OPTIONS');
-  if (o.timeoutSeconds !== undefined && !(o.timeoutSeconds > 0)) throw new EngineError(`--timeout must be a positive number of seconds, got ${o.timeoutSeconds}`, 'RUN_OPTIONS');
+  const problem = integerProblem('-j/--jobs', o.jobs, 1) ?? integerProblem('--retries', o.retries, 0) ?? integerProblem('the batch size', o.batchSize, 1)
+    ?? integerProblem('--memory', o.memoryMb, 16) ?? (o.subset && !o.subset.quanta.length ? 'the job names no quanta' : null) ?? timeoutProblem(o.timeoutSeconds);
+  if (problem) throw new EngineError(problem, 'RUN_OPTIONS');
 }
 
 /**
@@ -132,7 +127,7 @@ export async function runGraph(repo: Repository, graph: QuantumGraph, options: R
   const run = graph.header.outputRun;
   const folder = runFolder(run);
   const jobs = new GraphJobs(graph, repo.datastore.template);
-  const invocation = `${new Date(t0).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomUUID().slice(0, 8)}`;
+  const invocation = `${runTimestamp(new Date(t0))}-${randomUUID().slice(0, 8)}`;
   const memoryMb = options.memoryMb ?? Math.max(256, Math.min(4096, Math.floor((totalmem() / 2 ** 20) * 0.75 / jobsN)));
 
   if (graph.header.repositoryId !== repo.registry.id) {

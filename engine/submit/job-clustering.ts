@@ -15,6 +15,7 @@
  */
 import type { QuantumGraph } from '../../planner/index.js';
 import { EngineError } from '../errors.js';
+import { integerProblem } from '../option-problems.js';
 import { findCycle, quotientGraph, stronglyConnected, topologicalOrder, type Adjacency } from './job-graph.js';
 
 /** How quanta are grouped into jobs. */
@@ -60,9 +61,8 @@ function clusterDims(task: QuantumGraph['tasks'][number], spec: ClusterSpec): st
 /** Quanta per chunk: `quantaPerJob`, raised until the chunks and `clusters` groups fit in `maxJobs` where they can. */
 function chunkSize(graph: QuantumGraph, spec: ClusterSpec, clusters: number): number {
   let perJob = spec.quantaPerJob ?? 1;
-  for (const [name, v] of [['--quanta-per-job', perJob], ['--max-jobs', spec.maxJobs ?? 1]] as const) {
-    if (!Number.isInteger(v) || v < 1) throw new EngineError(`${name} must be an integer >= 1, got ${v}`, 'SUBMIT_OPTIONS');
-  }
+  const problem = integerProblem('--quanta-per-job', perJob, 1) ?? integerProblem('--max-jobs', spec.maxJobs, 1);
+  if (problem) throw new EngineError(problem, 'SUBMIT_OPTIONS');
   const chunked = graph.tasks.filter((t) => !clusterDims(t, spec)).map((t) => t.quantumCount);
   const jobs = (n: number) => clusters + chunked.reduce((sum, c) => sum + Math.ceil(c / n), 0);
   const most = Math.max(1, ...chunked);

@@ -4,7 +4,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { loadGraph, saveGraph, type QuantumGraph } from '../../../planner/index.js';
 import { planPrune, planRunRemoval, pruneDatasets, removeRuns, runFolder, type Repository } from '../../../registry/index.js';
 import {
-  EngineError, lockRun, ProgressObserver, ReportObserver, formatDataId, loadTaskLibrary, runGraph, type QuantumSubset, type RunReport, type RunSummary,
+  EngineError, integerProblem, lockRun, timeoutProblem, ProgressObserver, ReportObserver, formatDataId, loadTaskLibrary, runGraph, type QuantumSubset, type RunReport, type RunSummary,
 } from '../../index.js';
 import { formatTable } from '../output.js';
 import { buildOrExplain, buildSpecFromArgs, buildSummaryLine, withBuildOptions } from './graph-commands.js';
@@ -71,12 +71,7 @@ function runOptionsProblem(argv: Record<string, unknown>): string | null {
   if (argv['pipeline'] && !listOption(argv['input'] as string[] | undefined).length) return '-p needs -i INPUT collections';
   if (argv['pruneReplaced'] && !argv['graph'] && !argv['replaceRun']) return '--prune-replaced needs --replace-run (it removes what the replaced run holds)';
   if (argv['graph'] && (argv['config'] || argv['configFile'])) return '-c/-C change how a graph is built: give them with -p to build one (this graph is built already; its task configs are in it)';
-  const bad = (name: string, min: number) => {
-    const v = argv[name];
-    return v !== undefined && (!Number.isInteger(v) || (v as number) < min) ? `--${name} must be an integer >= ${min}, got ${String(v)}` : null;
-  };
-  const timeout = argv['timeout'] !== undefined && !((argv['timeout'] as number) > 0) ? `--timeout must be a positive number of seconds, got ${String(argv['timeout'])}` : null;
-  return bad('jobs', 1) ?? bad('retries', 0) ?? bad('memory', 16) ?? timeout;
+  return integerProblem('--jobs', argv['jobs'], 1) ?? integerProblem('--retries', argv['retries'], 0) ?? integerProblem('--memory', argv['memory'], 16) ?? timeoutProblem(argv['timeout']);
 }
 
 /** Reports a usage error the way yargs does (exit status 2). */
