@@ -1,7 +1,7 @@
 /**
  * mosaic (dimensions skymap, tract, patch): the tiles overlapping a patch (gathered), with
  * their primary beams (a second gathered connection), into one primary-beam-corrected image
- * on the patch grid (Cornwell, Holdaway & Uson 1993; FACTS.md):
+ * on the patch grid (linear mosaicking, Cornwell, Holdaway & Uson 1993, A&A 271, 697):
  *
  *   apparent tiles I:          M = sum(w A I) / sum(w A^2)
  *   corrected tiles I_pbcor:   M = sum(w A^2 I_pbcor) / sum(w A^2)

@@ -1,7 +1,9 @@
 /**
  * The primary beam of a dish of diameter D at wavelength lambda: an Airy pattern
- * [2 J1(x) / x]^2 with x = pi D sin(theta) / lambda (FWHM 1.029 lambda / D), or a Gaussian
- * with FWHM = 1.02 lambda / D (FACTS.md). Angles in radians, frequencies in Hz.
+ * [2 J1(x) / x]^2 with x = pi D sin(theta) / lambda (FWHM 1.029 lambda / D; Born & Wolf,
+ * Principles of Optics, section 8.5.2), or a Gaussian with FWHM = 1.02 lambda / D, the
+ * half-power beamwidth of a uniformly illuminated circular aperture in Condon & Ransom,
+ * Essential Radio Astronomy (2016), chapter 3. Angles in radians, frequencies in Hz.
  */
 
 /** Speed of light, m/s. */
