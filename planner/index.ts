@@ -8,7 +8,8 @@ export * from './graph/quantum-graph.js';
 export { csrFromPairs, type Csr } from './graph/csr.js';
 export type { BuildSpec, BuildResult } from './plan/quantum-graph-builder.js';
 export { saveGraph, loadGraph, graphToBytes, graphFromBytes, graphChecksum, GraphFileError } from './graph/graph-file.js';
-export { selectQuanta, findQuantum, quantumJsonLines, graphSummary, drawGraph, DATASET_SUMMARY_COLUMNS, type QuantumSelection } from './inspect/graph-views.js';
+export { selectQuanta, findQuantum, graphDimensions, quantumJsonLines, graphSummary, DATASET_SUMMARY_COLUMNS, type QuantumSelection } from './inspect/graph-views.js';
+export { drawGraph, type DrawOptions } from './inspect/graph-drawing.js';
 export { dataIdFilter } from './inspect/data-id-filter.js';
 export type { Diagnosis } from './diagnose/empty-graph-diagnosis.js';
 

@@ -1,8 +1,8 @@
 /**
- * Views of a quantum graph for people: a summary, one JSON object per quantum, and DOT or
- * Mermaid drawings (task level, or quantum level for small selections).
+ * Views of a quantum graph for people: which quanta a selection names, a summary, and one
+ * JSON object per quantum (drawings are graph-drawing.ts).
  */
-import { EDGE_OUTPUT, EDGE_PREREQUISITE, STATE_NAMES, type QuantumGraph } from '../graph/quantum-graph.js';
+import { EDGE_OUTPUT, STATE_NAMES, type QuantumGraph } from '../graph/quantum-graph.js';
 import { PlanningError } from '../errors.js';
 import { dataIdFilter } from './data-id-filter.js';
 
@@ -164,44 +164,3 @@ export function graphSummary(g: QuantumGraph, quanta?: Int32Array): { tasks: (st
 
 /** Column names of the dataset-type summary. */
 export const DATASET_SUMMARY_COLUMNS = ['datasetType', 'dimensions', 'storageClass', ...STATE_NAMES];
-
-/** DOT (Graphviz) or Mermaid text: tasks and dataset types, or selected quanta and their datasets. */
-export function drawGraph(g: QuantumGraph, format: 'dot' | 'mermaid', quanta: Int32Array | null, maxQuanta = 500): string {
-  const nodes: string[] = [];
-  const links: string[] = [];
-  const id = (s: string) => s.replace(/[^A-Za-z0-9_]/g, '_');
-  const node = (key: string, label: string, shape: 'task' | 'dataset') => {
-    if (format === 'dot') nodes.push(`  ${id(key)} [label="${label.replace(/"/g, '\\"')}", shape=${shape === 'task' ? 'box, style=filled, fillcolor="#dde8ff"' : 'ellipse'}];`);
-    else nodes.push(shape === 'task' ? `  ${id(key)}["${label.replace(/"/g, "'")}"]` : `  ${id(key)}(["${label.replace(/"/g, "'")}"])`);
-  };
-  const link = (a: string, b: string, dashed = false) => links.push(format === 'dot' ? `  ${id(a)} -> ${id(b)}${dashed ? ' [style=dashed]' : ''};` : `  ${id(a)} ${dashed ? '-.->' : '-->'} ${id(b)}`);
-  if (!quanta) {
-    g.tasks.forEach((t) => node(`task_${t.label}`, `${t.label}\n${t.quantumCount} quanta`.replace('\n', format === 'dot' ? '\\n' : '<br>'), 'task'));
-    g.datasetTypes.forEach((t) => node(`ds_${t.name}`, t.name, 'dataset'));
-    for (const c of g.connections) {
-      const t = `task_${g.tasks[c.task]!.label}`, d = `ds_${g.datasetTypes[c.datasetType]!.name}`;
-      if (c.direction === EDGE_OUTPUT) link(t, d);
-      else link(d, t, c.direction === EDGE_PREREQUISITE);
-    }
-  } else {
-    if (quanta.length > maxQuanta) throw new PlanningError(`${quanta.length} quanta selected; draw at most ${maxQuanta} (narrow with --task/--where/--upstream/--downstream)`, 'SHOW_TOO_MANY');
-    const { offsets, edges } = g.edgesByQuantum();
-    const seen = new Set<number>();
-    const fmt = (dataId: Record<string, string | number>) => Object.values(dataId).join('/');
-    for (const q of quanta) {
-      node(`q${q}`, `${g.tasks[g.taskOf(q)]!.label} ${fmt(g.quantumDataId(q))}`, 'task');
-      for (let i = offsets[q]!; i < offsets[q + 1]!; i++) {
-        const e = edges[i]!;
-        const d = g.edgeDatasets[e]!;
-        const c = g.connections[g.edgeConnections[e]!]!;
-        if (!seen.has(d)) {
-          seen.add(d);
-          node(`d${d}`, `${g.datasetTypes[g.typeOf(d)]!.name} ${fmt(g.datasetDataId(d))}`, 'dataset');
-        }
-        if (c.direction === EDGE_OUTPUT) link(`q${q}`, `d${d}`);
-        else link(`d${d}`, `q${q}`, c.direction === EDGE_PREREQUISITE);
-      }
-    }
-  }
-  return format === 'dot' ? ['digraph qg {', '  rankdir=LR;', ...nodes, ...links, '}'].join('\n') : ['flowchart LR', ...nodes, ...links].join('\n');
-}

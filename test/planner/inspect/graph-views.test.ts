@@ -2,24 +2,21 @@
  * Views of a built graph: `selectQuanta` (--task; --where on a quantum's data ID or on it
  * with an input's, against a brute force over the edges, and its name checks; --upstream and
  * --downstream, checked against reachability computed here from the edge arrays),
- * `findQuantum`, `drawGraph` (task level and quantum level, DOT and Mermaid), and `qg show`
- * / `qg build` through `main(argv)` (summary of the selection, filtered jsonl, exit statuses).
+ * `findQuantum`, and `qg show` / `qg build` through `main(argv)` (summary of the selection,
+ * filtered jsonl, exit statuses).
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { simulateRepository } from '../../../pipelines/simulate/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  EDGE_OUTPUT, EDGE_PREREQUISITE, buildQuantumGraph, drawGraph, findQuantum, graphToBytes, quantumJsonLines, saveGraph, selectQuanta,
+  EDGE_OUTPUT, findQuantum, graphToBytes, quantumJsonLines, selectQuanta,
   PlanningError, type QuantumGraph,
 } from '../../../planner/index.js';
 import { WhereError } from '../../../registry/index.js';
 import { cliRunner } from '../../support/cli-runner.js';
-import { DIALECTS, makeRepo, tempDir } from '../../support/test-repos.js';
 import { thrownAs } from '../../support/thrown.js';
 import { dataIdKey } from '../planner-helpers.js';
-
-const WHERE = "instrument='SimCam' AND skymap='simSkyMap'";
+import { FIXTURE_WHERE, viewsFixture } from './views-fixture.js';
 
 /** Quantum -> quanta it reads from (`up`) or that read from it (`down`), from the edges. */
 function neighbours(g: QuantumGraph): { up: Set<number>[]; down: Set<number>[] } {
@@ -71,26 +68,11 @@ function closure(start: number, next: Set<number>[]): number[] {
   return [...seen].sort((a, b) => a - b);
 }
 
-describe(`graph views (${DIALECTS[0]})`, () => {
+describe('graph views', () => {
   const run = cliRunner({ captureWrites: true });
-  const dir = tempDir('qg-views-');
-  let g: QuantumGraph;
-  let root: string;
-  let file: string;
-  let dispose: () => Promise<void>;
-
-  beforeAll(async () => {
-    const made = await makeRepo(DIALECTS[0]!);
-    ({ root, dispose } = made);
-    await simulateRepository(made.repo, { profile: 'tiny', pixels: false, visits: 6 });
-    g = (await buildQuantumGraph(made.repo, { pipeline: 'drp.yaml', inputs: ['SimCam/defaults'], outputRun: 'u/views/run', where: WHERE })).graph;
-    file = join(dir.path, 'g.qg');
-    await saveGraph(g, file);
-  }, 120_000);
-  afterAll(async () => {
-    await dispose?.();
-    dir.cleanup();
-  });
+  const fixture = viewsFixture();
+  let g: QuantumGraph, file: string, root: string, dir: string;
+  beforeAll(() => ({ g, file, root, dir } = fixture));
 
   it('selectQuanta: everything, one task', () => {
     expect([...selectQuanta(g, {})]).toEqual(Array.from({ length: g.quantumCount }, (_, i) => i));
@@ -169,37 +151,6 @@ describe(`graph views (${DIALECTS[0]})`, () => {
     }
   });
 
-  it('drawGraph: task level DOT and Mermaid have every task, type and connection', () => {
-    const dot = drawGraph(g, 'dot', null);
-    expect(dot.startsWith('digraph qg {')).toBe(true);
-    expect(dot.trimEnd().endsWith('}')).toBe(true);
-    for (const t of g.tasks) expect(dot).toContain(`${t.label}\\n${t.quantumCount} quanta`);
-    const arrows = dot.split('\n').filter((l) => l.includes(' -> '));
-    expect(arrows.length).toBe(g.connections.length);
-    expect(arrows.filter((l) => l.includes('dashed')).length).toBe(g.connections.filter((c) => c.direction === EDGE_PREREQUISITE).length);
-    const mermaid = drawGraph(g, 'mermaid', null);
-    expect(mermaid.split('\n')[0]).toBe('flowchart LR');
-    expect(mermaid.split('\n').filter((l) => /-->|-\.->/.test(l)).length).toBe(g.connections.length);
-  });
-
-  it('drawGraph: quantum level draws the selected quanta with their datasets; too many is an error', () => {
-    const coadd = g.tasks.find((t) => t.label === 'assembleCoadd')!;
-    const selected = selectQuanta(g, { upstream: String(coadd.quantumOffset) });
-    const { offsets, edges } = g.edgesByQuantum();
-    const datasets = new Set<number>();
-    let links = 0;
-    for (const q of selected) for (let i = offsets[q]!; i < offsets[q + 1]!; i++) {
-      datasets.add(g.edgeDatasets[edges[i]!]!);
-      links++;
-    }
-    const dot = drawGraph(g, 'dot', selected);
-    const lines = dot.split('\n');
-    expect(lines.filter((l) => / -> /.test(l)).length).toBe(links);
-    expect(lines.filter((l) => /^\s+q\d+ \[/.test(l)).length).toBe(selected.length);
-    expect(lines.filter((l) => /^\s+d\d+ \[/.test(l)).length).toBe(datasets.size);
-    expect(() => drawGraph(g, 'mermaid', selectQuanta(g, {}), 10)).toThrow(PlanningError);
-  });
-
   it('qg show: summary, filtered jsonl, dot; bad files and bad names exit 2', async () => {
     const summary = await run('show', file);
     expect(summary.status).toBe(0);
@@ -217,7 +168,7 @@ describe(`graph views (${DIALECTS[0]})`, () => {
     const dot = await run('show', file, '--format', 'dot');
     expect(dot.status).toBe(0);
     expect(dot.stdout).toContain('digraph qg {');
-    const bad = join(dir.path, 'bad.qg');
+    const bad = join(dir, 'bad.qg');
     writeFileSync(bad, graphToBytes(g).subarray(0, 1000));
     const corrupt = await run('show', bad);
     expect(corrupt.status).toBe(2);
@@ -252,12 +203,12 @@ describe(`graph views (${DIALECTS[0]})`, () => {
   });
 
   it('qg build: an existing output run or an unknown pipeline exits 2 with the reason', async () => {
-    const saved = join(dir.path, 'cli.qg');
-    const ok = await run('build', '-b', root, '-p', 'drp.yaml#processCcd', '-i', 'SimCam/defaults', '--output-run', 'u/cli/run', '--where', WHERE, '--save', saved);
+    const saved = join(dir, 'cli.qg');
+    const ok = await run('build', '-b', root, '-p', 'drp.yaml#processCcd', '-i', 'SimCam/defaults', '--output-run', 'u/cli/run', '--where', FIXTURE_WHERE, '--save', saved);
     expect(ok.status).toBe(0);
     expect(ok.stdout).toMatch(/built \d+ quanta \(isr \d+, calibrate \d+\)/);
     expect(ok.stdout).toContain(`saved ${saved}`);
-    const unknown = await run('build', '-b', root, '-p', 'nope.yaml', '-i', 'SimCam/defaults', '--output-run', 'u/cli/run2', '--where', WHERE);
+    const unknown = await run('build', '-b', root, '-p', 'nope.yaml', '-i', 'SimCam/defaults', '--output-run', 'u/cli/run2', '--where', FIXTURE_WHERE);
     expect(unknown.status).toBe(2);
     expect(unknown.stderr).toContain('nope.yaml');
     const where = await run('build', '-b', root, '-p', 'drp.yaml', '-i', 'SimCam/defaults', '--output-run', 'u/cli/run3', '--where', "instrument='SimCam' AND nosuchkey=1");
