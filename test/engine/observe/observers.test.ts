@@ -1,31 +1,18 @@
 /**
  * The observers on literal event sequences: the report (counts by last outcome across
  * invocations, nearest-rank percentiles against hand values), the event log (a torn last
- * line is skipped), the Gantt chart (one bar per attempt in its worker's lane, x from the
- * invocation start, escaped text, one panel per invocation), the progress bar (drawn on a
- * terminal only, with failed/blocked/running counts and an ETA), and the composite.
+ * line is skipped), the progress bar (drawn on a terminal only, with failed/blocked/running
+ * counts and an ETA), and the composite. The Gantt chart is gantt-chart.test.ts.
  */
 import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import {
-  CompositeObserver, EventLogObserver, ProgressObserver, formatDuration, ganttSvg, percentile, readEventLog, reportFromEvents,
-  type QuantumFinishedEvent, type RunEvent, type RunStartedEvent,
-} from '../../engine/index.js';
-import { tempDir } from '../support/test-repos.js';
-
-const T0 = 1_700_000_000_000;
-
-function started(invocation: string, t: number, tasks: Record<string, { quanta: number; toRun: number }>): RunStartedEvent {
-  const quanta = Object.values(tasks).reduce((n, x) => n + x.quanta, 0);
-  const toRun = Object.values(tasks).reduce((n, x) => n + x.toRun, 0);
-  return { event: 'run-started', t, invocation, run: 'u/r/1', chain: 'u/r', host: 'h', pid: 1, jobs: 2, command: '', quanta, alreadyDone: quanta - toRun, toRun, tasks, cleaned: { datasets: 0, files: 0 } };
-}
-
-function finished(quantum: number, task: string, worker: number, start: number, end: number, status: QuantumFinishedEvent['status'] = 'succeeded', attempt = 1): QuantumFinishedEvent {
-  return { event: 'quantum-finished', t: T0 + end, quantum, task, dataId: { detector: quantum }, worker, attempt, status, start: T0 + start, end: T0 + end };
-}
+  CompositeObserver, EventLogObserver, ProgressObserver, formatDuration, percentile, readEventLog, reportFromEvents, type RunEvent,
+} from '../../../engine/index.js';
+import { tempDir } from '../../support/test-repos.js';
+import { T0, finished, started } from './run-event-fixtures.js';
 
 describe('percentile', () => {
   it('is the nearest rank', () => {
@@ -83,32 +70,6 @@ describe('event log', () => {
     } finally {
       dir.cleanup();
     }
-  });
-});
-
-describe('ganttSvg', () => {
-  it('draws one bar per attempt in its worker lane, scaled from the invocation start', () => {
-    const events: RunEvent[] = [
-      started('a', T0, { 'sq<uare': { quanta: 2, toRun: 2 } }),
-      finished(0, 'sq<uare', 0, 0, 1000),
-      finished(1, 'sq<uare', 1, 0, 2000, 'failed'),
-    ];
-    const svg = ganttSvg(events, { width: 1090, laneHeight: 20 });
-    expect(svg).toMatch(/^<\?xml/);
-    expect(svg).not.toContain('sq<uare');
-    expect(svg).toContain('sq&lt;uare');
-    const bars = [...svg.matchAll(/<rect x="([\d.]+)" y="(\d+)" width="([\d.]+)" height="16" fill="[^"]+"([^>]*)><title>([^<]*)<\/title>/g)];
-    expect(bars).toHaveLength(2);
-    // plot from x = 90 to 1070 (980 px) for 2 s: the first bar is half as wide as the second
-    expect(Number(bars[0]![1])).toBeCloseTo(90, 5);
-    expect(Number(bars[0]![3])).toBeCloseTo(490, 5);
-    expect(Number(bars[1]![3])).toBeCloseTo(980, 5);
-    expect(Number(bars[1]![2]) - Number(bars[0]![2])).toBe(20); // next lane
-    expect(bars[1]![4]).toContain('#d62728'); // failed: red outline
-    expect(bars[0]![5]).toContain('attempt 1: succeeded, 1.000 s');
-    const two = ganttSvg([...events, started('b', T0 + 5000, { 'sq<uare': { quanta: 2, toRun: 1 } }), finished(1, 'sq<uare', 0, 5000, 5500)]);
-    expect(two.match(/invocation [ab] /g)).toEqual(['invocation a ', 'invocation b ']);
-    expect(ganttSvg([...events, started('b', T0 + 5000, { x: { quanta: 1, toRun: 1 } })], { invocation: 'last' }).match(/invocation [ab] /g)).toEqual(['invocation b ']);
   });
 });
 
