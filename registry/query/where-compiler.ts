@@ -1,54 +1,27 @@
 /**
- * From a parsed --where expression to a SQL boolean fragment with bound values. Two passes:
- * `analyzeWhere` resolves every name against the universe (and the binds) and lists the
- * dimensions and elements the query must join, plus the region literals that need an exact
- * spatial pre-filter; `compileWhere` then type-checks and emits SQL through a scope that
- * knows where each key and column lives. Values are always bound (`?`), never spliced in
- * (a long IN list as one JSON array); only identifiers taken from the universe reach the SQL
- * text. Both passes walk AND/OR chains of any length without recursing per term, and both
- * databases get the same answer or the same WhereError: values are range-checked first, and
- * what only the database can see (overflow on data) fails alike through the dialect's hooks.
+ * The second pass over a parsed --where expression (after where-analysis.ts): type checks and
+ * a SQL boolean fragment with bound values, emitted through a scope that knows where each key
+ * and column lives. Values are always bound (`?`), never spliced in (a long IN list as one
+ * JSON array); only identifiers taken from the universe reach the SQL text. AND/OR chains of
+ * any length compile without recursing per term, and both databases get the same answer or
+ * the same WhereError: values are range-checked first, and what only the database can see
+ * (overflow on data) fails alike through the dialect's hooks.
  */
-import { Circle, ConvexPolygon, boxPolygon, fromRaDec, type Region } from '../spatial/index.js';
 import { TIME_MAX, TIME_MIN } from '../time/tai-time.js';
-import type { DimensionElement, DimensionGroup, DimensionUniverse } from '../universe/dimension-universe.js';
+import type { DimensionUniverse } from '../universe/dimension-universe.js';
 import { suggest } from '../universe/dimension-universe.js';
 import type { BindValue } from './bind-values.js';
-import { EmptyQueryError, WhereError } from './query-errors.js';
+import { WhereError } from './query-errors.js';
+import { resolveName, type RegionTerm, type ScalarType, type WhereAnalysis } from './where-analysis.js';
 import { constantValue, foldArithmetic, foldNegation, jsonArray, type NumericConstant } from './where-constants.js';
 import { WHERE_INLINE_VALUES, WHERE_MAX_BINDINGS, type ValueListType, type WhereDialect } from './where-dialect.js';
-import { conjuncts, dispatchWhere, logicalOperands, walkWhere } from './where/index.js';
-import type { ArithmeticOperator, BinaryNode, BinaryOperator, IdentifierNode, InListItem, InListNode, LogicalOperator, RangeNode, RegionNode, Span, UnaryNode, WhereNode, WhereNodeHandlers } from './where/index.js';
+import { dispatchWhere, logicalOperands } from './where/index.js';
+import type { ArithmeticOperator, BinaryNode, BinaryOperator, IdentifierNode, InListItem, InListNode, LogicalOperator, RangeNode, Span, UnaryNode, WhereNode, WhereNodeHandlers } from './where/index.js';
 
-/** Scalar types of compiled expressions. */
-export type ScalarType = 'int' | 'float' | 'string' | 'bool' | 'time' | 'uuid';
-
-/** What an identifier names. */
-export type ResolvedName =
-  | { readonly kind: 'key'; readonly dimension: string; readonly type: ScalarType }
-  | { readonly kind: 'column'; readonly element: string; readonly column: string; readonly type: ScalarType }
-  | { readonly kind: 'timespan'; readonly element: string }
-  | { readonly kind: 'region'; readonly element: string }
-  | { readonly kind: 'bind'; readonly name: string; readonly value: BindValue }
-  /** `NULL` (any case), which LSST reads as a constant: an open end of a (begin, end) pair. */
-  | { readonly kind: 'null' };
-
-/** A region constraint `element.region OVERLAPS <literal>` to be pre-filtered exactly. */
-export interface RegionTerm {
-  readonly node: BinaryNode;
-  readonly element: string;
-  readonly region: Region;
-}
-
-/** What a where expression needs from the query. */
-export interface WhereAnalysis {
-  /** Dimensions named (as keys or through their elements' fields). */
-  readonly dimensions: ReadonlySet<string>;
-  /** Elements whose tables must be joined (fields, timespans). */
-  readonly elements: ReadonlySet<string>;
-  /** Region literal constraints, in expression order. */
-  readonly regionTerms: readonly RegionTerm[];
-}
+// query/index.ts and data-id-query.ts import the other passes from here too.
+export { analyzeWhere, regionFromLiteral, resolveName, type RegionTerm, type ResolvedName, type WhereAnalysis } from './where-analysis.js';
+export { findContradiction, governorConstraints, overflowError } from './where-facts.js';
+export { regionElementFor, regionElementForGroup } from '../universe/region-elements.js';
 
 /** Where compiled SQL finds keys and columns. */
 export interface WhereScope {
@@ -106,129 +79,6 @@ function balanced(parts: readonly string[], op: LogicalOperator, from = 0, to = 
   if (to - from === 1) return parts[from]!;
   const middle = (from + to) >>> 1;
   return `(${balanced(parts, op, from, middle)} ${op} ${balanced(parts, op, middle, to)})`;
-}
-
-/** Types of universe field kinds as query types. */
-function scalarOf(type: string): ScalarType {
-  return type === 'int' ? 'int' : type === 'float' ? 'float' : type === 'bool' ? 'bool' : 'string';
-}
-
-/** Resolves one identifier (bind names first, as LSST does for bare identifiers). */
-export function resolveName(node: IdentifierNode, universe: DimensionUniverse, binds: ReadonlyMap<string, BindValue>, expression: string): ResolvedName {
-  const fail = (message: string): never => {
-    throw new WhereError(message, node.span.start, expression, 'WHERE_UNKNOWN_NAME');
-  };
-  const [first, second, third] = node.parts as [string, string?, string?];
-  if (second === undefined) {
-    const bound = binds.get(first);
-    if (bound !== undefined) return { kind: 'bind', name: first, value: bound };
-    if (first.toUpperCase() === 'NULL') return { kind: 'null' };
-    const e = universe.elements.get(first);
-    if (e?.isDimension) return { kind: 'key', dimension: e.name, type: scalarOf(e.key!.type) };
-    const candidates = [...universe.dimensions.map((d) => d.name), ...binds.keys()];
-    return fail(`unknown dimension '${first}'${suggest(first, candidates)}`);
-  }
-  const element = universe.elements.get(first);
-  if (!element) return fail(`unknown dimension element '${first}'${suggest(first, [...universe.elements.keys()])}`);
-  if (third !== undefined) {
-    if (second === 'timespan' && element.temporal && (third === 'begin' || third === 'end')) {
-      return { kind: 'column', element: element.name, column: `timespan_${third}`, type: 'time' };
-    }
-    return fail(`'${node.name}' is not a field: only <element>.timespan.begin and .end have three parts`);
-  }
-  if (second === 'region') {
-    if (!element.spatial) return fail(`'${first}' has no region`);
-    return { kind: 'region', element: element.name };
-  }
-  if (second === 'timespan') {
-    if (!element.temporal) return fail(`'${first}' has no timespan`);
-    return { kind: 'timespan', element: element.name };
-  }
-  if (element.key && second === element.key.name) return { kind: 'key', dimension: element.name, type: scalarOf(element.key.type) };
-  if (element.required.includes(second)) return { kind: 'key', dimension: second, type: scalarOf(universe.dimension(second).key!.type) };
-  if (element.implies.includes(second)) return { kind: 'column', element: element.name, column: second, type: scalarOf(universe.dimension(second).key!.type) };
-  const field = element.fields.find((f) => f.name === second);
-  if (field && field.type !== 'binary') return { kind: 'column', element: element.name, column: field.name, type: scalarOf(field.type) };
-  const known = [...(element.key ? [element.key.name] : []), ...element.implies, ...element.fields.map((f) => f.name), ...(element.spatial ? ['region'] : []), ...(element.temporal ? ['timespan'] : [])];
-  return fail(`'${first}' has no field '${second}'${suggest(second, known)} (fields: ${known.join(', ')})`);
-}
-
-/** Walks the tree: names, elements to join, and region literal terms. */
-export function analyzeWhere(ast: WhereNode | null, universe: DimensionUniverse, binds: ReadonlyMap<string, BindValue>, expression: string): WhereAnalysis {
-  const dimensions = new Set<string>();
-  const elements = new Set<string>();
-  const regionTerms: RegionTerm[] = [];
-  const keysOf = (element: string) => {
-    const e = universe.element(element);
-    for (const d of e.required) dimensions.add(d);
-    if (e.isDimension) dimensions.add(e.name);
-  };
-  if (ast) walkWhere(ast, (node) => {
-    if (node.kind === 'Identifier') {
-      const r = resolveName(node, universe, binds, expression);
-      if (r.kind === 'key') dimensions.add(r.dimension);
-      else if (r.kind !== 'bind' && r.kind !== 'null') {
-        elements.add(r.element);
-        keysOf(r.element);
-      }
-      return false;
-    }
-    const term = node.kind === 'Binary' && node.op === 'OVERLAPS' ? regionTerm(node, universe, binds, expression) : null;
-    if (term) {
-      regionTerms.push(term);
-      keysOf(term.element);
-    }
-    return term === null;
-  });
-  return { dimensions, elements, regionTerms };
-}
-
-/** `x.region OVERLAPS <region literal>` (either way round), or null for other OVERLAPS. */
-function regionTerm(node: BinaryNode, universe: DimensionUniverse, binds: ReadonlyMap<string, BindValue>, expression: string): RegionTerm | null {
-  const pick = (a: WhereNode, b: WhereNode): RegionTerm | null => {
-    if (a.kind !== 'Identifier' || b.kind !== 'Region') return null;
-    const r = resolveName(a, universe, binds, expression);
-    if (r.kind !== 'region') return null;
-    return { node, element: r.element, region: regionFromLiteral(b, binds, expression) };
-  };
-  return pick(node.left, node.right) ?? pick(node.right, node.left);
-}
-
-/** Evaluates POINT/CIRCLE/BOX/POLYGON(...) with constant numeric arguments. */
-export function regionFromLiteral(node: RegionNode, binds: ReadonlyMap<string, BindValue>, expression: string): Region {
-  const fail = (message: string, at: Span = node.span): never => {
-    throw new WhereError(message, at.start, expression, 'WHERE_TYPE');
-  };
-  const numberOf = (arg: WhereNode): number => {
-    if (arg.kind === 'IntLiteral') return Number(arg.value);
-    if (arg.kind === 'FloatLiteral') return arg.value;
-    if (arg.kind === 'Unary' && arg.op === '-') return -numberOf(arg.operand);
-    if (arg.kind === 'BindParameter' || arg.kind === 'Identifier') {
-      const v = binds.get(arg.name);
-      if (typeof v === 'number') return v;
-    }
-    return fail(`${node.shape} arguments must be numbers (degrees)`, arg.span);
-  };
-  const args = node.args.map(numberOf);
-  const need = (n: number, what: string) => {
-    if (args.length !== n) fail(`${node.shape} takes ${what}, got ${args.length} argument(s)`);
-  };
-  try {
-    switch (node.shape) {
-      case 'POINT': need(2, '(ra, dec)'); return new Circle(fromRaDec(args[0]!, args[1]!), 0);
-      case 'CIRCLE': need(3, '(ra, dec, radius_deg)'); return Circle.fromRaDec(args[0]!, args[1]!, args[2]!);
-      case 'BOX': need(4, '(ra, dec, width_deg, height_deg)'); return boxPolygon(args[0]!, args[1]!, args[2]!, args[3]!);
-      case 'POLYGON': {
-        if (args.length < 6 || args.length % 2) fail(`POLYGON takes (ra1, dec1, ra2, dec2, ra3, dec3, ...): an even number >= 6 of arguments, got ${args.length}`);
-        const corners: [number, number][] = [];
-        for (let i = 0; i < args.length; i += 2) corners.push([args[i]!, args[i + 1]!]);
-        return ConvexPolygon.fromRaDecCorners(corners);
-      }
-    }
-  } catch (e) {
-    if (e instanceof WhereError) throw e;
-    return fail(`invalid ${node.shape}: ${(e as Error).message}`);
-  }
 }
 
 const NUMERIC: ReadonlySet<string> = new Set(['int', 'float']);
@@ -533,111 +383,6 @@ class WhereCompiler {
   }
 }
 
-/**
- * The error for a statement that failed on an arithmetic overflow (`WhereDialect.isOverflow`).
- * Arithmetic on constants is checked when compiled, so the culprit reads data: this points at
- * the first arithmetic term that does. Null when there is none (the failure was not ours).
- */
-export function overflowError(ast: WhereNode | null, universe: DimensionUniverse, binds: ReadonlyMap<string, BindValue>, expression: string): WhereError | null {
-  const readsData = (root: WhereNode): boolean => {
-    let reads = false;
-    walkWhere(root, (node) => {
-      if (node.kind === 'Identifier') reads ||= !['bind', 'null'].includes(resolveName(node, universe, binds, expression).kind);
-      return !reads;
-    });
-    return reads;
-  };
-  const found: WhereNode[] = [];
-  if (ast) walkWhere(ast, (node) => {
-    const arithmetic = (node.kind === 'Binary' && ARITHMETIC.has(node.op)) || (node.kind === 'Unary' && node.op === '-');
-    if (!found.length && arithmetic && readsData(node)) found.push(node);
-    return !found.length;
-  });
-  const [term] = found;
-  if (!term) return null;
-  const text = expression.slice(term.span.start, term.span.end);
-  return new WhereError(`arithmetic overflow: for some data ID, '${text}' is outside the range of its type (64-bit integers, or doubles)`, term.span.start, expression, 'WHERE_OVERFLOW');
-}
-
-const ARITHMETIC: ReadonlySet<string> = new Set(['+', '-', '*', '/', '%']);
-
 function flip(op: string): string {
   return op === '<' ? '>' : op === '>' ? '<' : op === '<=' ? '>=' : op === '>=' ? '<=' : op;
-}
-
-/**
- * Terms that can never hold together: `d = a AND d = b` with different literal values for one
- * dimension, anywhere in the top-level AND chain. Returns the error, or null.
- */
-export function findContradiction(ast: WhereNode | null, universe: DimensionUniverse, binds: ReadonlyMap<string, BindValue>, expression: string): EmptyQueryError | null {
-  const seen = new Map<string, { value: unknown; node: WhereNode }>();
-  for (const c of conjuncts(ast)) {
-    if (c.kind !== 'Binary' || c.op !== '=') continue;
-    const [id, lit] = c.left.kind === 'Identifier' ? [c.left, c.right] : [c.right, c.left];
-    if (id.kind !== 'Identifier') continue;
-    const value = lit.kind === 'StringLiteral' || lit.kind === 'FloatLiteral' ? lit.value : lit.kind === 'IntLiteral' ? Number(lit.value) : undefined;
-    if (value === undefined) continue;
-    const r = resolveName(id, universe, binds, expression);
-    if (r.kind !== 'key') continue;
-    const before = seen.get(r.dimension);
-    if (before && before.value !== value) {
-      return new EmptyQueryError(
-        `this expression can never match: '${expression.slice(before.node.span.start, before.node.span.end)}' and '${expression.slice(c.span.start, c.span.end)}' require different values of ${r.dimension}`,
-        c.span.start, expression);
-    }
-    seen.set(r.dimension, { value, node: c });
-  }
-  return null;
-}
-
-/** Equality constraints on governor dimensions in the top-level AND chain (for summaries and record checks). */
-export function governorConstraints(ast: WhereNode | null, universe: DimensionUniverse, binds: ReadonlyMap<string, BindValue>, expression: string): Map<string, { values: (string | number)[]; span: Span }> {
-  const out = new Map<string, { values: (string | number)[]; span: Span }>();
-  const visit = (n: WhereNode): void => {
-    const record = (id: WhereNode, values: (string | number)[]) => {
-      if (id.kind !== 'Identifier') return;
-      const r = resolveName(id, universe, binds, expression);
-      if (r.kind === 'key' && universe.element(r.dimension).governor) out.set(r.dimension, { values, span: n.span });
-    };
-    const literal = (v: WhereNode): (string | number)[] | undefined => {
-      if (v.kind === 'StringLiteral') return [v.value];
-      if (v.kind === 'IntLiteral') return [Number(v.value)];
-      if (v.kind === 'BindParameter' || v.kind === 'Identifier') {
-        const b = binds.get(v.name);
-        if (b !== undefined && v.kind === 'BindParameter') return (Array.isArray(b) ? b : [b]).map((x) => (typeof x === 'bigint' ? Number(x) : x)) as (string | number)[];
-        if (b !== undefined && v.kind === 'Identifier' && v.parts.length === 1) return (Array.isArray(b) ? b : [b]).map((x) => (typeof x === 'bigint' ? Number(x) : x)) as (string | number)[];
-      }
-      return undefined;
-    };
-    if (n.kind === 'Binary' && n.op === '=') {
-      const right = literal(n.right);
-      if (right) record(n.left, right);
-      else {
-        const left = literal(n.left);
-        if (left) record(n.right, left);
-      }
-    } else if (n.kind === 'InList' && !n.negated) {
-      const values = n.items.map(literal);
-      if (values.every((v) => v)) record(n.operand, values.flat() as (string | number)[]);
-    }
-  };
-  for (const n of conjuncts(ast)) visit(n);
-  return out;
-}
-
-/** The element whose region represents a spatial family in a set of dimensions. */
-export function regionElementFor(family: string, dimensions: ReadonlySet<string>, universe: DimensionUniverse): DimensionElement | null {
-  const candidates = [...universe.elements.values()].filter((e) => e.spatial === family && e.hasTable &&
-    [...e.required, ...(e.isDimension ? [e.name] : [])].every((d) => dimensions.has(d)));
-  // the most specific: the one with the most dimensions (visit_detector_region over visit)
-  candidates.sort((a, b) => b.required.length + (b.isDimension ? 1 : 0) - (a.required.length + (a.isDimension ? 1 : 0)));
-  return candidates[0] ?? null;
-}
-
-/** The most specific region element (of any spatial family) whose keys a dimension group determines. */
-export function regionElementForGroup(group: DimensionGroup, universe: DimensionUniverse): DimensionElement | null {
-  const names = new Set(group.names);
-  const found = universe.spatialFamilies.map((f) => regionElementFor(f, names, universe)).filter((e): e is DimensionElement => e !== null);
-  found.sort((a, b) => b.required.length + (b.isDimension ? 1 : 0) - (a.required.length + (a.isDimension ? 1 : 0)));
-  return found[0] ?? null;
 }

@@ -82,10 +82,9 @@ describe.each(DIALECTS)('data-ID query errors (%s)', (dialect) => {
     for (const n of names) expect(e.message).toContain(n);
   });
 
-  // A bound list is spliced into IN without checking its items against the operand
-  // (where-compiler.ts, `listItem`: a 'list' is returned before `comparable`), so strings
-  // meet an integer: SQLite silently matches nothing, PostgreSQL fails with a raw
-  // "invalid input syntax for type bigint" instead of a WhereError.
+  // Each item of a bound list is checked against the IN operand (where-compiler.ts, `listItem`):
+  // unchecked, strings meeting an integer matched nothing on SQLite and failed with a raw
+  // "invalid input syntax for type bigint" on PostgreSQL.
   it('a bound string list in IN against an integer is a type mismatch', async () => {
     const e = await failure(repo, 'exposure IN (:names)', { bind: new Map([['names', ['a', 'b']]]) });
     expect(e.code).toBe('WHERE_TYPE');
