@@ -116,12 +116,13 @@ interface Adjacency {
   readonly graphConnection: number;
 }
 
-/** Edges found while numbering quanta, their datasets still in local indices of their types. */
+/** The first `count` edges found while numbering quanta, their datasets still in local indices of their types. */
 interface PendingEdges {
-  readonly quanta: number[];
-  readonly types: number[];
-  readonly datasets: number[];
-  readonly connections: number[];
+  readonly count: number;
+  readonly quanta: Int32Array;
+  readonly types: Int32Array;
+  readonly datasets: Int32Array;
+  readonly connections: Int32Array;
 }
 
 /** Prunes, numbers and packs the graph. */
@@ -132,9 +133,10 @@ export function assembleGraph(input: AssemblyInput): QuantumGraph {
   const { tasks, edges } = numberQuanta(input, types, byTask, fates);
   if (tasks.every((t) => t.quantumCount === 0)) throw emptyGraphError(fates, pruned, input.skipExistingIn);
   const datasets = numberDatasets(types, input.outputRun);
-  const edgeDatasets = Int32Array.from(edges.datasets, (d, i) => datasets.localToGlobal[edges.types[i]!]![d]!);
+  const edgeDatasets = new Int32Array(edges.count);
+  for (let e = 0; e < edges.count; e++) edgeDatasets[e] = datasets.localToGlobal[edges.types[e]!]![edges.datasets[e]!]!;
   return new QuantumGraph(graphHeader(input, pruned), tasks, datasets.types, connections, datasets.runs, datasets.ids, datasets.runIndexes, datasets.states,
-    Int32Array.from(edges.quanta), edgeDatasets, Int32Array.from(edges.connections));
+    edges.quanta.slice(0, edges.count), edgeDatasets, edges.connections.slice(0, edges.count));
 }
 
 /** A type's state: `found` exists, the rest is predicted (missing until a quantum makes it). */
@@ -355,7 +357,10 @@ function numberQuanta(
   input: AssemblyInput, types: readonly TypeState[], byTask: readonly (readonly Adjacency[])[], fates: readonly Uint8Array[],
 ): { tasks: GraphTask[]; edges: PendingEdges } {
   const tasks: GraphTask[] = [];
-  const edges: PendingEdges = { quanta: [], types: [], datasets: [], connections: [] };
+  // at most one edge per (quantum, dataset) pair
+  const capacity = byTask.reduce((n, adjacencies) => adjacencies.reduce((m, a) => m + a.datasets.length, n), 0);
+  const quanta = new Int32Array(capacity), edgeTypes = new Int32Array(capacity), datasets = new Int32Array(capacity), connections = new Int32Array(capacity);
+  let count = 0;
   let offset = 0;
   for (const [ti, task] of input.taskPlans.entries()) {
     const fate = fates[ti]!;
@@ -375,10 +380,10 @@ function numberQuanta(
           const d = a.datasets[i]!;
           if (!isOutput && !t.available[d]) continue;
           t.used[d] = 1;
-          edges.quanta.push(newIndex[qi]!);
-          edges.types.push(a.type);
-          edges.datasets.push(d);
-          edges.connections.push(a.graphConnection);
+          quanta[count] = newIndex[qi]!;
+          edgeTypes[count] = a.type;
+          datasets[count] = d;
+          connections[count++] = a.graphConnection;
         }
       }
     }
@@ -388,7 +393,7 @@ function numberQuanta(
     });
     offset += rows.length;
   }
-  return { tasks, edges };
+  return { tasks, edges: { count, quanta, types: edgeTypes, datasets, connections } };
 }
 
 /** The error of a graph with no quantum left, its causes as text and as data. */
