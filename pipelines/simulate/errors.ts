@@ -1,5 +1,5 @@
 /** Errors of the data simulator. */
-import { RegistryError } from '../../registry/index.js';
+import { RegistryError, type SimulationErrorCode } from '../../registry/index.js';
 
 /**
  * Root of the simulator's errors: bad options (`SIMULATE_OPTIONS`), impossible geometry
@@ -8,7 +8,7 @@ import { RegistryError } from '../../registry/index.js';
  */
 export class SimulationError extends RegistryError {
   override name = 'SimulationError';
-  constructor(message: string, code = 'SIMULATE') {
+  constructor(message: string, override readonly code: SimulationErrorCode) {
     super(message, code);
   }
 }

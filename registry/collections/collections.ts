@@ -5,7 +5,7 @@
  * most, and every search needs them.
  */
 import type { Database, Executor } from '../dialect/database.js';
-import { RegistryError } from '../errors.js';
+import { RegistryError, type CollectionErrorCode } from '../errors.js';
 import { checkRelative } from '../datastore/file-template.js';
 import { suggest } from '../universe/dimension-universe.js';
 
@@ -26,7 +26,7 @@ export interface CollectionRecord {
 /** Error for collection misuse: unknown names, type conflicts, chain cycles. */
 export class CollectionError extends RegistryError {
   override name = 'CollectionError';
-  constructor(message: string, code = 'COLLECTION') {
+  constructor(message: string, override readonly code: CollectionErrorCode = 'COLLECTION') {
     super(message, code);
   }
 }

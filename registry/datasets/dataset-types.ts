@@ -3,7 +3,7 @@
  * calibration. Registering a type makes its group's tag and calibration tables if needed.
  */
 import type { Database, Executor } from '../dialect/database.js';
-import { RegistryError } from '../errors.js';
+import { RegistryError, type DatasetTypeErrorCode } from '../errors.js';
 import { createDatasetTables, calibTable, tagTable } from '../schema/registry-schema.js';
 import { suggest, type DimensionGroup, type DimensionUniverse } from '../universe/dimension-universe.js';
 
@@ -29,7 +29,7 @@ export interface DatasetType {
 /** Error for unknown or conflicting dataset types. */
 export class DatasetTypeError extends RegistryError {
   override name = 'DatasetTypeError';
-  constructor(message: string, code = 'DATASET_TYPE') {
+  constructor(message: string, override readonly code: DatasetTypeErrorCode = 'DATASET_TYPE') {
     super(message, code);
   }
 }

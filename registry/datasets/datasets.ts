@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { bigintValue, type Database, type Executor } from '../dialect/database.js';
-import { RegistryError } from '../errors.js';
+import { RegistryError, type DatasetErrorCode } from '../errors.js';
 import type { CollectionRecord, Collections } from '../collections/collections.js';
 import { governorSummaryTable } from '../schema/registry-schema.js';
 import { TIME_MAX, TIME_MIN, taiToIso, type Timespan } from '../time/tai-time.js';
@@ -26,7 +26,7 @@ export interface DatasetRef {
 /** Error for dataset-level conflicts (duplicates, overlapping validity ranges). */
 export class DatasetError extends RegistryError {
   override name = 'DatasetError';
-  constructor(message: string, code = 'DATASET') {
+  constructor(message: string, override readonly code: DatasetErrorCode = 'DATASET') {
     super(message, code);
   }
 }

@@ -6,7 +6,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync, openSync, writeSync, fsyncSync, closeSync, renameSync, readFileSync, rmSync, existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { RegistryError } from '../errors.js';
+import { RegistryError, type DatastoreErrorCode } from '../errors.js';
 import type { DatasetRef } from '../datasets/datasets.js';
 import { DEFAULT_TEMPLATE, renderTemplate, resolveInside } from './file-template.js';
 import { formatterFor } from './formatters.js';
@@ -35,7 +35,7 @@ export function storedFileOf(row: readonly unknown[], datasetId = String(row[0])
 /** Error for a missing, truncated or corrupt file; names the dataset and its path. */
 export class DatastoreError extends RegistryError {
   override name = 'DatastoreError';
-  constructor(message: string, code = 'DATASTORE') {
+  constructor(message: string, override readonly code: DatastoreErrorCode) {
     super(message, code);
   }
 }

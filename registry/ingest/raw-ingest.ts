@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { RegistryError } from '../errors.js';
+import { RegistryError, type IngestErrorCode } from '../errors.js';
 import type { Executor } from '../dialect/database.js';
 import type { DatasetRef } from '../datasets/datasets.js';
 import { FitsError } from '../datastore/fits/index.js';
@@ -37,7 +37,7 @@ const FITS_NAME = /\.(fits?|fts)$/i;
 /** Error that stops a whole ingest (bad options, a refused path); per-file problems are {@link IngestFailure}s. */
 export class IngestError extends RegistryError {
   override name = 'IngestError';
-  constructor(message: string, code = 'INGEST') {
+  constructor(message: string, override readonly code: IngestErrorCode) {
     super(message, code);
   }
 }

@@ -8,7 +8,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { link, mkdir, open, rename, rm, symlink, realpath, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, sep } from 'node:path';
-import { RegistryError } from '../errors.js';
+import { RegistryError, type TransferErrorCode } from '../errors.js';
 import { resolveInside } from '../datastore/file-template.js';
 
 /** How raw files get into the repository. */
@@ -20,7 +20,7 @@ export const TRANSFER_MODES: readonly TransferMode[] = ['copy', 'link', 'symlink
 /** A file that could not be transferred (names the file and the cause). */
 export class TransferError extends RegistryError {
   override name = 'TransferError';
-  constructor(message: string, code = 'TRANSFER') {
+  constructor(message: string, override readonly code: TransferErrorCode = 'TRANSFER') {
     super(message, code);
   }
 }

@@ -13,7 +13,7 @@ import type { Executor } from '../dialect/database.js';
 import type { Registry } from '../registry.js';
 import type { Repository } from '../repository.js';
 import type { DatasetType } from '../datasets/dataset-types.js';
-import { RegistryError } from '../errors.js';
+import { RegistryError, type MaintenanceErrorCode } from '../errors.js';
 import { FILE_RECORD_COLUMNS, storedFileOf, type StoredFile } from '../datastore/datastore.js';
 import { runFolder } from '../datastore/file-template.js';
 import { q } from '../query/temp-tables.js';
@@ -24,7 +24,7 @@ export const MAINTENANCE_CHUNK = 500;
 /** Error of a maintenance command; `code` decides the exit status (USAGE_* and PATH* are the user's). */
 export class MaintenanceError extends RegistryError {
   override name = 'MaintenanceError';
-  constructor(message: string, code = 'MAINTENANCE') {
+  constructor(message: string, override readonly code: MaintenanceErrorCode) {
     super(message, code);
   }
 }

@@ -1,5 +1,5 @@
 /** Errors of the query layer that point into the user's --where expression. */
-import { RegistryError } from '../errors.js';
+import { RegistryError, type WhereErrorCode } from '../errors.js';
 import { WhereSyntaxError } from './where/index.js';
 
 /**
@@ -9,7 +9,7 @@ import { WhereSyntaxError } from './where/index.js';
  */
 export class WhereError extends RegistryError {
   override name = 'WhereError';
-  constructor(message: string, readonly position: number, readonly expression: string, code = 'WHERE_INVALID') {
+  constructor(message: string, readonly position: number, readonly expression: string, override readonly code: WhereErrorCode) {
     super(message, code);
   }
 

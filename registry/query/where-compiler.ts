@@ -173,7 +173,7 @@ class WhereCompiler {
     return dispatchWhere(node, this.nodes);
   }
 
-  private fail(message: string, at: Span, code = 'WHERE_TYPE'): never {
+  private fail(message: string, at: Span, code: WhereError['code'] = 'WHERE_TYPE'): never {
     throw new WhereError(message, at.start, this.expression, code);
   }
 

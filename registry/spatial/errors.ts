@@ -2,12 +2,12 @@
  * Errors of the spatial module. Every one is a {@link RegistryError}; tests and the CLI
  * look at `code`, never at the wording.
  */
-import { RegistryError } from '../errors.js';
+import { RegistryError, type SpatialErrorCode } from '../errors.js';
 
 /** Root of the spatial module's errors (`code` is one of the `SPATIAL_*` codes below). */
 export class SpatialError extends RegistryError {
   override name = 'SpatialError';
-  constructor(message: string, code = 'SPATIAL') {
+  constructor(message: string, override readonly code: SpatialErrorCode) {
     super(message, code);
   }
 }
