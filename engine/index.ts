@@ -27,3 +27,6 @@ export { EventLogObserver, eventLogPath, readEventLog, runEventLogs, EVENT_LOG_F
 export { ReportObserver, reportFromEvents, percentile, type RunReport, type TaskReport } from './observe/report-observer.js';
 export { ProgressObserver, formatDuration } from './observe/progress-observer.js';
 export { ganttSvg, invocationsOf, type GanttOptions } from './observe/gantt-chart.js';
+export { groupFailures, finalFailures, formatFailureGroups, type Failure, type FailureGroup } from './observe/failure-groups.js';
+export { htmlRunReport, type HtmlReportInput } from './observe/html-report.js';
+export { resolveReportRun, readRunEvents, reportFilePath, readQuantumLog } from './observe/run-history.js';

@@ -6,6 +6,7 @@
  * quantum). A bigger panel is drawn at a fixed size instead: one lane per task, showing how
  * many of its quanta were running on average in each time bin, with failures counted per bin.
  */
+import { escapeXml } from './report-text.js';
 import type { QuantaBlockedEvent, QuantumFinishedEvent, RunEvent, RunFinishedEvent, RunStartedEvent } from './run-events.js';
 
 /** Drawing options. */
@@ -41,10 +42,6 @@ const BIN_PIXELS = 4;
 const AXIS_HEIGHT = 36;
 /** Longest lane label drawn in full; longer ones are cut (the full name is in a tooltip). */
 const MAX_LABEL_CHARS = 32;
-
-function escapeXml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
 
 function textWidth(s: string, fontSize: number): number {
   return s.length * fontSize * CHAR_WIDTH;
