@@ -1,10 +1,19 @@
 /** Errors of the planner. */
 import type { QuantaLeftOut } from './graph/prune-reasons.js';
 
+/** Every code a PlanningError carries; engine/cli maps each to an exit status. */
+export type PlanningErrorCode =
+  // qg build: the pipeline, its inputs or its outputs do not fit the repository
+  | 'BUILD_CONSTRAINT' | 'BUILD_DATASET_TYPE' | 'BUILD_INPUTS' | 'BUILD_NO_FORMATTER' | 'BUILD_OUTPUT' | 'BUILD_OUTPUT_EXISTS'
+  | 'BUILD_OUTPUT_IN_THE_WAY' | 'BUILD_OUTPUT_NAME' | 'BUILD_PREREQUISITE' | 'BUILD_PREREQUISITE_AMBIGUOUS' | 'BUILD_STORAGE_CLASS'
+  | 'BUILD_TASK_RUNNER' | 'PREREQUISITE_MISSING' | 'GRAPH_EMPTY' | 'HEAP_HEADROOM'
+  // qg show and graph files
+  | 'SHOW_GROUP_BY' | 'SHOW_QUANTUM' | 'SHOW_TASK' | 'SHOW_TOO_MANY' | 'GRAPH_FILE';
+
 /** Root of planning errors; `code` is stable (the CLI maps codes to exit statuses). */
 export class PlanningError extends Error {
   override name = 'PlanningError';
-  constructor(message: string, readonly code: string = 'PLANNING') {
+  constructor(message: string, readonly code: PlanningErrorCode) {
     super(message);
   }
 }
