@@ -9,22 +9,25 @@
  * the residual gain error |g_applied / g_true - 1| goes into the quantum's metadata.
  */
 import type { Table } from 'apache-arrow';
+import { defineConfig, readConfig, type ConfigOf } from '../core/config-schema.js';
 import type { TaskRunInput, TaskRunOutput } from '../core/connections.js';
 import { MAD_TO_SIGMA, medianInPlace } from '../image/statistics.js';
 import { RadioError } from './errors.js';
 import { GainInterpolator, gainTableFromArrow } from './gains.js';
 import { modelVisibilities, type PointSource } from './interferometry.js';
-import type { BeamShape } from './primary-beam.js';
 import { readUvh5, writeUvh5, type UvData } from './uvh5.js';
 
-/** Config of calibrateGains. */
-export interface CalibrateConfig {
-  readonly flagSigma: number;
-  readonly beamShape: BeamShape;
-}
+/** calibrateGains' config fields. */
+export const CALIBRATE_CONFIG = defineConfig({
+  flagSigma: { type: 'number', default: 6, doc: 'Visibilities whose residual exceeds this many robust sigmas are flagged' },
+  beamShape: { type: 'string', choices: ['gaussian', 'airy'], default: 'gaussian', doc: 'Primary beam model (primary-beam.ts)' },
+});
 
-/** Defaults of calibrateGains' config. */
-export const CALIBRATE_DEFAULTS: CalibrateConfig = Object.freeze({ flagSigma: 6, beamShape: 'gaussian' });
+/** Config of calibrateGains (defaults filled in by {@link readConfig}). */
+export type CalibrateConfig = ConfigOf<typeof CALIBRATE_CONFIG>;
+
+/** Every calibrateGains field at its default. */
+export const CALIBRATE_DEFAULTS: CalibrateConfig = readConfig(CALIBRATE_CONFIG, {}, 'calibrateGains');
 
 /** Figures of a calibration. */
 export interface CalibrationFigures {
@@ -114,7 +117,7 @@ export function sourcesFromTable(table: Table): PointSource[] {
 
 /** The task: inputs `merged` (UVH5), `skyModel`, optional `gainTruth`; prerequisite `gains`; output `calibrated` (UVH5). */
 export async function run(input: TaskRunInput): Promise<TaskRunOutput> {
-  const config = { ...CALIBRATE_DEFAULTS, ...input.config } as CalibrateConfig;
+  const config = readConfig(CALIBRATE_CONFIG, input.config, 'calibrateGains');
   const data = await readUvh5(input.inputs['merged'] as Uint8Array);
   const gains = new GainInterpolator(gainTableFromArrow(input.inputs['gains'] as Table));
   const truthTable = input.inputs['gainTruth'] as Table | undefined;

@@ -15,6 +15,7 @@
  * source's apparent flux is multiplied by.
  */
 import { FitsHeader, type Exposure } from '../../registry/index.js';
+import { defineConfig, readConfig, type ConfigOf } from '../core/config-schema.js';
 import type { TaskRunInput, TaskRunOutput } from '../core/connections.js';
 import { setInt, setReal, setValue } from '../image/header-cards.js';
 import { TanWcs } from '../image/tan-wcs.js';
@@ -28,24 +29,22 @@ import { readUvh5, type UvData } from './uvh5.js';
 /** Components of at least this many sigmas are sources, masked for the noise. */
 const SOURCE_SIGMAS = 5;
 
-/** Config of image. */
-export interface ImageConfig {
-  /** Image size, pixels (a power of two). */
-  readonly npix: number;
-  readonly cellArcsec: number;
-  readonly cleanGain: number;
-  readonly cleanIterations: number;
-  /** CLEAN stops when the residual peak is below this many sigmas of the thermal noise. */
-  readonly cleanThresholdSigma: number;
-  /** The noise is measured farther than this many beam FWHMs from every component. */
-  readonly maskBeams: number;
-  readonly beamShape: BeamShape;
-}
-
-/** Defaults of image's config: 256 x 256 pixels of 1.5 arcmin (6.4 degrees, past the 0.2 level of the radio profile's beam). */
-export const IMAGE_DEFAULTS: ImageConfig = Object.freeze({
-  npix: 256, cellArcsec: 90, cleanGain: 0.1, cleanIterations: 5000, cleanThresholdSigma: 5, maskBeams: 3, beamShape: 'gaussian',
+/** image's config fields; the defaults give 256 x 256 pixels of 1.5 arcmin (6.4 degrees, past the 0.2 level of the radio profile's beam). */
+export const IMAGE_CONFIG = defineConfig({
+  npix: { type: 'number', default: 256, doc: 'Image size, pixels (a power of two)' },
+  cellArcsec: { type: 'number', default: 90, doc: 'Pixel size, arcseconds' },
+  cleanGain: { type: 'number', default: 0.1, doc: 'Fraction of the peak CLEAN removes per iteration' },
+  cleanIterations: { type: 'number', default: 5000, doc: 'Most CLEAN iterations' },
+  cleanThresholdSigma: { type: 'number', default: 5, doc: 'CLEAN stops when the residual peak is below this many sigmas of the thermal noise' },
+  maskBeams: { type: 'number', default: 3, doc: 'The noise is measured farther than this many beam FWHMs from every component' },
+  beamShape: { type: 'string', choices: ['gaussian', 'airy'], default: 'gaussian', doc: 'Primary beam model (primary-beam.ts)' },
 });
+
+/** Config of image (defaults filled in by {@link readConfig}). */
+export type ImageConfig = ConfigOf<typeof IMAGE_CONFIG>;
+
+/** Every image field at its default. */
+export const IMAGE_DEFAULTS: ImageConfig = readConfig(IMAGE_CONFIG, {}, 'image');
 
 /** Figures of an imaging. */
 export interface ImageFigures {
@@ -155,7 +154,7 @@ function primaryBeamImage(wcs: TanWcs, npix: number, data: UvData, channelWeight
 
 /** The task: input `calibrated` (UVH5 bytes); outputs `image` (ExposureF) and `primaryBeam` (ImageF). */
 export async function run(input: TaskRunInput): Promise<TaskRunOutput> {
-  const config = { ...IMAGE_DEFAULTS, ...input.config } as ImageConfig;
+  const config = readConfig(IMAGE_CONFIG, input.config, 'image');
   const tile = imageObservation(await readUvh5(input.inputs['calibrated'] as Uint8Array), config);
   const f = tile.figures;
   input.log(`imaged ${config.npix}x${config.npix} at ${config.cellArcsec}": beam ${f.beamMajorArcmin.toFixed(2)}' x ${f.beamMinorArcmin.toFixed(2)}' PA ${f.beamPaDeg.toFixed(1)}, ` +

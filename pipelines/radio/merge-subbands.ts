@@ -9,20 +9,22 @@
  * subbands holds every subband and the output at once; reading chunks into fresh arrays
  * leaves them all as garbage until a collection, which does not lower the peak either).
  */
+import { defineConfig, readConfig, type ConfigOf } from '../core/config-schema.js';
 import type { TaskRunInput, TaskRunOutput } from '../core/connections.js';
 import { RadioError } from './errors.js';
 import { BYTES_PER_ELEMENT, Uvh5Reader, writeUvh5, type UvData, type UvMeta } from './uvh5.js';
 
-/** Config of mergeSubbands. */
-export interface MergeConfig {
-  /** Subbands 0..expectedSubbands-1 must all be there. */
-  readonly expectedSubbands: number;
-  /** Most bytes of decoded data held per chunk read. */
-  readonly chunkBytes: number;
-}
+/** mergeSubbands' config fields. */
+export const MERGE_CONFIG = defineConfig({
+  expectedSubbands: { type: 'number', default: 16, doc: 'Subbands 0..expectedSubbands-1 must all be there' },
+  chunkBytes: { type: 'number', default: 1 << 20, doc: 'Most bytes of decoded data held per chunk read' },
+});
 
-/** Defaults of mergeSubbands' config. */
-export const MERGE_DEFAULTS: MergeConfig = Object.freeze({ expectedSubbands: 16, chunkBytes: 1 << 20 });
+/** Config of mergeSubbands (defaults filled in by {@link readConfig}). */
+export type MergeConfig = ConfigOf<typeof MERGE_CONFIG>;
+
+/** Every mergeSubbands field at its default. */
+export const MERGE_DEFAULTS: MergeConfig = readConfig(MERGE_CONFIG, {}, 'mergeSubbands');
 
 /** One subband's file. */
 export interface SubbandFile {
@@ -128,7 +130,7 @@ function concat(parts: readonly Float64Array[]): Float64Array {
 
 /** The task: inputs `subbands` (UVH5 bytes, gathered), output `merged` (UVH5 bytes). */
 export async function run(input: TaskRunInput): Promise<TaskRunOutput> {
-  const config = { ...MERGE_DEFAULTS, ...input.config } as MergeConfig;
+  const config = readConfig(MERGE_CONFIG, input.config, 'mergeSubbands');
   const bytes = input.inputs['subbands'] as Uint8Array[];
   const ids = input.inputDataIds['subbands'] as readonly Record<string, string | number>[];
   const files: SubbandFile[] = [];

@@ -6,6 +6,7 @@
  * astrometric check (bright isolated catalog sources found where the catalog puts them) the
  * tiles' pixels, so they come last.
  */
+import { defineConfig, readConfig, type ConfigOf } from '../core/config-schema.js';
 import { median } from '../image/statistics.js';
 import { RadioError } from './errors.js';
 import { bilinearAt } from './interpolation.js';
@@ -13,27 +14,22 @@ import type { PointSource } from './interferometry.js';
 import type { MosaicTile, TileInfo, TileSource } from './mosaic-tiles.js';
 import { measureSources } from './source-peaks.js';
 
-/** Config of mosaic. */
-export interface MosaicConfig {
-  /** Primary-beam level below which a tile does not contribute. */
-  readonly pbCutoff: number;
-  /** Largest relative difference of a tile's BMAJ or BMIN from the median. */
-  readonly beamTolerance: number;
-  /** A tile whose noise exceeds this many times the median is an outlier. */
-  readonly noiseOutlierFactor: number;
-  /** Fewest fraction of the patch's pixels some tile must cover above the cutoff. */
-  readonly minCoverage: number;
-  /** Catalog sources used for astrometry: apparent flux of at least this many times the tile's noise ... */
-  readonly astrometrySnr: number;
-  /** ... no other source within this many BMAJ; a tile fails when their median offset exceeds this many BMIN. */
-  readonly isolationBeams: number;
-  readonly astrometryToleranceBeams: number;
-}
-
-/** Defaults of mosaic's config. */
-export const MOSAIC_DEFAULTS: MosaicConfig = Object.freeze({
-  pbCutoff: 0.2, beamTolerance: 0.2, noiseOutlierFactor: 5, minCoverage: 0.01, astrometrySnr: 20, isolationBeams: 3, astrometryToleranceBeams: 0.25,
+/** mosaic's config fields. */
+export const MOSAIC_CONFIG = defineConfig({
+  pbCutoff: { type: 'number', default: 0.2, doc: 'Primary-beam level below which a tile does not contribute' },
+  beamTolerance: { type: 'number', default: 0.2, doc: "Largest relative difference of a tile's BMAJ or BMIN from the median" },
+  noiseOutlierFactor: { type: 'number', default: 5, doc: 'A tile whose noise exceeds this many times the median is an outlier' },
+  minCoverage: { type: 'number', default: 0.01, doc: "Fewest fraction of the patch's pixels some tile must cover above the cutoff" },
+  astrometrySnr: { type: 'number', default: 20, doc: "Catalog sources used for astrometry: apparent flux at least this many times the tile's noise" },
+  isolationBeams: { type: 'number', default: 3, doc: 'Catalog sources used for astrometry: no other source within this many BMAJ' },
+  astrometryToleranceBeams: { type: 'number', default: 0.25, doc: 'A tile fails when the median offset of those sources exceeds this many BMIN' },
 });
+
+/** Config of mosaic (defaults filled in by {@link readConfig}). */
+export type MosaicConfig = ConfigOf<typeof MOSAIC_CONFIG>;
+
+/** Every mosaic field at its default. */
+export const MOSAIC_DEFAULTS: MosaicConfig = readConfig(MOSAIC_CONFIG, {}, 'mosaic');
 
 function reject(code: string, message: string): never {
   throw new RadioError(message, code);

@@ -15,6 +15,7 @@
  */
 import type { Table } from 'apache-arrow';
 import { FitsHeader, type Exposure } from '../../registry/index.js';
+import { readConfig } from '../core/config-schema.js';
 import type { TaskDataId, TaskRunInput, TaskRunOutput } from '../core/connections.js';
 import { setInt, setReal, setValue } from '../image/header-cards.js';
 import { patchGrid, type PatchGrid } from '../image/sky-map.js';
@@ -23,7 +24,7 @@ import { sourcesFromTable } from './calibrate-gains.js';
 import { bilinearAt, lanczos3At } from './interpolation.js';
 import type { PointSource } from './interferometry.js';
 import { exposureSource, tileInfo, type MosaicTile, type TileInfo } from './mosaic-tiles.js';
-import { HEADER_CHECKS, MOSAIC_DEFAULTS, checkAstrometry, checkCoverage, checkExistence, type MosaicConfig } from './mosaic-validation.js';
+import { HEADER_CHECKS, MOSAIC_CONFIG, MOSAIC_DEFAULTS, checkAstrometry, checkCoverage, checkExistence, type MosaicConfig } from './mosaic-validation.js';
 
 export { MOSAIC_DEFAULTS, type MosaicConfig };
 
@@ -144,7 +145,7 @@ function pairTiles(tiles: readonly Exposure[], tileIds: readonly TaskDataId[], b
 
 /** The task: inputs `tiles`, `beams` (gathered), `skyMap`, optional `skyModel`; outputs `mosaic` and `weight`. */
 export function run(input: TaskRunInput): TaskRunOutput {
-  const config = { ...MOSAIC_DEFAULTS, ...input.config } as MosaicConfig;
+  const config = readConfig(MOSAIC_CONFIG, input.config, 'mosaic');
   const ids = (name: string) => (input.inputDataIds[name] ?? []) as readonly TaskDataId[];
   const tiles = pairTiles(input.inputs['tiles'] as Exposure[], ids('tiles'), (input.inputs['beams'] ?? []) as Exposure[], ids('beams'));
   const grid = patchGrid(input.inputs['skyMap'], Number(input.dataId['tract']), Number(input.dataId['patch']));
