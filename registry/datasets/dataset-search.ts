@@ -70,9 +70,10 @@ export function unionAll(parts: readonly (string | null)[]): string | null {
  * collection (they differ when the choice is ambiguous: two validity ranges both match).
  */
 export function firstInSearchOrder(candidates: string, partition: readonly string[], columns: readonly string[], options: { rivals?: boolean } = {}): string {
-  const by = partition.join(', ') || '1';
-  const sameRank = `PARTITION BY ${by}, search_rank`;
+  const order = `PARTITION BY ${partition.join(', ') || '1'} ORDER BY search_rank`;
+  // the rivals' frame is the first row's peers (same rank): one sort serves both windows
+  const sameRank = `${order} RANGE BETWEEN CURRENT ROW AND CURRENT ROW`;
   const rivals = options.rivals ? `, MIN(CAST(dataset_id AS TEXT)) OVER (${sameRank}) AS first_id, MAX(CAST(dataset_id AS TEXT)) OVER (${sameRank}) AS last_id` : '';
   return `SELECT ${[...columns, ...(options.rivals ? ['first_id', 'last_id'] : [])].join(', ')} ` +
-    `FROM (SELECT c.*, ROW_NUMBER() OVER (PARTITION BY ${by} ORDER BY search_rank) AS search_place${rivals} FROM (${candidates}) c) ranked WHERE search_place = 1`;
+    `FROM (SELECT c.*, ROW_NUMBER() OVER (${order}) AS search_place${rivals} FROM (${candidates}) c) ranked WHERE search_place = 1`;
 }

@@ -15,6 +15,9 @@ import { overlapTable } from '../schema/registry-schema.js';
 import { ConvexPolygon, HtmPixelization, regionsOverlap, type Region } from '../spatial/index.js';
 import { toBytes } from '../dimensions/dimension-records.js';
 import type { DimensionElement, DimensionGroup } from '../universe/dimension-universe.js';
+import type { CollectionRecord } from '../collections/collections.js';
+import type { DatasetType } from '../datasets/dataset-types.js';
+import { SearchPath } from '../datasets/dataset-search.js';
 import { logicalOperands, parseWhere, walkWhere, type WhereNode } from './where/index.js';
 import type { BindValue } from './bind-values.js';
 import { EmptyQueryError, WhereError } from './query-errors.js';
@@ -77,145 +80,22 @@ export class DataIdQuery {
    * spatial pre-filters into temporary tables, and writes the final SELECT.
    */
   static async prepare(registry: Registry, tx: Knex.Transaction, spec: DataIdQuerySpec): Promise<DataIdQuery> {
-    const universe = registry.universe;
-    const db = registry.db;
-    const expression = spec.where ?? '';
-    const binds = spec.bind ?? new Map<string, BindValue>();
-    const ast = parseWhere(expression);
-    const analysis = analyzeWhere(ast, universe, binds, expression);
-    const contradiction = findContradiction(ast, universe, binds, expression);
-    if (contradiction) throw contradiction;
-    const dialect = db.dialect.where;
-    const explainFailure = (e: unknown) => (dialect.isOverflow(e) ? overflowError(ast, universe, binds, expression) ?? e : e);
-
-    const datasetTypes = await Promise.all((spec.datasets ?? []).map((t) => registry.datasetTypes.get(t, tx)));
-    if (datasetTypes.length && !spec.collections?.length) throw new RegistryError('a dataset constraint needs --collections to search', 'QUERY_COLLECTIONS');
-    const requested = universe.group(spec.dimensions);
-    const all = universe.group([...requested.names, ...analysis.dimensions, ...datasetTypes.flatMap((t) => t.dimensions.required)]);
-    await checkGovernors(registry, tx, ast, binds, expression, spec.collections ?? [], datasetTypes.map((t) => t.name));
-
-    const temps = new TempTables(db, tx);
-    await db.dialect.beforeBigQuery(db, tx); // e.g. keep the join order orderJoins writes
+    const scope = await checkedScope(registry, tx, spec);
+    const { where } = scope;
+    const explainFailure = (e: unknown) => (registry.db.dialect.where.isOverflow(e) ? overflowError(where.ast, registry.universe, where.binds, where.expression) ?? e : e);
+    const temps = new TempTables(registry.db, tx);
+    await registry.db.dialect.beforeBigQuery(registry.db, tx); // e.g. keep the join order orderJoins writes
     try {
-      const pending: JoinedTable[] = [];
-      const provided = new Set<string>();
-      const join = (t: JoinedTable) => {
-        pending.push(t);
-        for (const d of t.columns.keys()) provided.add(d);
-      };
-      const elementTable = (e: DimensionElement): JoinedTable => {
-        const columns = new Map<string, string>();
-        for (const d of e.required) columns.set(d, d);
-        if (e.key) columns.set(e.name, e.key.name);
-        for (const d of e.implies) if (all.has(d)) columns.set(d, d);
-        return { sql: q(e.name), alias: e.name, columns, keys: elementKeyDims(e) };
-      };
-      const joined = new Set<string>();
-      const joinElement = (e: DimensionElement) => {
-        if (joined.has(e.name)) return;
-        joined.add(e.name);
-        join(elementTable(e));
-      };
-      const skypix = universe.skypix.name;
-      for (const d of all.required) if (d !== skypix) joinElement(universe.element(d));
-      for (const e of universe.elements.values()) {
-        if (e.alwaysJoin && e.required.every((d) => all.has(d))) joinElement(e);
-      }
-      for (const name of analysis.elements) joinElement(universe.element(name));
-      // implied values come from whichever joined table carries them (e.g. exposure.physical_filter);
-      // those only reachable through another implied dimension's table need that table too.
-      const neededImplied = all.implied.filter((d) => spec.full || analysis.dimensions.has(d) || requested.required.includes(d));
-      for (const d of neededImplied) {
-        if (provided.has(d)) continue;
-        const provider = all.names.map((n) => universe.element(n)).find((e) => e.implies.includes(d) && e.hasTable);
-        if (provider) joinElement(provider);
-      }
-
-      // Spatial relations between families: exact pairs in a temporary table.
-      const present = new Set(all.names);
-      const regionElements = universe.spatialFamilies.map((f) => regionElementFor(f, present, universe)).filter((e): e is DimensionElement => e !== null);
-      for (let i = 0; spec.spatialJoins !== false && i + 1 < regionElements.length; i++) {
-        const pairs = await spatialPairs(registry, tx, temps, regionElements[i]!, regionElements[i + 1]!, ast, binds, expression, analysis);
-        join(pairs);
-      }
-      if (all.has(skypix)) {
-        const e = regionElements[0];
-        if (!e) throw new RegistryError(`'${skypix}' can only be queried together with a spatial dimension (e.g. visit, patch)`, 'QUERY_SKYPIX');
-        const o = overlapTable(e.name, skypix);
-        const columns = new Map(elementKeyDims(e).map((d) => [d, d] as [string, string]));
-        columns.set(skypix, skypix);
-        join({ sql: q(o), alias: o, columns, keys: [...columns.keys()] });
-      }
-
-      // Region literal terms: exact matches in temporary tables, joined by EXISTS.
-      const regionTables = new Map<RegionTerm, string>();
-      for (const term of analysis.regionTerms) regionTables.set(term, await regionMatches(registry, tx, temps, universe.element(term.element), term.region));
-      const { tables, keyExpr, conditions } = orderJoins(pending);
-      const regionSql = new Map<RegionTerm, string>();
-      for (const [term, table] of regionTables) {
-        const dims = elementKeyDims(universe.element(term.element));
-        regionSql.set(term, `EXISTS (SELECT 1 FROM ${q(table)} r WHERE ${dims.map((d) => `r.${q(d)} = ${keyExpr.get(d)}`).join(' AND ')})`);
-      }
-
+      const joins = planJoins(scope);
+      const regionTables = await spatialFilters(scope, temps, joins);
+      const { tables, keyExpr, conditions } = orderJoins(joins.tables);
       const bindings: unknown[] = [];
-      if (ast) {
-        const compiled = compileWhere(ast, universe, binds, expression, {
-          keySql: (d) => {
-            const k = keyExpr.get(d);
-            if (!k) throw new RegistryError(`internal: no column for dimension ${d}`, 'INTERNAL');
-            return k;
-          },
-          columnSql: (element, column) => `${q(element)}.${q(column)}`,
-          regionTermSql: (term) => regionSql.get(term)!,
-          dialect,
-        }, analysis);
-        conditions.push(`(${compiled.sql})`);
-        bindings.push(...compiled.bindings);
+      for (const part of [whereCondition(scope, keyExpr, regionTables), await datasetExistence(scope, keyExpr, joins.elements)]) {
+        conditions.push(...part.conditions);
+        bindings.push(...part.bindings);
       }
-
-      // Dataset existence.
-      const searched = datasetTypes.length ? await registry.collections.flatten(spec.collections!, tx) : [];
-      for (const type of datasetTypes) {
-        const tagged = searched.filter((c) => c.type !== 'CALIBRATION').map((c) => c.id);
-        const calibs = searched.filter((c) => c.type === 'CALIBRATION').map((c) => c.id);
-        const match = (alias: string) => type.dimensions.required.map((d) => `${alias}.${q(d)} = ${keyExpr.get(d)}`).join(' AND ');
-        const alternatives: string[] = [];
-        if (tagged.length) {
-          alternatives.push(`EXISTS (SELECT 1 FROM ${q(type.tagTable)} t WHERE t.dataset_type_id = ? AND t.collection_id IN (${tagged.map(() => '?').join(', ')})${match('t') ? ` AND ${match('t')}` : ''})`);
-          bindings.push(type.id, ...tagged);
-        }
-        if (calibs.length && type.isCalibration) {
-          const temporal = all.names.map((n) => universe.element(n)).find((e) => e.temporal && joined.has(e.name));
-          const during = temporal ? ` AND c.timespan_begin < ${q(temporal.name)}.timespan_end AND c.timespan_end > ${q(temporal.name)}.timespan_begin` : '';
-          alternatives.push(`EXISTS (SELECT 1 FROM ${q(type.calibTable)} c WHERE c.dataset_type_id = ? AND c.collection_id IN (${calibs.map(() => '?').join(', ')})${match('c') ? ` AND ${match('c')}` : ''}${during})`);
-          bindings.push(type.id, ...calibs);
-        }
-        conditions.push(alternatives.length ? `(${alternatives.join(' OR ')})` : '(1 = 0)');
-      }
-
-      const columns = spec.full ? [...requested.required, ...requested.implied] : [...requested.required];
-      const select = columns.map((d) => {
-        const k = keyExpr.get(d);
-        if (!k) throw new RegistryError(`internal: no column for dimension ${d}`, 'INTERNAL');
-        return `${k} AS ${q(d)}`;
-      });
-      const from = tables.length ? tables.map((t) => (t.sql === q(t.alias) ? t.sql : `${t.sql} ${q(t.alias)}`)).join(' CROSS JOIN ') : '(SELECT 1) AS one';
-      let sql = `SELECT DISTINCT ${select.join(', ') || '1'} FROM ${from}${conditions.length ? ` WHERE ${conditions.join(' AND ')}` : ''}`;
-      if (spec.orderBy?.length) {
-        sql += ` ORDER BY ${spec.orderBy.map((o) => {
-          const desc = o.startsWith('-');
-          const name = desc ? o.slice(1) : o;
-          if (!columns.includes(name)) throw new RegistryError(`--order-by '${name}' is not a result column (${columns.join(', ')})`, 'QUERY_ORDER');
-          return `${q(name)}${desc ? ' DESC' : ''}`;
-        }).join(', ')}`;
-      } else if (columns.length) {
-        sql += ` ORDER BY ${columns.map(q).join(', ')}`;
-      }
-      if (spec.limit !== undefined) {
-        if (!Number.isInteger(spec.limit) || spec.limit < 0) throw new RegistryError(`--limit must be a non-negative integer`, 'QUERY_LIMIT');
-        sql += ` LIMIT ${spec.limit}`;
-      }
-      return new DataIdQuery(registry, tx, temps, columns, sql, bindings, all, explainFailure);
+      const { columns, sql } = selectSql(scope, tables, keyExpr, conditions);
+      return new DataIdQuery(registry, tx, temps, columns, sql, bindings, scope.all, explainFailure);
     } catch (e) {
       // The first error is the one to report: after a failed statement PostgreSQL refuses the
       // DROPs too (and rolling the transaction back drops the tables anyway).
@@ -298,6 +178,205 @@ export async function queryDataIds(registry: Registry, spec: DataIdQuerySpec): P
       await query.dispose();
     }
   });
+}
+
+/** A parsed, checked --where expression. */
+interface ParsedWhere {
+  readonly ast: WhereNode | null;
+  readonly binds: ReadonlyMap<string, BindValue>;
+  readonly expression: string;
+  readonly analysis: WhereAnalysis;
+}
+
+/** What a query is about once checked: its where, its dimensions, its dataset constraints. */
+interface QueryScope {
+  readonly registry: Registry;
+  readonly tx: Knex.Transaction;
+  readonly spec: DataIdQuerySpec;
+  readonly where: ParsedWhere;
+  /** The dimensions asked for. */
+  readonly requested: DimensionGroup;
+  /** Those plus what the where and the dataset constraints need. */
+  readonly all: DimensionGroup;
+  readonly datasetTypes: readonly DatasetType[];
+}
+
+/** SQL conditions (ANDed) and the values of their `?` placeholders, in order. */
+interface Conditions {
+  readonly conditions: readonly string[];
+  readonly bindings: readonly unknown[];
+}
+
+/** Parses and checks the spec: names, types, contradictions, governor values (which may prove it empty). */
+async function checkedScope(registry: Registry, tx: Knex.Transaction, spec: DataIdQuerySpec): Promise<QueryScope> {
+  const universe = registry.universe;
+  const expression = spec.where ?? '';
+  const binds = spec.bind ?? new Map<string, BindValue>();
+  const ast = parseWhere(expression);
+  const analysis = analyzeWhere(ast, universe, binds, expression);
+  const contradiction = findContradiction(ast, universe, binds, expression);
+  if (contradiction) throw contradiction;
+  const datasetTypes = await Promise.all((spec.datasets ?? []).map((t) => registry.datasetTypes.get(t, tx)));
+  if (datasetTypes.length && !spec.collections?.length) throw new RegistryError('a dataset constraint needs --collections to search', 'QUERY_COLLECTIONS');
+  const requested = universe.group(spec.dimensions);
+  const all = universe.group([...requested.names, ...analysis.dimensions, ...datasetTypes.flatMap((t) => t.dimensions.required)]);
+  await checkGovernors(registry, tx, ast, binds, expression, spec.collections ?? [], datasetTypes.map((t) => t.name));
+  return { registry, tx, spec, where: { ast, binds, expression, analysis }, requested, all, datasetTypes };
+}
+
+/** The tables a query joins so far, and the dimensions they provide. */
+class JoinPlan {
+  readonly tables: JoinedTable[] = [];
+  /** Names of the dimension elements joined. */
+  readonly elements = new Set<string>();
+  private readonly provided = new Set<string>();
+
+  constructor(private readonly all: DimensionGroup) {}
+
+  add(table: JoinedTable): void {
+    this.tables.push(table);
+    for (const d of table.columns.keys()) this.provided.add(d);
+  }
+
+  /** Joins the table of element `e` (once), with the implied values of `all` it carries. */
+  addElement(e: DimensionElement): void {
+    if (this.elements.has(e.name)) return;
+    this.elements.add(e.name);
+    const columns = new Map<string, string>();
+    for (const d of e.required) columns.set(d, d);
+    if (e.key) columns.set(e.name, e.key.name);
+    for (const d of e.implies) if (this.all.has(d)) columns.set(d, d);
+    this.add({ sql: q(e.name), alias: e.name, columns, keys: elementKeyDims(e) });
+  }
+
+  provides(dimension: string): boolean {
+    return this.provided.has(dimension);
+  }
+}
+
+/** The dimension element tables the query needs: its dimensions', those always joined, the where's, and providers of implied values. */
+function planJoins({ registry, spec, where, requested, all }: QueryScope): JoinPlan {
+  const universe = registry.universe;
+  const joins = new JoinPlan(all);
+  for (const d of all.required) if (d !== universe.skypix.name) joins.addElement(universe.element(d));
+  for (const e of universe.elements.values()) {
+    if (e.alwaysJoin && e.required.every((d) => all.has(d))) joins.addElement(e);
+  }
+  for (const name of where.analysis.elements) joins.addElement(universe.element(name));
+  // implied values come from whichever joined table carries them (e.g. exposure.physical_filter);
+  // those only reachable through another implied dimension's table need that table too.
+  const neededImplied = all.implied.filter((d) => spec.full || where.analysis.dimensions.has(d) || requested.required.includes(d));
+  for (const d of neededImplied) {
+    if (joins.provides(d)) continue;
+    const provider = all.names.map((n) => universe.element(n)).find((e) => e.implies.includes(d) && e.hasTable);
+    if (provider) joins.addElement(provider);
+  }
+  return joins;
+}
+
+/**
+ * The spatial pre-filters, into temporary tables: exact pairs between the region elements of
+ * consecutive spatial families and the skypix overlaps (both joined), and the matches of each
+ * region literal of the where (returned, for EXISTS terms).
+ */
+async function spatialFilters(scope: QueryScope, temps: TempTables, joins: JoinPlan): Promise<Map<RegionTerm, string>> {
+  const { registry, tx, spec, where, all } = scope;
+  const universe = registry.universe;
+  const skypix = universe.skypix.name;
+  const present = new Set(all.names);
+  const regionElements = universe.spatialFamilies.map((f) => regionElementFor(f, present, universe)).filter((e): e is DimensionElement => e !== null);
+  for (let i = 0; spec.spatialJoins !== false && i + 1 < regionElements.length; i++) {
+    joins.add(await spatialPairs(registry, tx, temps, regionElements[i]!, regionElements[i + 1]!, where.ast, where.binds, where.expression, where.analysis));
+  }
+  if (all.has(skypix)) {
+    const e = regionElements[0];
+    if (!e) throw new RegistryError(`'${skypix}' can only be queried together with a spatial dimension (e.g. visit, patch)`, 'QUERY_SKYPIX');
+    const o = overlapTable(e.name, skypix);
+    const columns = new Map(elementKeyDims(e).map((d) => [d, d] as [string, string]));
+    columns.set(skypix, skypix);
+    joins.add({ sql: q(o), alias: o, columns, keys: [...columns.keys()] });
+  }
+  const regionTables = new Map<RegionTerm, string>();
+  for (const term of where.analysis.regionTerms) regionTables.set(term, await regionMatches(registry, tx, temps, universe.element(term.element), term.region));
+  return regionTables;
+}
+
+/** The SQL expression of dimension `d` in the joined tables. */
+function keyOf(keyExpr: ReadonlyMap<string, string>, d: string): string {
+  const k = keyExpr.get(d);
+  if (!k) throw new RegistryError(`internal: no column for dimension ${d}`, 'INTERNAL');
+  return k;
+}
+
+/** The compiled where expression; region literal terms become EXISTS over their match tables. */
+function whereCondition({ registry, where }: QueryScope, keyExpr: ReadonlyMap<string, string>, regionTables: ReadonlyMap<RegionTerm, string>): Conditions {
+  if (!where.ast) return { conditions: [], bindings: [] };
+  const universe = registry.universe;
+  const regionSql = (term: RegionTerm) => {
+    const dims = elementKeyDims(universe.element(term.element));
+    return `EXISTS (SELECT 1 FROM ${q(regionTables.get(term)!)} r WHERE ${dims.map((d) => `r.${q(d)} = ${keyExpr.get(d)}`).join(' AND ')})`;
+  };
+  const compiled = compileWhere(where.ast, universe, where.binds, where.expression, {
+    keySql: (d) => keyOf(keyExpr, d),
+    columnSql: (element, column) => `${q(element)}.${q(column)}`,
+    regionTermSql: regionSql,
+    dialect: registry.db.dialect.where,
+  }, where.analysis);
+  return { conditions: [`(${compiled.sql})`], bindings: compiled.bindings };
+}
+
+/**
+ * Per dataset constraint, that a dataset of the type exists at the row's data ID in the
+ * searched collections (calibrations: certified during the row's observation, when one of the
+ * `joined` elements has a time).
+ */
+async function datasetExistence({ registry, tx, spec, all, datasetTypes }: QueryScope, keyExpr: ReadonlyMap<string, string>, joined: ReadonlySet<string>): Promise<Conditions> {
+  if (!datasetTypes.length) return { conditions: [], bindings: [] };
+  const universe = registry.universe;
+  const path = new SearchPath(await registry.collections.flatten(spec.collections!, tx));
+  const ids = (collections: readonly CollectionRecord[]) => collections.map((c) => c.id);
+  const marks = (collections: readonly CollectionRecord[]) => collections.map(() => '?').join(', ');
+  const conditions: string[] = [];
+  const bindings: unknown[] = [];
+  for (const type of datasetTypes) {
+    const match = (alias: string) => type.dimensions.required.map((d) => ` AND ${alias}.${q(d)} = ${keyExpr.get(d)}`).join('');
+    const alternatives: string[] = [];
+    if (path.tagged.length) {
+      alternatives.push(`EXISTS (SELECT 1 FROM ${q(type.tagTable)} t WHERE t.dataset_type_id = ? AND t.collection_id IN (${marks(path.tagged)})${match('t')})`);
+      bindings.push(type.id, ...ids(path.tagged));
+    }
+    if (path.calibrations.length && type.isCalibration) {
+      const temporal = all.names.map((n) => universe.element(n)).find((e) => e.temporal && joined.has(e.name));
+      const during = temporal ? ` AND c.timespan_begin < ${q(temporal.name)}.timespan_end AND c.timespan_end > ${q(temporal.name)}.timespan_begin` : '';
+      alternatives.push(`EXISTS (SELECT 1 FROM ${q(type.calibTable)} c WHERE c.dataset_type_id = ? AND c.collection_id IN (${marks(path.calibrations)})${match('c')}${during})`);
+      bindings.push(type.id, ...ids(path.calibrations));
+    }
+    conditions.push(alternatives.length ? `(${alternatives.join(' OR ')})` : '(1 = 0)');
+  }
+  return { conditions, bindings };
+}
+
+/** The final `SELECT DISTINCT` over the ordered tables, with its ORDER BY and LIMIT, and its output columns. */
+function selectSql({ spec, requested }: QueryScope, tables: readonly JoinedTable[], keyExpr: ReadonlyMap<string, string>, conditions: readonly string[]): { columns: string[]; sql: string } {
+  const columns = spec.full ? [...requested.required, ...requested.implied] : [...requested.required];
+  const select = columns.map((d) => `${keyOf(keyExpr, d)} AS ${q(d)}`);
+  const from = tables.length ? tables.map((t) => (t.sql === q(t.alias) ? t.sql : `${t.sql} ${q(t.alias)}`)).join(' CROSS JOIN ') : '(SELECT 1) AS one';
+  let sql = `SELECT DISTINCT ${select.join(', ') || '1'} FROM ${from}${conditions.length ? ` WHERE ${conditions.join(' AND ')}` : ''}`;
+  if (spec.orderBy?.length) {
+    sql += ` ORDER BY ${spec.orderBy.map((o) => {
+      const desc = o.startsWith('-');
+      const name = desc ? o.slice(1) : o;
+      if (!columns.includes(name)) throw new RegistryError(`--order-by '${name}' is not a result column (${columns.join(', ')})`, 'QUERY_ORDER');
+      return `${q(name)}${desc ? ' DESC' : ''}`;
+    }).join(', ')}`;
+  } else if (columns.length) {
+    sql += ` ORDER BY ${columns.map(q).join(', ')}`;
+  }
+  if (spec.limit !== undefined) {
+    if (!Number.isInteger(spec.limit) || spec.limit < 0) throw new RegistryError(`--limit must be a non-negative integer`, 'QUERY_LIMIT');
+    sql += ` LIMIT ${spec.limit}`;
+  }
+  return { columns, sql };
 }
 
 /**
