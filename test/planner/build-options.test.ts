@@ -337,6 +337,13 @@ describe.each(DIALECTS)('build options (%s)', (dialect) => {
       const pruned = await rejection(buildQuantumGraph(repo, { ...spec, inputs: inputs.slice(1), datasetConstraint: 'off' }));
       expect(pruned).toBeInstanceOf(EmptyGraphError);
       expect((pruned as EmptyGraphError).reasons.join('\n')).toMatch(/calibrate quanta pruned: no postISRCCD for input 'exposure'/);
+      // the reasons as data, in pipeline order (a gather counts what is available against its minimum)
+      expect((pruned as EmptyGraphError).leftOut!.pruned.map((p) => p.reason)).toEqual([
+        { kind: 'missingInput', task: 'isr', connection: 'ccdExposure', datasetType: 'raw' },
+        { kind: 'missingInput', task: 'calibrate', connection: 'exposure', datasetType: 'postISRCCD' },
+        { kind: 'belowMinimum', task: 'makeWarp', connection: 'calExpList', datasetType: 'calexp', available: 0, minimum: 1 },
+        { kind: 'belowMinimum', task: 'assembleCoadd', connection: 'inputWarps', datasetType: 'deepCoadd_directWarp', available: 0, minimum: 1 },
+      ]);
     });
   });
 });
