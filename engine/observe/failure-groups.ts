@@ -14,6 +14,8 @@ export interface Failure {
   readonly message: string;
   /** Its log file, when one was written. */
   readonly log?: string | null;
+  /** Attempts made, when known. */
+  readonly attempts?: number;
 }
 
 /** Failures with one cause, in the order their first one came. */
@@ -69,8 +71,10 @@ export function formatFailureGroups(failures: readonly Failure[], fullList: stri
   for (const g of groups) {
     const n = g.failures.length;
     const example = g.failures[0]!;
+    const attempts = example.attempts === undefined ? '' : ` (${example.attempts} attempt${example.attempts === 1 ? '' : 's'})`;
     lines.push(`  ${n} × ${g.task}: [${g.code}] ${g.message}`);
-    lines.push(`    ${n === 1 ? 'data ID' : 'e.g.'} {${dataIdText(example.dataId)}}${example.log ? `, log: ${example.log}` : ''}`);
+    lines.push(`    ${n === 1 ? 'data ID' : 'e.g.'} {${dataIdText(example.dataId)}}${attempts}`);
+    if (example.log) lines.push(`    log: ${example.log}`);
   }
   if (fullList && failures.length > groups.length) lines.push(`  every failed quantum with its log: ${fullList}`);
   return lines;

@@ -1,8 +1,8 @@
 /**
- * A progress bar for terminals (cli-progress): quanta finished of those to run, with
+ * Progress of a run on a stream (stderr by default): quanta finished of those to run, with
  * failed and blocked counts, quanta running on workers and waiting for registration, the
- * rate and an ETA. Writes to a TTY stream only
- * (stderr by default); elsewhere it does nothing.
+ * rate and an ETA. On a terminal, a progress bar (cli-progress); elsewhere (a batch job's
+ * log) the same figures as a plain line every `intervalSeconds`, so a long run is not silent.
  */
 import cliProgress from 'cli-progress';
 import type { QuantaBlockedEvent, QuantumEndedEvent, QuantumFinishedEvent, QuantumStartedEvent, RunObserver, RunStartedEvent } from './run-events.js';
@@ -16,9 +16,13 @@ export function formatDuration(seconds: number): string {
   return `${s}s`;
 }
 
-/** The bar. */
+/** Seconds between plain progress lines when not on a terminal (default). */
+export const PROGRESS_LINE_SECONDS = 30;
+
+/** The bar, or the plain lines. */
 export class ProgressObserver implements RunObserver {
   private bar: cliProgress.SingleBar | null = null;
+  private timer: NodeJS.Timeout | null = null;
   private total = 0;
   private done = 0;
   private failed = 0;
@@ -28,17 +32,22 @@ export class ProgressObserver implements RunObserver {
   private readonly registering = new Set<number>();
   private started = 0;
 
-  constructor(private readonly stream: NodeJS.WriteStream = process.stderr) {}
+  constructor(private readonly stream: NodeJS.WriteStream = process.stderr, private readonly intervalSeconds = PROGRESS_LINE_SECONDS) {}
 
-  /** Whether the bar will draw (the stream is a terminal). */
+  /** Whether the bar will draw (the stream is a terminal); otherwise plain lines are written. */
   get enabled(): boolean {
     return this.stream.isTTY === true;
   }
 
   runStarted(e: RunStartedEvent): void {
-    if (!this.enabled || e.toRun === 0) return;
+    if (e.toRun === 0) return;
     this.total = e.toRun;
     this.started = Date.now();
+    if (!this.enabled) {
+      // unref: the timer alone must not keep the process alive
+      this.timer = setInterval(() => this.stream.write(`${this.plainLine()}\n`), this.intervalSeconds * 1000).unref();
+      return;
+    }
     this.bar = new cliProgress.SingleBar({
       stream: this.stream, hideCursor: true, clearOnComplete: false, fps: 5, etaBuffer: 50,
       format: ' {bar} {percentage}% | {value}/{total} quanta | {failed} failed, {blocked} blocked | {running} running, {registering} registering | {rate}/s | elapsed {elapsed} | ETA {etaText}',
@@ -78,6 +87,16 @@ export class ProgressObserver implements RunObserver {
   close(): void {
     this.bar?.stop();
     this.bar = null;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** The figures of the bar as one line of text. */
+  private plainLine(): string {
+    const t = this.tokens();
+    const finished = this.done + this.failed + this.blocked;
+    return `qg run: ${finished}/${this.total} quanta (${Math.floor((100 * finished) / this.total)}%), ${t['failed']} failed, ${t['blocked']} blocked; ` +
+      `${t['running']} running, ${t['registering']} registering; ${t['rate']}/s; elapsed ${t['elapsed']}, ETA ${t['etaText']}`;
   }
 
   private tokens(): Record<string, string | number> {

@@ -53,8 +53,7 @@ describe.each(DIALECTS)('qg run / qg report (%s)', (dialect) => {
     const r = await run('run', file, '-b', root, '-j', '2', '--tasks', ARITH_TASK_MODULE);
     expect(r.status).toBe(1);
     expect(r.stdout).toContain('7 succeeded, 1 failed, 1 blocked');
-    expect(r.stdout).toContain('failed quanta (1):');
-    expect(r.stdout).toContain('combine {instrument=Arith, detector=1}: [TASK_FAILED] injected failure for detector 1 (1 attempt)');
+    expect(r.stdout).toContain('failed quanta (1, 1 distinct cause):\n  1 × combine: [TASK_FAILED] injected failure for detector 1\n    data ID {instrument=Arith, detector=1} (1 attempt)\n');
     const logLine = r.stdout.split('\n').find((l) => l.trim().startsWith('log: '))!;
     expect(existsSync(logLine.trim().slice(5))).toBe(true);
     expect(r.stdout).toContain('blocked downstream: sum 1');

@@ -4,7 +4,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { loadGraph, saveGraph, type QuantumGraph } from '../../../planner/index.js';
 import { planPrune, planRunRemoval, pruneDatasets, removeRuns, runFolder, type Repository } from '../../../registry/index.js';
 import {
-  EngineError, integerProblem, lockRun, timeoutProblem, ProgressObserver, ReportObserver, formatDataId, loadTaskLibrary, runGraph, type QuantumSubset, type RunReport, type RunSummary,
+  EngineError, integerProblem, lockRun, timeoutProblem, ProgressObserver, ReportObserver, formatFailureGroups, loadTaskLibrary, runGraph, type QuantumSubset, type RunReport, type RunSummary,
 } from '../../index.js';
 import { formatTable } from '../output.js';
 import { buildOrExplain, buildSpecFromArgs, buildSummaryLine, withBuildOptions } from './graph-commands.js';
@@ -35,11 +35,7 @@ export function formatRunSummary(summary: RunSummary, report: RunReport, repoArg
   if (summary.cleaned.datasets || summary.cleaned.files) lines.push(`before starting, removed what earlier attempts left: ${summary.cleaned.datasets} registered dataset(s) of unfinished quanta, ${summary.cleaned.files} file(s)`);
   lines.push('', formatRunReport(report));
   if (summary.failures.length) {
-    lines.push('', `failed quanta (${summary.failures.length}):`);
-    for (const f of summary.failures) {
-      lines.push(`  ${f.task} {${formatDataId(f.dataId)}}: [${f.code}] ${f.message} (${f.attempts} attempt${f.attempts === 1 ? '' : 's'})`);
-      if (f.log) lines.push(`    log: ${f.log}`);
-    }
+    lines.push('', ...formatFailureGroups(summary.failures, summary.eventLog && `${summary.eventLog}, or by cause: qg report ${summary.run} -b ${repoArg} --html`));
     const blocked = Object.entries(summary.blocked);
     if (blocked.length) lines.push(`  blocked downstream: ${blocked.map(([t, n]) => `${t} ${n}`).join(', ')}`);
   }

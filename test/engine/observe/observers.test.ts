@@ -1,13 +1,13 @@
 /**
  * The observers on literal event sequences: the report (counts by last outcome across
  * invocations, nearest-rank percentiles against hand values), the event log (a torn last
- * line is skipped), the progress bar (drawn on a terminal only, with failed/blocked/running
- * counts and an ETA), and the composite. The Gantt chart is gantt-chart.test.ts.
+ * line is skipped), the progress bar (on a terminal, with failed/blocked/running counts and
+ * an ETA; elsewhere the same as a plain line every interval), and the composite. The Gantt chart is gantt-chart.test.ts.
  */
 import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   CompositeObserver, EventLogObserver, ProgressObserver, formatDuration, percentile, readEventLog, reportFromEvents, type RunEvent,
 } from '../../../engine/index.js';
@@ -106,13 +106,31 @@ describe('ProgressObserver', () => {
     expect(tty.text).toMatch(/ETA (\d+[hms]|--)/);
   });
 
-  it('does nothing elsewhere', () => {
-    const sink = new FakeTty();
-    sink.isTTY = false;
-    const progress = new ProgressObserver(sink as unknown as NodeJS.WriteStream);
-    progress.runStarted(started('a', Date.now(), { square: { quanta: 1, toRun: 1 } }));
-    progress.runFinished();
-    expect(sink.text).toBe('');
+  it('elsewhere, writes a plain line every interval until the run finishes', () => {
+    vi.useFakeTimers({ now: T0 });
+    try {
+      const sink = new FakeTty();
+      sink.isTTY = false;
+      const progress = new ProgressObserver(sink as unknown as NodeJS.WriteStream, 10);
+      expect(progress.enabled).toBe(false);
+      progress.runStarted(started('a', Date.now(), { square: { quanta: 4, toRun: 4 } }));
+      vi.advanceTimersByTime(9_999);
+      expect(sink.text).toBe('');
+      progress.quantumStarted({ event: 'quantum-started', t: Date.now(), quantum: 0, task: 'square', dataId: {}, worker: 0, attempt: 1 });
+      progress.quantumEnded({ event: 'quantum-ended', t: Date.now(), quantum: 0, worker: 0, ok: true });
+      progress.quantumFinished(finished(0, 'square', 0, 0, 1));
+      progress.quantaBlocked({ event: 'quanta-blocked', t: Date.now(), cause: 1, tasks: { square: [2] } });
+      vi.advanceTimersByTime(1);
+      // 2 of 4 after 10 s: 0.1 succeeded per second, the 2 left in 20 s
+      expect(sink.text).toBe('qg run: 2/4 quanta (50%), 0 failed, 1 blocked; 0 running, 0 registering; 0.10/s; elapsed 10s, ETA 20s\n');
+      vi.advanceTimersByTime(20_000);
+      expect(sink.text.split('\n').filter(Boolean)).toHaveLength(3);
+      progress.runFinished();
+      vi.advanceTimersByTime(60_000);
+      expect(sink.text.split('\n').filter(Boolean)).toHaveLength(3);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('formats durations', () => {
