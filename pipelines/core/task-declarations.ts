@@ -58,9 +58,8 @@ export interface TaskDeclaration extends ConnectionGroups {
   readonly name: string;
   readonly description?: string;
   readonly dimensions: readonly string[];
-  /** Config fields with their types and defaults, checked when a pipeline sets them; or, unchecked, `defaults` alone. */
+  /** Config fields with their types and defaults, checked when a pipeline sets them (none without). */
   readonly config?: ConfigSchema;
-  readonly defaults?: TaskConfig;
   readonly run?: (input: TaskRunInput) => TaskRunOutput | Promise<TaskRunOutput>;
   readonly runner?: TaskRunner;
 }
@@ -201,7 +200,7 @@ export function defineTask(d: TaskDeclaration): TaskDefinition {
   const groups: ConnectionGroups = Object.fromEntries(GROUP_NAMES.map((g) => [g, d[g] ?? {}]));
   return {
     name: d.name, description: d.description ?? d.name, dimensions: [...d.dimensions],
-    defaults: d.config ? configDefaults(d.config) : d.defaults ?? {}, ...(d.config ? { configSchema: d.config } : {}),
+    defaults: d.config ? configDefaults(d.config) : {}, ...(d.config ? { configSchema: d.config } : {}),
     connections: (config) => applyConnectionRenames(connectionsOf(groups, config), config),
     ...(d.run ? { run: d.run } : {}),
     ...(d.runner ? { runner: d.runner } : {}),

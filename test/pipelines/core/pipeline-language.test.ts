@@ -592,7 +592,7 @@ tasks:
 describe('declarations in modules (defineTask)', () => {
   it('checks what YAML checks, and enabledBy makes a connection depend on config', () => {
     const t = defineTask({
-      name: 'M', dimensions: ['instrument'], defaults: { useExtra: false },
+      name: 'M', dimensions: ['instrument'], config: { useExtra: { type: 'boolean', default: false, doc: 'Read the extra input' } },
       inputs: { a: { datasetType: 'a', dimensions: ['instrument'], storageClass: 'S' }, extra: { datasetType: 'x', dimensions: ['instrument'], storageClass: 'S', enabledBy: 'useExtra' } },
     });
     expect(t.connections({ useExtra: false }).map((c) => c.name)).toEqual(['a']);
