@@ -65,15 +65,12 @@ export function unionAll(parts: readonly (string | null)[]): string | null {
 
 /**
  * Find-first: per value of `partition` (output columns of `candidates`: a data ID, a quantum),
- * the candidate of the first collection in search order, as its `columns`. With `rivals`, two
- * more columns: the smallest and largest dataset id among the candidates of that same first
- * collection (they differ when the choice is ambiguous: two validity ranges both match).
+ * the candidate of the first collection in search order, as its `columns`. With `ties`, every
+ * candidate of that first collection (more than one dataset there makes the choice ambiguous:
+ * two validity ranges both match).
  */
-export function firstInSearchOrder(candidates: string, partition: readonly string[], columns: readonly string[], options: { rivals?: boolean } = {}): string {
-  const order = `PARTITION BY ${partition.join(', ') || '1'} ORDER BY search_rank`;
-  // the rivals' frame is the first row's peers (same rank): one sort serves both windows
-  const sameRank = `${order} RANGE BETWEEN CURRENT ROW AND CURRENT ROW`;
-  const rivals = options.rivals ? `, MIN(CAST(dataset_id AS TEXT)) OVER (${sameRank}) AS first_id, MAX(CAST(dataset_id AS TEXT)) OVER (${sameRank}) AS last_id` : '';
-  return `SELECT ${[...columns, ...(options.rivals ? ['first_id', 'last_id'] : [])].join(', ')} ` +
-    `FROM (SELECT c.*, ROW_NUMBER() OVER (${order}) AS search_place${rivals} FROM (${candidates}) c) ranked WHERE search_place = 1`;
+export function firstInSearchOrder(candidates: string, partition: readonly string[], columns: readonly string[], options: { ties?: boolean } = {}): string {
+  const place = options.ties ? 'RANK()' : 'ROW_NUMBER()';
+  return `SELECT ${columns.join(', ')} FROM (SELECT c.*, ${place} OVER (PARTITION BY ${partition.join(', ') || '1'} ORDER BY search_rank) AS search_place ` +
+    `FROM (${candidates}) c) ranked WHERE search_place = 1`;
 }

@@ -118,11 +118,18 @@ export class PlanningQueries {
     }
     if (!candidates) return [];
     const partition = match.kind === 'shard' ? ['idx', 'shard'] : ['idx'];
-    const rows = await this.registry.db.selectArrays(this.tx, firstInSearchOrder(candidates, partition, ['idx', ...CANDIDATE_COLUMNS, ...dataId], { rivals: true }));
-    const n = 4 + dataId.length;
-    return rows.map((r) => ({
-      idx: Number(r[0]), datasetId: String(r[1]), collectionId: Number(r[2]), runId: Number(r[3]), dataId: r.slice(4, n),
-      rival: r[n] !== r[n + 1] ? String(r[n] === String(r[1]) ? r[n + 1] : r[n]) : null,
+    const rows = await this.registry.db.selectArrays(this.tx, firstInSearchOrder(candidates, partition, ['idx', ...CANDIDATE_COLUMNS, ...dataId], { ties: true }));
+    // one per quantum (and shard): the first row; another dataset of the same collection is its rival
+    const first = new Map<string, unknown[]>();
+    const rivals = new Map<string, string>();
+    for (const r of rows) {
+      const key = match.kind === 'shard' ? `${r[0]}/${r[4]}` : String(r[0]);
+      const chosen = first.get(key);
+      if (!chosen) first.set(key, r);
+      else if (chosen[1] !== r[1] && !rivals.has(key)) rivals.set(key, String(r[1]));
+    }
+    return [...first].map(([key, r]) => ({
+      idx: Number(r[0]), datasetId: String(r[1]), collectionId: Number(r[2]), runId: Number(r[3]), dataId: r.slice(4), rival: rivals.get(key) ?? null,
     }));
   }
 
