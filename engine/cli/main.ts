@@ -1,9 +1,10 @@
 /**
  * The `qg` command line. Thin by design: each command parses its options, calls the
- * library, prints. This is the only place that decides exit statuses.
+ * library, prints. Errors that reach it exit with their code's status (exit-status.ts).
  */
 import { readFileSync } from 'node:fs';
 import yargs, { type CommandModule } from 'yargs';
+import { exitStatusOf, type CliErrorCode } from './exit-status.js';
 
 /**
  * The command modules, each imported only when needed: they import the registry, planner and
@@ -101,16 +102,9 @@ function packageVersion(): string {
   return 'unknown';
 }
 
-/** Exit statuses: 0 ok, 1 failure while working, 2 bad input (usage, expression, unknown name). */
-export const EXIT_FAILURE = 1;
-export const EXIT_USAGE = 2;
-
-/** Error codes that mean "the user asked for something wrong" rather than "it broke". */
-const USAGE_CODES = /^(USAGE|INGEST|TRANSLATION|SIMULATE_OPTIONS|PIPELINE|BUILD|SHOW|GRAPH_FILE|QUERY|UNIVERSE|COLLECTION|DATASET_TYPE|DATA_ID|TIME_FORMAT|WHERE|PATH|REPO|BAD_DB_URL|EXPORT_FORMAT|CALIB|DIMENSION_RECORD|DATASET_CONFLICT|FORMATTER|YAML_LIMIT|YAML_FILE)/;
-
 /** A command line yargs refuses (unknown option or command, missing value). */
 class UsageError extends Error {
-  readonly code = 'USAGE';
+  readonly code: CliErrorCode = 'USAGE';
 }
 
 /** Runs the CLI with `argv`; resolves to the exit status. */
@@ -147,7 +141,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     console.error(`qg: error: ${text.includes('\n') ? `\n${text}` : text}`);
     if (process.env.QG_DEBUG) console.error(error.stack);
     process.exitCode = outer;
-    return typeof error.code === 'string' && USAGE_CODES.test(error.code) ? EXIT_USAGE : EXIT_FAILURE;
+    return exitStatusOf(error);
   }
   const result = Number(process.exitCode ?? 0);
   process.exitCode = outer;

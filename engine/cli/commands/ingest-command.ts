@@ -1,6 +1,7 @@
 /** `qg ingest`: register raw FITS files. */
 import type { CommandModule } from 'yargs';
 import { ingestRaws } from '../../../registry/index.js';
+import { EXIT_FAILURE } from '../exit-status.js';
 import { formatTable } from '../output.js';
 import { withRepository } from './shared-options.js';
 
@@ -29,7 +30,7 @@ export const ingestCommand: CommandModule = {
       `(${result.headerReads} header reads, ${result.headerCacheHits} from cache)`);
     if (result.failed.length) {
       console.log(`\n${result.failed.length} file(s) not ingested:\n${formatTable(['path', 'code', 'reason'], result.failed.map((f) => [f.path, f.code, f.reason]))}`);
-      process.exitCode = 1;
+      process.exitCode = EXIT_FAILURE;
     }
   }),
 };

@@ -3,6 +3,7 @@ import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { EXPORT_FILE, MaintenanceError, Repository, checkRepository, exportButlerYaml, exportWithFiles, importButlerExport } from '../../../registry/index.js';
+import { EXIT_FAILURE } from '../exit-status.js';
 import { formatTable } from '../output.js';
 import { withRepository } from './shared-options.js';
 
@@ -80,7 +81,7 @@ const check: CommandModule = {
     console.log(`\nstatistics: ${report.statistics}`);
     console.log(report.missingIndexes.length ? `\nMISSING INDEXES:\n  ${report.missingIndexes.join('\n  ')}` : '\nindexes: all expected indexes present');
     console.log(`\nplan of visit_detector_region x patch (through htm overlaps):\n${report.plan}`);
-    if (report.missingIndexes.length) process.exitCode = 1;
+    if (report.missingIndexes.length) process.exitCode = EXIT_FAILURE;
   }),
 };
 

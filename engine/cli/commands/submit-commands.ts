@@ -10,13 +10,10 @@ import {
   EngineError, JOB_STATES, cancelSubmission, parseClusterBy, parseQuantumList, resumeSubmission, submissionStatus, submitGraph,
   type SubmissionStatus, type SubmitOptions, type SubmitResult,
 } from '../../index.js';
+import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE } from '../exit-status.js';
 import { formatTable, jsonReplacer } from '../output.js';
 import { runWithTerminal, withRunOptions } from './run-commands.js';
 import { listOption, withFormat, withRepo, withRepository } from './shared-options.js';
-
-/** Exit status of an interrupted job (128 + SIGINT), and of bad options (as main's). */
-const EXIT_INTERRUPTED = 130;
-const EXIT_USAGE = 2;
 
 const runQuanta: CommandModule = {
   command: 'run-quanta <graph>',
@@ -47,21 +44,7 @@ async function runQuantaCommand(repo: Repository, argv: Record<string, unknown>,
   // A job resumes by running again (or with its whole submission), not with qg run.
   console.log(text.replace(/^to resume .*$/m, `to resume: run this job again, or qg submit --resume ${graph.header.outputRun} -b ${String(argv['repo'])}`));
   if (result.interrupted) process.exitCode = EXIT_INTERRUPTED;
-  else if (!result.complete) process.exitCode = 1;
-}
-
-/** Codes of submit errors that mean "asked for something wrong" (exit 2). */
-const SUBMIT_USAGE = new Set(['SUBMIT_SQLITE', 'SUBMIT_OPTIONS', 'SUBMIT_EXISTS', 'SUBMIT_NONE', 'QUANTUM_LIST']);
-
-/** Runs `fn`; an error with a usage code is printed and exits 2 (main maps other errors). */
-async function usageErrorsExit2(fn: () => Promise<void>): Promise<void> {
-  try {
-    await fn();
-  } catch (e) {
-    if (!(e instanceof EngineError) || !SUBMIT_USAGE.has(e.code)) throw e;
-    console.error(`qg: error: ${e.message}`);
-    process.exitCode = EXIT_USAGE;
-  }
+  else if (!result.complete) process.exitCode = EXIT_FAILURE;
 }
 
 function withSubmitOptions<T>(y: Argv<T>) {
@@ -114,14 +97,14 @@ const submit: CommandModule = {
     .example('$0 submit drp.qg -b /shared/repo --cluster-by visit=exposure,detector --partition normal', 'isr+calibrate of a detector-visit per job')
     .example('$0 submit drp.qg -b /shared/repo --quanta-per-job 50 --dry-run', 'Write the scripts and the dependency list only')
     .example('$0 submit --resume u/me/drp/20250101T000000Z -b /shared/repo', 'Resubmit what did not finish'),
-  handler: async (argv) => usageErrorsExit2(async () => {
+  handler: async (argv) => {
     if (!argv['graph'] === !argv['resume']) throw new EngineError('give a graph file, or --resume RUN', 'SUBMIT_OPTIONS');
     const options = submitOptions(argv);
     await withRepository(String(argv['repo']), async (repo) => {
       const result = argv['resume'] ? await resumeSubmission(repo, String(argv['resume']), options) : await submitGraph(repo, String(argv['graph']), options);
       console.log(formatSubmitResult(result).replace('<repo>', String(argv['repo'])));
     });
-  }),
+  },
 };
 
 /** One line: counts per state and a bar of done quanta. */
@@ -147,7 +130,7 @@ const status: CommandModule = {
   builder: (y) => withFormat(withRepo(y))
     .positional('run', { type: 'string', describe: 'The output RUN of the submitted graph' })
     .option('watch', { type: 'number', describe: 'Follow the run: print a progress line every N seconds until nothing is pending or running' }),
-  handler: async (argv) => usageErrorsExit2(() => withRepository(String(argv['repo']), async (repo) => {
+  handler: async (argv) => withRepository(String(argv['repo']), async (repo) => {
     const run = String(argv['run']);
     let s = await submissionStatus(repo, run);
     while (argv['watch'] !== undefined && !s.finished) {
@@ -156,18 +139,18 @@ const status: CommandModule = {
       s = await submissionStatus(repo, run);
     }
     console.log(argv['format'] === 'json' ? JSON.stringify(s, jsonReplacer, 1) : formatStatus(s));
-    if (s.finished && s.jobCounts.failed + s.jobCounts.blocked > 0) process.exitCode = 1;
-  })),
+    if (s.finished && s.jobCounts.failed + s.jobCounts.blocked > 0) process.exitCode = EXIT_FAILURE;
+  }),
 };
 
 const cancel: CommandModule = {
   command: 'cancel <run>',
   describe: "Cancel a submitted run's queued and running jobs (resume later with qg submit --resume)",
   builder: (y) => withRepo(y).positional('run', { type: 'string', describe: 'The output RUN of the submitted graph' }),
-  handler: async (argv) => usageErrorsExit2(() => withRepository(String(argv['repo']), async (repo) => {
+  handler: async (argv) => withRepository(String(argv['repo']), async (repo) => {
     const n = await cancelSubmission(repo, String(argv['run']));
     console.log(`run ${String(argv['run'])}: cancelled ${n} queued or running job(s)`);
-  })),
+  }),
 };
 
 /** `submit`, `status`, `cancel`, `run-quanta`. */
