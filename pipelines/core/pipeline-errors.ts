@@ -22,7 +22,7 @@ export type PipelineErrorCode =
 /** Root of pipeline errors; `code` is stable. */
 export class PipelineError extends Error {
   override name = 'PipelineError';
-  constructor(message: string, readonly code: string = 'PIPELINE') {
+  constructor(message: string, readonly code: PipelineErrorCode) {
     super(message);
   }
 }

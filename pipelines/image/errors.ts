@@ -1,5 +1,5 @@
 /** Errors of the image-processing code (ISR, calibration, warping, coaddition). */
-import { PipelineError } from '../core/pipeline-errors.js';
+import { PipelineError, type ImageErrorCode } from '../core/pipeline-errors.js';
 
 /**
  * Root of the image-processing errors. Codes: `IMAGE_WCS` (no usable or a singular WCS),
@@ -9,7 +9,7 @@ import { PipelineError } from '../core/pipeline-errors.js';
  */
 export class ImageError extends PipelineError {
   override name = 'ImageError';
-  constructor(message: string, code = 'IMAGE') {
+  constructor(message: string, override readonly code: ImageErrorCode) {
     super(message, code);
   }
 }

@@ -1,5 +1,5 @@
 /** Errors of the radio chain (UVH5 files, subband merging, calibration, imaging, mosaicking). */
-import { PipelineError } from '../core/pipeline-errors.js';
+import { PipelineError, type RadioErrorCode } from '../core/pipeline-errors.js';
 
 /**
  * Root of the radio errors. Codes: `UVH5_FORMAT` (a file that is not the UVH5 qg reads),
@@ -9,7 +9,7 @@ import { PipelineError } from '../core/pipeline-errors.js';
  */
 export class RadioError extends PipelineError {
   override name = 'RadioError';
-  constructor(message: string, code = 'RADIO') {
+  constructor(message: string, override readonly code: RadioErrorCode) {
     super(message, code);
   }
 }

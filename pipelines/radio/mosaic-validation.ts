@@ -31,7 +31,7 @@ export type MosaicConfig = ConfigOf<typeof MOSAIC_CONFIG>;
 /** Every mosaic field at its default. */
 export const MOSAIC_DEFAULTS: MosaicConfig = readConfig(MOSAIC_CONFIG, {}, 'mosaic');
 
-function reject(code: string, message: string): never {
+function reject(code: RadioError['code'], message: string): never {
   throw new RadioError(message, code);
 }
 
