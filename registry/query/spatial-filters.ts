@@ -1,0 +1,174 @@
+/**
+ * The spatial pre-filters of a data-ID query: spatial families (observations, the skymap) are
+ * related through the skypix overlap tables and then refined exactly (polygon overlap in JS),
+ * and region literals of the where are matched the same way; the survivors go to temporary
+ * tables that join like any other.
+ */
+import type { Executor } from '../dialect/database.js';
+import { RegistryError } from '../errors.js';
+import { HEAP_BYTES, heapHeadroomProblem } from '../memory/heap-budget.js';
+import type { Registry } from '../registry.js';
+import { overlapTable } from '../schema/registry-schema.js';
+import { ConvexPolygon, HtmPixelization, regionsOverlap, type Region } from '../spatial/index.js';
+import { toBytes } from '../dimensions/dimension-records.js';
+import type { DimensionElement } from '../universe/dimension-universe.js';
+import { logicalOperands, walkWhere, type WhereNode } from './where/index.js';
+import type { BindValue } from './bind-values.js';
+import type { QueryScope } from './data-id-query.js';
+import { elementKeyColumns, elementKeyDims, type JoinedTable, type JoinPlan } from './join-plan.js';
+import { analyzeWhere, compileWhere, regionElementFor, type RegionTerm, type WhereAnalysis } from './where-compiler.js';
+import { q, type TempTables } from './temp-tables.js';
+
+/**
+ * The spatial pre-filters, into temporary tables: exact pairs between the region elements of
+ * consecutive spatial families and the skypix overlaps (both joined), and the matches of each
+ * region literal of the where (returned, for EXISTS terms).
+ */
+export async function spatialFilters(scope: QueryScope, temps: TempTables, joins: JoinPlan): Promise<Map<RegionTerm, string>> {
+  const { registry, tx, spec, where, all } = scope;
+  const universe = registry.universe;
+  const skypix = universe.skypix.name;
+  const present = new Set(all.names);
+  const regionElements = universe.spatialFamilies.map((f) => regionElementFor(f, present, universe)).filter((e): e is DimensionElement => e !== null);
+  for (let i = 0; spec.spatialJoins !== false && i + 1 < regionElements.length; i++) {
+    joins.add(await spatialPairs(registry, tx, temps, regionElements[i]!, regionElements[i + 1]!, where.ast, where.binds, where.expression, where.analysis));
+  }
+  if (all.has(skypix)) {
+    const e = regionElements[0];
+    if (!e) throw new RegistryError(`'${skypix}' can only be queried together with a spatial dimension (e.g. visit, patch)`, 'QUERY_SKYPIX');
+    const o = overlapTable(e.name, skypix);
+    const columns = new Map(elementKeyDims(e).map((d) => [d, d] as [string, string]));
+    columns.set(skypix, skypix);
+    joins.add({ sql: q(o), alias: o, columns, keys: [...columns.keys()] });
+  }
+  const regionTables = new Map<RegionTerm, string>();
+  for (const term of where.analysis.regionTerms) regionTables.set(term, await regionMatches(registry, tx, temps, universe.element(term.element), term.region));
+  return regionTables;
+}
+
+/** Below this many regions on the smaller side, pairs are found by a bounding-circle scan in JS. */
+const SCAN_LIMIT = 5000;
+
+/**
+ * Exact spatial pairs of two region elements (e.g. visit_detector_region x patch). Both
+ * sides' regions are read once (narrowed by the where's key-only terms); when one side is
+ * small (a tract's patches) every pair is screened by bounding circles in JS, otherwise
+ * candidates come from the shared skypix trixels in SQL; either way each candidate is then
+ * tested for true polygon overlap. The survivors go to a temporary table, joined like any other.
+ */
+async function spatialPairs(registry: Registry, tx: Executor, temps: TempTables, a: DimensionElement, b: DimensionElement,
+  ast: WhereNode | null, binds: ReadonlyMap<string, BindValue>, expression: string, analysis: WhereAnalysis): Promise<JoinedTable> {
+  const db = registry.db;
+  const universe = registry.universe;
+  const skypix = universe.skypix.name;
+  const aDims = elementKeyDims(a), bDims = elementKeyDims(b);
+  const pairDims = [...new Set([...aDims, ...bDims])];
+  const narrowed = (dims: readonly string[], column: (d: string) => string) => {
+    let sql = '';
+    const bindings: unknown[] = [];
+    for (const node of keyOnlyConjuncts(ast, new Set(dims), universe, binds, expression)) {
+      const c = compileWhere(node, universe, binds, expression, { keySql: column, columnSql: () => '', regionTermSql: () => '1 = 1', dialect: db.dialect.where }, analysis);
+      sql += ` AND (${c.sql})`;
+      bindings.push(...c.bindings);
+    }
+    return { sql, bindings };
+  };
+  const side = async (e: DimensionElement, dims: string[]) => {
+    const cols = elementKeyColumns(e);
+    const filter = narrowed(dims, (d) => `e.${q(cols[dims.indexOf(d)]!)}`);
+    const rows = await db.selectArrays(tx, db.placeholders(
+      `SELECT ${cols.map((c) => `e.${q(c)}`).join(', ')}, e.region FROM ${q(e.name)} e WHERE e.region IS NOT NULL${filter.sql}`), filter.bindings);
+    const heap = heapHeadroomProblem(`decoding ${rows.length} ${e.name} regions for a spatial join`, rows.length * HEAP_BYTES.region);
+    if (heap) throw new RegistryError(heap, 'HEAP_HEADROOM');
+    const keys = rows.map((r) => r.slice(0, cols.length));
+    const regions = rows.map((r) => ConvexPolygon.decode(toBytes(r[cols.length])));
+    return { keys, regions };
+  };
+  const A = await side(a, aDims);
+  const B = await side(b, bDims);
+  const aIdx = pairDims.map((d) => aDims.indexOf(d)), bIdx = pairDims.map((d) => bDims.indexOf(d));
+  const survivors: unknown[][] = [];
+  const keep = (i: number, j: number) => {
+    const ak = A.keys[i]!, bk = B.keys[j]!;
+    // pairs must agree on shared dimensions (e.g. instrument) before geometry matters
+    if (pairDims.some((_, k) => aIdx[k]! >= 0 && bIdx[k]! >= 0 && ak[aIdx[k]!] !== bk[bIdx[k]!])) return;
+    if (regionsOverlap(A.regions[i]!, B.regions[j]!)) survivors.push(pairDims.map((_, k) => (aIdx[k]! >= 0 ? ak[aIdx[k]!] : bk[bIdx[k]!])));
+  };
+  if (Math.min(A.keys.length, B.keys.length) <= SCAN_LIMIT) {
+    const circles = (regions: Region[]) => {
+      const out = new Float64Array(regions.length * 4);
+      regions.forEach((r, i) => {
+        const c = r.boundingCircle();
+        out.set([c.center[0], c.center[1], c.center[2], c.openingAngle], i * 4);
+      });
+      return out;
+    };
+    const ca = circles(A.regions), cb = circles(B.regions);
+    for (let i = 0; i < A.keys.length; i++) {
+      for (let j = 0; j < B.keys.length; j++) {
+        const dot = ca[i * 4]! * cb[j * 4]! + ca[i * 4 + 1]! * cb[j * 4 + 1]! + ca[i * 4 + 2]! * cb[j * 4 + 2]!;
+        if (dot >= Math.cos(Math.min(Math.PI, ca[i * 4 + 3]! + cb[j * 4 + 3]! + 1e-12))) keep(i, j);
+      }
+    }
+  } else {
+    const keyOf = (d: string) => (aDims.includes(d) ? `ao.${q(d)}` : `bo.${q(d)}`);
+    const shared = aDims.filter((d) => bDims.includes(d));
+    const filter = narrowed(pairDims, keyOf);
+    const candidates = await db.selectArrays(tx, db.placeholders(
+      `SELECT DISTINCT ${pairDims.map(keyOf).join(', ')} FROM ${q(overlapTable(a.name, skypix))} ao, ${q(overlapTable(b.name, skypix))} bo ` +
+      `WHERE ao.${q(skypix)} = bo.${q(skypix)}${shared.map((d) => ` AND ao.${q(d)} = bo.${q(d)}`).join('')}${filter.sql}`), filter.bindings);
+    const indexOf = (keys: unknown[][]) => new Map(keys.map((k, i) => [k.join('\u0000'), i]));
+    const ai = indexOf(A.keys), bi = indexOf(B.keys);
+    const aCols = aDims.map((d) => pairDims.indexOf(d)), bCols = bDims.map((d) => pairDims.indexOf(d));
+    for (const p of candidates) {
+      const i = ai.get(aCols.map((c) => p[c]).join('\u0000')), j = bi.get(bCols.map((c) => p[c]).join('\u0000'));
+      if (i !== undefined && j !== undefined) keep(i, j);
+    }
+  }
+  const table = await temps.create('pairs', universe, pairDims);
+  await db.insertRows(tx, table, pairDims, survivors);
+  await temps.analyze(table);
+  return { sql: q(table), alias: table, columns: new Map(pairDims.map((d) => [d, d] as [string, string])), keys: pairDims };
+}
+
+/** Records of `e` whose region truly overlaps `region`, into a temporary table of their keys. */
+async function regionMatches(registry: Registry, tx: Executor, temps: TempTables, e: DimensionElement, region: Region): Promise<string> {
+  const db = registry.db;
+  const skypix = registry.universe.skypix;
+  const ranges = new HtmPixelization(skypix.skypix!.level).envelope(region, 64);
+  const cols = elementKeyColumns(e);
+  const dims = elementKeyDims(e);
+  const table = await temps.create('region', registry.universe, dims);
+  if (ranges.length) {
+    const o = overlapTable(e.name, skypix.name);
+    const inRange = ranges.map(() => `(o.${q(skypix.name)} >= ? AND o.${q(skypix.name)} < ?)`).join(' OR ');
+    const rows = await db.selectArrays(tx, db.placeholders(
+      `SELECT ${cols.map((c) => `e.${q(c)}`).join(', ')}, e.region FROM ${q(e.name)} e WHERE EXISTS (SELECT 1 FROM ${q(o)} o WHERE ${dims.map((d, i) => `o.${q(d)} = e.${q(cols[i]!)}`).join(' AND ')} AND (${inRange}))`),
+      ranges.flatMap(([b, end]) => [b, end]));
+    const hits = rows.filter((r) => r[cols.length] && regionsOverlap(ConvexPolygon.decode(toBytes(r[cols.length])), region)).map((r) => r.slice(0, cols.length));
+    await db.insertRows(tx, table, dims, hits);
+  }
+  return table;
+}
+
+/** Top-level AND terms that reference only keys of `dims` (no fields, regions or timespans). */
+function keyOnlyConjuncts(ast: WhereNode | null, dims: ReadonlySet<string>, universe: Registry['universe'], binds: ReadonlyMap<string, BindValue>, expression: string): WhereNode[] {
+  if (!ast) return [];
+  const keyOnly = (n: WhereNode): boolean => {
+    switch (n.kind) {
+      case 'Identifier': {
+        const r = analyzeWhere(n, universe, binds, expression);
+        return r.elements.size === 0 && r.regionTerms.length === 0 && [...r.dimensions].every((d) => dims.has(d));
+      }
+      case 'Binary': return n.op !== 'OVERLAPS';
+      case 'Tuple': case 'Region': return false;
+      default: return true;
+    }
+  };
+  const onlyKeys = (root: WhereNode): boolean => {
+    let ok = true;
+    walkWhere(root, (n) => (ok &&= keyOnly(n)));
+    return ok;
+  };
+  return logicalOperands(ast, 'AND').filter((n) => n.kind !== 'Identifier' && onlyKeys(n));
+}
