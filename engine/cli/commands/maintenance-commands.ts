@@ -53,13 +53,27 @@ function filesLine(files: FileDeletion): string {
 
 const withRepoArg = <T>(y: Argv<T>) => y.positional('repo', { type: 'string', describe: 'Repository folder', demandOption: true });
 
+/** `--dry-run` of the commands that list what they would remove. */
+const DRY_RUN = { type: 'boolean', default: false, describe: 'Only list what would be removed' } as const;
+
+/** `--where` and `--bind` of the commands that find datasets. */
+const DATA_ID_FILTER = {
+  where: { type: 'string', default: '', describe: 'Data-ID expression, as in qg query datasets' },
+  bind: { type: 'string', array: true, describe: 'name=value for :name in --where' },
+} as const;
+
+/** What the commands that find datasets (findDatasets, planPrune) take from their options besides collections and types. */
+function datasetFilter(argv: Record<string, unknown>) {
+  return { where: String(argv['where'] ?? ''), bind: parseBinds(bindOption(argv['bind'])), findAll: Boolean(argv['findAll']) };
+}
+
 const removeRunsCommand: CommandModule = {
   command: 'remove-runs <repo> <collections..>',
   describe: 'Remove RUN collections (names or globs) with their datasets and files; they also leave the chains that list them',
   builder: (y) => withFormat(withRepoArg(y))
     .positional('collections', { type: 'string', array: true, describe: 'RUN names or globs (* and ?); comma-separated or several' })
     .option('force', { type: 'boolean', default: false, describe: 'Remove without stopping at the listing' })
-    .option('dry-run', { type: 'boolean', default: false, describe: 'Only list what would be removed' })
+    .option('dry-run', DRY_RUN)
     .example("$0 remove-runs ./repo 'u/me/test*' --dry-run", '')
     .example("$0 remove-runs ./repo 'u/me/test*' --force", ''),
   handler: async (argv) => withRepository(String(argv['repo']), async (repo) => {
@@ -84,13 +98,12 @@ const pruneDatasetsCommand: CommandModule = {
   builder: (y) => withFormat(withRepoArg(y))
     .positional('collections', { type: 'string', array: true, describe: 'Collections to search, in order (comma-separated or several)' })
     .option('datasets', { alias: 'dataset-type', type: 'string', array: true, describe: 'Dataset types (default: every type the collections hold)' })
-    .option('where', { type: 'string', default: '', describe: 'Data-ID expression, as in qg query datasets' })
-    .option('bind', { type: 'string', array: true, describe: 'name=value for :name in --where' })
+    .options(DATA_ID_FILTER)
     .option('find-all', { type: 'boolean', default: false, describe: 'Every match in every collection, not only the first per data ID in collection order' })
     .option('purge', { type: 'string', describe: 'Remove the found datasets of this RUN completely (registry and files); not with --unstore/--disassociate' })
     .option('unstore', { type: 'boolean', default: false, describe: 'Delete the files (and file records), keep the registrations' })
     .option('disassociate', { type: 'string', array: true, describe: 'Take the found datasets out of these TAGGED collections' })
-    .option('dry-run', { type: 'boolean', default: false, describe: 'Only list what would be removed' })
+    .option('dry-run', DRY_RUN)
     .option('confirm', { type: 'boolean', default: true, describe: 'Stop at the listing; --no-confirm removes' })
     .option('quiet', { type: 'boolean', default: false, describe: 'Do not list the datasets' })
     .example('$0 prune-datasets ./repo u/me/run1 --purge u/me/run1 --where "detector = 2" --dry-run', '')
@@ -98,7 +111,7 @@ const pruneDatasetsCommand: CommandModule = {
   handler: async (argv) => withRepository(String(argv['repo']), async (repo) => {
     const plan = await planPrune(repo.registry, {
       collections: listOption(argv['collections'] as string[] | undefined), datasetTypes: listOption(argv['datasets'] as string[] | undefined),
-      where: String(argv['where'] ?? ''), bind: parseBinds(bindOption(argv['bind'])), findAll: Boolean(argv['findAll']),
+      ...datasetFilter(argv),
     }, {
       ...(argv['purge'] ? { purge: String(argv['purge']) } : {}), unstore: Boolean(argv['unstore']),
       disassociate: listOption(argv['disassociate'] as string[] | undefined),
@@ -174,8 +187,7 @@ const retrieveCommand: CommandModule = {
     .positional('dest', { type: 'string', describe: 'Destination folder (created when missing; not inside the repository)' })
     .option('collections', { type: 'string', array: true, demandOption: true, describe: 'Collections to search, in order' })
     .option('dataset-type', { alias: 'd', type: 'string', array: true, describe: 'Dataset types (default: every type the collections hold)' })
-    .option('where', { type: 'string', default: '', describe: 'Data-ID expression, as in qg query datasets' })
-    .option('bind', { type: 'string', array: true, describe: 'name=value for :name in --where' })
+    .options(DATA_ID_FILTER)
     .option('find-all', { type: 'boolean', default: false, describe: 'Every match, not only the first per data ID in collection order' })
     .option('transfer', { choices: ['copy', 'link', 'symlink'] as const, default: 'copy' as const, describe: 'copy (checksums verified), hard link or symbolic link' })
     .option('preserve-path', { type: 'boolean', default: true, describe: 'Keep the repository-relative paths (--no-preserve-path: file names only)' })
@@ -184,7 +196,7 @@ const retrieveCommand: CommandModule = {
   handler: async (argv) => withRepository(String(argv['repo']), async (repo) => {
     const found = await findDatasets(repo.registry, {
       collections: listOption(argv['collections'] as string[]), datasetTypes: listOption(argv['datasetType'] as string[] | undefined),
-      where: String(argv['where'] ?? ''), bind: parseBinds(bindOption(argv['bind'])), findAll: Boolean(argv['findAll']),
+      ...datasetFilter(argv),
     });
     const result = await retrieveArtifacts(repo, found, String(argv['dest']), {
       transfer: argv['transfer'] as 'copy' | 'link' | 'symlink', preservePath: Boolean(argv['preservePath']), clobber: Boolean(argv['clobber']),

@@ -7,13 +7,13 @@ import {
 import type { Repository } from '../../../registry/index.js';
 import { loadTaskLibrary } from '../../index.js';
 import { formatTable } from '../output.js';
-import { listOption, withRepo, withRepository } from './shared-options.js';
+import { TASK_MODULES_OPTION, listOption, withRepo, withRepository } from './shared-options.js';
 
 /** The positional pipeline and `--tasks`. */
 function withPipeline<T>(y: Argv<T>) {
   return y
     .positional('pipeline', { type: 'string', demandOption: true, describe: 'Pipeline YAML, optionally #label,subset (drp.yaml and drp-refcat.yaml ship with qg)' })
-    .option('tasks', { type: 'string', array: true, describe: 'Extra task library modules (each exports TASK_LIBRARY)' });
+    .option('tasks', TASK_MODULES_OPTION);
 }
 
 /** Loads and checks the graph of the pipeline the arguments name. */

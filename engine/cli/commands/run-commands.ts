@@ -8,7 +8,7 @@ import {
 } from '../../index.js';
 import { formatTable } from '../output.js';
 import { buildOrExplain, buildSpecFromArgs, buildSummaryLine, withBuildOptions } from './graph-commands.js';
-import { listOption, withRepository } from './shared-options.js';
+import { TASK_MODULES_OPTION, listOption, withRepository } from './shared-options.js';
 
 /** Exit status of an interrupted run (128 + SIGINT), and of bad options (as main's). */
 const EXIT_INTERRUPTED = 130;
@@ -52,7 +52,7 @@ export function withRunOptions<T>(y: Argv<T>) {
     .option('fail-fast', { type: 'boolean', default: false, describe: 'Start nothing new after the first failure' })
     .option('timeout', { type: 'number', describe: 'Seconds one quantum may run before its worker is terminated' })
     .option('memory', { type: 'number', describe: 'Heap limit of each worker in MB (a task needing more fails its quantum)' })
-    .option('tasks', { type: 'string', array: true, describe: 'Extra task library modules (each exports TASK_LIBRARY)' })
+    .option('tasks', TASK_MODULES_OPTION)
     .option('verify-checksums', { type: 'boolean', default: true, describe: "Check every input file's SHA-256 before reading it" })
     .option('progress', { type: 'boolean', default: true, describe: 'Progress bar (on a terminal)' });
 }

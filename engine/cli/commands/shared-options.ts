@@ -13,6 +13,9 @@ export function withFormat<T>(y: Argv<T>) {
   return y.option('format', { choices: ['table', 'json'] as const, default: 'table' as OutputFormat, describe: 'Output format' });
 }
 
+/** `--tasks` of the commands that load a pipeline's task library here (qg run, qg pipeline). */
+export const TASK_MODULES_OPTION = { type: 'string', array: true, describe: 'Extra task library modules (each exports TASK_LIBRARY)' } as const;
+
 /** Splits comma-separated, possibly repeated option values. */
 export function listOption(value: string | string[] | undefined): string[] {
   return (Array.isArray(value) ? value : value ? [value] : []).flatMap((v) => String(v).split(',')).map((v) => v.trim()).filter(Boolean);
