@@ -6,13 +6,10 @@ import { planPrune, planRunRemoval, pruneDatasets, removeRuns, runFolder, type R
 import {
   EngineError, integerProblem, lockRun, timeoutProblem, ProgressObserver, ReportObserver, formatFailureGroups, loadTaskLibrary, runGraph, type QuantumSubset, type RunReport, type RunSummary,
 } from '../../index.js';
+import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE } from '../exit-status.js';
 import { formatTable } from '../output.js';
 import { buildOrExplain, buildSpecFromArgs, buildSummaryLine, withBuildOptions } from './graph-commands.js';
 import { TASK_MODULES_OPTION, listOption, withRepository } from './shared-options.js';
-
-/** Exit status of an interrupted run (128 + SIGINT), and of bad options (as main's). */
-const EXIT_INTERRUPTED = 130;
-const EXIT_USAGE = 2;
 
 /** The per-task report as a table. */
 export function formatRunReport(report: RunReport): string {
@@ -124,7 +121,7 @@ async function runCommand(repo: Repository, argv: Record<string, unknown>): Prom
   const summary = await runWithTerminal(repo, graph, argv, taskModules);
   console.log(summary.text.replace(/<graph>/g, quoteArg(graphFile)));
   if (summary.result.interrupted) process.exitCode = EXIT_INTERRUPTED;
-  else if (!summary.result.complete) process.exitCode = 1;
+  else if (!summary.result.complete) process.exitCode = EXIT_FAILURE;
 }
 
 /** `--prune-replaced`: unstores or purges the run a `--replace-run` graph replaces, holding its lock (a live `qg run` of it refuses). */
