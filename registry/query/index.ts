@@ -1,4 +1,4 @@
-/** Public surface of the query layer: the --where language and data-ID queries. */
+/** Public surface of the query layer: the --where language, data-ID and dataset queries, and the planner's queries. */
 export * from './where/index.js';
 export * from './query-errors.js';
 export * from './bind-values.js';
