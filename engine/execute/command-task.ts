@@ -10,8 +10,8 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-// The module alone, not pipelines/index.js (YAML, graphlib): this runs in worker threads.
-import { configWords, expandCommand, type CommandPlaceholder } from '../../pipelines/core/task-runners.js';
+// The task runners' surface, not pipelines/index.js (YAML, graphlib): this runs in worker threads.
+import { configWords, expandCommand, type CommandPlaceholder } from '../../pipelines/core/index.js';
 import type { DatasetRef } from '../../registry/index.js';
 import { QuantumError } from '../errors.js';
 import { prepareStaged, stagingPath, type PreparedFile } from './file-batch.js';

@@ -11,13 +11,10 @@
 import { randomUUID } from 'node:crypto';
 import { close, closeSync, fsync, mkdirSync, open, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-// The datastore's own modules, not registry/index.js: this runs in worker threads, which
-// should not load the database drivers (see worker-main.ts).
+// The datastore's surface, not registry/index.js: this runs in worker threads, which should
+// not load the database drivers (see worker-main.ts). Type imports cost nothing at run time.
 import type { Datastore, StoredFile } from '../../registry/index.js';
-// The datastore's modules alone, not registry/index.js (Arrow, YAML): worker threads load this module.
-import { sha256 } from '../../registry/datastore/datastore.js';
-import { renderTemplate } from '../../registry/datastore/file-template.js';
-import { formatterFor } from '../../registry/datastore/formatters.js';
+import { formatterFor, renderTemplate, sha256 } from '../../registry/datastore/index.js';
 import type { DatasetRef } from '../../registry/index.js';
 
 /** One file to write. */

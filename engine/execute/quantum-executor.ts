@@ -12,9 +12,9 @@ import { hostname } from 'node:os';
 import { getHeapStatistics } from 'node:v8';
 import type { Datastore, DatasetRef, StoredFile } from '../../registry/index.js';
 import type { TaskConfig, TaskDataId, TaskDefinition, TaskRunner, TaskRunOutput } from '../../pipelines/index.js';
-// Single modules, not the registry's and pipelines' index.js (Arrow, YAML, graphlib): this runs in worker threads.
-import { loadTaskRun, type TaskRunFunction } from '../../pipelines/core/task-runners.js';
-import { loadFormatters } from '../../registry/datastore/formatters.js';
+// The datastore's and task runners' surfaces, not registry/ and pipelines/ index.js (Arrow, YAML, graphlib): this runs in worker threads.
+import { loadTaskRun, type TaskRunFunction } from '../../pipelines/core/index.js';
+import { loadFormatters } from '../../registry/datastore/index.js';
 import { QuantumError, errorInfo, type ErrorInfo } from '../errors.js';
 import { runCommandTask } from './command-task.js';
 import { prepareFiles, writePrepared, type FileToWrite } from './file-batch.js';

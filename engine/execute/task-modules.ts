@@ -6,8 +6,8 @@
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { TaskDefinition } from '../../pipelines/index.js';
-// The file alone, as quantum-executor.ts imports task-runners.ts: worker threads load this module.
-import { prepareImport } from '../../pipelines/core/typescript-import.js';
+// The task runners' surface, as in quantum-executor.ts: worker threads load this module.
+import { prepareImport } from '../../pipelines/core/index.js';
 import { EngineError } from '../errors.js';
 
 /**

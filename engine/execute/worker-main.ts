@@ -4,9 +4,9 @@
  * shell when it starts). Holds no registry connection.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-// The datastore module alone, not registry/index.js: a worker needs no database drivers,
+// The datastore's surface, not registry/index.js: a worker needs no database drivers,
 // and every worker thread pays for what it imports at start-up.
-import { Datastore } from '../../registry/datastore/datastore.js';
+import { Datastore } from '../../registry/datastore/index.js';
 import { errorInfo } from '../errors.js';
 import { loadTaskLibrary } from './task-modules.js';
 import { executeQuantum, type QuantumJob } from './quantum-executor.js';

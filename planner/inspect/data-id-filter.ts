@@ -5,9 +5,7 @@
  */
 // The where-language's own surface, not registry/index.js (databases, files): `qg show`
 // loads this at start-up.
-import { logicalOperands, parseWhere, walkWhere, type IdentifierNode, type WhereNode } from '../../registry/query/where/index.js';
-import { WhereError } from '../../registry/query/query-errors.js';
-import { suggest } from '../../registry/universe/dimension-universe.js';
+import { logicalOperands, parseWhere, suggest, walkWhere, WhereError, type IdentifierNode, type WhereNode } from '../../registry/query/where/index.js';
 
 type Value = string | number | boolean | null;
 

@@ -5,7 +5,7 @@
  */
 import { EDGE_OUTPUT, EDGE_PREREQUISITE, type GraphConnection, type QuantumGraph } from '../graph/quantum-graph.js';
 import { PlanningError } from '../errors.js';
-import { suggest } from '../../registry/universe/dimension-universe.js';
+import { suggest } from '../../registry/query/where/index.js';
 import { graphDimensions } from './graph-views.js';
 
 /** How to draw. */

@@ -1,6 +1,6 @@
 /** Errors of the query layer that point into the user's --where expression. */
 import { RegistryError, type WhereErrorCode } from '../errors.js';
-import { WhereSyntaxError } from './where/index.js';
+import { WhereSyntaxError } from './where/where-syntax-error.js';
 
 /**
  * A --where expression that parses but cannot be run: an unknown name, a type mismatch, a

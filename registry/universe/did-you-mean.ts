@@ -14,6 +14,12 @@ export function closestName(name: string, candidates: Iterable<string>): string 
   return bestDistance <= Math.max(2, Math.floor(name.length / 3)) ? best : null;
 }
 
+/** `; did you mean 'x'?` for the closest candidate by edit distance, or ''. */
+export function suggest(name: string, candidates: readonly string[]): string {
+  const best = closestName(name, candidates);
+  return best ? `; did you mean '${best}'?` : '';
+}
+
 /** Levenshtein distance (insertions, deletions and substitutions), in one row of memory. */
 function editDistance(a: string, b: string): number {
   const row = Array.from({ length: b.length + 1 }, (_, j) => j);

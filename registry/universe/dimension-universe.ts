@@ -7,7 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { parseDocument, isMap, LineCounter } from 'yaml';
 import { RegistryError } from '../errors.js';
 import { shippedFile } from '../shipped-files.js';
-import { closestName } from './did-you-mean.js';
+import { suggest } from './did-you-mean.js';
+
+export { suggest };
 
 /** Column value types a universe may declare. */
 export type FieldType = 'int' | 'float' | 'string' | 'bool' | 'binary';
@@ -240,8 +242,3 @@ export class DimensionGroup {
   }
 }
 
-/** `; did you mean 'x'?` for the closest candidate by edit distance, or ''. */
-export function suggest(name: string, candidates: readonly string[]): string {
-  const best = closestName(name, candidates);
-  return best ? `; did you mean '${best}'?` : '';
-}

@@ -80,14 +80,14 @@ describe.each(DIALECTS)('runGraph (%s)', (dialect) => {
       expect(byDetector(datasets, `${label}_metadata`).size).toBe(DETECTORS);
       expect(byDetector(datasets, `${label}_log`).size).toBe(DETECTORS);
     }
-    const meta = valueOf(repo, byDetector(datasets, 'square_metadata').get(3)!) as Record<string, any>;
+    const meta = valueOf(repo, byDetector(datasets, 'square_metadata').get(3)!) as Record<string, { total?: number; peakMalloced?: number }>;
     expect(meta).toMatchObject({ label: 'square', taskClass: 'ArithSquareTask', dataId: { instrument: 'Arith', detector: 3 }, attempt: 1, task: { n: numberOf(3) } });
     expect(meta['seconds'].total).toBeGreaterThan(0);
     expect(meta['memory'].peakMalloced).toBeGreaterThan(0);
     expect(meta['inputs']).toMatchObject({ count: 1 });
     const log = valueOf(repo, byDetector(datasets, 'square_log').get(3)!) as { message: string; level: string }[];
     expect(log.map((r) => r.message)).toContain(`squaring ${numberOf(3)}`);
-    expect((valueOf(repo, byDetector(datasets, 'sum_metadata').get('all')!) as any).task).toEqual({ count: DETECTORS });
+    expect((valueOf(repo, byDetector(datasets, 'sum_metadata').get('all')!) as { task: unknown }).task).toEqual({ count: DETECTORS });
     for (const label of ['square', 'combine', 'sum']) {
       const config = datasets.filter((d) => d.datasetType === `${label}_config`);
       expect(config).toHaveLength(1);

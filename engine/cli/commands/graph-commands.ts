@@ -1,8 +1,8 @@
 /** `qg build` and `qg show`. */
 import type { Argv, CommandModule } from 'yargs';
 import type { Repository } from '../../../registry/index.js';
-// The one function, not registry/index.js (databases, files, YAML): `qg show` loads this module.
-import { parseBinds } from '../../../registry/query/bind-values.js';
+// The where language's own surface, not registry/index.js (databases, files, YAML): `qg show` loads this module.
+import { parseBinds } from '../../../registry/query/where/index.js';
 import {
   buildQuantumGraph, DATASET_SUMMARY_COLUMNS, diagnoseBuild, drawGraph, EmptyGraphError, graphSummary, loadGraph, quantumJsonLines, saveGraph, selectQuanta,
   type BuildResult, type BuildSpec, type Diagnosis, type QuantumGraph,
