@@ -7,7 +7,7 @@
  * pool is reused across repeats, as one long run would, and a first warm-up run is dropped);
  * the figure is wall time from `run-started` to `run-finished` divided by the number of
  * quanta, median of the repeats.
- * Set beside Slurm's ~0.4-0.8 s per trivial job on this machine (FACTS.md).
+ * Set beside Slurm's ~0.4-0.8 s per trivial job on this machine (measured on the one-node test cluster).
  *
  * Run alone with `npx tsx test/bench/executor-bench.ts [quanta] [jobs]`; `npm run bench`
  * (test/bench/run.ts) calls `runExecutorBench()` for its RESULTS.md section.
@@ -21,7 +21,7 @@ import { WorkerPool, runGraph, type RunFinishedEvent, type RunStartedEvent, type
 import { ARITH_TASK_MODULE } from '../engine/fixtures/arith-tasks.js';
 import { NOOP_PIPELINE, buildArith, fillArithRepo } from '../engine/engine-helpers.js';
 
-/** Slurm's cost of one trivial job on one local node, seconds (FACTS.md: ~0.4-0.8 s). */
+/** Slurm's cost of one trivial job on one local node, seconds (measured on the one-node test cluster: ~0.4-0.8 s). */
 export const SLURM_SECONDS_PER_TRIVIAL_JOB = 0.4;
 
 /** What the benchmark measured. */

@@ -34,7 +34,7 @@ function expectValidRanges(pix: HtmPixelization, ranges: ReadonlyArray<readonly 
   }
 }
 
-describe('HtmPixelization reference values (FACTS.md)', () => {
+describe('HtmPixelization against reference values computed independently of this code', () => {
   it('indexes (1,1,1) at level 1 as 63', () => {
     expect(new HtmPixelization(1).index(normalize([1, 1, 1]))).toBe(63);
   });
