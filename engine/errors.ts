@@ -19,7 +19,7 @@ export type EngineErrorCode =
   // workers and memory
   | 'WORKER_START' | 'POOL_BUSY' | 'POOL_CLOSED' | 'HEAP_HEADROOM'
   // qg submit, status, cancel, run-quanta
-  | 'SUBMIT_ACTIVE' | 'SUBMIT_EXISTS' | 'SUBMIT_NONE' | 'SUBMIT_OPTIONS' | 'SUBMIT_SQLITE' | 'QUANTUM_LIST' | 'SLURM'
+  | 'SUBMIT_ACTIVE' | 'SUBMIT_EXISTS' | 'SUBMIT_NONE' | 'SUBMIT_OPTIONS' | 'SUBMIT_SQLITE' | 'QUANTUM_LIST' | 'SLURM' | 'SLURM_MISSING'
   // qg report
   | 'REPORT_NO_EVENTS' | 'REPORT_RUN'
   // a broken invariant of the engine's own

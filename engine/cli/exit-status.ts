@@ -63,7 +63,7 @@ export const EXIT_STATUS: Readonly<Record<ErrorCode, typeof EXIT_USAGE | typeof 
   COMMAND_FAILED: failure, ENGINE_BUG: failure, GRAPH_FOREIGN: failure, INPUT_CORRUPT: failure,
   INPUT_MISSING: failure, OUTPUT_INVALID: failure, OUTPUT_MISSING: failure, POOL_BUSY: failure, POOL_CLOSED: failure,
   PRUNE_REPLACED: failure, RUN_CONFIG_CHANGED: failure, RUN_LOCKED: failure, RUN_OPTIONS: failure,
-  RUN_OUTPUTS_CONFLICT: failure, SLURM: failure, SUBMIT_ACTIVE: failure, TASK_MODULE: failure,
+  RUN_OUTPUTS_CONFLICT: failure, SLURM: failure, SLURM_MISSING: failure, SUBMIT_ACTIVE: failure, TASK_MODULE: failure,
   TASK_NOT_RUNNABLE: failure, TASK_UNKNOWN: failure, WORKER_START: failure,
   // pipelines: bad input
   PIPELINE_CHECK: usage, PIPELINE_CLASS: usage, PIPELINE_CONFIG: usage, PIPELINE_CONNECTION: usage,

@@ -29,8 +29,9 @@ async function command(name: string, args: readonly string[]): Promise<string> {
     return (await run(name, [...args], { maxBuffer: 1 << 26 })).stdout;
   } catch (e) {
     const err = e as NodeJS.ErrnoException & { stderr?: string };
-    const why = err.code === 'ENOENT' ? 'not found (is Slurm installed here, and on PATH?)' : (err.stderr?.trim() || err.message);
-    throw new EngineError(`${name} ${args.slice(0, 6).join(' ')}${args.length > 6 ? ' ...' : ''}: ${why}`, 'SLURM');
+    const missing = err.code === 'ENOENT';
+    const why = missing ? 'not found (is Slurm installed here, and on PATH?)' : (err.stderr?.trim() || err.message);
+    throw new EngineError(`${name} ${args.slice(0, 6).join(' ')}${args.length > 6 ? ' ...' : ''}: ${why}`, missing ? 'SLURM_MISSING' : 'SLURM');
   }
 }
 

@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadGraph } from '../../planner/index.js';
+import { EngineError } from '../errors.js';
 import type { Repository } from '../../registry/index.js';
 import { GraphJobs } from '../run/graph-jobs.js';
 import { completedQuanta } from '../run/run-state.js';
@@ -41,6 +42,8 @@ export interface SubmissionStatus {
   readonly quantumCounts: Record<JobState, number>;
   /** Nothing pending or running. */
   readonly finished: boolean;
+  /** Whether Slurm's queue was read; without squeue, unfinished jobs are all 'pending'. */
+  readonly queueKnown: boolean;
 }
 
 const ACTIVE = /^(RUNNING|COMPLETING|CONFIGURING|STAGE_OUT|SIGNALING|RESIZING)$/;
@@ -52,9 +55,14 @@ function exitCodeOf(dir: string, job: string): number | null {
 }
 
 /** State of one job given its upstream jobs' states (jobs come in topological order). */
-function jobState(job: SubmittedJob, done: number, quanta: number, exitCode: number | null, queued: QueuedJob | undefined, upstream: readonly JobState[]): { state: JobState; reason: string } {
+function jobState(job: SubmittedJob, done: number, quanta: number, exitCode: number | null, queue: Map<string, QueuedJob> | null, upstream: readonly JobState[]): { state: JobState; reason: string } {
   if (done === quanta) return { state: 'succeeded', reason: '' };
   if (exitCode !== null) return { state: 'failed', reason: exitCode === 0 ? 'exited 0 with quanta left undone' : `exit status ${exitCode}` };
+  if (queue === null) {
+    if (upstream.some((s) => s === 'failed' || s === 'blocked')) return { state: 'blocked', reason: 'an upstream job failed' };
+    return { state: 'pending', reason: 'not finished (without squeue, queued and lost jobs look alike)' };
+  }
+  const queued = job.slurm ? queue.get(job.slurm) : undefined;
   if (queued) {
     if (ACTIVE.test(queued.state)) return { state: 'running', reason: '' };
     if (/DependencyNeverSatisfied/.test(queued.reason)) return { state: 'blocked', reason: 'an upstream job failed' };
@@ -70,7 +78,7 @@ export async function submissionStatus(repo: Repository, run: string, slurm: Slu
   const record = readSubmission(repo, run);
   const graph = loadGraph(record.graph);
   const complete = await completedQuanta(repo, new GraphJobs(graph, repo.datastore.template));
-  const queue = await slurm.squeue(record.jobs.flatMap((j) => (j.slurm ? [j.slurm] : [])));
+  const queue = await queueIfInstalled(slurm, record.jobs.flatMap((j) => (j.slurm ? [j.slurm] : [])));
   const zero = () => Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as Record<JobState, number>;
   const jobCounts = zero();
   const quantumCounts = zero();
@@ -79,13 +87,23 @@ export async function submissionStatus(repo: Repository, run: string, slurm: Slu
     const quanta = parseQuantumList(job.quanta);
     const done = quanta.reduce((n, q) => n + complete[q]!, 0);
     const exitCode = exitCodeOf(record.settings.dir, job.name);
-    const { state, reason } = jobState(job, done, quanta.length, exitCode, job.slurm ? queue.get(job.slurm) : undefined, job.upstream.map((u) => jobs[u]!.state));
+    const { state, reason } = jobState(job, done, quanta.length, exitCode, queue, job.upstream.map((u) => jobs[u]!.state));
     jobs.push({ name: job.name, slurm: job.slurm, state, exitCode, quanta: quanta.length, done, reason });
     jobCounts[state]++;
     quantumCounts.succeeded += done;
     quantumCounts[state === 'succeeded' ? 'failed' : state] += quanta.length - done;
   }
-  return { run, jobs, jobCounts, quantumCounts, finished: jobCounts.pending + jobCounts.running === 0 };
+  return { run, jobs, jobCounts, quantumCounts, finished: jobCounts.pending + jobCounts.running === 0, queueKnown: queue !== null };
+}
+
+/** Slurm's queue of `ids`, or null where squeue is not installed (status then comes from the registry and the exit files). */
+async function queueIfInstalled(slurm: SlurmClient, ids: readonly string[]): Promise<Map<string, QueuedJob> | null> {
+  try {
+    return await slurm.squeue(ids);
+  } catch (e) {
+    if (e instanceof EngineError && e.code === 'SLURM_MISSING') return null;
+    throw e;
+  }
 }
 
 /** Cancels the queued jobs of `run`'s submission; returns how many were queued. */

@@ -120,6 +120,7 @@ function formatStatus(s: SubmissionStatus): string {
   return [
     `run ${s.run}: ${progressLine(s)}`,
     `quanta: ${JOB_STATES.map((k) => `${s.quantumCounts[k]} ${k}`).join(', ')}`,
+    ...(s.queueKnown ? [] : ['squeue is not installed here: states come from the registry and the jobs\' exit files, so a job still queued and a job lost both show as pending']),
     ...(rows.length ? ['', formatTable(['job', 'slurm id', 'state', 'quanta done', 'why'], rows)] : []),
   ].join('\n');
 }

@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../../engine/cli/main.js';
 import {
-  cancelSubmission, dependencyOf, resumeSubmission, runGraph, sbatchCalls, slurmRefs, submissionStatus, submitGraph, type QueuedJob, type SlurmClient,
+  EngineError, cancelSubmission, dependencyOf, resumeSubmission, runGraph, sbatchCalls, slurmRefs, submissionStatus, submitGraph, type QueuedJob, type SlurmClient,
 } from '../../../engine/index.js';
 import { saveGraph } from '../../../planner/index.js';
 import type { Repository } from '../../../registry/index.js';
@@ -57,6 +57,13 @@ class FakeSlurm implements SlurmClient {
     const size = Number(/--array=0-(\d+)/.exec(s.args.join(' '))?.[1] ?? -1) + 1;
     const elements = size ? Array.from({ length: size }, (_, i) => ({ SLURM_ARRAY_TASK_ID: String(i), SLURM_JOB_ID: `${s.id}_${i}` })) : [{ SLURM_JOB_ID: s.id }];
     return Promise.all(elements.map((env) => promisify(execFile)('sh', [s.script], { env: { ...process.env, ...env } }).then(() => 0, (e: { code: number }) => e.code)));
+  }
+}
+
+/** A machine without squeue on PATH. */
+class SlurmWithoutSqueue extends FakeSlurm {
+  override async squeue(): Promise<Map<string, QueuedJob>> {
+    throw new EngineError('squeue -h: not found (is Slurm installed here, and on PATH?)', 'SLURM_MISSING');
   }
 }
 
@@ -149,16 +156,22 @@ describe.runIf(DIALECTS.includes('postgresql'))('qg submit (PostgreSQL, fake Slu
     expect(slurm.submitted[1]!.args).toContain('--dependency=afterok:100');
     await expect(submitGraph(repo, file, {}, slurm)).rejects.toMatchObject({ code: 'SUBMIT_EXISTS' });
 
+    // Where squeue is not installed, status comes from the registry and the exit files alone.
+    const unqueued = await submissionStatus(repo, graph.header.outputRun, new SlurmWithoutSqueue());
+    expect([unqueued.queueKnown, unqueued.jobs.map((j) => j.state)]).toEqual([false, Array(DETECTORS + 1).fill('pending')]);
+
     // Slurm runs the array; detector 2's job fails, so the gather is cancelled (kill-on-invalid-dep): never run.
     expect(await slurm.run(slurm.submitted[0]!)).toEqual([0, 0, 1, 0]);
     let status = await submissionStatus(repo, graph.header.outputRun, slurm);
     expect(status.jobs.map((j) => j.state)).toEqual(['succeeded', 'succeeded', 'failed', 'succeeded', 'blocked']);
     expect(status.jobs[2]).toMatchObject({ exitCode: 1, slurm: '100_2', done: 0 });
     expect(status.quantumCounts).toEqual({ pending: 0, running: 0, succeeded: 2 * DETECTORS - 2, failed: 2, blocked: 1 });
-    if (!process.env.PATH?.split(':').some((p) => existsSync(join(p, 'squeue')))) {
-      const r = await cli(['status', graph.header.outputRun, '-b', root]); // the real squeue: absent here
-      expect([r.status, r.err]).toEqual([1, expect.stringMatching(/squeue .*not found \(is Slurm installed here/)]);
-    }
+    expect((await submissionStatus(repo, graph.header.outputRun, new SlurmWithoutSqueue())).jobs.map((j) => j.state)).toEqual(status.jobs.map((j) => j.state));
+    const path = process.env.PATH;
+    process.env.PATH = dir.path; // no squeue on it
+    const r = await cli(['status', graph.header.outputRun, '-b', root]).finally(() => { process.env.PATH = path; });
+    expect([r.status, r.out]).toEqual([1, expect.stringContaining('squeue is not installed here')]);
+    expect(r.out).toMatch(/1 failed, 1 blocked/);
 
     slurm.queue.set('100_2', { state: 'PENDING', reason: 'Priority' });
     await expect(resumeSubmission(repo, graph.header.outputRun, {}, slurm)).rejects.toMatchObject({ code: 'SUBMIT_ACTIVE' });
