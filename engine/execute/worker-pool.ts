@@ -28,8 +28,14 @@ interface Busy {
   readonly id: number;
   readonly job: QuantumJob;
   readonly resolve: (outcome: QuantumOutcome) => void;
-  readonly submitted: number;
+  /**
+   * When the job reached a ready worker (submission time until then): its timeout counts from
+   * here, and so does a failed attempt's time, so the boot of a replacement worker counts in neither.
+   */
+  started: number;
   timer: NodeJS.Timeout | null;
+  /** Its timeout fired: its worker is being terminated, and the slot's worker is already the replacement. */
+  timedOut: boolean;
   /** Process group of the command task's shell, once started. */
   command: number | null;
 }
@@ -50,6 +56,8 @@ interface Slot {
   readonly index: number;
   worker: Worker | null;
   ready: Promise<void>;
+  /** The current worker has loaded the task library. */
+  booted: boolean;
   busy: Busy | null;
   /** Message of the last unexpected error event of the current worker. */
   lastError: Error | null;
@@ -75,7 +83,7 @@ export class WorkerPool {
     if (!Number.isInteger(options.size) || options.size < 1) throw new EngineError(`the number of workers must be a positive integer, got ${options.size}`, 'RUN_OPTIONS');
     const pool = new WorkerPool(options);
     for (let i = 0; i < options.size; i++) {
-      const slot: Slot = { index: i, worker: null, ready: Promise.resolve(), busy: null, lastError: null };
+      const slot: Slot = { index: i, worker: null, ready: Promise.resolve(), booted: false, busy: null, lastError: null };
       pool.slots.push(slot);
       pool.spawn(slot);
     }
@@ -123,13 +131,15 @@ export class WorkerPool {
    */
   run(job: QuantumJob, timeoutMs?: number): { readonly worker: number; readonly outcome: Promise<QuantumOutcome> } {
     if (this.closed) throw new EngineError('the worker pool is closed', 'POOL_CLOSED');
-    const slot = this.slots.find((s) => !s.busy);
+    // A slot whose worker has booted first: a replacement still booting would delay the job.
+    const slot = this.slots.find((s) => !s.busy && s.booted) ?? this.slots.find((s) => !s.busy);
     if (!slot) throw new EngineError('no idle worker', 'POOL_BUSY');
     const outcome = new Promise<QuantumOutcome>((resolve) => {
-      const busy: Busy = { id: this.nextId++, job, resolve, submitted: Date.now(), timer: null, command: null };
+      const busy: Busy = { id: this.nextId++, job, resolve, started: Date.now(), timer: null, timedOut: false, command: null };
       slot.busy = busy;
       slot.ready.then(() => {
         if (slot.busy !== busy || !slot.worker) return;
+        busy.started = Date.now();
         if (timeoutMs !== undefined && timeoutMs > 0) {
           busy.timer = setTimeout(() => this.timeout(slot, busy, timeoutMs), timeoutMs);
         }
@@ -150,7 +160,7 @@ export class WorkerPool {
     await Promise.all(this.slots.map(async (slot) => {
       const busy = slot.busy;
       const w = slot.worker;
-      if (!busy || !w) return;
+      if (!busy || !w || busy.timedOut) return;
       slot.worker = null;
       killCommand(busy);
       await w.terminate();
@@ -178,12 +188,14 @@ export class WorkerPool {
       ...(this.options.memoryMb ? { resourceLimits: { maxOldGenerationSizeMb: this.options.memoryMb } } : {}),
     });
     slot.worker = worker;
+    slot.booted = false;
     slot.lastError = null;
     let booted = false;
     slot.ready = new Promise<void>((resolve, reject) => {
       worker.on('message', (m: WorkerReply) => {
         if (m.type === 'ready') {
           booted = true;
+          if (slot.worker === worker) slot.booted = true;
           this.library = new Map(m.tasks.map((t) => [t.name, { runnable: t.runnable }]));
           resolve();
         } else if (m.type === 'boot-failed') {
@@ -225,18 +237,18 @@ export class WorkerPool {
     if (slot.busy !== busy) return;
     const worker = slot.worker;
     slot.worker = null; // its exit is ours, not a death
+    busy.timedOut = true;
     killCommand(busy);
     const error: ErrorInfo = { name: 'QuantumError', code: 'QUANTUM_TIMEOUT', message: `the quantum ran past its timeout of ${Number((timeoutMs / 1000).toFixed(3))} s; its worker was terminated` };
+    // The replacement boots while the old thread stops; the slot's next job waits for it (slot.ready).
+    if (!this.closed) this.spawn(slot);
     // Settle once the thread has stopped, so it writes nothing after the coordinator cleans up.
-    void (worker ? worker.terminate() : Promise.resolve()).catch(() => {}).then(() => {
-      this.finish(slot, busy, this.failure(busy, error));
-      if (!this.closed) this.spawn(slot);
-    });
+    void (worker ? worker.terminate() : Promise.resolve()).catch(() => {}).then(() => this.finish(slot, busy, this.failure(busy, error)));
   }
 
   private failure(busy: Busy, error: ErrorInfo): QuantumOutcome {
     return {
-      ok: false, error, start: busy.submitted, end: Date.now(),
+      ok: false, error, start: busy.started, end: Date.now(),
       log: [{ time: new Date().toISOString(), level: 'ERROR', name: 'qg.engine', message: `${error.name} [${error.code}]: ${error.message}` }],
     };
   }
