@@ -3,8 +3,8 @@
  * not grow with the graph. The steps (ARCHITECTURE.md, "Planning"):
  *  1. load and check the pipeline; decide the output run and the constraining inputs;
  *  2. the big data-ID query over every task's and dataset type's dimensions, materialized;
- *  3. per task and dataset type, its distinct data IDs, numbered in SQL; per connection, the
- *     (quantum, dataset) pairs;
+ *  3. one read of the rows' keys; per task and dataset type, its distinct data IDs, numbered
+ *     in JS (row-numbering.ts); per connection, the (quantum, dataset) pairs;
  *  4. per overall input type, one find-first resolution query;
  *  5. per prerequisite connection, one batched lookup (calibrations by validity time,
  *     sharded catalogs through the quantum region's skypix overlaps);
@@ -16,11 +16,12 @@ import { join } from 'node:path';
 import type { Knex } from 'knex';
 import {
   checkOutputCollectionName, DataIdQuery, EmptyQueryError, graphHeapProblem, PlanningQueries, regionElementForGroup, RegistryError, runFolder, runTimestamp,
-  type BindValue, type GraphSize, type CollectionRecord, type PrerequisiteMatch, type Registry, type Repository,
+  type BindValue, type DimensionGroup, type GraphSize, type CollectionRecord, type PrerequisiteMatch, type Registry, type Repository,
 } from '../../registry/index.js';
 import { buildPipelineGraph, loadPipeline, storageClassesCompatible, TASK_LIBRARY, type ConfigOverrides, type Connection, type PipelineGraph, type TaskDefinition } from '../../pipelines/index.js';
 import { EmptyGraphError, PlanningError } from '../errors.js';
-import { edgePairs, numberedProjection, type NumberedTable } from './graph-tables.js';
+import { edgePairs, type NumberedTable } from './graph-tables.js';
+import { EncodedRows, numberGroup } from './row-numbering.js';
 import { constrainingInputs, queryDimensions } from './query-plan.js';
 import { assembleGraph, type ConnectionPlan, type FoundDataset, type TaskPlan, type TypePlan } from './graph-assembly.js';
 import type { QuantumGraph } from '../graph/quantum-graph.js';
@@ -114,28 +115,12 @@ export async function buildQuantumGraph(repo: Repository, spec: BuildSpec): Prom
     try {
       if (spec.explain) explainText = await query.explain();
       const planning = new PlanningQueries(registry, tx, query.tempTables, await phase('query', () => query.materialize('rows')));
-      // One numbered projection per distinct dimension group: a task and the dataset types
-      // with its dimensions (its outputs, metadata, log) share one table and one numbering.
-      const byGroup = new Map<string, NumberedTable>();
-      const projection = async (dimensions: readonly string[]) => {
-        const group = universe.group(dimensions);
-        let table = byGroup.get(group.key);
-        if (!table) {
-          table = await numberedProjection(planning, `g${byGroup.size}`, group);
-          byGroup.set(group.key, table);
-        }
-        return table;
-      };
-      const tasks = await phase('projections', async () => {
-        const out: NumberedTable[] = [];
-        for (const t of pipelineGraph.tasks) out.push(await projection(t.definition.dimensions));
-        return out;
-      });
-      const types = await phase('projections', async () => {
-        const out = new Map<string, NumberedTable>();
-        for (const t of regularTypes) out.set(t.name, await projection(t.dimensions));
-        return out;
-      });
+      // One numbering per distinct dimension group: a task and the dataset types with its
+      // dimensions (its outputs, metadata, log) share it.
+      const groups = [...pipelineGraph.tasks.map((t) => t.definition.dimensions), ...regularTypes.map((t) => t.dimensions)].map((d) => universe.group(d));
+      const byGroup = await phase('projections', () => numberGroups(planning, groups));
+      const tasks = pipelineGraph.tasks.map((t) => byGroup.get(universe.group(t.definition.dimensions).key)!);
+      const types = new Map(regularTypes.map((t) => [t.name, byGroup.get(universe.group(t.dimensions).key)!]));
       if (tasks.every((t) => t.count === 0)) {
         throw new EmptyGraphError('the graph is empty: the data-ID query returned no rows', [
           `no data IDs over {${union.required.join(', ')}} satisfy the where expression${constraints.length ? ` with ${constraints.join(', ')} present in ${spec.inputs.join(', ')}` : ''}`,
@@ -148,7 +133,7 @@ export async function buildQuantumGraph(repo: Repository, spec: BuildSpec): Prom
         for (const [ti, t] of pipelineGraph.tasks.entries()) {
           for (const c of t.connections) {
             if (c.kind !== 'input' && c.kind !== 'output') continue;
-            const pairs = await edgePairs(planning, tasks[ti]!, types.get(c.datasetType)!);
+            const pairs = edgePairs(tasks[ti]!, types.get(c.datasetType)!);
             connectionPlans.push({ task: ti, connection: c, pairs });
           }
         }
@@ -179,6 +164,15 @@ export async function buildQuantumGraph(repo: Repository, spec: BuildSpec): Prom
     ...(replacedRun !== undefined ? { replacedRun } : {}),
   }));
   return { graph, ...(explainText !== undefined ? { explain: explainText } : {}), statements: counter.total - startStatements, seconds: (performance.now() - start) / 1000 };
+}
+
+/** Reads the rows' key columns once and numbers each distinct group of `groups`, by group key. */
+async function numberGroups(planning: PlanningQueries, groups: readonly DimensionGroup[]): Promise<Map<string, NumberedTable>> {
+  const columns = [...new Set(groups.flatMap((g) => g.required))];
+  const rows = await EncodedRows.read(columns, planning.rowBatches(columns));
+  const out = new Map<string, NumberedTable>();
+  for (const g of groups) if (!out.has(g.key)) out.set(g.key, numberGroup(rows, g));
+  return out;
 }
 
 /** The checked graph of the spec's pipeline, its runners checked too (see task-execution.ts). */

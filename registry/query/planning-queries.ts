@@ -1,9 +1,10 @@
 /**
  * The SQL of planning a quantum graph, over the data-ID rows of a build materialized in a
- * temporary table: numbered projections (the distinct data IDs of each task and dataset type,
- * numbered `idx` in SQL), edge pairs between them, find-first resolution of inputs, batched
- * prerequisite lookups and the outputs already present. One statement each, whatever the
- * size of the graph; everything in the build's transaction, on its temporary tables.
+ * temporary table: one read of the rows (the planner numbers the distinct data IDs of each
+ * task and dataset type and relates them in JS), find-first resolution of inputs, batched
+ * prerequisite lookups and the outputs already present, over projection tables of the groups
+ * they join. One statement each, whatever the size of the graph; everything in the build's
+ * transaction, on its temporary tables.
  */
 import type { Executor } from '../dialect/database.js';
 import type { CollectionRecord } from '../collections/collections.js';
@@ -14,10 +15,14 @@ import { overlapTable } from '../schema/registry-schema.js';
 import type { DimensionElement, DimensionGroup } from '../universe/dimension-universe.js';
 import { q, type TempTables } from './temp-tables.js';
 
-/** A numbered projection: a temporary table of distinct data IDs over `group`, numbered `idx` from 0. */
+/**
+ * The distinct data IDs over `group` of the rows, numbered by the planner; the queries here
+ * return each found dataset with the number of its data ID.
+ */
 export interface Projection {
-  readonly table: string;
   readonly group: DimensionGroup;
+  /** The number (`idx`) of the data ID whose required values (in `group.required` order) lead `row`; -1 for none. */
+  locate(row: readonly unknown[]): number;
 }
 
 /** A dataset found for the row `idx` of a projection. */
@@ -48,46 +53,46 @@ export class PlanningQueries {
   /** @param rows the materialized data-ID table (see DataIdQuery.materialize) */
   constructor(private readonly registry: Registry, private readonly tx: Executor, private readonly temps: TempTables, readonly rows: string) {}
 
+  /** The projection table of each group a lookup joined, by group key. */
+  private readonly tables = new Map<string, Promise<string>>();
+
+  /** The rows' values of `columns` (dimensions), in batches. */
+  rowBatches(columns: readonly string[]): AsyncGenerator<unknown[][]> {
+    return this.registry.db.stream(this.tx, `SELECT ${columns.map(q).join(', ') || '1'} FROM ${q(this.rows)}`, [], ROW_BATCH);
+  }
+
   /**
-   * Projects `group` (required + implied columns) out of the rows, numbers it in the order of
-   * its required keys, indexes it; returns it with its required key values in `idx` order.
+   * The rows' distinct data IDs over `group` (required and implied values) as a temporary
+   * table indexed on its required keys, made on first use: only the groups the lookups join.
    */
-  async numberedProjection(purpose: string, group: DimensionGroup): Promise<{ projection: Projection; keys: unknown[][] }> {
-    const db = this.registry.db;
-    const { names, required } = group;
-    const order = required.length ? required.map(q).join(', ') : '1';
-    const table = await this.temps.createAs(purpose,
-      `SELECT ROW_NUMBER() OVER (ORDER BY ${order}) - 1 AS idx${names.map((n) => `, ${q(n)}`).join('')} FROM (SELECT DISTINCT ${names.map(q).join(', ') || '1 AS one'} FROM ${q(this.rows)}) s`, []);
-    if (required.length) await db.execute(this.tx, `CREATE INDEX ${q(`${table}_k`)} ON ${q(table)} (${required.map(q).join(', ')})`);
-    await this.temps.analyze(table);
-    const keys = await db.selectArrays(this.tx, `SELECT ${required.map(q).join(', ') || '1'} FROM ${q(table)} ORDER BY idx`);
-    return { projection: { table, group }, keys };
-  }
-
-  /** The (quantum idx, dataset idx) pairs the rows relate, as two parallel arrays. */
-  async edgePairs(quanta: Projection, datasets: Projection): Promise<{ quanta: Int32Array; datasets: Int32Array }> {
-    const dims = [...new Set([...quanta.group.required, ...datasets.group.required])];
-    const on = (alias: string, cols: readonly string[]) => cols.map((d) => `${alias}.${q(d)} = p.${q(d)}`).join(' AND ') || '1 = 1';
-    const result = await this.registry.db.selectArrays(this.tx, `SELECT qt.idx, dt.idx FROM (SELECT DISTINCT ${dims.map(q).join(', ') || '1 AS one'} FROM ${q(this.rows)}) p ` +
-      `JOIN ${q(quanta.table)} qt ON ${on('qt', quanta.group.required)} JOIN ${q(datasets.table)} dt ON ${on('dt', datasets.group.required)}`);
-    const qs = new Int32Array(result.length), ds = new Int32Array(result.length);
-    for (let i = 0; i < result.length; i++) {
-      qs[i] = Number(result[i]![0]);
-      ds[i] = Number(result[i]![1]);
+  private tableOf(group: DimensionGroup): Promise<string> {
+    let table = this.tables.get(group.key);
+    if (!table) {
+      table = this.projectionTable(group);
+      this.tables.set(group.key, table);
     }
-    return { quanta: qs, datasets: ds };
+    return table;
   }
 
-  /** Find-first: per row of `at`, the dataset of `type` in the first of the RUN and TAGGED `collections` holding one. */
+  private async projectionTable(group: DimensionGroup): Promise<string> {
+    const { names, required } = group;
+    const table = await this.temps.createAs(`p${this.tables.size}`, `SELECT DISTINCT ${names.map(q).join(', ') || '1 AS one'} FROM ${q(this.rows)}`, []);
+    if (required.length) await this.registry.db.execute(this.tx, `CREATE INDEX ${q(`${table}_k`)} ON ${q(table)} (${required.map(q).join(', ')})`);
+    await this.temps.analyze(table);
+    return table;
+  }
+
+  /** Find-first: per data ID of `at`, the dataset of `type` in the first of the RUN and TAGGED `collections` holding one. */
   async firstDatasets(at: Projection, type: DatasetType, collections: readonly CollectionRecord[]): Promise<FoundAt[]> {
-    const candidates = candidateRows(type, new SearchPath(collections), 'tag', this.atRows(at));
-    return candidates ? this.foundAt(firstInSearchOrder(candidates, ['idx'], ['idx', ...CANDIDATE_COLUMNS])) : [];
+    const candidates = candidateRows(type, new SearchPath(collections), 'tag', await this.atRows(at));
+    const keys = keyNames(at.group);
+    return candidates ? this.foundAt(at, firstInSearchOrder(candidates, keys, [...keys, ...CANDIDATE_COLUMNS])) : [];
   }
 
-  /** Every dataset of `type` in the RUN and TAGGED `collections` at the rows of `at`. */
+  /** Every dataset of `type` in the RUN and TAGGED `collections` at the data IDs of `at`. */
   async datasetsAt(at: Projection, type: DatasetType, collections: readonly CollectionRecord[]): Promise<FoundAt[]> {
-    const candidates = candidateRows(type, new SearchPath(collections), 'tag', this.atRows(at));
-    return candidates ? this.foundAt(candidates) : [];
+    const candidates = candidateRows(type, new SearchPath(collections), 'tag', await this.atRows(at));
+    return candidates ? this.foundAt(at, candidates) : [];
   }
 
   /**
@@ -96,14 +101,15 @@ export class PlanningQueries {
    */
   async prerequisites(quanta: Projection, type: DatasetType, inputs: readonly CollectionRecord[], match: PrerequisiteMatch): Promise<PrerequisiteFound[]> {
     const path = new SearchPath(inputs);
-    const leading = ['qt.idx AS idx'];
-    const qt = `${q(quanta.table)} qt`;
+    const keys = keyNames(quanta.group);
+    const leading = keyColumns('qt', quanta.group);
+    const qt = `${q(await this.tableOf(quanta.group))} qt`;
     let candidates: string | null;
     let dataId: string[];
     if (match.kind === 'shard') {
       const skypix = this.registry.universe.skypix.name;
-      const keys = [...match.region.required, ...(match.region.isDimension ? [match.region.name] : [])];
-      const overlap = `${qt} JOIN ${q(overlapTable(match.region.name, skypix))} o ON ${keys.map((d) => `o.${q(d)} = qt.${q(d)}`).join(' AND ')}`;
+      const regionKeys = [...match.region.required, ...(match.region.isDimension ? [match.region.name] : [])];
+      const overlap = `${qt} JOIN ${q(overlapTable(match.region.name, skypix))} o ON ${regionKeys.map((d) => `o.${q(d)} = qt.${q(d)}`).join(' AND ')}`;
       dataId = ['shard'];
       candidates = candidateRows(type, path, 'tag', { leading, trailing: [`t.${q(skypix)} AS shard`], join: { from: overlap, on: `t.${q(skypix)} = o.${q(skypix)}` } });
     } else {
@@ -117,31 +123,56 @@ export class PlanningQueries {
       ]);
     }
     if (!candidates) return [];
-    const partition = match.kind === 'shard' ? ['idx', 'shard'] : ['idx'];
-    const rows = await this.registry.db.selectArrays(this.tx, firstInSearchOrder(candidates, partition, ['idx', ...CANDIDATE_COLUMNS, ...dataId], { ties: true }));
+    const partition = match.kind === 'shard' ? [...keys, 'shard'] : keys;
+    const rows = await this.registry.db.selectArrays(this.tx, firstInSearchOrder(candidates, partition, [...keys, ...CANDIDATE_COLUMNS, ...dataId], { ties: true }));
     // one per quantum (and shard): the first row; another dataset of the same collection is its rival
-    const first = new Map<string, unknown[]>();
+    const k = keys.length;
+    const first = new Map<string, { idx: number; row: unknown[] }>();
     const rivals = new Map<string, string>();
     for (const r of rows) {
-      const key = match.kind === 'shard' ? `${r[0]}/${r[4]}` : String(r[0]);
+      const idx = locateOrFail(quanta, r);
+      const key = match.kind === 'shard' ? `${idx}/${r[k + 3]}` : String(idx);
       const chosen = first.get(key);
-      if (!chosen) first.set(key, r);
-      else if (chosen[1] !== r[1] && !rivals.has(key)) rivals.set(key, String(r[1]));
+      if (!chosen) first.set(key, { idx, row: r });
+      else if (chosen.row[k] !== r[k] && !rivals.has(key)) rivals.set(key, String(r[k]));
     }
-    return [...first].map(([key, r]) => ({
-      idx: Number(r[0]), datasetId: String(r[1]), collectionId: Number(r[2]), runId: Number(r[3]), dataId: r.slice(4), rival: rivals.get(key) ?? null,
+    return [...first].map(([key, { idx, row: r }]) => ({
+      idx, datasetId: String(r[k]), collectionId: Number(r[k + 1]), runId: Number(r[k + 2]), dataId: r.slice(k + 3), rival: rivals.get(key) ?? null,
     }));
   }
 
-  /** Candidate rows joined to the rows of projection `at`, led by its `idx`. */
-  private atRows(at: Projection): CandidateShape {
-    return { leading: ['dt.idx AS idx'], join: { from: `${q(at.table)} dt`, on: at.group.required.map((d) => `t.${q(d)} = dt.${q(d)}`).join(' AND ') || '1 = 1' } };
+  /** Candidate rows joined to the data IDs of `at`, led by their required keys. */
+  private async atRows(at: Projection): Promise<CandidateShape> {
+    const on = at.group.required.map((d) => `t.${q(d)} = dt.${q(d)}`).join(' AND ') || '1 = 1';
+    return { leading: keyColumns('dt', at.group), join: { from: `${q(await this.tableOf(at.group))} dt`, on } };
   }
 
-  private async foundAt(sql: string): Promise<FoundAt[]> {
+  /** Runs `sql` (rows of `at`'s keys, then CANDIDATE_COLUMNS). */
+  private async foundAt(at: Projection, sql: string): Promise<FoundAt[]> {
     const rows = await this.registry.db.selectArrays(this.tx, sql);
-    return rows.map(([idx, datasetId, collectionId, runId]) => ({ idx: Number(idx), datasetId: String(datasetId), collectionId: Number(collectionId), runId: Number(runId) }));
+    const k = at.group.required.length;
+    return rows.map((r) => ({ idx: locateOrFail(at, r), datasetId: String(r[k]), collectionId: Number(r[k + 1]), runId: Number(r[k + 2]) }));
   }
+}
+
+/** Rows read from the rows table at a time. */
+const ROW_BATCH = 50_000;
+
+/** Output names of the required keys of `group` in a lookup (not the dimension names: a prerequisite's data ID comes after them). */
+function keyNames(group: DimensionGroup): string[] {
+  return group.required.map((_, i) => `k${i}`);
+}
+
+/** `<alias>.<d> AS k<i>` for each required dimension of `group`. */
+function keyColumns(alias: string, group: DimensionGroup): string[] {
+  return group.required.map((d, i) => `${alias}.${q(d)} AS k${i}`);
+}
+
+/** The number of the data ID that leads `row`; the projection was made from the same rows, so it has one. */
+function locateOrFail(at: Projection, row: readonly unknown[]): number {
+  const idx = at.locate(row);
+  if (idx < 0) throw new Error(`internal: data ID ${JSON.stringify(row.slice(0, at.group.required.length))} is not among the numbered ones`);
+  return idx;
 }
 
 /** `join` through the timespan table of `temporal` (`e`), with `t` valid during it. */

@@ -1,0 +1,198 @@
+/**
+ * The numbering of a build, in JS from one read of the data-ID rows, with no per-row objects:
+ * each key column dictionary-encoded (its distinct values sorted, numbers numerically and
+ * strings by UTF-16 code unit, so the numbering is the same on every dialect whatever its
+ * collation), each dimension group's distinct data IDs numbered in the order of their required
+ * keys, each row mapped to its number in every group, and the (quantum, dataset) pairs of a
+ * connection deduplicated as single numbers.
+ */
+import type { DimensionGroup, Projection } from '../../registry/index.js';
+import type { DataIdColumns } from '../graph/quantum-graph.js';
+
+/** Integers up to this are exact in a double: the bound of a combined key. */
+const EXACT = 2 ** 53;
+
+type Key = number | string;
+
+/** One key column: its sorted distinct values, each row's code (index into them), and the code of a value. */
+interface EncodedColumn {
+  readonly values: readonly Key[];
+  readonly codes: Int32Array;
+  readonly codeOf: ReadonlyMap<unknown, number>;
+}
+
+function compareKeys(a: Key, b: Key): number {
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Builds one column's codes as rows arrive (first-seen codes), then renumbers them in sorted value order. */
+class ColumnEncoder {
+  private readonly seen = new Map<unknown, number>();
+  private readonly firstSeen: Key[] = [];
+  codes = new Int32Array(1024);
+
+  add(row: number, value: unknown): void {
+    let code = this.seen.get(value);
+    if (code === undefined) {
+      code = this.firstSeen.push(value as Key) - 1;
+      this.seen.set(value, code);
+    }
+    this.codes[row] = code;
+  }
+
+  grow(size: number): void {
+    if (size <= this.codes.length) return;
+    const next = new Int32Array(Math.max(size, this.codes.length * 2));
+    next.set(this.codes);
+    this.codes = next;
+  }
+
+  finish(count: number): EncodedColumn {
+    const order = this.firstSeen.map((_, i) => i).sort((a, b) => compareKeys(this.firstSeen[a]!, this.firstSeen[b]!));
+    const renumber = new Int32Array(order.length);
+    order.forEach((old, code) => (renumber[old] = code));
+    const codes = this.codes.subarray(0, count);
+    for (let i = 0; i < count; i++) codes[i] = renumber[codes[i]!]!;
+    const values = order.map((old) => this.firstSeen[old]!);
+    return { values, codes, codeOf: new Map(values.map((v, code) => [v, code])) };
+  }
+}
+
+/** The data-ID rows of a build, their key columns encoded. */
+export class EncodedRows {
+  private constructor(readonly count: number, private readonly columns: ReadonlyMap<string, EncodedColumn>) {}
+
+  /** Reads `batches` of rows (arrays of the `names` columns, in order). */
+  static async read(names: readonly string[], batches: AsyncIterable<unknown[][]>): Promise<EncodedRows> {
+    const encoders = names.map(() => new ColumnEncoder());
+    let count = 0;
+    for await (const batch of batches) {
+      for (const e of encoders) e.grow(count + batch.length);
+      for (const row of batch) {
+        for (let c = 0; c < encoders.length; c++) encoders[c]!.add(count, row[c]);
+        count++;
+      }
+    }
+    return new EncodedRows(count, new Map(names.map((n, c) => [n, encoders[c]!.finish(count)])));
+  }
+
+  column(name: string): EncodedColumn {
+    const c = this.columns.get(name);
+    if (!c) throw new Error(`internal: dimension ${name} was not read from the data-ID rows`);
+    return c;
+  }
+}
+
+/** A group's numbered data IDs: a Projection the registry can locate data IDs in, and each row's number. */
+export interface GroupNumbering extends Projection {
+  readonly count: number;
+  /** The required key values in number order. */
+  readonly dataIds: DataIdColumns;
+  /** Per row of the data-ID rows, the number of its data ID in the group. */
+  readonly rowIdx: Int32Array;
+}
+
+/**
+ * One step of combining key columns into a number: the combined key of the previous step's
+ * rank and these columns' codes (mixed radix), ranked among `sorted`, the distinct keys.
+ */
+interface Stage {
+  readonly columns: readonly EncodedColumn[];
+  readonly sorted: Float64Array;
+}
+
+/** Numbers the distinct data IDs of `group` in the rows in the order of its required keys. */
+export function numberGroup(rows: EncodedRows, group: DimensionGroup): GroupNumbering {
+  const keys = new Float64Array(rows.count);
+  const stages: Stage[] = [];
+  let columns: EncodedColumn[] = [];
+  let range = 1;
+  for (const d of group.required) {
+    const column = rows.column(d);
+    const radix = Math.max(column.values.length, 1);
+    if (range * radix > EXACT) {
+      // rank what is combined so far, so the key stays exact
+      stages.push({ columns, sorted: rankInPlace(keys) });
+      range = stages.at(-1)!.sorted.length;
+      columns = [];
+    }
+    for (let i = 0; i < keys.length; i++) keys[i] = keys[i]! * radix + column.codes[i]!;
+    range *= radix;
+    columns.push(column);
+  }
+  stages.push({ columns, sorted: rankInPlace(keys) });
+  const count = stages.at(-1)!.sorted.length;
+  const rowIdx = Int32Array.from(keys);
+  return { group, count, rowIdx, dataIds: dataIdsOf(group.required, rows, rowIdx, count), locate: (row) => locate(stages, row) };
+}
+
+/** Replaces each key by its rank among the distinct keys; returns those, sorted. */
+function rankInPlace(keys: Float64Array): Float64Array {
+  const sorted = unique(keys.slice().sort());
+  for (let i = 0; i < keys.length; i++) keys[i] = search(sorted, keys[i]!);
+  return sorted;
+}
+
+/** The distinct values of a sorted array. */
+function unique(sorted: Float64Array): Float64Array {
+  let n = 0;
+  for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[n - 1]) sorted[n++] = sorted[i]!;
+  return sorted.slice(0, n);
+}
+
+/** The index of `key` in `sorted`, -1 when absent. */
+function search(sorted: Float64Array, key: number): number {
+  let lo = 0, hi = sorted.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const v = sorted[mid]!;
+    if (v === key) return mid;
+    if (v < key) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
+/** The number of the data ID whose required values lead `row`, -1 when the rows have none such. */
+function locate(stages: readonly Stage[], row: readonly unknown[]): number {
+  let rank = 0, at = 0;
+  for (const { columns, sorted } of stages) {
+    let key = rank;
+    for (const c of columns) {
+      const code = c.codeOf.get(row[at++]);
+      if (code === undefined) return -1;
+      key = key * Math.max(c.values.length, 1) + code;
+    }
+    rank = search(sorted, key);
+    if (rank < 0) return -1;
+  }
+  return rank;
+}
+
+/** The required key values of each number (from its first row): numbers in Float64Array, strings in arrays. */
+function dataIdsOf(names: readonly string[], rows: EncodedRows, rowIdx: Int32Array, count: number): DataIdColumns {
+  const first = new Int32Array(count).fill(-1);
+  for (let i = 0; i < rowIdx.length; i++) if (first[rowIdx[i]!]! < 0) first[rowIdx[i]!] = i;
+  const out: Record<string, Float64Array | string[]> = {};
+  for (const name of names) {
+    const { values, codes } = rows.column(name);
+    const at = (j: number) => values[codes[first[j]!]!]!;
+    out[name] = count && typeof at(0) === 'number' ? Float64Array.from({ length: count }, (_, j) => at(j) as number) : Array.from({ length: count }, (_, j) => String(at(j)));
+  }
+  return out;
+}
+
+/** The distinct (quantum, dataset) pairs the rows relate, sorted by quantum then dataset. */
+export function rowPairs(quanta: GroupNumbering, datasets: GroupNumbering): { quanta: Int32Array; datasets: Int32Array } {
+  if (quanta.count * datasets.count > EXACT) throw new Error('internal: too many quanta and datasets to pair as numbers');
+  const keys = new Float64Array(quanta.rowIdx.length);
+  for (let i = 0; i < keys.length; i++) keys[i] = quanta.rowIdx[i]! * datasets.count + datasets.rowIdx[i]!;
+  const pairs = unique(keys.sort());
+  const qs = new Int32Array(pairs.length), ds = new Int32Array(pairs.length);
+  for (let i = 0; i < pairs.length; i++) {
+    qs[i] = Math.floor(pairs[i]! / datasets.count);
+    ds[i] = pairs[i]! - qs[i]! * datasets.count;
+  }
+  return { quanta: qs, datasets: ds };
+}
