@@ -6,9 +6,11 @@
  * step a `qg` command, printed as typed. With `--radio`, the radio chain instead
  * (pipelines/radio.yaml into ./demo-radio-repo: subbands merged, calibrated, imaged into
  * tiles and mosaicked per patch), ending with the tiles' beams and noise and the mosaics'
- * source fluxes against the sky model.
+ * source fluxes against the sky model. A folder given (`npm run demo -- FOLDER`) replaces the
+ * default one. An existing non-empty folder is deleted only with `--fresh`: without it the
+ * demo refuses (exit status 2) before doing anything.
  */
-import { rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { main } from './main.js';
 import { printCoaddFluxes } from './demo-fluxes.js';
 import { printRadioFluxes } from './demo-radio.js';
@@ -34,9 +36,37 @@ async function runSteps(steps: readonly (readonly string[])[]): Promise<number> 
   return 0;
 }
 
+/** What `npm run demo -- ARGS` asks for, or the usage problem of ARGS. */
+type DemoArgs = { readonly radio: boolean; readonly fresh: boolean; readonly repo: string } | { readonly problem: string };
+
+/** The demo's usage, named in every usage problem. */
+const USAGE = 'usage: npm run demo [-- [--radio] [--fresh] [FOLDER]]';
+
+function parseDemoArgs(args: readonly string[]): DemoArgs {
+  const unknown = args.filter((a) => a.startsWith('-') && a !== '--radio' && a !== '--fresh');
+  const folders = args.filter((a) => !a.startsWith('-'));
+  if (unknown.length) return { problem: `unknown option ${unknown.join(', ')}; ${USAGE}` };
+  if (folders.length > 1) return { problem: `one folder at most, got ${folders.join(', ')}; ${USAGE}` };
+  const radio = args.includes('--radio');
+  return { radio, fresh: args.includes('--fresh'), repo: folders[0] ?? (radio ? RADIO_REPO : REPO) };
+}
+
+/** Clears `repo` for the demo: deleted with `fresh`; otherwise a non-empty folder is a problem (nothing is deleted unasked). */
+function clearRepo(repo: string, fresh: boolean): string | null {
+  if (!existsSync(repo) || readdirSync(repo).length === 0) return null;
+  if (!fresh) return `'${repo}' exists and is not empty; nothing was changed. Add --fresh to delete it and start again (\`npm run demo -- --fresh\`), or give another folder (\`npm run demo -- FOLDER\`)`;
+  rmSync(repo, { recursive: true, force: true });
+  return null;
+}
+
+/** Says why the demo does not start; exit status 2 (a usage error). */
+function refuse(problem: string): number {
+  console.error(`demo: ${problem}`);
+  return 2;
+}
+
 /** The radio demo (`--radio`): simulate, build and run pipelines/radio.yaml, then the fluxes. */
 async function runRadioDemo(repo: string): Promise<number> {
-  rmSync(repo, { recursive: true, force: true });
   const started = performance.now();
   const status = await runSteps([
     ['repo', 'create', repo],
@@ -53,11 +83,17 @@ async function runRadioDemo(repo: string): Promise<number> {
   return 0;
 }
 
-/** Runs the demo's commands in order; stops at the first failure. */
+/** Runs the demo's commands in order; stops at the first failure (exit status 2 for a usage problem, before anything runs). */
 export async function runDemo(args: readonly string[]): Promise<number> {
-  if (args.includes('--radio')) return runRadioDemo(args.find((a) => a !== '--radio') ?? RADIO_REPO);
-  const repo = args[0] ?? REPO;
-  rmSync(repo, { recursive: true, force: true });
+  const parsed = parseDemoArgs(args);
+  if ('problem' in parsed) return refuse(parsed.problem);
+  const problem = clearRepo(parsed.repo, parsed.fresh);
+  if (problem) return refuse(problem);
+  return parsed.radio ? runRadioDemo(parsed.repo) : runMainDemo(parsed.repo);
+}
+
+/** The main demo: simulate, query, build, show and run the drp graph, then the fluxes and tasks of one's own. */
+async function runMainDemo(repo: string): Promise<number> {
   const steps: string[][] = [
     ['repo', 'create', repo],
     ['simulate', repo, '--profile', 'small'],
