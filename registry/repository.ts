@@ -2,7 +2,7 @@
  * A data repository: a folder holding `qg.yaml` (where the registry is), the registry
  * (by default the SQLite file `registry.sqlite3` beside it) and the dataset files.
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import type { DatabaseConfig, Executor } from './dialect/database.js';
@@ -43,17 +43,26 @@ export class Repository {
     this.datastore = new Datastore(root, config.datastore.template);
   }
 
-  /** Creates a new repository at `root` (which must not exist or be empty). */
+  /**
+   * Creates a new repository at `root` (which must not exist or be empty). When the registry
+   * cannot be made (an unreachable database, say), the folders this made are removed again.
+   */
   static async create(root: string, options: CreateOptions = {}): Promise<Repository> {
     root = resolve(root);
     if (existsSync(root) && readdirSync(root).length > 0) throw new RegistryError(`'${root}' exists and is not empty`, 'REPO_EXISTS');
-    mkdirSync(root, { recursive: true });
+    if (options.db && !/^postgres(ql)?:\/\//.test(options.db)) throw new RegistryError(`--db must be a postgresql:// URL, got '${options.db}'`, 'BAD_DB_URL');
     const registryConfig: RepositoryConfig['registry'] = options.db
       ? { dialect: 'postgresql', url: options.db, ...(options.schema ? { schema: options.schema } : {}) }
       : { dialect: 'sqlite', filename: SQLITE_FILE };
-    if (options.db && !/^postgres(ql)?:\/\//.test(options.db)) throw new RegistryError(`--db must be a postgresql:// URL, got '${options.db}'`, 'BAD_DB_URL');
     const config: RepositoryConfig = { qg_repository: 1, registry: registryConfig, datastore: { template: DEFAULT_TEMPLATE } };
-    const registry = await Registry.create(databaseConfig(root, config), options.universeYaml);
+    const made = mkdirSync(root, { recursive: true });
+    let registry: Registry;
+    try {
+      registry = await Registry.create(databaseConfig(root, config), options.universeYaml);
+    } catch (e) {
+      if (made) rmSync(made, { recursive: true, force: true });
+      throw e;
+    }
     writeAtomically(join(root, CONFIG_FILE), new TextEncoder().encode(stringifyYaml(config)));
     return new Repository(root, config, registry);
   }
