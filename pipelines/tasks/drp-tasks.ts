@@ -21,7 +21,7 @@ const isr = defineTask({
   dimensions: EXPOSURE_DETECTOR,
   config: ISR_CONFIG,
   inputs: {
-    ccdExposure: { datasetType: 'raw', dimensions: EXPOSURE_DETECTOR, storageClass: 'Exposure' },
+    ccdExposure: { datasetType: 'raw', dimensions: EXPOSURE_DETECTOR, storageClass: 'ExposureF' },
   },
   prerequisiteInputs: {
     bias: { datasetType: 'bias', dimensions: ['instrument', 'detector'], storageClass: 'ExposureF', isCalibration: true },

@@ -82,7 +82,7 @@ describe('pipeline YAML view', () => {
     const text = pipelineYaml(buildPipelineGraph(loadPipeline('drp.yaml', TASK_LIBRARY)));
     expect(text).toContain('  isr:\n    class: IsrTask\n    dimensions: [instrument, exposure, detector]\n    config:\n      doOverscan: true\n');
     expect(text).toContain('      minFlat: 0.05\n');
-    expect(text).toContain('      ccdExposure: {datasetType: raw, dimensions: [instrument, exposure, detector], storageClass: Exposure}\n');
+    expect(text).toContain('      ccdExposure: {datasetType: raw, dimensions: [instrument, exposure, detector], storageClass: ExposureF}\n');
     expect(text).toContain('      bias: {datasetType: bias, dimensions: [instrument, detector], storageClass: ExposureF, isCalibration: true}\n');
     expect(text).toContain('      calExpList: {datasetType: calexp, dimensions: [instrument, visit, detector], storageClass: ExposureF, multiple: true}\n');
     expect(text).toContain('subsets:\n  processCcd:\n    subset: [isr, calibrate]\n    description: Single-frame processing\n');
@@ -136,7 +136,7 @@ describe('summary', () => {
       ['assembleCoadd', 'AssembleCoaddTask', 'drp.yaml:12 (tasks.assembleCoadd)', 'run() from the task library'],
     ]);
     expect(s.tasks[0]!.connections).toEqual([
-      ['input', 'ccdExposure', 'raw', '{instrument, exposure, detector}', 'Exposure', ''],
+      ['input', 'ccdExposure', 'raw', '{instrument, exposure, detector}', 'ExposureF', ''],
       ['prerequisite', 'bias', 'bias', '{instrument, detector}', 'ExposureF', 'calibration'],
       ['prerequisite', 'flat', 'flat', '{instrument, detector, physical_filter}', 'ExposureF', 'calibration'],
       ['output', 'outputExposure', 'postISRCCD', '{instrument, exposure, detector}', 'ExposureF', ''],
@@ -148,7 +148,7 @@ describe('summary', () => {
       ['deepCoadd_directWarp', '{skymap, tract, patch, instrument, visit}', 'ExposureF', 'intermediate', 'makeWarp', 'assembleCoadd'],
       ['flat', '{instrument, detector, physical_filter}', 'ExposureF', 'prerequisite (calibration)', '-', 'isr'],
       ['postISRCCD', '{instrument, exposure, detector}', 'ExposureF', 'intermediate', 'isr', 'calibrate'],
-      ['raw', '{instrument, exposure, detector}', 'Exposure', 'overall input', '-', 'isr'],
+      ['raw', '{instrument, exposure, detector}', 'ExposureF', 'overall input', '-', 'isr'],
       ['skyMap', '{skymap}', 'SkyMap', 'overall input', '-', 'makeWarp, assembleCoadd'],
     ]);
     expect(s.standardTypes).toBe(12);
