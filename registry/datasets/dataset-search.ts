@@ -50,10 +50,12 @@ export function candidateRows(type: DatasetType, path: SearchPath, table: 'tag' 
   const collections = table === 'tag' ? path.tagged : path.calibrations;
   if (!collections.length) return null;
   const rank = `CASE t.collection_id ${path.collections.map((c, i) => `WHEN ${Number(c.id)} THEN ${i}`).join(' ')} END AS search_rank`;
-  const columns = [...(shape.leading ?? []), 't.dataset_id AS dataset_id', 't.collection_id AS collection_id', 'ds.run_id AS run_id', ...(shape.trailing ?? []), rank];
+  // a dataset in a RUN collection is of that run: only TAGGED and CALIBRATION ones need the dataset table
+  const runsOnly = collections.every((c) => c.type === 'RUN');
+  const columns = [...(shape.leading ?? []), 't.dataset_id AS dataset_id', 't.collection_id AS collection_id', `${runsOnly ? 't.collection_id' : 'ds.run_id'} AS run_id`, ...(shape.trailing ?? []), rank];
   const datasetTable = q(table === 'tag' ? type.tagTable : type.calibTable);
   const from = shape.join ? `${shape.join.from} JOIN ${datasetTable} t ON ${shape.join.on}` : `${datasetTable} t`;
-  return `SELECT ${shape.distinct ? 'DISTINCT ' : ''}${columns.join(', ')} FROM ${from} JOIN ${q('dataset')} ds ON ds.id = t.dataset_id ` +
+  return `SELECT ${shape.distinct ? 'DISTINCT ' : ''}${columns.join(', ')} FROM ${from}${runsOnly ? '' : ` JOIN ${q('dataset')} ds ON ds.id = t.dataset_id`} ` +
     `WHERE t.dataset_type_id = ${Number(type.id)} AND t.collection_id IN (${collections.map((c) => Number(c.id)).join(', ')})${shape.where ? ` AND ${shape.where}` : ''}`;
 }
 

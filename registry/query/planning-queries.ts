@@ -9,7 +9,7 @@
 import type { Executor } from '../dialect/database.js';
 import type { CollectionRecord } from '../collections/collections.js';
 import type { DatasetType } from '../datasets/dataset-types.js';
-import { CANDIDATE_COLUMNS, candidateRows, dataIdColumns, firstInSearchOrder, SearchPath, unionAll, type CandidateShape } from '../datasets/dataset-search.js';
+import { candidateRows, dataIdColumns, SearchPath, unionAll, type CandidateShape } from '../datasets/dataset-search.js';
 import type { Registry } from '../registry.js';
 import { overlapTable } from '../schema/registry-schema.js';
 import type { DimensionElement, DimensionGroup } from '../universe/dimension-universe.js';
@@ -85,14 +85,18 @@ export class PlanningQueries {
   /** Find-first: per data ID of `at`, the dataset of `type` in the first of the RUN and TAGGED `collections` holding one. */
   async firstDatasets(at: Projection, type: DatasetType, collections: readonly CollectionRecord[]): Promise<FoundAt[]> {
     const candidates = candidateRows(type, new SearchPath(collections), 'tag', await this.atRows(at));
-    const keys = keyNames(at.group);
-    return candidates ? this.foundAt(at, firstInSearchOrder(candidates, keys, [...keys, ...CANDIDATE_COLUMNS])) : [];
+    if (!candidates) return [];
+    const rows = await this.registry.db.selectArrays(this.tx, candidates);
+    const k = at.group.required.length;
+    // a RUN or TAGGED collection holds one dataset per data ID: the first collection's is the one
+    const first = firstBySearchRank(rows, (r) => locateOrFail(at, r), k, k + 3);
+    return [...first.values()].map(({ row }) => found(at, row));
   }
 
   /** Every dataset of `type` in the RUN and TAGGED `collections` at the data IDs of `at`. */
   async datasetsAt(at: Projection, type: DatasetType, collections: readonly CollectionRecord[]): Promise<FoundAt[]> {
     const candidates = candidateRows(type, new SearchPath(collections), 'tag', await this.atRows(at));
-    return candidates ? this.foundAt(at, candidates) : [];
+    return candidates ? (await this.registry.db.selectArrays(this.tx, candidates)).map((r) => found(at, r)) : [];
   }
 
   /**
@@ -101,20 +105,19 @@ export class PlanningQueries {
    */
   async prerequisites(quanta: Projection, type: DatasetType, inputs: readonly CollectionRecord[], match: PrerequisiteMatch): Promise<PrerequisiteFound[]> {
     const path = new SearchPath(inputs);
-    const keys = keyNames(quanta.group);
     const leading = keyColumns('qt', quanta.group);
     const qt = `${q(await this.tableOf(quanta.group))} qt`;
     let candidates: string | null;
-    let dataId: string[];
+    let dataIdWidth: number;
     if (match.kind === 'shard') {
       const skypix = this.registry.universe.skypix.name;
       const regionKeys = [...match.region.required, ...(match.region.isDimension ? [match.region.name] : [])];
       const overlap = `${qt} JOIN ${q(overlapTable(match.region.name, skypix))} o ON ${regionKeys.map((d) => `o.${q(d)} = qt.${q(d)}`).join(' AND ')}`;
-      dataId = ['shard'];
+      dataIdWidth = 1;
       candidates = candidateRows(type, path, 'tag', { leading, trailing: [`t.${q(skypix)} AS shard`], join: { from: overlap, on: `t.${q(skypix)} = o.${q(skypix)}` } });
     } else {
       const dims = type.dimensions.required;
-      dataId = dims.map(q);
+      dataIdWidth = dims.length;
       const join = { from: qt, on: dims.map((d) => `t.${q(d)} = qt.${q(d)}`).join(' AND ') || '1 = 1' };
       const shape: CandidateShape = { leading, trailing: dataIdColumns(dims), join };
       candidates = unionAll([
@@ -123,22 +126,14 @@ export class PlanningQueries {
       ]);
     }
     if (!candidates) return [];
-    const partition = match.kind === 'shard' ? [...keys, 'shard'] : keys;
-    const rows = await this.registry.db.selectArrays(this.tx, firstInSearchOrder(candidates, partition, [...keys, ...CANDIDATE_COLUMNS, ...dataId], { ties: true }));
-    // one per quantum (and shard): the first row; another dataset of the same collection is its rival
-    const k = keys.length;
-    const first = new Map<string, { idx: number; row: unknown[] }>();
-    const rivals = new Map<string, string>();
-    for (const r of rows) {
-      const idx = locateOrFail(quanta, r);
-      const key = match.kind === 'shard' ? `${idx}/${r[k + 3]}` : String(idx);
-      const chosen = first.get(key);
-      if (!chosen) first.set(key, { idx, row: r });
-      else if (chosen.row[k] !== r[k] && !rivals.has(key)) rivals.set(key, String(r[k]));
-    }
-    return [...first].map(([key, { idx, row: r }]) => ({
-      idx, datasetId: String(r[k]), collectionId: Number(r[k + 1]), runId: Number(r[k + 2]), dataId: r.slice(k + 3), rival: rivals.get(key) ?? null,
-    }));
+    const rows = await this.registry.db.selectArrays(this.tx, candidates);
+    // per quantum (and shard) the candidates of the first collection in search order: the
+    // first is chosen, another dataset there is its rival (the choice is ambiguous)
+    const k = quanta.group.required.length;
+    const shard = match.kind === 'shard';
+    const first = firstBySearchRank(rows, (r) => (shard ? `${locateOrFail(quanta, r)}/${r[k + 3]}` : locateOrFail(quanta, r)), k, k + 3 + dataIdWidth);
+    const out = [...first.values()].map(({ row, rival }) => ({ ...found(quanta, row), dataId: row.slice(k + 3, k + 3 + dataIdWidth), rival }));
+    return out.sort((x, y) => x.idx - y.idx || compareValues(x.dataId[0], y.dataId[0]));
   }
 
   /** Candidate rows joined to the data IDs of `at`, led by their required keys. */
@@ -147,25 +142,44 @@ export class PlanningQueries {
     return { leading: keyColumns('dt', at.group), join: { from: `${q(await this.tableOf(at.group))} dt`, on } };
   }
 
-  /** Runs `sql` (rows of `at`'s keys, then CANDIDATE_COLUMNS). */
-  private async foundAt(at: Projection, sql: string): Promise<FoundAt[]> {
-    const rows = await this.registry.db.selectArrays(this.tx, sql);
-    const k = at.group.required.length;
-    return rows.map((r) => ({ idx: locateOrFail(at, r), datasetId: String(r[k]), collectionId: Number(r[k + 1]), runId: Number(r[k + 2]) }));
-  }
 }
 
 /** Rows read from the rows table at a time. */
 const ROW_BATCH = 50_000;
 
-/** Output names of the required keys of `group` in a lookup (not the dimension names: a prerequisite's data ID comes after them). */
-function keyNames(group: DimensionGroup): string[] {
-  return group.required.map((_, i) => `k${i}`);
-}
-
 /** `<alias>.<d> AS k<i>` for each required dimension of `group`. */
 function keyColumns(alias: string, group: DimensionGroup): string[] {
   return group.required.map((d, i) => `${alias}.${q(d)} AS k${i}`);
+}
+
+/** A found dataset from a candidate row (`at`'s keys, then CANDIDATE_COLUMNS). */
+function found(at: Projection, r: readonly unknown[]): FoundAt {
+  const k = at.group.required.length;
+  return { idx: locateOrFail(at, r), datasetId: String(r[k]), collectionId: Number(r[k + 1]), runId: Number(r[k + 2]) };
+}
+
+/**
+ * Find-first over candidate rows, in JS (cheaper than a window over them in SQL): per
+ * partition, the row of least search rank (column `rankAt`) and, when another row of that
+ * rank names another dataset (column `idAt`), that dataset's ID.
+ */
+function firstBySearchRank(rows: readonly unknown[][], partition: (row: readonly unknown[]) => number | string, idAt: number, rankAt: number): Map<number | string, { row: unknown[]; rival: string | null }> {
+  const first = new Map<number | string, { row: unknown[]; rival: string | null }>();
+  for (const row of rows) {
+    const key = partition(row);
+    const chosen = first.get(key);
+    const rank = Number(row[rankAt]);
+    if (!chosen || rank < Number(chosen.row[rankAt])) first.set(key, { row, rival: null });
+    else if (rank === Number(chosen.row[rankAt]) && chosen.row[idAt] !== row[idAt] && chosen.rival === null) chosen.rival = String(row[idAt]);
+  }
+  return first;
+}
+
+/** Orders data ID values: numbers numerically, strings by code unit. */
+function compareValues(a: unknown, b: unknown): number {
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  const x = String(a), y = String(b);
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 /** The number of the data ID that leads `row`; the projection was made from the same rows, so it has one. */
