@@ -17,18 +17,13 @@
  */
 import type { Exposure } from '../../registry/index.js';
 import { FitsHeader } from '../../registry/datastore/fits/index.js';
-import { defineConfig, readConfig, type ConfigOf } from '../core/config-schema.js';
+import { readConfig, type ConfigOf } from '../core/config-schema.js';
+import { ASSEMBLE_COADD_CONFIG } from './task-configs.js';
 import { ImageError } from './errors.js';
 import { headerString, setInt, setReal, setValue } from './header-cards.js';
 import { COUNT_SHIFT, MAX_COUNT, PLANE_BITS, maskBit, maskBits, maskPlaneCards } from './mask-planes.js';
 import type { PatchGrid } from './sky-map.js';
 import { medianInPlace } from './statistics.js';
-
-/** assembleCoadd's config fields. */
-export const ASSEMBLE_COADD_CONFIG = defineConfig({
-  badMaskPlanes: { type: 'strings', default: ['NO_DATA', 'BAD', 'SAT', 'CR'], doc: "Planes that exclude a warp's pixel from the mean" },
-  weighting: { type: 'string', choices: ['warp', 'pixel'], default: 'warp', doc: "Weights: each warp's inverse median variance, or each pixel's inverse variance" },
-});
 
 /** assembleCoadd settings (the task config with defaults filled in by {@link readConfig}). */
 export type AssembleCoaddConfig = ConfigOf<typeof ASSEMBLE_COADD_CONFIG>;

@@ -14,7 +14,8 @@
  * calexp stays in electrons (BUNIT says which).
  */
 import type { Exposure } from '../../registry/index.js';
-import { defineConfig, readConfig, type ConfigOf } from '../core/config-schema.js';
+import { readConfig, type ConfigOf } from '../core/config-schema.js';
+import { CALIBRATE_CONFIG } from './task-configs.js';
 import { ImageError } from './errors.js';
 import { derivedHeader, headerString, setInt, setReal, setValue } from './header-cards.js';
 import { matchNearest, voteOffset, type PointMatch } from './matching.js';
@@ -25,33 +26,6 @@ import { TAN_FIT_PARAMETERS, TanWcs, fitTanWcs, separationArcsec, type TanFitMod
 
 /** AB magnitude of 1 nJy. */
 export const AB_NJY_MAGNITUDE = 31.4;
-
-/** Calibration's config fields. */
-export const CALIBRATE_CONFIG = defineConfig({
-  useReferenceCatalog: { type: 'boolean', default: false, doc: 'Fit the WCS and the zero point against the reference catalog (adds the refCat prerequisite)' },
-  detectionThreshold: { type: 'number', default: 5, doc: 'Detection threshold, sigma of the PSF-smoothed image' },
-  matchRadiusArcsec: { type: 'number', default: 2, doc: 'Final match radius, arcseconds' },
-  matchSearchRadiusArcsec: { type: 'number', default: 30, doc: 'How far the header WCS may be off (radius of the offset vote), arcseconds' },
-  minMatches: { type: 'number', default: 2, doc: 'Fewest matches for a WCS fit (fewer keep the header WCS)' },
-  astrometrySnrMin: {
-    type: 'number', default: 20,
-    doc: 'Matched sources fainter than this PSF-flux S/N stay out of the WCS fit (their centroids suffer most from faint neighbours), unless fewer than three are brighter',
-  },
-  wcsFitModel: {
-    type: 'string', choices: ['auto', 'affine', 'similarity', 'shift'], default: 'auto',
-    doc: "WCS model: `affine` (full CD), `similarity` (rotation and scale of the header's CD), `shift` (header CD, CRVAL fitted), or `auto`: " +
-      'the one of these with the least BIC (similarity only from `similarityMinMatches` matches on, affine from `affineMinMatches`)',
-  },
-  similarityMinMatches: { type: 'number', default: 6, doc: 'Fewest matches for `auto` to consider a similarity' },
-  affineMinMatches: { type: 'number', default: 20, doc: 'Fewest matches for `auto` to consider an affine fit' },
-  backgroundMeshSize: { type: 'number', default: 32, doc: 'Side of the background mesh cells, pixels' },
-  psfSigmaGuess: { type: 'number', default: 1.5, doc: "Starting guess of the PSF's Gaussian sigma, pixels (the detection kernel of the first pass)" },
-  apertureRadiusSigma: { type: 'number', default: 4, doc: 'Aperture radius in PSF sigmas (at least 3 pixels)' },
-  photometrySnrMin: { type: 'number', default: 20, doc: 'Fewest S/N of a star used for the zero point' },
-  minPhotometricStars: { type: 'number', default: 1, doc: 'Fewest stars for a zero point' },
-  band: { type: 'string', default: null, doc: "Band of the reference fluxes; the header's BAND when absent" },
-  nominalZeroPoints: { type: 'numberMap', default: {}, doc: 'AB magnitude of 1 electron per band, used when there is no reference catalog' },
-});
 
 /** Calibration settings (the task config with defaults filled in by {@link readConfig}). */
 export type CalibrateConfig = ConfigOf<typeof CALIBRATE_CONFIG>;

@@ -22,28 +22,14 @@
  */
 import type { Exposure } from '../../registry/index.js';
 import { FitsHeader } from '../../registry/datastore/fits/index.js';
-import { defineConfig, readConfig, type ConfigOf } from '../core/config-schema.js';
+import { readConfig, type ConfigOf } from '../core/config-schema.js';
+import { ISR_CONFIG } from './task-configs.js';
 import { ImageError } from './errors.js';
 import { formatFitsSection, parseFitsSection, type PixelBox } from './fits-section.js';
 import { derivedHeader, headerNumber, headerString, setReal, setValue } from './header-cards.js';
 import { maskBit, maskPlaneCards } from './mask-planes.js';
 import { estimateOverscan, type OverscanEstimate } from './overscan.js';
 import { medianInPlace } from './statistics.js';
-
-/** ISR's config fields. */
-export const ISR_CONFIG = defineConfig({
-  doOverscan: { type: 'boolean', default: true, doc: 'Subtract the overscan level (step 1)' },
-  overscanStatistic: { type: 'string', choices: ['median', 'mean'], default: 'median', doc: 'Statistic of each overscan row (or column)' },
-  overscanFitOrder: { type: 'number', default: 1, doc: 'Polynomial degree along the readout; negative: per-row values, no fit' },
-  doBias: { type: 'boolean', default: true, doc: 'Subtract the bias frame when one is given' },
-  doDark: { type: 'boolean', default: true, doc: 'Subtract the scaled dark when one is given' },
-  doFlat: { type: 'boolean', default: true, doc: 'Divide by the flat when one is given' },
-  saturation: { type: 'number', default: null, doc: "Saturation level (ADU) overriding the raw's SATURATE card (no default: a raw without one needs it)" },
-  minFlat: { type: 'number', default: 0.05, doc: 'Flat values below this are BAD' },
-  gain: { type: 'number', default: null, doc: "Gain (e-/ADU) overriding the raw's GAIN card" },
-  readNoise: { type: 'number', default: null, doc: "Read noise (e-) overriding the raw's RDNOISE card" },
-  badSections: { type: 'strings', default: [], doc: 'Bad regions as FITS sections of the trimmed image, e.g. `[37:37,1:128]` for a bad column' },
-});
 
 /** ISR settings (the task config with defaults filled in by {@link readConfig}). */
 export type IsrConfig = ConfigOf<typeof ISR_CONFIG>;

@@ -7,22 +7,14 @@
  */
 import type { Exposure } from '../../registry/index.js';
 import { FitsHeader } from '../../registry/datastore/fits/index.js';
-import { defineConfig, readConfig, type ConfigOf } from '../core/config-schema.js';
+import { readConfig, type ConfigOf } from '../core/config-schema.js';
+import { MAKE_WARP_CONFIG } from './task-configs.js';
 import { ImageError } from './errors.js';
 import { headerString, setInt, setReal, setValue } from './header-cards.js';
 import { maskBit, maskBits, maskPlaneCards } from './mask-planes.js';
 import { resampleInto, type ResampleKernel, type ResampleTarget } from './resample.js';
 import type { PatchGrid } from './sky-map.js';
 import { TanWcs } from './tan-wcs.js';
-
-/** makeWarp's config fields. */
-export const MAKE_WARP_CONFIG = defineConfig({
-  kernel: { type: 'string', choices: ['lanczos3', 'bilinear'], default: 'lanczos3', doc: 'Resampling kernel (resample.ts)' },
-  badMaskPlanes: {
-    type: 'strings', default: ['BAD', 'SAT', 'NO_DATA', 'CR'],
-    doc: "Planes spread from every kernel tap into the warp's mask (the others come from the nearest 2x2 pixels)",
-  },
-});
 
 /** makeWarp settings (the task config with defaults filled in by {@link readConfig}). */
 export type MakeWarpConfig = ConfigOf<typeof MAKE_WARP_CONFIG>;

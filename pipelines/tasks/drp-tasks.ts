@@ -1,14 +1,16 @@
 /**
  * The optical chain's task types, with LSST's names and connections: isr, calibrate,
  * makeWarp, assembleCoadd (as planned by LSST's builder for the lsst-synthcam fixture), each
- * with the `run` of pipelines/image/ and the config schema declared there (isr.ts,
- * calibrate.ts, make-warp.ts, assemble-coadd.ts). They are declared exactly as a pipeline
- * YAML declares a task inline (core/task-declarations.ts), plus their config and `run`.
+ * with the `run` of pipelines/image/ and its config schema (image/task-configs.ts). They are
+ * declared exactly as a pipeline YAML declares a task inline (core/task-declarations.ts),
+ * plus their config and `run`.
  */
-import type { TaskDefinition } from '../core/connections.js';
+import type { TaskDefinition, TaskRunInput } from '../core/connections.js';
 import { defineTask } from '../core/task-declarations.js';
-import { ASSEMBLE_COADD_CONFIG, CALIBRATE_CONFIG, ISR_CONFIG, MAKE_WARP_CONFIG } from '../image/index.js';
-import { runAssembleCoaddTask, runCalibrateTask, runIsrTask, runMakeWarpTask } from './drp-task-runs.js';
+import { ASSEMBLE_COADD_CONFIG, CALIBRATE_CONFIG, ISR_CONFIG, MAKE_WARP_CONFIG } from '../image/task-configs.js';
+
+/** The image code, loaded on a task's first quantum: a worker thread starts without it. */
+const runs = () => import('./drp-task-runs.js');
 
 const EXPOSURE_DETECTOR = ['instrument', 'exposure', 'detector'];
 const VISIT_DETECTOR = ['instrument', 'visit', 'detector'];
@@ -30,7 +32,7 @@ const isr = defineTask({
   outputs: {
     outputExposure: { datasetType: 'postISRCCD', dimensions: EXPOSURE_DETECTOR, storageClass: 'ExposureF' },
   },
-  run: runIsrTask,
+  run: async (input: TaskRunInput) => (await runs()).runIsrTask(input),
 });
 
 const calibrate = defineTask({
@@ -47,7 +49,7 @@ const calibrate = defineTask({
   outputs: {
     outputExposure: { datasetType: 'calexp', dimensions: VISIT_DETECTOR, storageClass: 'ExposureF' },
   },
-  run: runCalibrateTask,
+  run: async (input: TaskRunInput) => (await runs()).runCalibrateTask(input),
 });
 
 const makeWarp = defineTask({
@@ -62,7 +64,7 @@ const makeWarp = defineTask({
   outputs: {
     direct: { datasetType: 'deepCoadd_directWarp', dimensions: WARP, storageClass: 'ExposureF' },
   },
-  run: runMakeWarpTask,
+  run: async (input: TaskRunInput) => (await runs()).runMakeWarpTask(input),
 });
 
 const assembleCoadd = defineTask({
@@ -77,7 +79,7 @@ const assembleCoadd = defineTask({
   outputs: {
     coaddExposure: { datasetType: 'deepCoadd', dimensions: ['skymap', 'tract', 'patch', 'band'], storageClass: 'ExposureF' },
   },
-  run: runAssembleCoaddTask,
+  run: async (input: TaskRunInput) => (await runs()).runAssembleCoaddTask(input),
 });
 
 /** The optical chain's task types. */
