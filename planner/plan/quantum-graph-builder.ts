@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import type { Knex } from 'knex';
 import {
   checkOutputCollectionName, DataIdQuery, EmptyQueryError, graphHeapProblem, PlanningQueries, regionElementForGroup, RegistryError, runFolder, runTimestamp,
-  type BindValue, type DimensionGroup, type GraphSize, type CollectionRecord, type PrerequisiteMatch, type Registry, type Repository,
+  type BindValue, type DimensionGroup, type FoundAt, type GraphSize, type CollectionRecord, type PrerequisiteMatch, type Registry, type Repository,
 } from '../../registry/index.js';
 import { buildPipelineGraph, loadPipeline, storageClassesCompatible, TASK_LIBRARY, type ConfigOverrides, type Connection, type PipelineGraph, type TaskDefinition } from '../../pipelines/index.js';
 import { EmptyGraphError, PlanningError } from '../errors.js';
@@ -286,10 +286,17 @@ async function resolveInputs(registry: Registry, tx: Knex.Transaction, planning:
     const found: FoundDataset[] = [];
     out.set(name, found);
     if (!searchable.length || !(await registry.datasetTypes.has(name))) continue;
-    for (const f of await planning.firstDatasets(types.get(name)!, await registry.datasetTypes.get(name, tx), searchable)) {
-      found.push({ local: f.idx, id: f.datasetId, run: (await registry.collections.byId(f.runId, tx)).name });
-    }
+    const datasets = await planning.firstDatasets(types.get(name)!, await registry.datasetTypes.get(name, tx), searchable);
+    const runs = await runNames(registry, tx, datasets);
+    for (const f of datasets) found.push({ local: f.idx, id: f.datasetId, run: runs.get(f.runId)! });
   }
+  return out;
+}
+
+/** The names of the runs of `found`, by run ID (each looked up once, not per dataset). */
+async function runNames(registry: Registry, tx: Knex.Transaction, found: readonly FoundAt[]): Promise<Map<number, string>> {
+  const out = new Map<number, string>();
+  for (const f of found) if (!out.has(f.runId)) out.set(f.runId, (await registry.collections.byId(f.runId, tx)).name);
   return out;
 }
 
@@ -305,6 +312,7 @@ async function lookupPrerequisite(registry: Registry, tx: Knex.Transaction, plan
   const dims = type.dimensions.required;
   const found = await planning.prerequisites(quanta, type, inputs, prerequisiteMatch(registry, label, quanta, c, dims, type.isCalibration && inputs.some((col) => col.type === 'CALIBRATION')));
   if (!found.length) return empty;
+  const runs = await runNames(registry, tx, found);
   const datasetIndex = new Map<string, number>();
   const datasets: FoundDataset[] = [];
   const qs: number[] = [], ds: number[] = [];
@@ -318,7 +326,7 @@ async function lookupPrerequisite(registry: Registry, tx: Knex.Transaction, plan
     if (di === undefined) {
       di = datasets.length;
       datasetIndex.set(f.datasetId, di);
-      datasets.push({ local: di, id: f.datasetId, run: (await registry.collections.byId(f.runId, tx)).name });
+      datasets.push({ local: di, id: f.datasetId, run: runs.get(f.runId)! });
       dataIdRows.push([...f.dataId]);
     }
     qs.push(f.idx);
@@ -363,8 +371,9 @@ async function findExistingOutputs(registry: Registry, tx: Knex.Transaction, pla
     const found = await planning.datasetsAt(types.get(node.name)!, await registry.datasetTypes.get(node.name, tx), searched);
     const entry = { inRun: [] as FoundDataset[], skippable: [] as FoundDataset[] };
     const skipIds = new Set([...skipIn.map((c) => c.id), ...(spec.skipExisting && run ? [run.id] : [])]);
+    const runs = await runNames(registry, tx, found);
     for (const { idx, datasetId, collectionId, runId } of found) {
-      const f = { local: idx, id: datasetId, run: (await registry.collections.byId(runId, tx)).name };
+      const f = { local: idx, id: datasetId, run: runs.get(runId)! };
       if (run && collectionId === run.id) entry.inRun.push(f);
       if (skipIds.has(collectionId)) entry.skippable.push(f);
     }

@@ -55,6 +55,8 @@ export class DataIdQuery {
     readonly columns: readonly string[],
     /** The SELECT, with `?` placeholders. */
     readonly sql: string,
+    /** The same without its ORDER BY (unless a LIMIT needs it): what a table is filled with. */
+    private readonly unorderedSql: string,
     readonly bindings: readonly unknown[],
     /** The full dimension group joined (output plus anything the where or datasets needed). */
     readonly group: DimensionGroup,
@@ -81,8 +83,8 @@ export class DataIdQuery {
         conditions.push(...part.conditions);
         bindings.push(...part.bindings);
       }
-      const { columns, sql } = selectSql(scope, tables, keyExpr, conditions);
-      return new DataIdQuery(registry, tx, temps, columns, sql, bindings, scope.all, explainFailure);
+      const { columns, sql, unordered } = selectSql(scope, tables, keyExpr, conditions);
+      return new DataIdQuery(registry, tx, temps, columns, sql, unordered, bindings, scope.all, explainFailure);
     } catch (e) {
       // The first error is the one to report: after a failed statement PostgreSQL refuses the
       // DROPs too (and rolling the transaction back drops the tables anyway).
@@ -126,7 +128,7 @@ export class DataIdQuery {
    */
   async materialize(purpose: string, indexes: readonly (readonly string[])[] = []): Promise<string> {
     const db = this.registry.db;
-    const table = await this.run(() => this.temps.createAs(purpose, db.placeholders(this.sql), this.bindings));
+    const table = await this.run(() => this.temps.createAs(purpose, db.placeholders(this.unorderedSql), this.bindings));
     for (const [i, cols] of indexes.entries()) {
       if (cols.length) await db.execute(this.tx, `CREATE INDEX ${q(`${table}_i${i}`)} ON ${q(table)} (${cols.map(q).join(', ')})`);
     }
@@ -287,11 +289,12 @@ async function datasetExistence({ registry, tx, spec, all, datasetTypes }: Query
 }
 
 /** The final `SELECT DISTINCT` over the ordered tables, with its ORDER BY and LIMIT, and its output columns. */
-function selectSql({ spec, requested }: QueryScope, tables: readonly JoinedTable[], keyExpr: ReadonlyMap<string, string>, conditions: readonly string[]): { columns: string[]; sql: string } {
+function selectSql({ spec, requested }: QueryScope, tables: readonly JoinedTable[], keyExpr: ReadonlyMap<string, string>, conditions: readonly string[]): { columns: string[]; sql: string; unordered: string } {
   const columns = spec.full ? [...requested.required, ...requested.implied] : [...requested.required];
   const select = columns.map((d) => `${keyOf(keyExpr, d)} AS ${q(d)}`);
   const from = tables.length ? tables.map((t) => (t.sql === q(t.alias) ? t.sql : `${t.sql} ${q(t.alias)}`)).join(' CROSS JOIN ') : '(SELECT 1) AS one';
-  let sql = `SELECT DISTINCT ${select.join(', ') || '1'} FROM ${from}${conditions.length ? ` WHERE ${conditions.join(' AND ')}` : ''}`;
+  const unordered = `SELECT DISTINCT ${select.join(', ') || '1'} FROM ${from}${conditions.length ? ` WHERE ${conditions.join(' AND ')}` : ''}`;
+  let sql = unordered;
   if (spec.orderBy?.length) {
     sql += ` ORDER BY ${spec.orderBy.map((o) => {
       const desc = o.startsWith('-');
@@ -306,7 +309,7 @@ function selectSql({ spec, requested }: QueryScope, tables: readonly JoinedTable
     if (!Number.isInteger(spec.limit) || spec.limit < 0) throw new RegistryError(`--limit must be a non-negative integer`, 'QUERY_LIMIT');
     sql += ` LIMIT ${spec.limit}`;
   }
-  return { columns, sql };
+  return { columns, sql, unordered: spec.limit === undefined ? unordered : sql };
 }
 
 /**

@@ -89,8 +89,8 @@ export class PlanningQueries {
     const rows = await this.registry.db.selectArrays(this.tx, candidates);
     const k = at.group.required.length;
     // a RUN or TAGGED collection holds one dataset per data ID: the first collection's is the one
-    const first = firstBySearchRank(rows, (r) => locateOrFail(at, r), k, k + 3);
-    return [...first.values()].map(({ row }) => found(at, row));
+    const first = firstBySearchRank(rows, (i) => locateOrFail(at, rows[i]!), k, k + 3);
+    return [...first.values()].map(({ at: i }) => found(at, rows[i]!));
   }
 
   /** Every dataset of `type` in the RUN and TAGGED `collections` at the data IDs of `at`. */
@@ -130,9 +130,14 @@ export class PlanningQueries {
     // per quantum (and shard) the candidates of the first collection in search order: the
     // first is chosen, another dataset there is its rival (the choice is ambiguous)
     const k = quanta.group.required.length;
+    const idx = Int32Array.from(rows, (r) => locateOrFail(quanta, r));
     const shard = match.kind === 'shard';
-    const first = firstBySearchRank(rows, (r) => (shard ? `${locateOrFail(quanta, r)}/${r[k + 3]}` : locateOrFail(quanta, r)), k, k + 3 + dataIdWidth);
-    const out = [...first.values()].map(({ row, rival }) => ({ ...found(quanta, row), dataId: row.slice(k + 3, k + 3 + dataIdWidth), rival }));
+    const first = firstBySearchRank(rows, (i) => (shard ? `${idx[i]}/${rows[i]![k + 3]}` : idx[i]!), k, k + 3 + dataIdWidth);
+    const out: PrerequisiteFound[] = [];
+    for (const { at, rival } of first.values()) {
+      const r = rows[at]!;
+      out.push({ idx: idx[at]!, datasetId: String(r[k]), collectionId: Number(r[k + 1]), runId: Number(r[k + 2]), dataId: r.slice(k + 3, k + 3 + dataIdWidth), rival });
+    }
     return out.sort((x, y) => x.idx - y.idx || compareValues(x.dataId[0], y.dataId[0]));
   }
 
@@ -160,17 +165,17 @@ function found(at: Projection, r: readonly unknown[]): FoundAt {
 
 /**
  * Find-first over candidate rows, in JS (cheaper than a window over them in SQL): per
- * partition, the row of least search rank (column `rankAt`) and, when another row of that
- * rank names another dataset (column `idAt`), that dataset's ID.
+ * partition (of row `i`), the row of least search rank (column `rankAt`) and, when another
+ * row of that rank names another dataset (column `idAt`), that dataset's ID.
  */
-function firstBySearchRank(rows: readonly unknown[][], partition: (row: readonly unknown[]) => number | string, idAt: number, rankAt: number): Map<number | string, { row: unknown[]; rival: string | null }> {
-  const first = new Map<number | string, { row: unknown[]; rival: string | null }>();
-  for (const row of rows) {
-    const key = partition(row);
+function firstBySearchRank(rows: readonly unknown[][], partition: (i: number) => number | string, idAt: number, rankAt: number): Map<number | string, { at: number; rank: number; rival: string | null }> {
+  const first = new Map<number | string, { at: number; rank: number; rival: string | null }>();
+  for (let i = 0; i < rows.length; i++) {
+    const key = partition(i);
     const chosen = first.get(key);
-    const rank = Number(row[rankAt]);
-    if (!chosen || rank < Number(chosen.row[rankAt])) first.set(key, { row, rival: null });
-    else if (rank === Number(chosen.row[rankAt]) && chosen.row[idAt] !== row[idAt] && chosen.rival === null) chosen.rival = String(row[idAt]);
+    const rank = Number(rows[i]![rankAt]);
+    if (!chosen || rank < chosen.rank) first.set(key, { at: i, rank, rival: null });
+    else if (rank === chosen.rank && chosen.rival === null && rows[chosen.at]![idAt] !== rows[i]![idAt]) chosen.rival = String(rows[i]![idAt]);
   }
   return first;
 }
