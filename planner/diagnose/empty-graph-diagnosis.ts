@@ -1,23 +1,27 @@
 /**
  * Why is the graph empty? Ranked causes, cheapest first:
  *  1. collection summaries (no SQL over datasets): an input type never put in the searched
- *     collections, a governor value (instrument, skymap) they hold nothing for;
+ *     collections, a governor value (instrument, skymap) they hold nothing for; then a string
+ *     value the where compares a dimension with that no record holds (one statement per dimension);
  *  2. a dimension the pipeline needs with no records at all;
  *  3. follow-up queries (LIMIT 1) that drop one constraint at a time — a where term, a
  *     dataset-existence constraint, the spatial join — naming the one that empties the result;
- *  4. when the query has rows but every quantum is pruned: the pruning reasons; when the
- *     build fails on a prerequisite below its minimum: that error, with the validity ranges
- *     of a missing calibration next to the observation times.
+ *  4. when the query has rows but every quantum is pruned: the pruning reasons, a cause before
+ *     its consequences (why a pipeline input is missing, then the quanta pruned for it, then
+ *     the quanta downstream of those); when the build fails on a prerequisite below its
+ *     minimum: the validity ranges of a missing calibration next to the observation times,
+ *     then that error.
  * Each cause comes with a command that reproduces it.
  */
 import {
-  certifiedRanges, conjuncts, DataIdQuery, EmptyQueryError, formatWhere, governorConstraints, hasNoRecords, parseWhere, regionElementFor,
+  absentValueText, absentValues, certifiedRanges, comparedStringValues, conjuncts, DataIdQuery, EmptyQueryError, formatWhere, governorConstraints, hasNoRecords, parseWhere, regionElementFor,
   taiToIso, TIME_MAX, TIME_MIN, type BindValue, type Repository,
 } from '../../registry/index.js';
 import { EmptyGraphError, PrerequisiteMissingError } from '../errors.js';
-import { leftOutCauses } from '../graph/prune-reasons.js';
+import { leftOutCauses, type PrunedQuanta, type QuantaLeftOut } from '../graph/prune-reasons.js';
 import { buildQuantumGraph, loadRunnablePipeline, type BuildSpec } from '../plan/quantum-graph-builder.js';
 import { constrainingInputs, queryDimensions } from '../plan/query-plan.js';
+import type { PipelineGraph } from '../../pipelines/index.js';
 
 /** The outcome of a diagnosis. */
 export interface Diagnosis {
@@ -65,6 +69,8 @@ export async function diagnoseBuild(repo: Repository, spec: BuildSpec, repoArg =
       causes.push(`the input collections hold no datasets for ${governor} ${values.map((v) => `'${v}'`).join(', ')} (they have: ${[...present].map(String).join(', ') || 'none'})`);
     }
   }
+  // Values the where compares dimensions with that no record holds (band = 'R').
+  for (const a of await absentValues(registry, comparedStringValues(ast, universe, binds, where))) causes.push(absentValueText(a));
   // 2. Dimensions without records.
   for (const d of union.required) {
     const e = universe.element(d);
@@ -137,19 +143,55 @@ export async function diagnoseBuild(repo: Repository, spec: BuildSpec, repoArg =
   } catch (e) {
     if (e instanceof PrerequisiteMissingError) return prerequisiteDiagnosis(repo, spec, e, repoArg);
     if (!(e instanceof EmptyGraphError)) throw e;
-    return { empty: true, causes: e.leftOut ? leftOutCauses(e.leftOut) : e.reasons, reproduce: `${reproduce}   # rows exist; then: qg build ... (the quanta are pruned)` };
+    const causes = e.leftOut ? await prunedCauses(repo, spec, pipelineGraph, e.leftOut) : e.reasons;
+    return { empty: true, causes, reproduce: `${reproduce}   # rows exist; then: qg build ... (the quanta are pruned)` };
   }
 }
 
 /**
- * A build that fails on a prerequisite: the error, the validity ranges of a calibration, and
- * a dataset query listing what the input collections hold for the quantum's data ID.
+ * The causes of a build whose quanta were all pruned or skipped, a cause before what follows
+ * from it: why a pipeline input is missing (a calibration's coverage, a type absent from the
+ * inputs), the quanta pruned for lack of pipeline inputs, the skipped quanta, and last the
+ * quanta pruned because an upstream task's quanta were (cascades, in pipeline order).
+ */
+async function prunedCauses(repo: Repository, spec: BuildSpec, pipelineGraph: PipelineGraph, leftOut: QuantaLeftOut): Promise<string[]> {
+  const producer = (p: PrunedQuanta) => pipelineGraph.datasetTypes.get(p.reason.datasetType)?.producer ?? null;
+  const prunedTasks = new Set(leftOut.pruned.map((p) => p.reason.task));
+  const cascades = leftOut.pruned.filter((p) => prunedTasks.has(producer(p) ?? ''));
+  const roots = leftOut.pruned.filter((p) => !cascades.includes(p));
+  const line = (p: PrunedQuanta) => leftOutCauses({ pruned: [p], skipped: 0, skipExistingIn: [] })[0]!;
+  const explanations = new Set<string>();
+  for (const p of roots.filter((r) => producer(r) === null)) {
+    const why = await missingInputExplanation(repo, spec, p);
+    if (why) explanations.add(why);
+  }
+  return [
+    ...explanations,
+    ...roots.map(line),
+    ...leftOutCauses({ ...leftOut, pruned: [] }),
+    ...cascades.map((p) => `${line(p)}, as ${producer(p)}'s quanta were pruned`),
+  ];
+}
+
+/** Why the pipeline input of pruned quanta `p` is missing: a calibration's coverage, or a type absent from the input collections; null when neither. */
+async function missingInputExplanation(repo: Repository, spec: BuildSpec, p: PrunedQuanta): Promise<string | null> {
+  const name = p.reason.datasetType;
+  const type = await repo.registry.datasetTypes.get(name);
+  if (type.isCalibration) return calibrationCoverage(repo, spec, name, p.examples[0] ?? {});
+  const summary = await repo.registry.summaries.get(spec.inputs);
+  return summary.datasetTypes.has(name) ? null : `no dataset of type '${name}' in the input collections ${spec.inputs.join(', ')}`;
+}
+
+/**
+ * A build that fails on a prerequisite: why (the validity ranges of a calibration, when it
+ * is one) first, then the error, and a dataset query listing what the input collections hold
+ * for the quantum's data ID.
  */
 async function prerequisiteDiagnosis(repo: Repository, spec: BuildSpec, e: PrerequisiteMissingError, repoArg: string): Promise<Diagnosis> {
   const where = Object.entries(e.dataId).map(([k, v]) => `${k} = ${typeof v === 'string' ? `'${v}'` : v}`).join(' AND ');
   return {
     empty: true, error: e.code,
-    causes: [e.message, ...(e.isCalibration ? [await calibrationCoverage(repo, spec, e.datasetType, e.dataId)] : [])],
+    causes: [...(e.isCalibration ? [await calibrationCoverage(repo, spec, e.datasetType, e.dataId)] : []), e.message],
     reproduce: `qg query datasets ${e.datasetType} -b ${repoArg} -c ${spec.inputs.join(',')} --where ${JSON.stringify(where)}`,
   };
 }

@@ -60,7 +60,7 @@ export function resolveName(node: IdentifierNode, universe: DimensionUniverse, b
     const e = universe.elements.get(first);
     if (e?.isDimension) return { kind: 'key', dimension: e.name, type: scalarOf(e.key!.type) };
     const candidates = [...universe.dimensions.map((d) => d.name), ...binds.keys()];
-    return fail(`unknown dimension '${first}'${suggest(first, candidates)}`);
+    return fail(`unknown dimension '${first}'${quoteHint(node, universe, expression) ?? suggest(first, candidates)}`);
   }
   const element = universe.elements.get(first);
   if (!element) return fail(`unknown dimension element '${first}'${suggest(first, [...universe.elements.keys()])}`);
@@ -85,6 +85,18 @@ export function resolveName(node: IdentifierNode, universe: DimensionUniverse, b
   if (field && field.type !== 'binary') return { kind: 'column', element: element.name, column: field.name, type: scalarOf(field.type) };
   const known = [...(element.key ? [element.key.name] : []), ...element.implies, ...element.fields.map((f) => f.name), ...(element.spatial ? ['region'] : []), ...(element.temporal ? ['timespan'] : [])];
   return fail(`'${first}' has no field '${second}'${suggest(second, known)} (fields: ${known.join(', ')})`);
+}
+
+/**
+ * `; a string value is quoted: band = 'r'` when the unknown one-part name `node` is the right
+ * side of `KEY = name` (or `!=`) with KEY a string-keyed dimension: a value that lost its
+ * quotes. Read from the text before the name, so every caller of resolveName says it.
+ */
+function quoteHint(node: IdentifierNode, universe: DimensionUniverse, expression: string): string | null {
+  const m = /([A-Za-z_]\w*)\s*(=|!=|<>)\s*$/.exec(expression.slice(0, node.span.start));
+  const key = m ? universe.elements.get(m[1]!) : undefined;
+  if (!key?.isDimension || key.key?.type !== 'string') return null;
+  return `; a string value is quoted: ${key.name} ${m![2]} '${node.name}'`;
 }
 
 /** Walks the tree: names, elements to join, and region literal terms. */

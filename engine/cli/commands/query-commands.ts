@@ -1,7 +1,7 @@
 /** `qg query collections|dataset-types|datasets|dimension-records`. */
 import type { Argv, CommandModule } from 'yargs';
 import { pathToFileURL } from 'node:url';
-import { globToRegExp, ConvexPolygon, COLLECTION_TYPES, taiToIso, taiFromIso, parseBinds, queryDatasets, queryDimensionRecords, fileRecordsOf, DataIdQuery, type DataIdQuerySpec, type CollectionType, type Timespan } from '../../../registry/index.js';
+import { globToRegExp, ConvexPolygon, COLLECTION_TYPES, taiToIso, taiFromIso, parseBinds, queryDatasets, queryDimensionRecords, fileRecordsOf, DataIdQuery, absentValues, absentValueText, comparedStringValues, parseWhere, type DataIdQuerySpec, type Repository, type CollectionType, type Timespan } from '../../../registry/index.js';
 import { formatTable, printRows, type OutputFormat } from '../output.js';
 import { bindOption, listOption, withFormat, withRepo, withRepository } from './shared-options.js';
 
@@ -70,6 +70,13 @@ const datasets: CommandModule = {
   }),
 };
 
+/** Why an empty result may be empty: values of --where that no dimension record holds (one statement per compared dimension). */
+async function absentValueLines(repo: Repository, spec: DataIdQuerySpec): Promise<string[]> {
+  const where = spec.where ?? '';
+  const compared = comparedStringValues(parseWhere(where), repo.registry.universe, spec.bind ?? new Map(), where);
+  return (await absentValues(repo.registry, compared)).map(absentValueText);
+}
+
 const dataIds: CommandModule = {
   command: 'data-ids',
   describe: 'Distinct data IDs over some dimensions that satisfy --where (spatial and temporal relations included)',
@@ -95,16 +102,16 @@ const dataIds: CommandModule = {
       ...(argv['limit'] !== undefined ? { limit: Number(argv['limit']) } : {}),
     };
     const format = argv['format'] as OutputFormat;
-    await repo.registry.transaction(async (tx) => {
+    const empty = await repo.registry.transaction(async (tx) => {
       const query = await DataIdQuery.prepare(repo.registry, tx, spec);
       try {
         if (argv['explain']) {
           console.log(await query.explain());
-          return;
+          return false;
         }
         if (format === 'json') {
           printRows(format, query.columns, await query.rows());
-          return;
+          return false;
         }
         let header = true;
         let count = 0;
@@ -114,11 +121,12 @@ const dataIds: CommandModule = {
           header = false;
           count += batch.length;
         }
-        if (!count) console.log('(none)');
+        return count === 0;
       } finally {
         await query.dispose();
       }
     });
+    if (empty) console.log(['(none)', ...(await absentValueLines(repo, spec))].join('\n'));
   }),
 };
 

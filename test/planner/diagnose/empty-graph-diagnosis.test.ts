@@ -16,11 +16,41 @@ import { main } from '../../../engine/cli/main.js';
 import { ConvexPolygon, taiFromIso, TIME_MAX, TIME_MIN, type BindValue, type DimensionRecord, type Repository, type Timespan } from '../../../registry/index.js';
 import { SIM_COLLECTIONS, simulateRepository, type SimulationSummary } from '../../../pipelines/simulate/index.js';
 import { buildQuantumGraph, diagnoseBuild, type BuildSpec, type Diagnosis } from '../../../planner/index.js';
-import { DIALECTS, makeRepo } from '../../support/test-repos.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DIALECTS, makeRepo, tempDir } from '../../support/test-repos.js';
 
 const SIM = { profile: 'tiny', pixels: false, patches: 3 } as const;
 const BASE = "instrument = 'SimCam' AND skymap = 'simSkyMap'";
 const DAY_NS = 86_400n * 1_000_000_000n;
+
+/**
+ * Three tasks in a chain, the first reading the bias as a regular calibration input: with
+ * no CALIBRATION collection among the inputs (and only raw constraining the query) every
+ * first quantum is pruned, and the second and third ones after it.
+ */
+const BIAS_CHAIN = `tasks:
+  first:
+    class: FirstTask
+    dimensions: [instrument, detector, exposure]
+    inputs:
+      raw: {datasetType: raw, dimensions: [instrument, detector, exposure], storageClass: ExposureF}
+      bias: {datasetType: bias, dimensions: [instrument, detector], storageClass: ExposureF, isCalibration: true}
+    outputs: {a: {datasetType: chain_a, dimensions: [instrument, detector, exposure], storageClass: StructuredDataDict}}
+    run: {command: "cat {inputs.raw} {inputs.bias} > {outputs.a}"}
+  second:
+    class: SecondTask
+    dimensions: [instrument, detector, exposure]
+    inputs: {a: {datasetType: chain_a, dimensions: [instrument, detector, exposure], storageClass: StructuredDataDict}}
+    outputs: {b: {datasetType: chain_b, dimensions: [instrument, detector, exposure], storageClass: StructuredDataDict}}
+    run: {command: "cat {inputs.a} > {outputs.b}"}
+  third:
+    class: ThirdTask
+    dimensions: [instrument, detector, exposure]
+    inputs: {b: {datasetType: chain_b, dimensions: [instrument, detector, exposure], storageClass: StructuredDataDict}}
+    outputs: {c: {datasetType: chain_c, dimensions: [instrument, detector, exposure], storageClass: StructuredDataDict}}
+    run: {command: "cat {inputs.b} > {outputs.c}"}
+`;
 
 // ---- an independent overlap check on the sphere ----
 
@@ -328,13 +358,14 @@ describe.each(DIALECTS)('%s: empty-graph diagnosis', (dialect) => {
     const { d, statements } = await diagnose(s);
     expect(d.empty).toBe(true);
     expect(d.error).toBe('PREREQUISITE_MISSING');
-    const [, detector, exposure] = NO_BIAS.exec(d.causes[0]!) ?? [];
-    expect(exposure, d.causes[0]).toBeDefined();
+    // the cause (the bias's coverage) before the error it explains
+    const [, detector, exposure] = NO_BIAS.exec(d.causes[1]!) ?? [];
+    expect(exposure, d.causes[1]).toBeDefined();
     expect(exposures.map((e) => String(e['id']))).toContain(exposure);
     expect(d.causes).toHaveLength(2);
     // the range is printed as TAI times; the simulator's times are TAI nanoseconds on the same uniform scale
-    const m = new RegExp(`^'bias' \\{"instrument":"SimCam","detector":${detector}\\} is certified in test/calib-early only for \\[([^,]+), ([^)]+)\\) \\(TAI\\); the observation falls outside$`).exec(d.causes[1]!);
-    expect(m, d.causes[1]).not.toBeNull();
+    const m = new RegExp(`^'bias' \\{"instrument":"SimCam","detector":${detector}\\} is certified in test/calib-early only for \\[([^,]+), ([^)]+)\\) \\(TAI\\); the observation falls outside$`).exec(d.causes[0]!);
+    expect(m, d.causes[0]).not.toBeNull();
     expect([taiFromIso(m![1]!), taiFromIso(m![2]!)]).toEqual([range.begin, range.end]);
     expect(statements).toBeLessThanOrEqual(180); // the build (~125), summaries, one probe, the coverage lookup
     // the reproduce command lists the detector's one bias, certified in that range only
@@ -350,17 +381,80 @@ describe.each(DIALECTS)('%s: empty-graph diagnosis', (dialect) => {
     const s = await calibCollection('test/calib-nobias', null);
     const { d } = await diagnose(s);
     expect(d.empty).toBe(true);
-    expect(d.causes[0]).toMatch(NO_BIAS);
-    const detector = NO_BIAS.exec(d.causes[0]!)![1];
-    expect(d.causes[1]).toBe(`'bias' {"instrument":"SimCam","detector":${detector}} is not certified at all in test/calib-nobias`);
+    expect(d.causes[1]).toMatch(NO_BIAS);
+    const detector = NO_BIAS.exec(d.causes[1]!)![1];
+    expect(d.causes[0]).toBe(`'bias' {"instrument":"SimCam","detector":${detector}} is not certified at all in test/calib-nobias`);
 
     const b = await run(['build', ...buildArgs(s)]);
     expect(b.status).toBe(1);
-    expect(b.stderr).toBe(`qg: error: ${d.causes[0]}`);
+    expect(b.stderr).toBe(`qg: error: ${d.causes[1]}`);
     const x = await run(['explain', ...buildArgs(s)]);
     expect(x.status).toBe(1);
     expect(x.stdout).toContain(`the build fails (PREREQUISITE_MISSING). Causes:\n  1. ${d.causes[0]}\n  2. ${d.causes[1]}`);
     expect(x.stdout).toContain(`to reproduce: ${d.reproduce}`);
+  });
+
+  it('no CALIBRATION collection among the inputs: that root cause first, then the pruned quanta, then their cascade', async () => {
+    const dir = tempDir('qg-diagnose-chain-');
+    try {
+      const pipeline = join(dir.path, 'bias-chain.yaml');
+      writeFileSync(pipeline, BIAS_CHAIN);
+      const inputs = [SIM_COLLECTIONS.raw, SIM_COLLECTIONS.skymaps];
+      const s = spec({ pipeline, inputs, where: "instrument = 'SimCam'", datasetConstraint: ['raw'] });
+      const raws = (await repo.registry.datasets.query('raw', [SIM_COLLECTIONS.raw], repo.registry.knex)).length;
+      expect(raws).toBe(exposures.length * summary.counts.detectors);
+      const { d } = await diagnose(s);
+      expect(d.empty).toBe(true);
+      expect(d.error).toBeUndefined();
+      const pruned = (task: string, input: string, type: string) => new RegExp(`^${raws} ${task} quanta pruned: no ${type} for input '${input}' \\(e\\.g\\. \\{`);
+      expect(d.causes).toHaveLength(4);
+      expect(d.causes[0]).toBe(`no CALIBRATION collection is among the inputs ${inputs.join(', ')}, so 'bias' cannot be found by time`);
+      expect(d.causes[1]).toMatch(pruned('first', 'bias', 'bias'));
+      expect(d.causes[2]).toMatch(pruned('second', 'a', 'chain_a'));
+      expect(d.causes[2]).toMatch(/, as first's quanta were pruned$/);
+      expect(d.causes[3]).toMatch(pruned('third', 'b', 'chain_b'));
+      expect(d.causes[3]).toMatch(/, as second's quanta were pruned$/);
+      const x = await run(['explain', ...buildArgs(s), '--dataset-constraint', 'raw']);
+      expect(x.status).toBe(1);
+      expect(x.stdout).toContain(`the graph is empty. Most likely causes:\n  1. ${d.causes[0]}\n  2. ${d.causes[1]}`);
+    } finally {
+      dir.cleanup();
+    }
+  });
+
+  it("a band that does not exist (band = 'R', band = 'z'): named with the bands that do, closest first; one statement for the check", async () => {
+    const bands = (await repo.registry.dimensions.query('band', repo.registry.knex, {})).map((b) => String(b['name'])).sort();
+    expect(bands).toContain('r');
+    expect(bands).not.toContain('z');
+    const others = bands.filter((b) => b !== 'r').map((b) => `'${b}'`);
+    const upper = `no band 'R' in this repository; did you mean 'r'? (its band values, closest first: ${["'r'", ...others].join(', ')})`;
+    const { d, statements } = await diagnose(spec({ where: `${BASE} AND band = 'R'` }));
+    expect(d.causes).toEqual([upper]);
+    // summaries, the band values, a LIMIT 1 per dimension: no probes
+    expect(statements).toBeLessThanOrEqual(16);
+    // one letter from every band: no "did you mean", every band listed
+    const z = await diagnose(spec({ where: `${BASE} AND band IN ('z', 'r')` }));
+    expect(z.d.causes).toEqual([`no band 'z' in this repository (its band values, closest first: ${bands.map((b) => `'${b}'`).join(', ')})`]);
+    // qg query data-ids says the same under (none); a band that exists gives rows and no such line
+    const q = await run(['query', 'data-ids', '-b', root, '--dimensions', 'visit', '--where', "band = 'R'"]);
+    expect(q.status).toBe(0);
+    expect(q.stdout).toBe(`(none)\n${upper}`);
+    const ok = await run(['query', 'data-ids', '-b', root, '--dimensions', 'visit', '--where', "band = 'r'"]);
+    expect(ok.stdout).not.toContain('in this repository');
+    expect(tableRows(ok.stdout).length).toBeGreaterThan(0);
+  });
+
+  it('band = r (a value without quotes): the query and the build say to quote it', async () => {
+    const q = await run(['query', 'data-ids', '-b', root, '--dimensions', 'visit', '--where', 'band = r']);
+    expect(q.status).toBe(2);
+    expect(q.stderr).toContain("unknown dimension 'r'; a string value is quoted: band = 'r'");
+    const b = await run(['build', ...buildArgs(spec({ where: `${BASE} AND band != r` }))]);
+    expect(b.status).toBe(2);
+    expect(b.stderr).toContain("a string value is quoted: band != 'r'");
+    // a number-keyed dimension gets no such hint
+    const v = await run(['query', 'data-ids', '-b', root, '--dimensions', 'visit', '--where', 'visit = r']);
+    expect(v.stderr).toContain("unknown dimension 'r'");
+    expect(v.stderr).not.toContain('quoted');
   });
 
   it('a non-empty build: not empty, with the quanta per task of the build itself', async () => {
