@@ -70,9 +70,28 @@ export function sbatchArgs(call: SbatchCall, calls: readonly SbatchCall[], refs:
   const dependency = dependencyOf(call, calls, refs, idOf);
   return [
     '--parsable', '--kill-on-invalid-dep=yes',
-    ...(call.array ? [`--array=0-${call.jobs.length - 1}`] : []),
+    ...(call.array ? [`--array=${arraySpec(call.elements)}`] : []),
     ...(dependency ? [`--dependency=${dependency}`] : []),
   ];
+}
+
+/** Slurm's `--array` value for these ascending indices: runs as ranges (`0-9,12,15-20`). */
+export function arraySpec(elements: readonly number[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < elements.length; ) {
+    let k = i;
+    while (k + 1 < elements.length && elements[k + 1] === elements[k]! + 1) k++;
+    parts.push(k === i ? `${elements[i]}` : `${elements[i]}-${elements[k]}`);
+    i = k + 1;
+  }
+  return parts.join(',');
+}
+
+/** An array's `.jobs` file: line i + 1 names the job of element i (blank where no element is). */
+export function arrayJobList(call: SbatchCall, nameOf: (job: number) => string): string {
+  const lines = new Array<string>(call.elements.at(-1)! + 1).fill('');
+  call.jobs.forEach((j, i) => (lines[call.elements[i]!] = nameOf(j)));
+  return `${lines.join('\n')}\n`;
 }
 
 /** `submit.sh`: the submission as shell commands (each call's id in a variable the later ones name). */

@@ -15,7 +15,7 @@ import { GraphJobs } from '../run/graph-jobs.js';
 import { jobFile } from '../run/run-lock.js';
 import { checkRunOutputs, completedQuanta, registerRunCollections, writeConfigs } from '../run/run-state.js';
 import { planJobs, type ClusterSpec } from './job-clustering.js';
-import { callNames, dependencyList, jobName, jobScript, sbatchArgs, submitScript, type ScriptSettings } from './job-scripts.js';
+import { arrayJobList, callNames, dependencyList, jobName, jobScript, sbatchArgs, submitScript, type ScriptSettings } from './job-scripts.js';
 import { formatQuantumList, parseQuantumList } from './quantum-list.js';
 import { sbatchCalls, slurmRefs, type SbatchCall } from './sbatch-calls.js';
 import { SLURM, type SlurmClient } from './slurm-client.js';
@@ -164,7 +164,7 @@ async function submitJobs(record: SubmissionRecord, which: readonly number[], op
   const refs = slurmRefs(calls, record.jobs.length);
   const names = callNames(calls);
   calls.forEach((call, c) => {
-    if (call.array) writeFileSync(join(dir, 'scripts', `${names[c]}.jobs`), call.jobs.map((j) => `${record.jobs[j]!.name}\n`).join(''));
+    if (call.array) writeFileSync(join(dir, 'scripts', `${names[c]}.jobs`), arrayJobList(call, (j) => record.jobs[j]!.name));
     writeFileSync(join(dir, 'scripts', `${names[c]}.sh`), jobScript(record.settings, call, names[c]!), { mode: 0o755 });
   });
   writeFileSync(join(dir, 'submit.sh'), submitScript(calls, refs, dir), { mode: 0o755 });
@@ -173,7 +173,7 @@ async function submitJobs(record: SubmissionRecord, which: readonly number[], op
   try {
     for (const [c, call] of calls.entries()) {
       ids.push(await slurm.sbatch(sbatchArgs(call, calls, refs, (x) => ids[x]!), join(dir, 'scripts', `${names[c]}.sh`)));
-      call.jobs.forEach((j, i) => (record.jobs[j]!.slurm = call.array ? `${ids[c]}_${i}` : ids[c]!));
+      for (const j of call.jobs) record.jobs[j]!.slurm = refs[j]!.element === null ? ids[c]! : `${ids[c]}_${refs[j]!.element}`;
     }
   } finally {
     saveSubmission(dir, record); // what went in is recorded even when a later call fails

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   adjacencyOf, findCycle, parseClusterBy, planJobs, quotientGraph, sbatchCalls, splitCycles, stronglyConnected, topologicalOrder,
-  type JobPlan,
+  type JobPlan, type SbatchCall,
 } from '../../../engine/index.js';
 import { simulateRepository } from '../../../pipelines/simulate/index.js';
 import { buildQuantumGraph, type QuantumGraph } from '../../../planner/index.js';
@@ -93,14 +93,21 @@ describe('the demo graph as jobs', () => {
 
   const label = (q: number) => graph.tasks[graph.taskOf(q)]!.label;
   const calls = (plan: JobPlan) => sbatchCalls(plan.upstream).length;
+  const count = (l: string) => graph.tasks.find((t) => t.label === l)!.quantumCount;
 
   it('unclustered: one job per quantum, the job graph is the quantum graph', () => {
     const plan = planJobs(graph, {});
     checkPlan(graph, plan);
     expect(plan.jobs.length).toBe(graph.quantumCount);
-    // jobs waiting for the same jobs share a call (every isr quantum waits for nothing: one array)
-    const distinct = new Set(plan.upstream.map((u) => u.join(','))).size;
-    expect(calls(plan)).toBe(distinct);
+    // jobs waiting for the same jobs share a call (every isr quantum waits for nothing: one array);
+    // each calibrate is the only job after its isr: all of them one follower array of the isr array
+    const all = sbatchCalls(plan.upstream);
+    const tasksOf = (c: SbatchCall) => new Set(c.jobs.map((j) => label(plan.jobs[j]![0]!)));
+    const isrCall = all.findIndex((c) => tasksOf(c).has('isr'));
+    const calibrateCalls = all.filter((c) => tasksOf(c).has('calibrate'));
+    expect(calibrateCalls.map((c) => [[...tasksOf(c)], c.jobs.length, c.follows])).toEqual([[['calibrate'], count('calibrate'), isrCall]]);
+    const others = plan.upstream.filter((_, j) => label(plan.jobs[j]![0]!) !== 'calibrate');
+    expect(calls(plan)).toBe(new Set(others.map((u) => u.join(','))).size + 1);
   });
 
   it('--cluster-by visit=exposure,detector: isr + calibrate of a detector-visit in one job, gathers separate', () => {
@@ -112,7 +119,6 @@ describe('the demo graph as jobs', () => {
       const key = quanta.map(label).join('+');
       byTasks.set(key, (byTasks.get(key) ?? 0) + 1);
     }
-    const count = (l: string) => graph.tasks.find((t) => t.label === l)!.quantumCount;
     expect(Object.fromEntries(byTasks)).toEqual({ 'isr+calibrate': count('isr'), makeWarp: count('makeWarp'), assembleCoadd: count('assembleCoadd') });
     for (const quanta of plan.jobs.filter((j) => j.length === 2)) {
       const [isr, cal] = quanta.map((q) => graph.quantumDataId(q));

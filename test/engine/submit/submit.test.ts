@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../../engine/cli/main.js';
 import {
-  EngineError, cancelSubmission, dependencyOf, resumeSubmission, runGraph, sbatchCalls, slurmRefs, submissionStatus, submitGraph, type QueuedJob, type SlurmClient,
+  EngineError, arrayJobList, arraySpec, cancelSubmission, dependencyOf, resumeSubmission, runGraph, sbatchCalls, slurmRefs, submissionStatus, submitGraph, type QueuedJob, type SlurmClient,
 } from '../../../engine/index.js';
 import { saveGraph } from '../../../planner/index.js';
 import type { Repository } from '../../../registry/index.js';
@@ -54,8 +54,12 @@ class FakeSlurm implements SlurmClient {
   }
   /** Runs submission `s` (every element of an array at once) as Slurm would; resolves to the exit statuses. */
   async run(s: { id: string; args: readonly string[]; script: string }): Promise<number[]> {
-    const size = Number(/--array=0-(\d+)/.exec(s.args.join(' '))?.[1] ?? -1) + 1;
-    const elements = size ? Array.from({ length: size }, (_, i) => ({ SLURM_ARRAY_TASK_ID: String(i), SLURM_JOB_ID: `${s.id}_${i}` })) : [{ SLURM_JOB_ID: s.id }];
+    const spec = s.args.find((a) => a.startsWith('--array='))?.slice('--array='.length);
+    const indices = spec?.split(',').flatMap((part) => {
+      const [a, b = a] = part.split('-').map(Number) as [number, number?];
+      return Array.from({ length: b! - a + 1 }, (_, k) => a + k);
+    });
+    const elements = indices ? indices.map((i) => ({ SLURM_ARRAY_TASK_ID: String(i), SLURM_JOB_ID: `${s.id}_${i}` })) : [{ SLURM_JOB_ID: s.id }];
     return Promise.all(elements.map((env) => promisify(execFile)('sh', [s.script], { env: { ...process.env, ...env } }).then(() => 0, (e: { code: number }) => e.code)));
   }
 }
@@ -77,6 +81,24 @@ describe('sbatch calls', () => {
     const id = (c: number) => `${10 + c}`;
     expect(calls.map((c) => dependencyOf(c, calls, refs, id))).toEqual([null, 'afterok:10', 'afterok:10_1', 'afterok:11:12_0']);
     expect(sbatchCalls([[], [], []], 2).map((c) => c.jobs)).toEqual([[0, 1], [2]]);
+  });
+
+  it('puts the only job waiting for an array element into a follower array at that index (aftercorr)', () => {
+    // roots 0-3; 4, 5, 6 each the only job after root 0, 2, 3; 7 after root 1 (out of order: a new call); 8 after 4 and 5
+    const upstream = [[], [], [], [], [0], [2], [3], [1], [4, 5]];
+    const calls = sbatchCalls(upstream);
+    expect(calls.map((c) => [c.jobs, c.elements, c.follows])).toEqual([
+      [[0, 1, 2, 3], [0, 1, 2, 3], undefined], [[4, 5, 6], [0, 2, 3], 0], [[7], [0], undefined], [[8], [0], undefined],
+    ]);
+    const refs = slurmRefs(calls, upstream.length);
+    expect(refs.map((r) => r.element)).toEqual([0, 1, 2, 3, 0, 2, 3, null, null]);
+    const id = (c: number) => `${10 + c}`;
+    expect(calls.map((c) => dependencyOf(c, calls, refs, id))).toEqual([null, 'aftercorr:10', 'afterok:10_1', 'afterok:11_0:11_2']);
+    expect(arraySpec(calls[1]!.elements)).toBe('0,2-3');
+    expect(arrayJobList(calls[1]!, (j) => `j${j}`)).toBe('j4\n\nj5\nj6\n');
+    // a chain of followers: every step one call, whatever the number of jobs
+    const chain = [...Array.from({ length: 50 }, () => []), ...Array.from({ length: 50 }, (_, i) => [i]), ...Array.from({ length: 50 }, (_, i) => [50 + i])];
+    expect(sbatchCalls(chain).map((c) => [c.jobs.length, c.follows])).toEqual([[50, undefined], [50, 0], [50, 1]]);
   });
 });
 
