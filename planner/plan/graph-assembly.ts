@@ -39,7 +39,7 @@ export interface ConnectionPlan {
   readonly prerequisite?: {
     readonly datasets: readonly FoundDataset[];
     readonly dimensions: readonly string[];
-    readonly dataIdRows?: readonly unknown[][];
+    readonly dataIdRows?: readonly (readonly unknown[])[];
     readonly storageClass?: string;
     readonly isCalibration?: boolean;
   };

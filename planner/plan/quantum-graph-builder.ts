@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import type { Knex } from 'knex';
 import {
   checkOutputCollectionName, DataIdQuery, EmptyQueryError, graphHeapProblem, PlanningQueries, regionElementForGroup, RegistryError, runFolder, runTimestamp,
-  type BindValue, type DimensionGroup, type FoundAt, type GraphSize, type CollectionRecord, type PrerequisiteMatch, type Registry, type Repository,
+  type BindValue, type DimensionGroup, type GraphSize, type CollectionRecord, type PrerequisiteMatch, type Registry, type Repository,
 } from '../../registry/index.js';
 import { buildPipelineGraph, loadPipeline, storageClassesCompatible, TASK_LIBRARY, type ConfigOverrides, type Connection, type PipelineGraph, type TaskDefinition } from '../../pipelines/index.js';
 import { EmptyGraphError, PlanningError } from '../errors.js';
@@ -24,7 +24,7 @@ import { edgePairs, type NumberedTable } from './graph-tables.js';
 import { EncodedRows, numberGroup } from './row-numbering.js';
 import { constrainingInputs, queryDimensions } from './query-plan.js';
 import { assembleGraph, type ConnectionPlan, type FoundDataset, type TaskPlan, type TypePlan } from './graph-assembly.js';
-import type { QuantumGraph } from '../graph/quantum-graph.js';
+import { dataIdAt, type QuantumGraph } from '../graph/quantum-graph.js';
 import { checkRunnable } from './task-execution.js';
 
 /** What to build (the options pipetask users know). */
@@ -294,7 +294,7 @@ async function resolveInputs(registry: Registry, tx: Knex.Transaction, planning:
 }
 
 /** The names of the runs of `found`, by run ID (each looked up once, not per dataset). */
-async function runNames(registry: Registry, tx: Knex.Transaction, found: readonly FoundAt[]): Promise<Map<number, string>> {
+async function runNames(registry: Registry, tx: Knex.Transaction, found: readonly { readonly runId: number }[]): Promise<Map<number, string>> {
   const out = new Map<number, string>();
   for (const f of found) if (!out.has(f.runId)) out.set(f.runId, (await registry.collections.byId(f.runId, tx)).name);
   return out;
@@ -311,30 +311,18 @@ async function lookupPrerequisite(registry: Registry, tx: Knex.Transaction, plan
   const type = await registry.datasetTypes.get(c.datasetType, tx);
   const dims = type.dimensions.required;
   const found = await planning.prerequisites(quanta, type, inputs, prerequisiteMatch(registry, label, quanta, c, dims, type.isCalibration && inputs.some((col) => col.type === 'CALIBRATION')));
-  if (!found.length) return empty;
-  const runs = await runNames(registry, tx, found);
-  const datasetIndex = new Map<string, number>();
-  const datasets: FoundDataset[] = [];
-  const qs: number[] = [], ds: number[] = [];
-  const dataIdRows: unknown[][] = [];
-  for (const f of found) {
-    if (f.rival !== null) {
-      const quantum = Object.fromEntries(quanta.group.required.map((d) => [d, quanta.dataIds[d]![f.idx]]));
-      throw new PlanningError(`task '${label}' quantum ${JSON.stringify(quantum)}: more than one '${c.datasetType}' matches in the same collection (datasets ${f.datasetId} and ${f.rival}); fix the validity ranges`, 'BUILD_PREREQUISITE_AMBIGUOUS');
-    }
-    let di = datasetIndex.get(f.datasetId);
-    if (di === undefined) {
-      di = datasets.length;
-      datasetIndex.set(f.datasetId, di);
-      datasets.push({ local: di, id: f.datasetId, run: runs.get(f.runId)! });
-      dataIdRows.push([...f.dataId]);
-    }
-    qs.push(f.idx);
-    ds.push(di);
+  if (found.ambiguous) {
+    const { idx, datasetId, rival } = found.ambiguous;
+    throw new PlanningError(`task '${label}' quantum ${JSON.stringify(dataIdAt(quanta.dataIds, quanta.group.required, idx))}: more than one '${c.datasetType}' matches in the same collection (datasets ${datasetId} and ${rival}); fix the validity ranges`, 'BUILD_PREREQUISITE_AMBIGUOUS');
   }
+  if (!found.datasets.length) return empty;
+  const runs = await runNames(registry, tx, found.datasets);
   return {
-    task: taskIndex, connection: c, pairs: { quanta: Int32Array.from(qs), datasets: Int32Array.from(ds) },
-    prerequisite: { datasets, dimensions: dims, dataIdRows, storageClass: type.storageClass, isCalibration: type.isCalibration },
+    task: taskIndex, connection: c, pairs: found.pairs,
+    prerequisite: {
+      datasets: found.datasets.map((d, local) => ({ local, id: d.id, run: runs.get(d.runId)! })), dimensions: dims,
+      dataIdRows: found.datasets.map((d) => d.dataId), storageClass: type.storageClass, isCalibration: type.isCalibration,
+    },
   };
 }
 

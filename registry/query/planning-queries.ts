@@ -21,6 +21,8 @@ import { q, type TempTables } from './temp-tables.js';
  */
 export interface Projection {
   readonly group: DimensionGroup;
+  /** How many data IDs (numbered 0 .. count-1). */
+  readonly count: number;
   /** The number (`idx`) of the data ID whose required values (in `group.required` order) lead `row`; -1 for none. */
   locate(row: readonly unknown[]): number;
 }
@@ -33,12 +35,18 @@ export interface FoundAt {
   readonly runId: number;
 }
 
-/** A prerequisite found for a quantum. */
-export interface PrerequisiteFound extends FoundAt {
-  /** Its data ID values (the type's required dimensions, or the one skypix shard). */
-  readonly dataId: readonly unknown[];
-  /** Another dataset as good (in the same collection), when the choice is ambiguous. */
-  readonly rival: string | null;
+/** What one prerequisite lookup found: its datasets, each once, and which quanta take which. */
+export interface PrerequisiteLookup {
+  readonly datasets: readonly {
+    readonly id: string;
+    readonly runId: number;
+    /** Its data ID values (the type's required dimensions, or the one skypix shard). */
+    readonly dataId: readonly unknown[];
+  }[];
+  /** (quantum idx, index into `datasets`) pairs, by quantum (then shard). */
+  readonly pairs: { readonly quanta: Int32Array; readonly datasets: Int32Array };
+  /** The first quantum with another dataset as good as its choice (in the same collection), when any. */
+  readonly ambiguous: { readonly idx: number; readonly datasetId: string; readonly rival: string } | null;
 }
 
 /** How a prerequisite relates to a quantum's data ID. */
@@ -88,22 +96,26 @@ export class PlanningQueries {
     if (!candidates) return [];
     const rows = await this.registry.db.selectArrays(this.tx, candidates);
     const k = at.group.required.length;
+    const idx = Int32Array.from(rows, (r) => locateOrFail(at, r));
     // a RUN or TAGGED collection holds one dataset per data ID: the first collection's is the one
-    const first = firstBySearchRank(rows, (i) => locateOrFail(at, rows[i]!), k, k + 3);
-    return [...first.values()].map(({ at: i }) => found(at, rows[i]!));
+    const { first } = firstBySearchRank(rows, idx, at.count, k, k + 3);
+    const out: FoundAt[] = [];
+    for (const i of first) if (i >= 0) out.push(found(idx[i]!, rows[i]!, k));
+    return out;
   }
 
   /** Every dataset of `type` in the RUN and TAGGED `collections` at the data IDs of `at`. */
   async datasetsAt(at: Projection, type: DatasetType, collections: readonly CollectionRecord[]): Promise<FoundAt[]> {
     const candidates = candidateRows(type, new SearchPath(collections), 'tag', await this.atRows(at));
-    return candidates ? (await this.registry.db.selectArrays(this.tx, candidates)).map((r) => found(at, r)) : [];
+    const k = at.group.required.length;
+    return candidates ? (await this.registry.db.selectArrays(this.tx, candidates)).map((r) => found(locateOrFail(at, r), r, k)) : [];
   }
 
   /**
    * One batched lookup of prerequisite `type` for every quantum of `quanta`, find-first in
    * `inputs` per quantum (and per shard, for sharded types).
    */
-  async prerequisites(quanta: Projection, type: DatasetType, inputs: readonly CollectionRecord[], match: PrerequisiteMatch): Promise<PrerequisiteFound[]> {
+  async prerequisites(quanta: Projection, type: DatasetType, inputs: readonly CollectionRecord[], match: PrerequisiteMatch): Promise<PrerequisiteLookup> {
     const path = new SearchPath(inputs);
     const leading = keyColumns('qt', quanta.group);
     const qt = `${q(await this.tableOf(quanta.group))} qt`;
@@ -125,20 +137,15 @@ export class PlanningQueries {
         match.temporal && type.isCalibration ? candidateRows(type, path, 'calib', { ...shape, join: duringTimespanOf(match.temporal, join) }) : null,
       ]);
     }
-    if (!candidates) return [];
+    if (!candidates) return { datasets: [], pairs: { quanta: new Int32Array(0), datasets: new Int32Array(0) }, ambiguous: null };
     const rows = await this.registry.db.selectArrays(this.tx, candidates);
     // per quantum (and shard) the candidates of the first collection in search order: the
     // first is chosen, another dataset there is its rival (the choice is ambiguous)
     const k = quanta.group.required.length;
     const idx = Int32Array.from(rows, (r) => locateOrFail(quanta, r));
-    const shard = match.kind === 'shard';
-    const first = firstBySearchRank(rows, (i) => (shard ? `${idx[i]}/${rows[i]![k + 3]}` : idx[i]!), k, k + 3 + dataIdWidth);
-    const out: PrerequisiteFound[] = [];
-    for (const { at, rival } of first.values()) {
-      const r = rows[at]!;
-      out.push({ idx: idx[at]!, datasetId: String(r[k]), collectionId: Number(r[k + 1]), runId: Number(r[k + 2]), dataId: r.slice(k + 3, k + 3 + dataIdWidth), rival });
-    }
-    return out.sort((x, y) => x.idx - y.idx || compareValues(x.dataId[0], y.dataId[0]));
+    const { slots, count, order } = match.kind === 'shard' ? shardSlots(rows, idx, k + 3) : { slots: idx, count: quanta.count, order: null };
+    const { first, rival } = firstBySearchRank(rows, slots, count, k, k + 3 + dataIdWidth);
+    return prerequisiteLookup(rows, idx, first, rival, order ?? first.keys(), k, dataIdWidth);
   }
 
   /** Candidate rows joined to the data IDs of `at`, led by their required keys. */
@@ -157,27 +164,65 @@ function keyColumns(alias: string, group: DimensionGroup): string[] {
   return group.required.map((d, i) => `${alias}.${q(d)} AS k${i}`);
 }
 
-/** A found dataset from a candidate row (`at`'s keys, then CANDIDATE_COLUMNS). */
-function found(at: Projection, r: readonly unknown[]): FoundAt {
-  const k = at.group.required.length;
-  return { idx: locateOrFail(at, r), datasetId: String(r[k]), collectionId: Number(r[k + 1]), runId: Number(r[k + 2]) };
+/** A found dataset from a candidate row (`k` key values, then CANDIDATE_COLUMNS) of data ID `idx`. */
+function found(idx: number, r: readonly unknown[], k: number): FoundAt {
+  return { idx, datasetId: String(r[k]), collectionId: Number(r[k + 1]), runId: Number(r[k + 2]) };
 }
 
 /**
- * Find-first over candidate rows, in JS (cheaper than a window over them in SQL): per
- * partition (of row `i`), the row of least search rank (column `rankAt`) and, when another
- * row of that rank names another dataset (column `idAt`), that dataset's ID.
+ * Find-first over candidate rows, in JS (cheaper than a window over them in SQL): per slot
+ * (a partition: row i's is `slots[i]`), `first` the row of least search rank (column
+ * `rankAt`) and `rival` another row of that rank naming another dataset (column `idAt`), or -1.
  */
-function firstBySearchRank(rows: readonly unknown[][], partition: (i: number) => number | string, idAt: number, rankAt: number): Map<number | string, { at: number; rank: number; rival: string | null }> {
-  const first = new Map<number | string, { at: number; rank: number; rival: string | null }>();
+function firstBySearchRank(rows: readonly unknown[][], slots: Int32Array, count: number, idAt: number, rankAt: number): { first: Int32Array; rival: Int32Array } {
+  const first = new Int32Array(count).fill(-1), rival = new Int32Array(count).fill(-1);
+  const best = new Float64Array(count);
   for (let i = 0; i < rows.length; i++) {
-    const key = partition(i);
-    const chosen = first.get(key);
+    const s = slots[i]!;
     const rank = Number(rows[i]![rankAt]);
-    if (!chosen || rank < chosen.rank) first.set(key, { at: i, rank, rival: null });
-    else if (rank === chosen.rank && chosen.rival === null && rows[chosen.at]![idAt] !== rows[i]![idAt]) chosen.rival = String(rows[i]![idAt]);
+    if (first[s]! < 0 || rank < best[s]!) {
+      first[s] = i;
+      best[s] = rank;
+      rival[s] = -1;
+    } else if (rank === best[s] && rival[s]! < 0 && rows[first[s]!]![idAt] !== rows[i]![idAt]) {
+      rival[s] = i;
+    }
   }
-  return first;
+  return { first, rival };
+}
+
+/** One slot per (quantum, shard) of the rows (shard in column `shardAt`), and the slots ordered by quantum then shard. */
+function shardSlots(rows: readonly unknown[][], idx: Int32Array, shardAt: number): { slots: Int32Array; count: number; order: number[] } {
+  const byKey = new Map<string, number>();
+  const keys: { idx: number; shard: unknown }[] = [];
+  const slots = Int32Array.from(rows, (r, i) => {
+    const key = `${idx[i]}/${String(r[shardAt])}`;
+    let s = byKey.get(key);
+    if (s === undefined) byKey.set(key, (s = keys.push({ idx: idx[i]!, shard: r[shardAt] }) - 1));
+    return s;
+  });
+  const order = keys.map((_, s) => s).sort((a, b) => keys[a]!.idx - keys[b]!.idx || compareValues(keys[a]!.shard, keys[b]!.shard));
+  return { slots, count: keys.length, order };
+}
+
+/** The lookup's datasets (each once, in the order of the slots that chose them) and pairs, from the chosen rows. */
+function prerequisiteLookup(rows: readonly unknown[][], idx: Int32Array, first: Int32Array, rival: Int32Array, order: Iterable<number>, k: number, width: number): PrerequisiteLookup {
+  const datasets: { id: string; runId: number; dataId: unknown[] }[] = [];
+  const byId = new Map<string, number>();
+  const qs: number[] = [], ds: number[] = [];
+  let ambiguous: PrerequisiteLookup['ambiguous'] = null;
+  for (const s of order) {
+    const i = first[s]!;
+    if (i < 0) continue;
+    const r = rows[i]!;
+    const id = String(r[k]);
+    if (rival[s]! >= 0 && !ambiguous) ambiguous = { idx: idx[i]!, datasetId: id, rival: String(rows[rival[s]!]![k]) };
+    let d = byId.get(id);
+    if (d === undefined) byId.set(id, (d = datasets.push({ id, runId: Number(r[k + 2]), dataId: r.slice(k + 3, k + 3 + width) }) - 1));
+    qs.push(idx[i]!);
+    ds.push(d);
+  }
+  return { datasets, pairs: { quanta: Int32Array.from(qs), datasets: Int32Array.from(ds) }, ambiguous };
 }
 
 /** Orders data ID values: numbers numerically, strings by code unit. */
