@@ -5,14 +5,13 @@
  * preallocated output is measured against load-all-then-concatenate (in child processes, by
  * the ArrayBuffer memory each adds; the figures are printed).
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkSubbands, mergeSubbands, MERGE_DEFAULTS, run, type SubbandFile } from '../../../pipelines/radio/merge-subbands.js';
+import { checkSubbands, mergeSubbands, run, type SubbandFile } from '../../../pipelines/radio/merge-subbands.js';
 import { readUvh5, Uvh5Reader, writeUvh5, type UvData } from '../../../pipelines/radio/uvh5.js';
+import { mergePeaks, writeMergeSubbands } from './merge-memory.js';
 import { RADIO_PROFILE, TrueGains, arrayLayout, planRadioObservations, radioSources, simulateSubband, type SubbandContext } from '../../../pipelines/simulate/index.js';
 
 const profile = { ...RADIO_PROFILE, antennas: 4, subbands: 4, channelsPerSubband: 3, integrations: 3, sources: 3 };
@@ -93,41 +92,14 @@ describe('mergeSubbands', () => {
 
 describe('merge peak memory: chunked into a preallocated output vs load-all-then-concatenate', () => {
   const dir = mkdtempSync(join(tmpdir(), 'qg-merge-mem-'));
-  const child = fileURLToPath(new URL('./merge-memory-child.ts', import.meta.url));
-  beforeAll(async () => {
-    // 16 subbands of 1,000 rows x 32 channels x 2 polarizations: 0.8 MB decoded each, 13 MB merged
-    const rows = 1000, nf = 32, n = rows * nf * 2;
-    for (let s = 0; s < 16; s++) {
-      const base = subband(0);
-      const data: UvData = {
-        ...base, ant1: new Int32Array(rows).map((_, i) => i % 40), ant2: new Int32Array(rows).map((_, i) => 40 + (i % 40)),
-        time: new Float64Array(rows).map((_, i) => 2461041.5 + Math.floor(i / 40) / 8640), uvw: new Float64Array(rows * 3), integrationTime: new Float64Array(rows).fill(10),
-        freq: Float64Array.from({ length: nf }, (_, k) => 1.5e9 - (s + 1) * nf * 1e5 + k * 1e5), channelWidth: new Float64Array(nf).fill(1e5),
-        vis: Float32Array.from({ length: 2 * n }, (_, i) => i % 97), flags: new Uint8Array(n), nsamples: new Float32Array(n).fill(1),
-      };
-      writeFileSync(join(dir, `sb${String(s).padStart(2, '0')}.uvh5`), await writeUvh5(data));
-    }
-  }, 60_000);
+  beforeAll(() => writeMergeSubbands(dir), 60_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  const measure = (mode: string) => {
-    const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', child, mode, dir], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
-    if (r.status !== 0) throw new Error(r.stderr);
-    return JSON.parse(r.stdout) as { peakRiseBytes: number; outputBytes: number };
-  };
-
-  /**
-   * The largest of three readings: memory counted before the merge and released during it
-   * (seen about once in six naive runs: 9.6 MB instead of 26.6 MB) can only lower a reading.
-   */
-  const peakOf = (mode: string) => [measure(mode), measure(mode), measure(mode)].reduce((a, b) => (b.peakRiseBytes > a.peakRiseBytes ? b : a));
-
   it('the chunked merge peaks near the output size; loading all first peaks near twice it', () => {
-    const batched = peakOf('batched'), naive = peakOf('naive');
+    const { batched, naive, batchedPeakBytes, chunkBytes } = mergePeaks(dir);
     const mb = (b: number) => (b / 2 ** 20).toFixed(1);
-    const batchedPeak = batched.peakRiseBytes + MERGE_DEFAULTS.chunkBytes;
-    console.log(`merge peak ArrayBuffer memory (output ${mb(batched.outputBytes)} MB): batched ${mb(batchedPeak)} MB (output + one ${mb(MERGE_DEFAULTS.chunkBytes)} MB chunk), ` +
-      `naive ${mb(naive.peakRiseBytes)} MB: ${(100 * (1 - batchedPeak / naive.peakRiseBytes)).toFixed(0)}% lower`);
+    console.log(`merge peak ArrayBuffer memory (output ${mb(batched.outputBytes)} MB): batched ${mb(batchedPeakBytes)} MB (output + one ${mb(chunkBytes)} MB chunk), ` +
+      `naive ${mb(naive.peakRiseBytes)} MB: ${(100 * (1 - batchedPeakBytes / naive.peakRiseBytes)).toFixed(0)}% lower`);
     expect(batched.peakRiseBytes).toBeLessThan(1.1 * batched.outputBytes);
     expect(naive.peakRiseBytes).toBeGreaterThan(1.9 * naive.outputBytes);
   }, 120_000);
