@@ -124,57 +124,116 @@ export function readRaw(raw: Exposure, config: IsrConfig): RawReadout {
 
 /** Runs ISR on `raw`. Throws {@link ImageError} (`IMAGE_INPUT`, `IMAGE_HEADER`, `IMAGE_SHAPE`) for an untrustworthy raw (see {@link readRaw}) or mismatched calibrations. */
 export function runIsr(raw: Exposure, calibs: IsrCalibrations, config: IsrConfig = ISR_DEFAULTS): IsrResult {
-  const { width: W, height: H, header } = raw;
+  const pixels = rawPixels(raw);
+  const readout = readRaw(raw, config);
+  const { biasBox, overscan } = measureOverscan(pixels, raw, readout.biasSection, config);
+  const trim = trimBox(raw.header, raw.width, raw.height, biasBox);
+  const applied = selectCalibrations(calibs, trim, raw.header, readout.exposureTime, config);
+  const planes = correctPixels(pixels, raw.width, trim, overscan, applied, readout, config.minFlat);
+  const nBad = maskBadPixels(planes, trim, config.badSections);
+  const steps = describeSteps(config, readout, overscan, trim, applied);
+  const { image, variance, mask } = planes;
+  const { gain, readNoise, exposureTime, saturation } = readout;
+  return {
+    exposure: { width: trim.width, height: trim.height, image, variance, mask, header: isrHeader(raw.header, trim, overscan, readout, steps) },
+    metadata: {
+      gain, readNoise, overscanAxis: overscan?.axis ?? 'none', overscanMean: overscan?.mean ?? 0, overscanResidualRms: overscan?.residualRms ?? 0,
+      overscanRejected: overscan?.rejected ?? 0, trimSection: formatFitsSection(trim), exposureTime, saturation, nSaturated: planes.nSaturated, nBad,
+      darkScale: applied.darkScale, medianLevel: finiteMedian(image), steps,
+    },
+  };
+}
+
+/** The raw's pixels as numbers, once its pixel count and type are ones ISR can process. */
+function rawPixels(raw: Exposure): ArrayLike<number> {
+  const { width: W, height: H } = raw;
   if (raw.image.length !== W * H) throw new ImageError(`raw has ${raw.image.length} pixels, not ${W}x${H}`, 'IMAGE_SHAPE');
   if (raw.image instanceof BigInt64Array || raw.image instanceof BigUint64Array) throw new ImageError('64-bit integer raws are not supported', 'IMAGE_INPUT');
-  const pixels = raw.image as ArrayLike<number>;
-  const steps: string[] = [];
-  const { exposureTime, gain, readNoise, saturation, biasSection: biasText } = readRaw(raw, config);
+  return raw.image as ArrayLike<number>;
+}
 
-  // Overscan.
-  const biasBox = biasText ? parseFitsSection(biasText, 'BIASSEC', W, H) : undefined;
-  let overscan: OverscanEstimate | undefined;
-  if (config.doOverscan && biasBox) {
-    overscan = estimateOverscan(pixels, W, H, biasBox, { statistic: config.overscanStatistic, fitOrder: config.overscanFitOrder });
-    steps.push(`overscan ${config.overscanStatistic} per ${overscan.axis}${config.overscanFitOrder >= 0 ? `, polynomial order ${config.overscanFitOrder}` : ''} from BIASSEC ${biasText}`);
-  }
+/** BIASSEC as a box (it also locates the overscan for the trim) and, when doOverscan is set, the overscan levels. */
+function measureOverscan(
+  pixels: ArrayLike<number>, raw: Exposure, biasSection: string | undefined, config: IsrConfig,
+): { biasBox: PixelBox | undefined; overscan: OverscanEstimate | undefined } {
+  const biasBox = biasSection ? parseFitsSection(biasSection, 'BIASSEC', raw.width, raw.height) : undefined;
+  const overscan = config.doOverscan && biasBox
+    ? estimateOverscan(pixels, raw.width, raw.height, biasBox, { statistic: config.overscanStatistic, fitOrder: config.overscanFitOrder })
+    : undefined;
+  return { biasBox, overscan };
+}
 
-  // Trim.
-  const trim = trimBox(header, W, H, biasBox);
-  const { x0, y0, width: w, height: h } = trim;
-  steps.push(`trimmed to ${formatFitsSection(trim)}`);
-  const n = w * h;
+/** The calibrations a run applies (those given and enabled by the config) and how. */
+interface AppliedCalibrations {
+  readonly bias: Exposure | undefined;
+  /** The bias's BUNIT says electrons: it is subtracted after the gain, not before. */
+  readonly biasInElectrons: boolean;
+  readonly flat: Exposure | undefined;
+  readonly dark: Exposure | undefined;
+  /** Raw DARKTIME / dark DARKTIME; 0 without a dark. */
+  readonly darkScale: number;
+}
+
+/**
+ * Checks every given calibration against the trimmed size (enabled or not, so a wrong one
+ * is caught even while its step is off) and picks those the config enables.
+ */
+function selectCalibrations(calibs: IsrCalibrations, trim: PixelBox, rawHeader: FitsHeader, exposureTime: number, config: IsrConfig): AppliedCalibrations {
+  const { width: w, height: h } = trim;
   for (const [name, cal] of [['bias', calibs.bias], ['flat', calibs.flat], ['dark', calibs.dark]] as const) {
     if (cal && (cal.width !== w || cal.height !== h)) {
       throw new ImageError(`${name} is ${cal.width}x${cal.height} but the trimmed raw is ${w}x${h}`, 'IMAGE_SHAPE');
     }
   }
   const bias = config.doBias ? calibs.bias : undefined;
-  const flat = config.doFlat ? calibs.flat : undefined;
   const dark = config.doDark ? calibs.dark : undefined;
-  const biasInElectrons = bias ? /^e(lectron)?s?-?$/i.test(headerString(bias.header, 'BUNIT') ?? '') : false;
-  let darkScale = 0;
-  if (dark) {
-    const rawTime = headerNumber(header, 'DARKTIME', exposureTime);
-    const darkTime = headerNumber(dark.header, 'DARKTIME', headerNumber(dark.header, 'EXPTIME', 1));
-    if (!(darkTime > 0)) throw new ImageError(`dark has DARKTIME ${darkTime}`, 'IMAGE_HEADER');
-    darkScale = rawTime / darkTime;
-    steps.push(`dark scaled by ${darkScale}`);
-  }
-  if (bias) steps.push(`bias subtracted (${biasInElectrons ? 'electrons' : 'ADU'})`);
-  steps.push(`gain ${gain} e-/ADU, read noise ${readNoise} e-`);
-  if (flat) steps.push('flat divided');
+  return {
+    bias,
+    biasInElectrons: bias ? /^e(lectron)?s?-?$/i.test(headerString(bias.header, 'BUNIT') ?? '') : false,
+    flat: config.doFlat ? calibs.flat : undefined,
+    dark,
+    darkScale: dark ? darkScaleOf(rawHeader, dark, exposureTime) : 0,
+  };
+}
 
+/** Raw DARKTIME (default EXPTIME) over the dark's DARKTIME (default its EXPTIME, else 1 s). */
+function darkScaleOf(rawHeader: FitsHeader, dark: Exposure, exposureTime: number): number {
+  const rawTime = headerNumber(rawHeader, 'DARKTIME', exposureTime);
+  const darkTime = headerNumber(dark.header, 'DARKTIME', headerNumber(dark.header, 'EXPTIME', 1));
+  if (!(darkTime > 0)) throw new ImageError(`dark has DARKTIME ${darkTime}`, 'IMAGE_HEADER');
+  return rawTime / darkTime;
+}
+
+/** The trimmed image (e-), variance (e-^2) and mask, and how many pixels were saturated. */
+interface IsrPlanes {
+  readonly image: Float32Array;
+  readonly variance: Float32Array;
+  readonly mask: Int32Array;
+  readonly nSaturated: number;
+}
+
+/**
+ * Steps 1 and 3-8 (all but the bad sections) on each pixel of the trim box. One pass in
+ * double precision: separate passes through the Float32 planes would round between steps.
+ */
+function correctPixels(
+  pixels: ArrayLike<number>, W: number, trim: PixelBox, overscan: OverscanEstimate | undefined,
+  applied: AppliedCalibrations, readout: RawReadout, minFlat: number,
+): IsrPlanes {
+  const { x0, y0, width: w, height: h } = trim;
+  const n = w * h;
   const image = new Float32Array(n);
   const variance = new Float32Array(n);
   const mask = new Int32Array(n);
   const SAT = maskBit('SAT'), BAD = maskBit('BAD');
-  const rn2 = readNoise * readNoise;
+  const { gain, saturation } = readout;
+  const rn2 = readout.readNoise * readout.readNoise;
   const levels = overscan?.levels;
   const perRow = overscan?.axis === 'row';
-  const biasPixels = bias?.image as ArrayLike<number> | undefined;
-  const flatPixels = flat?.image as ArrayLike<number> | undefined;
-  const darkPixels = dark?.image as ArrayLike<number> | undefined;
+  const { biasInElectrons, darkScale } = applied;
+  const biasPixels = applied.bias?.image as ArrayLike<number> | undefined;
+  const flatPixels = applied.flat?.image as ArrayLike<number> | undefined;
+  const darkPixels = applied.dark?.image as ArrayLike<number> | undefined;
   let nSaturated = 0;
   for (let y = 0; y < h; y++) {
     const ry = y + y0;
@@ -195,7 +254,7 @@ export function runIsr(raw: Exposure, calibs: IsrCalibrations, config: IsrConfig
       if (darkPixels) e -= darkPixels[p]! * darkScale;
       if (flatPixels) {
         const f = flatPixels[p]!;
-        if (!(f >= config.minFlat) || !Number.isFinite(f)) {
+        if (!(f >= minFlat) || !Number.isFinite(f)) {
           m |= BAD;
         } else {
           e /= f;
@@ -208,44 +267,67 @@ export function runIsr(raw: Exposure, calibs: IsrCalibrations, config: IsrConfig
       mask[p] = m;
     }
   }
-  for (const text of config.badSections) {
+  return { image, variance, mask, nSaturated };
+}
+
+/** Flags the configured bad sections BAD, then sets every BAD pixel's image and variance to NaN; returns the BAD count. */
+function maskBadPixels(planes: IsrPlanes, trim: PixelBox, badSections: readonly string[]): number {
+  const { image, variance, mask } = planes;
+  const { width: w, height: h } = trim;
+  const BAD = maskBit('BAD');
+  for (const text of badSections) {
     const box = parseFitsSection(text, 'badSections', w, h);
     for (let y = box.y0; y < box.y0 + box.height; y++) for (let x = box.x0; x < box.x0 + box.width; x++) mask[y * w + x]! |= BAD;
   }
   let nBad = 0;
-  for (let p = 0; p < n; p++) {
+  for (let p = 0; p < mask.length; p++) {
     if (mask[p]! & BAD) {
       image[p] = NaN;
       variance[p] = NaN;
       nBad++;
     }
   }
-  if (config.badSections.length > 0) steps.push(`bad sections ${config.badSections.join(' ')}`);
+  return nBad;
+}
 
-  const out = derivedHeader(header, RAW_LAYOUT);
-  shiftPixelOrigin(out, x0, y0);
+/** The steps taken, in the words of the HISTORY cards and the metadata. */
+function describeSteps(config: IsrConfig, readout: RawReadout, overscan: OverscanEstimate | undefined, trim: PixelBox, applied: AppliedCalibrations): string[] {
+  const steps: string[] = [];
+  if (overscan) {
+    steps.push(`overscan ${config.overscanStatistic} per ${overscan.axis}${config.overscanFitOrder >= 0 ? `, polynomial order ${config.overscanFitOrder}` : ''} from BIASSEC ${readout.biasSection}`);
+  }
+  steps.push(`trimmed to ${formatFitsSection(trim)}`);
+  if (applied.dark) steps.push(`dark scaled by ${applied.darkScale}`);
+  if (applied.bias) steps.push(`bias subtracted (${applied.biasInElectrons ? 'electrons' : 'ADU'})`);
+  steps.push(`gain ${readout.gain} e-/ADU, read noise ${readout.readNoise} e-`);
+  if (applied.flat) steps.push('flat divided');
+  if (config.badSections.length > 0) steps.push(`bad sections ${config.badSections.join(' ')}`);
+  return steps;
+}
+
+/** The raw's header less its layout cards, moved to the trimmed grid, with units, mask planes, ISR figures and `steps` as HISTORY. */
+function isrHeader(rawHeader: FitsHeader, trim: PixelBox, overscan: OverscanEstimate | undefined, readout: RawReadout, steps: readonly string[]): FitsHeader {
+  const out = derivedHeader(rawHeader, RAW_LAYOUT);
+  shiftPixelOrigin(out, trim.x0, trim.y0);
   setValue(out, 'BUNIT', 'electron', 'image in electrons, variance in electrons^2');
   for (const c of maskPlaneCards()) out.add(c);
   if (overscan) {
     setReal(out, 'OSCNMEAN', overscan.mean, '[adu] mean overscan level subtracted');
     setReal(out, 'OSCNRMS', overscan.residualRms, '[adu] rms of row levels about the fit');
   }
-  setReal(out, 'ISRGAIN', gain, '[e-/adu] gain applied by ISR');
-  setReal(out, 'ISRRDN', readNoise, '[e-] read noise used for the variance');
+  setReal(out, 'ISRGAIN', readout.gain, '[e-/adu] gain applied by ISR');
+  setReal(out, 'ISRRDN', readout.readNoise, '[e-] read noise used for the variance');
   setValue(out, 'ISRTRIM', formatFitsSection(trim), 'raw section kept (1-based)');
   for (const s of steps) out.addHistory(`isr: ${s}`);
+  return out;
+}
 
-  const sample = new Float64Array(n);
+/** Median of the finite values of `image` (BAD pixels are NaN). */
+function finiteMedian(image: Float32Array): number {
+  const sample = new Float64Array(image.length);
   let k = 0;
-  for (let p = 0; p < n; p++) if (Number.isFinite(image[p]!)) sample[k++] = image[p]!;
-  return {
-    exposure: { width: w, height: h, image, variance, mask, header: out },
-    metadata: {
-      gain, readNoise, overscanAxis: overscan?.axis ?? 'none', overscanMean: overscan?.mean ?? 0, overscanResidualRms: overscan?.residualRms ?? 0,
-      overscanRejected: overscan?.rejected ?? 0, trimSection: formatFitsSection(trim), exposureTime, saturation, nSaturated, nBad, darkScale,
-      medianLevel: medianInPlace(sample, k), steps,
-    },
-  };
+  for (let p = 0; p < image.length; p++) if (Number.isFinite(image[p]!)) sample[k++] = image[p]!;
+  return medianInPlace(sample, k);
 }
 
 /**
