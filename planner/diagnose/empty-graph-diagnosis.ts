@@ -15,7 +15,7 @@
  */
 import {
   absentValueText, absentValues, certifiedRanges, comparedStringValues, conjuncts, DataIdQuery, EmptyQueryError, formatWhere, governorConstraints, hasNoRecords, parseWhere, regionElementFor,
-  taiToIso, TIME_MAX, TIME_MIN, type BindValue, type Repository,
+  taiToIso, TIME_MAX, TIME_MIN, type BindValue, type CollectionSummary, type Registry, type Repository, type WhereNode,
 } from '../../registry/index.js';
 import { EmptyGraphError, PrerequisiteMissingError } from '../errors.js';
 import { leftOutCauses, type PrunedQuanta, type QuantaLeftOut } from '../graph/prune-reasons.js';
@@ -40,103 +40,165 @@ export interface Diagnosis {
 /** Diagnoses the build `spec` would make, without saving anything. */
 export async function diagnoseBuild(repo: Repository, spec: BuildSpec, repoArg = '<repo>'): Promise<Diagnosis> {
   const registry = repo.registry;
-  const universe = registry.universe;
   const pipelineGraph = await loadRunnablePipeline(registry, spec);
-  const constraints = constrainingInputs(pipelineGraph, spec.datasetConstraint ?? 'all');
-  const union = queryDimensions(pipelineGraph, universe);
-  const where = spec.where ?? '';
-  const binds = spec.bind ?? new Map();
-  const reproduce = [
-    `qg query data-ids -b ${repoArg} --dimensions ${union.required.join(',')}`,
-    where ? `--where ${JSON.stringify(where)}` : '',
-    ...[...binds].map(([name, value]) => `--bind ${JSON.stringify(`${name}=${bindText(value)}`)}`),
-    constraints.length ? `--datasets ${constraints.join(',')} --collections ${spec.inputs.join(',')}` : '',
-  ].filter(Boolean).join(' ');
-  const causes: string[] = [];
+  const union = queryDimensions(pipelineGraph, registry.universe);
+  const query: DataIdProbe = {
+    dimensions: union.required, where: spec.where ?? '', binds: spec.bind ?? new Map(), collections: spec.inputs,
+    datasets: constrainingInputs(pipelineGraph, spec.datasetConstraint ?? 'all'),
+  };
+  const reproduce = reproduceCommand(query, repoArg);
 
-  // 1. Summaries.
+  // 1. Summaries, then 2. dimensions without records.
   const summary = await registry.summaries.get(spec.inputs);
-  for (const t of constraints) {
+  const typeCauses = await missingInputTypeCauses(registry, summary, query);
+  const ast = parseWhere(query.where);
+  const causes = [...typeCauses, ...await absentWhereValueCauses(registry, summary, ast, query), ...await recordlessDimensionCauses(registry, union.required)];
+  if (causes.length) return { empty: true, causes, reproduce };
+
+  // 3. The data-ID query, then one constraint dropped at a time.
+  if (await firstDataId(registry, query) === null) {
+    return { empty: true, causes: [rescueCause(await rescuingConstraints(registry, query, ast, union.names), query)], reproduce };
+  }
+
+  // 4. Rows exist: the build prunes everything (or works).
+  return buildDiagnosis(repo, spec, pipelineGraph, reproduce, repoArg);
+}
+
+/** The data-ID query the build runs (LIMIT 1 when probed). */
+interface DataIdProbe {
+  readonly dimensions: readonly string[];
+  readonly where: string;
+  readonly binds: ReadonlyMap<string, BindValue>;
+  readonly collections: readonly string[];
+  /** The constraining inputs: dataset types that must exist for a data ID. */
+  readonly datasets: readonly string[];
+}
+
+/** The `qg query data-ids` command that runs the build's data-ID query. */
+function reproduceCommand(query: DataIdProbe, repoArg: string): string {
+  return [
+    `qg query data-ids -b ${repoArg} --dimensions ${query.dimensions.join(',')}`,
+    query.where ? `--where ${JSON.stringify(query.where)}` : '',
+    ...[...query.binds].map(([name, value]) => `--bind ${JSON.stringify(`${name}=${bindText(value)}`)}`),
+    query.datasets.length ? `--datasets ${query.datasets.join(',')} --collections ${query.collections.join(',')}` : '',
+  ].filter(Boolean).join(' ');
+}
+
+/** Constraining input types that are not registered, or that the input collections' summary lacks. */
+async function missingInputTypeCauses(registry: Registry, summary: CollectionSummary, query: DataIdProbe): Promise<string[]> {
+  const causes: string[] = [];
+  for (const t of query.datasets) {
     if (!(await registry.datasetTypes.has(t))) causes.push(`dataset type '${t}' (an input of the pipeline) is not registered in this repository`);
     else if (!summary.datasetTypes.has(t)) {
-      causes.push(`no dataset of type '${t}' in the input collections ${spec.inputs.join(', ')} (their summaries hold: ${[...summary.datasetTypes].sort().join(', ') || 'nothing'})`);
+      causes.push(`no dataset of type '${t}' in the input collections ${query.collections.join(', ')} (their summaries hold: ${[...summary.datasetTypes].sort().join(', ') || 'nothing'})`);
     }
   }
-  const ast = parseWhere(where);
-  for (const [governor, { values }] of governorConstraints(ast, universe, binds, where)) {
+  return causes;
+}
+
+/**
+ * Values the where compares with that nothing holds: governor values the input collections
+ * have no datasets for (from their summary), then string values no dimension record holds
+ * (band = 'R').
+ */
+async function absentWhereValueCauses(registry: Registry, summary: CollectionSummary, ast: WhereNode | null, query: DataIdProbe): Promise<string[]> {
+  const { universe } = registry;
+  const causes: string[] = [];
+  for (const [governor, { values }] of governorConstraints(ast, universe, query.binds, query.where)) {
     const present = summary.governors.get(governor);
     if (present && values.every((v) => !present.has(v))) {
       causes.push(`the input collections hold no datasets for ${governor} ${values.map((v) => `'${v}'`).join(', ')} (they have: ${[...present].map(String).join(', ') || 'none'})`);
     }
   }
-  // Values the where compares dimensions with that no record holds (band = 'R').
-  for (const a of await absentValues(registry, comparedStringValues(ast, universe, binds, where))) causes.push(absentValueText(a));
-  // 2. Dimensions without records.
-  for (const d of union.required) {
-    const e = universe.element(d);
+  for (const a of await absentValues(registry, comparedStringValues(ast, universe, query.binds, query.where))) causes.push(absentValueText(a));
+  return causes;
+}
+
+/** Dimensions the pipeline's data IDs need whose tables hold no records. */
+async function recordlessDimensionCauses(registry: Registry, dimensions: readonly string[]): Promise<string[]> {
+  const causes: string[] = [];
+  for (const d of dimensions) {
+    const e = registry.universe.element(d);
     if (!e.hasTable) continue;
     if (await hasNoRecords(registry, e)) causes.push(`dimension '${d}' has no records at all, and the pipeline's data IDs need it`);
   }
-  if (causes.length) return { empty: true, causes, reproduce };
+  return causes;
+}
 
-  // 3. The data-ID query, then one constraint dropped at a time.
-  const probe = async (variant: { where?: string; datasets?: readonly string[]; spatialJoins?: boolean }): Promise<unknown[] | null | 'error'> => {
-    try {
-      return await registry.transaction(async (tx) => {
-        const query = await DataIdQuery.prepare(registry, tx, {
-          dimensions: [...union.required], full: false, limit: 1, bind: binds, collections: spec.inputs,
-          where: variant.where ?? where, datasets: variant.datasets ?? constraints, spatialJoins: variant.spatialJoins ?? true,
-        });
-        try {
-          return (await query.rows())[0] ?? null;
-        } finally {
-          await query.dispose();
-        }
-      });
-    } catch (e) {
-      if (e instanceof EmptyQueryError) return null;
-      return 'error';
-    }
-  };
-  const example = (row: unknown[]) => JSON.stringify(Object.fromEntries(union.required.map((d, i) => [d, row[i]])));
-  let full: unknown[] | null | 'error';
+/** What a probe changes in the build's data-ID query. */
+interface ProbeChange {
+  readonly where?: string;
+  readonly datasets?: readonly string[];
+  readonly spatialJoins?: boolean;
+}
+
+/** The first row of the data-ID query with `change` applied: null when it has none, 'error' when the query fails. */
+async function firstDataId(registry: Registry, query: DataIdProbe, change: ProbeChange = {}): Promise<unknown[] | null | 'error'> {
   try {
-    full = await probe({});
-  } catch {
-    full = null;
+    return await registry.transaction(async (tx) => {
+      const prepared = await DataIdQuery.prepare(registry, tx, {
+        dimensions: [...query.dimensions], full: false, limit: 1, bind: query.binds, collections: query.collections,
+        where: change.where ?? query.where, datasets: change.datasets ?? query.datasets, spatialJoins: change.spatialJoins ?? true,
+      });
+      try {
+        return (await prepared.rows())[0] ?? null;
+      } finally {
+        await prepared.dispose();
+      }
+    });
+  } catch (e) {
+    if (e instanceof EmptyQueryError) return null;
+    return 'error';
   }
-  if (full === null) {
-    // constraints whose removal alone gives rows: {what it is, the example row}
-    const rescuers: { alone: string; together: string; row: unknown[] }[] = [];
-    const terms = conjuncts(ast);
-    for (let i = 0; i < terms.length; i++) {
-      const rest = terms.filter((_, j) => j !== i).map((c) => `(${formatWhere(c)})`).join(' AND ');
-      const row = await probe({ where: rest });
-      const term = `\`${formatWhere(terms[i]!)}\``;
-      if (row && row !== 'error') rescuers.push({ alone: `the where term ${term} removes every row`, together: `the where term ${term}`, row });
-    }
-    for (const t of constraints) {
-      const row = await probe({ datasets: constraints.filter((c) => c !== t) });
-      if (row && row !== 'error') rescuers.push({ alone: `no '${t}' dataset in ${spec.inputs.join(', ')} matches the selected data IDs`, together: `requiring '${t}' datasets`, row });
-    }
-    const present = new Set(union.names);
-    const regions = universe.spatialFamilies
-      .map((f) => regionElementFor(f, present, universe)).filter((e) => e !== null).map((e) => e!.name);
-    if (regions.length > 1) {
-      const row = await probe({ spatialJoins: false });
-      if (row && row !== 'error') rescuers.push({ alone: `no ${regions.join(' region overlaps any ')} region among the selected data IDs (the spatial join empties the query)`, together: `the spatial overlap of ${regions.join(' and ')}`, row });
-    }
-    if (rescuers.length === 1) {
-      causes.push(`${rescuers[0]!.alone} (without it the query returns data IDs, e.g. ${example(rescuers[0]!.row)})`);
-    } else if (rescuers.length > 1) {
-      causes.push(`${rescuers.map((r) => r.together).join(', ')} exclude each other: each holds for some data IDs, never all together (dropping any one of them gives rows, e.g. ${example(rescuers[0]!.row)})`);
-    } else {
-      causes.push(`the data-ID query over {${union.required.join(', ')}} returns no rows, and no single constraint is responsible: only dropping several where terms, dataset constraints or the spatial join together gives rows`);
-    }
-    return { empty: true, causes, reproduce };
-  }
+}
 
-  // 4. Rows exist: the build prunes everything (or works).
+/** A constraint whose removal alone gives the empty query rows. */
+interface Rescuer {
+  /** The constraint as the one cause. */
+  readonly alone: string;
+  /** The constraint as one of several that exclude each other. */
+  readonly together: string;
+  /** A row of the query without it. */
+  readonly row: unknown[];
+}
+
+/** Drops each where term, each dataset constraint and the spatial join (when regions of several families meet) in turn, keeping those whose removal gives rows. */
+async function rescuingConstraints(registry: Registry, query: DataIdProbe, ast: WhereNode | null, dimensionNames: readonly string[]): Promise<Rescuer[]> {
+  const rescuers: Rescuer[] = [];
+  const terms = conjuncts(ast);
+  for (let i = 0; i < terms.length; i++) {
+    const rest = terms.filter((_, j) => j !== i).map((c) => `(${formatWhere(c)})`).join(' AND ');
+    const row = await firstDataId(registry, query, { where: rest });
+    const term = `\`${formatWhere(terms[i]!)}\``;
+    if (row && row !== 'error') rescuers.push({ alone: `the where term ${term} removes every row`, together: `the where term ${term}`, row });
+  }
+  for (const t of query.datasets) {
+    const row = await firstDataId(registry, query, { datasets: query.datasets.filter((c) => c !== t) });
+    if (row && row !== 'error') rescuers.push({ alone: `no '${t}' dataset in ${query.collections.join(', ')} matches the selected data IDs`, together: `requiring '${t}' datasets`, row });
+  }
+  const { universe } = registry;
+  const present = new Set(dimensionNames);
+  const regions = universe.spatialFamilies
+    .map((f) => regionElementFor(f, present, universe)).filter((e) => e !== null).map((e) => e!.name);
+  if (regions.length > 1) {
+    const row = await firstDataId(registry, query, { spatialJoins: false });
+    if (row && row !== 'error') rescuers.push({ alone: `no ${regions.join(' region overlaps any ')} region among the selected data IDs (the spatial join empties the query)`, together: `the spatial overlap of ${regions.join(' and ')}`, row });
+  }
+  return rescuers;
+}
+
+/** The cause of an empty data-ID query: the one constraint that empties it, those that exclude each other, or none alone. */
+function rescueCause(rescuers: readonly Rescuer[], query: DataIdProbe): string {
+  const example = (row: unknown[]) => JSON.stringify(Object.fromEntries(query.dimensions.map((d, i) => [d, row[i]])));
+  if (rescuers.length === 1) return `${rescuers[0]!.alone} (without it the query returns data IDs, e.g. ${example(rescuers[0]!.row)})`;
+  if (rescuers.length > 1) {
+    return `${rescuers.map((r) => r.together).join(', ')} exclude each other: each holds for some data IDs, never all together (dropping any one of them gives rows, e.g. ${example(rescuers[0]!.row)})`;
+  }
+  return `the data-ID query over {${query.dimensions.join(', ')}} returns no rows, and no single constraint is responsible: only dropping several where terms, dataset constraints or the spatial join together gives rows`;
+}
+
+/** Runs the build: its quanta per task when it works, else why every quantum was pruned or which prerequisite is missing. */
+async function buildDiagnosis(repo: Repository, spec: BuildSpec, pipelineGraph: PipelineGraph, reproduce: string, repoArg: string): Promise<Diagnosis> {
   try {
     const result = await buildQuantumGraph(repo, spec);
     return { empty: false, quanta: Object.fromEntries(result.graph.tasks.map((t) => [t.label, t.quantumCount])), causes: [], reproduce };
