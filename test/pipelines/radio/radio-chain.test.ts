@@ -1,6 +1,6 @@
 /**
  * The radio chain end to end through the public API, as a user would run it: `qg simulate
- * --profile radio` into a temporary SQLite repository, pipelines/radio.yaml (every task a
+ * --profile radio` into a fresh repository on each dialect (SQLite, PostgreSQL), pipelines/radio.yaml (every task a
  * module declared in the YAML) built over QGARRAY/defaults and run on two workers. Every
  * quantum succeeds, registry and files agree, the calibration's residual gain error is below
  * 1%, and in every tile each bright isolated catalog source (primary beam >= 0.5, no other within 3 BMAJ) is found at its TAN
@@ -20,14 +20,14 @@ import { TanWcs } from '../../../pipelines/image/tan-wcs.js';
 import { measureSources } from '../../../pipelines/radio/source-peaks.js';
 import { radioSources, RADIO_PROFILE, planRadioObservations, simulateRadioRepository } from '../../../pipelines/simulate/index.js';
 import { expectConsistentRun, type RegisteredDataset } from '../../engine/engine-helpers.js';
-import { tempDir } from '../../support/test-repos.js';
+import { DIALECTS, makeRepo } from '../../support/test-repos.js';
 
 const PIPELINE = join(import.meta.dirname, '../../../pipelines/radio.yaml');
 const WHERE = "instrument = 'QGARRAY' AND skymap = 'radioSkyMap'";
 
-describe('radio chain: simulate, build radio.yaml, run', () => {
-  const dir = tempDir('qg-radio-chain-');
+describe.each(DIALECTS)('radio chain: simulate, build radio.yaml, run (%s)', (dialect) => {
   let repo: Repository;
+  let dispose: (() => Promise<void>) | undefined;
   let pool: WorkerPool;
   let summary: RunSummary;
   let datasets: RegisteredDataset[];
@@ -38,7 +38,7 @@ describe('radio chain: simulate, build radio.yaml, run', () => {
 
   beforeAll(async () => {
     const started = performance.now();
-    repo = await Repository.create(join(dir.path, 'repo'), {});
+    ({ repo, dispose } = await makeRepo(dialect));
     await simulateRadioRepository(repo, { seed: 1 });
     const built = await buildQuantumGraph(repo, { pipeline: PIPELINE, inputs: ['QGARRAY/defaults'], output: 'u/radio', where: WHERE });
     const graph = built.graph;
@@ -50,12 +50,11 @@ describe('radio chain: simulate, build radio.yaml, run', () => {
   }, 300_000);
   afterAll(async () => {
     await pool?.close();
-    await repo?.close();
-    dir.cleanup();
+    await dispose?.();
   });
 
   it('runs every quantum: 4 merges, 4 calibrations, 4 tiles with their primary beams, 9 patch mosaics', () => {
-    console.log(`radio chain: simulate + build (${statements} SQL statements) + run in ${seconds.toFixed(1)} s`);
+    console.log(`radio chain (${dialect}): simulate + build (${statements} SQL statements) + run in ${seconds.toFixed(1)} s`);
     expect(summary.failures).toEqual([]);
     expect(summary.counts).toMatchObject({ succeeded: 21, failed: 0 });
     expect(ofType('radio_image')).toHaveLength(4);
