@@ -260,6 +260,39 @@ function calendar(y: number, mo: number, d: number, h: number, mi: number, s: nu
   return { iso, ms: ms + Number(`0.${fraction}`) * 1000 };
 }
 
+/** The observation start and its observing day. */
+interface ObservingDay {
+  /** TAI ns. */
+  readonly begin: bigint;
+  /** YYYYMMDD. */
+  readonly dayObs: number;
+  /** TAI ns. */
+  readonly dayBegin: bigint;
+  /** Whole seconds from dayBegin to begin. */
+  readonly secondsIntoDay: number;
+}
+
+/** What one header says of its exposure, shared by the exposure and visit records. */
+interface ExposureFacts {
+  readonly exposure: number;
+  readonly seqNum: number | null;
+  readonly dayObs: number;
+  readonly physicalFilter: string;
+  readonly obsId: string;
+  readonly exposureTime: number;
+  readonly darkTime: number;
+  readonly observationType: string;
+  readonly timespan: Timespan;
+  readonly trackingRa: number | null;
+  readonly trackingDec: number | null;
+  readonly zenithAngle: number | null;
+}
+
+/** From `begin` for `exposureTime` seconds; a zero-length exposure (a bias) still gets an instant, 1 ns, so overlap tests can find it. */
+function exposureTimespan(begin: bigint, exposureTime: number): Timespan {
+  return { begin, end: begin + (exposureTime > 0 ? BigInt(Math.round(exposureTime * 1e9)) : 1n) };
+}
+
 /** Compiles a translation config against a universe; `translate` then runs per header. */
 export class HeaderTranslator {
   readonly instrument: string;
@@ -352,39 +385,73 @@ export class HeaderTranslator {
    * Throws TranslationError naming the rule and keyword at fault.
    */
   translate(header: FitsHeader, path: string): RawTranslation {
+    this.checkInstrument(header);
+    const day = this.observingDay(header, path);
+    const { exposure, seqNum } = this.exposureNumber(header, path, day);
+    const { detector, detectorRecord } = this.detectorOf(header, path);
+    const physicalFilter = this.physicalFilter.string(header, path);
+    const band = this.bandOf(physicalFilter);
+    const { exposureTime, darkTime, observationType, obsId } = this.exposureDetails(header, path);
+    const facts: ExposureFacts = {
+      exposure, seqNum, dayObs: day.dayObs, physicalFilter, obsId, exposureTime, darkTime, observationType,
+      timespan: exposureTimespan(day.begin, exposureTime), ...this.pointing(header, path), zenithAngle: this.zenithAngle(header, path),
+    };
+    const record = this.exposureRecord(facts, header, path);
+    const dayObsRecord: DimensionRecord = { instrument: this.instrument, id: day.dayObs, timespan: { begin: day.dayBegin, end: day.dayBegin + 86_400n * NS_PER_S } };
+    return {
+      dataId: { instrument: this.instrument, detector, exposure },
+      physicalFilter, band, dayObs: day.dayObs, observationType, exposure: record, dayObsRecord, detectorRecord,
+      visit: this.visitTypes?.has(observationType) ? this.visitRecord(facts, record) : null,
+    };
+  }
+
+  /** Refuses a header whose `check` keywords do not hold the configured values (case-insensitively). */
+  private checkInstrument(header: FitsHeader): void {
     for (const [keyword, expected] of Object.entries(this.config.check ?? {})) {
       const actual = header.get(keyword);
       if (actual === undefined || actual === null || text(actual as ConfigScalar).toLowerCase() !== text(expected).toLowerCase()) {
         throw new TranslationError(`not a ${this.instrument} file: ${keyword} is ${actual === undefined ? 'missing' : JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`);
       }
     }
+  }
+
+  /**
+   * The observation start (TAI) and its observing day: the TAI calendar date of the start
+   * shifted by the offset (LSST's convention), unless a header keyword gives it.
+   */
+  private observingDay(header: FitsHeader, path: string): ObservingDay {
     const start = this.observationStart(header);
     const begin = this.config.observation_start.scale === 'tai' ? taiFromIso(start.iso) : this.utcToTai(start.iso);
-    // The observing day: the TAI calendar date of the start shifted by the offset (LSST's
-    // convention); a header keyword can give it instead.
     const dayObs = this.dayObsRule ? this.dayObsRule.int(header, path) : dayObsOf(begin, this.offsetMs);
     const dayBegin = dayBeginTai(dayObs, this.offsetMs);
     if (dayBegin === undefined) throw new TranslationError(`day_obs: ${dayObs} is not a YYYYMMDD date`);
-    const secondsIntoDay = Number((begin - dayBegin) / NS_PER_S);
+    return { begin, dayObs, dayBegin, secondsIntoDay: Number((begin - dayBegin) / NS_PER_S) };
+  }
 
+  /** The exposure ID: from its own rule, or day_obs followed by a sequence number of `sequenceDigits` digits (then also `seqNum`). */
+  private exposureNumber(header: FitsHeader, path: string, day: ObservingDay): { exposure: number; seqNum: number | null } {
     let exposure: number;
     let seqNum: number | null = null;
     if (this.exposureId) {
       exposure = this.exposureId.int(header, path);
     } else {
-      if (this.sequence === 'seconds' && (begin < dayBegin || secondsIntoDay >= 86_400)) {
-        throw new TranslationError(`exposure_id: the observation start is not within day_obs ${dayObs}`);
+      if (this.sequence === 'seconds' && (day.begin < day.dayBegin || day.secondsIntoDay >= 86_400)) {
+        throw new TranslationError(`exposure_id: the observation start is not within day_obs ${day.dayObs}`);
       }
-      seqNum = this.sequence === 'seconds' ? secondsIntoDay : this.sequence!.int(header, path);
+      seqNum = this.sequence === 'seconds' ? day.secondsIntoDay : this.sequence!.int(header, path);
       const limit = 10 ** this.sequenceDigits;
       if (seqNum < 0 || seqNum >= limit) throw new TranslationError(`exposure_id: sequence number ${seqNum} does not fit in ${this.sequenceDigits} digits`);
-      exposure = dayObs * limit + seqNum;
+      exposure = day.dayObs * limit + seqNum;
     }
     if (exposure < 0) throw new TranslationError(`exposure_id: ${exposure} is negative`);
     if (this.config.exposure_max !== undefined && exposure >= this.config.exposure_max) {
       throw new TranslationError(`exposure_id: ${exposure} is not below the instrument's exposure_max ${this.config.exposure_max}`);
     }
+    return { exposure, seqNum };
+  }
 
+  /** The detector ID, one of the configured detectors when there is a list, else with a record defined from the header. */
+  private detectorOf(header: FitsHeader, path: string): { detector: number; detectorRecord: DimensionRecord | null } {
     const detector = this.detector.int(header, path);
     if (this.detectorIds && !this.detectorIds.has(detector)) {
       throw new TranslationError(`detector: ${detector} is not one of the instrument's detectors (${[...this.detectorIds].slice(0, 20).join(', ')})`);
@@ -393,66 +460,65 @@ export class HeaderTranslator {
       instrument: this.instrument, id: detector,
       full_name: this.detectorName?.maybeString(header, path) ?? `${this.instrument}-${detector}`,
     };
+    return { detector, detectorRecord };
+  }
 
-    const physicalFilter = this.physicalFilter.string(header, path);
-    const band = this.bandOf(physicalFilter);
+  /** Exposure and dark time (the dark time defaults to the exposure time), observation type (default science) and obs_id (default from the file name). */
+  private exposureDetails(header: FitsHeader, path: string): { exposureTime: number; darkTime: number; observationType: string; obsId: string } {
     const exposureTime = this.exposureTime.float(header, path);
     if (exposureTime < 0) throw new TranslationError(`exposure_time: ${exposureTime} s is negative`);
-    const darkTime = this.darkTime?.maybeFloat(header, path) ?? exposureTime;
-    const observationType = this.observationType ? this.observationType.string(header, path).toLowerCase() : 'science';
-    const obsId = this.obsId?.maybeString(header, path) ?? defaultObsId(path);
-
-    // A zero-length exposure (a bias) still gets an instant: 1 ns, so overlap tests can find it.
-    const timespan: Timespan = { begin, end: begin + (exposureTime > 0 ? BigInt(Math.round(exposureTime * 1e9)) : 1n) };
-
-    let trackingRa: number | null = null;
-    let trackingDec: number | null = null;
-    if (this.ra && this.dec) {
-      const ra = this.ra.rule.maybeAngle(header, path, this.ra.unit);
-      const dec = this.dec.rule.maybeAngle(header, path, this.dec.unit);
-      if ((ra === null) !== (dec === null)) throw new TranslationError(`pointing: ${ra === null ? 'ra' : 'dec'} is absent but ${ra === null ? 'dec' : 'ra'} is not`);
-      if (ra !== null && dec !== null) {
-        if (dec < -90 || dec > 90) throw new TranslationError(`pointing.dec: ${dec} degrees is outside [-90, 90]`);
-        trackingRa = ra >= 0 && ra < 360 ? ra : ((ra % 360) + 360) % 360;
-        trackingDec = dec;
-      }
-    }
-    let zenithAngle: number | null = null;
-    const airmass = this.airmass?.maybeFloat(header, path) ?? null;
-    if (airmass !== null) {
-      if (airmass < 1) throw new TranslationError(`airmass: ${airmass} is below 1`);
-      zenithAngle = (Math.acos(1 / airmass) * 180) / Math.PI;
-    }
-
-    const record: DimensionRecord = {
-      instrument: this.instrument, id: exposure, physical_filter: physicalFilter, day_obs: dayObs,
-      obs_id: obsId, exposure_time: exposureTime, dark_time: darkTime, observation_type: observationType,
-      seq_num: seqNum, group_name: obsId, tracking_ra: trackingRa, tracking_dec: trackingDec, zenith_angle: zenithAngle,
-      timespan,
+    return {
+      exposureTime,
+      darkTime: this.darkTime?.maybeFloat(header, path) ?? exposureTime,
+      observationType: this.observationType ? this.observationType.string(header, path).toLowerCase() : 'science',
+      obsId: this.obsId?.maybeString(header, path) ?? defaultObsId(path),
     };
-    // Configured fields come last: they may replace the computed seq_num, group_name or zenith_angle.
+  }
+
+  /** The tracking position, RA wrapped into [0, 360); null when the header has neither coordinate, an error when it has only one. */
+  private pointing(header: FitsHeader, path: string): { trackingRa: number | null; trackingDec: number | null } {
+    if (!this.ra || !this.dec) return { trackingRa: null, trackingDec: null };
+    const ra = this.ra.rule.maybeAngle(header, path, this.ra.unit);
+    const dec = this.dec.rule.maybeAngle(header, path, this.dec.unit);
+    if ((ra === null) !== (dec === null)) throw new TranslationError(`pointing: ${ra === null ? 'ra' : 'dec'} is absent but ${ra === null ? 'dec' : 'ra'} is not`);
+    if (ra === null || dec === null) return { trackingRa: null, trackingDec: null };
+    if (dec < -90 || dec > 90) throw new TranslationError(`pointing.dec: ${dec} degrees is outside [-90, 90]`);
+    return { trackingRa: ra >= 0 && ra < 360 ? ra : ((ra % 360) + 360) % 360, trackingDec: dec };
+  }
+
+  /** The zenith angle (degrees) from the airmass (plane-parallel), null without one. */
+  private zenithAngle(header: FitsHeader, path: string): number | null {
+    const airmass = this.airmass?.maybeFloat(header, path) ?? null;
+    if (airmass === null) return null;
+    if (airmass < 1) throw new TranslationError(`airmass: ${airmass} is below 1`);
+    return (Math.acos(1 / airmass) * 180) / Math.PI;
+  }
+
+  /** The exposure record; configured fields come last, as they may replace the computed seq_num, group_name or zenith_angle. */
+  private exposureRecord(facts: ExposureFacts, header: FitsHeader, path: string): DimensionRecord {
+    const record: DimensionRecord = {
+      instrument: this.instrument, id: facts.exposure, physical_filter: facts.physicalFilter, day_obs: facts.dayObs,
+      obs_id: facts.obsId, exposure_time: facts.exposureTime, dark_time: facts.darkTime, observation_type: facts.observationType,
+      seq_num: facts.seqNum, group_name: facts.obsId, tracking_ra: facts.trackingRa, tracking_dec: facts.trackingDec, zenith_angle: facts.zenithAngle,
+      timespan: facts.timespan,
+    };
     for (const f of this.fields) {
       const value = f.rule.maybeTyped(f.type, header, path);
       if (value !== null || !(f.name in record)) record[f.name] = value;
     }
+    return record;
+  }
 
-    const dayObsRecord: DimensionRecord = { instrument: this.instrument, id: dayObs, timespan: { begin: dayBegin, end: dayBegin + 86_400n * NS_PER_S } };
-
-    let visit: DimensionRecord | null = null;
-    if (this.visitTypes?.has(observationType)) {
-      const box = this.config.visits?.region;
-      visit = {
-        instrument: this.instrument, id: exposure, physical_filter: physicalFilter, day_obs: dayObs, name: obsId,
-        seq_num: record.seq_num ?? null, exposure_time: exposureTime, zenith_angle: record.zenith_angle ?? null,
-        target_name: record.target_name ?? null, observation_reason: record.observation_reason ?? null, science_program: record.science_program ?? null,
-        azimuth: record.azimuth ?? null,
-        region: box && trackingRa !== null && trackingDec !== null ? boxPolygon(trackingRa, trackingDec, box.width_deg, box.height_deg) : null,
-        timespan,
-      };
-    }
+  /** The one-to-one visit of an exposure, its region a box of the configured size at the tracking position (when there is both). */
+  private visitRecord(facts: ExposureFacts, record: DimensionRecord): DimensionRecord {
+    const box = this.config.visits?.region;
     return {
-      dataId: { instrument: this.instrument, detector, exposure },
-      physicalFilter, band, dayObs, observationType, exposure: record, dayObsRecord, detectorRecord, visit,
+      instrument: this.instrument, id: facts.exposure, physical_filter: facts.physicalFilter, day_obs: facts.dayObs, name: facts.obsId,
+      seq_num: record.seq_num ?? null, exposure_time: facts.exposureTime, zenith_angle: record.zenith_angle ?? null,
+      target_name: record.target_name ?? null, observation_reason: record.observation_reason ?? null, science_program: record.science_program ?? null,
+      azimuth: record.azimuth ?? null,
+      region: box && facts.trackingRa !== null && facts.trackingDec !== null ? boxPolygon(facts.trackingRa, facts.trackingDec, box.width_deg, box.height_deg) : null,
+      timespan: facts.timespan,
     };
   }
 
