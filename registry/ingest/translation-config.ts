@@ -330,55 +330,15 @@ function describe(v: unknown): string {
   return `${typeof v} ${JSON.stringify(v)}`;
 }
 
-/** Checks every part of a config; issues go to `c`. */
+/** Checks every part of a config; issues go to `c` in the order checked here. */
 function checkConfig(c: Checker, v: unknown): void {
   const top = c.object(v, [], 'a translation config');
   if (!top) return;
-  c.keys(top, [], TOP_KEYS);
-  for (const key of ['instrument', 'exposure_id', 'detector', 'physical_filter', 'exposure_time', 'observation_start']) c.required(top, [], key);
-  if (top.instrument !== undefined && c.string(top.instrument, ['instrument']) && !/^[A-Za-z][A-Za-z0-9_.+-]*$/.test(top.instrument)) {
-    c.fail(['instrument'], `'${top.instrument}' is not a valid instrument name (a letter, then letters, digits, _ . + -)`);
-  }
-  for (const key of ['description', 'class_name']) if (top[key] !== undefined) c.string(top[key], [key], false);
-  if (top.check !== undefined) {
-    const check = c.object(top.check, ['check'], 'keyword -> expected value');
-    if (check) for (const [k, value] of Object.entries(check)) {
-      if (!KEYWORD_RE.test(k)) c.fail(['check', k], `'${k}' is not a FITS keyword`, true);
-      c.scalar(value, ['check', k]);
-    }
-  }
-  if (top.detectors !== undefined) {
-    if (!Array.isArray(top.detectors)) c.fail(['detectors'], `must be a list of {id, full_name, ...}, got ${describe(top.detectors)}`);
-    else {
-      const ids = new Map<number, number>();
-      top.detectors.forEach((d, i) => {
-        const obj = c.object(d, ['detectors', i], 'a detector: {id, full_name, ...}');
-        if (!obj) return;
-        c.keys(obj, ['detectors', i], DETECTOR_KEYS);
-        if (c.required(obj, ['detectors', i], 'id') && c.number(obj.id, ['detectors', i, 'id'], { integer: true, min: 0 })) {
-          const other = ids.get(obj.id);
-          if (other !== undefined) c.fail(['detectors', i, 'id'], `detector ${obj.id} is listed twice (also detectors[${other}])`);
-          ids.set(obj.id, i);
-        }
-        for (const k of DETECTOR_KEYS.slice(1)) if (obj[k] !== undefined) c.string(obj[k], ['detectors', i, k]);
-      });
-    }
-  }
+  checkInstrumentKeys(c, top);
+  if (top.check !== undefined) checkCheckKeywords(c, top.check);
+  if (top.detectors !== undefined) checkDetectors(c, top.detectors);
   for (const key of ['exposure_max', 'visit_max', 'detector_max']) if (top[key] !== undefined) c.number(top[key], [key], { integer: true, min: 1 });
-  if (top.exposure_id !== undefined) {
-    const e = top.exposure_id;
-    if (c.isObject(e) && 'day_obs_sequence' in e) {
-      c.keys(e, ['exposure_id'], ['day_obs_sequence', 'digits']);
-      if (e.day_obs_sequence !== 'seconds') {
-        if (typeof e.day_obs_sequence === 'string') c.fail(['exposure_id', 'day_obs_sequence'], `must be 'seconds' or a value rule, got '${e.day_obs_sequence}'`);
-        else c.rule(e.day_obs_sequence, ['exposure_id', 'day_obs_sequence']);
-      }
-      if (e.digits !== undefined) c.number(e.digits, ['exposure_id', 'digits'], { integer: true, min: 1, max: 7 });
-      if (e.day_obs_sequence === 'seconds' && typeof e.digits === 'number' && e.digits < 5) {
-        c.fail(['exposure_id', 'digits'], `'seconds' needs 5 digits (a day has 86400 seconds), got ${e.digits}`);
-      }
-    } else c.rule(e, ['exposure_id']);
-  }
+  if (top.exposure_id !== undefined) checkExposureId(c, top.exposure_id);
   for (const key of ['obs_id', 'day_obs', 'detector', 'detector_name', 'physical_filter', 'exposure_time', 'dark_time', 'observation_type', 'airmass']) {
     if (top[key] !== undefined) c.rule(top[key], [key]);
   }
@@ -387,17 +347,7 @@ function checkConfig(c: Checker, v: unknown): void {
     if (filters) for (const [k, band] of Object.entries(filters)) if (band !== null) c.string(band, ['filters', k]);
   }
   if (top.unknown_filters !== undefined) c.oneOf(top.unknown_filters, ['unknown_filters'], ['error', 'no_band', 'band_is_filter']);
-  if (top.observation_start !== undefined) {
-    const s = c.object(top.observation_start, ['observation_start'], '{date, time, mjd, scale}');
-    if (s) {
-      c.keys(s, ['observation_start'], ['date', 'time', 'mjd', 'scale']);
-      if (s.date === undefined && s.mjd === undefined) c.fail(['observation_start'], "needs 'date' (e.g. DATE-OBS) or 'mjd' (e.g. MJD-OBS)");
-      if (s.date !== undefined && s.mjd !== undefined) c.fail(['observation_start'], "give 'date' or 'mjd', not both");
-      if (s.time !== undefined && s.date === undefined) c.fail(['observation_start', 'time'], "'time' completes 'date', which is missing", true);
-      for (const k of ['date', 'time', 'mjd']) if (s[k] !== undefined) c.keyword(s[k], ['observation_start', k]);
-      if (s.scale !== undefined) c.oneOf(s.scale, ['observation_start', 'scale'], ['utc', 'tai']);
-    }
-  }
+  if (top.observation_start !== undefined) checkObservationStart(c, top.observation_start);
   if (top.pointing !== undefined) {
     const p = c.object(top.pointing, ['pointing'], '{ra: rule, dec: rule}');
     if (p) {
@@ -410,23 +360,92 @@ function checkConfig(c: Checker, v: unknown): void {
     const fields = c.object(top.fields, ['fields'], 'exposure field -> value rule');
     if (fields) for (const [k, rule] of Object.entries(fields)) c.rule(rule, ['fields', k]);
   }
-  if (top.visits !== undefined) {
-    const vis = c.object(top.visits, ['visits'], '{observation_types, region}');
-    if (vis) {
-      c.keys(vis, ['visits'], ['observation_types', 'region']);
-      if (vis.observation_types !== undefined) {
-        if (!Array.isArray(vis.observation_types)) c.fail(['visits', 'observation_types'], `must be a list of strings, got ${describe(vis.observation_types)}`);
-        else vis.observation_types.forEach((t, i) => c.string(t, ['visits', 'observation_types', i]));
-      }
-      if (vis.region !== undefined) {
-        const r = c.object(vis.region, ['visits', 'region'], '{width_deg, height_deg}');
-        if (r) {
-          c.keys(r, ['visits', 'region'], ['width_deg', 'height_deg']);
-          for (const k of ['width_deg', 'height_deg']) if (c.required(r, ['visits', 'region'], k)) c.number(r[k], ['visits', 'region', k], { min: 1e-6, max: 90 });
-        }
-      }
-    }
+  if (top.visits !== undefined) checkVisits(c, top.visits);
+}
+
+/** The top-level keys: none unknown, the required ones present, a valid instrument name, string descriptions. */
+function checkInstrumentKeys(c: Checker, top: Record<string, unknown>): void {
+  c.keys(top, [], TOP_KEYS);
+  for (const key of ['instrument', 'exposure_id', 'detector', 'physical_filter', 'exposure_time', 'observation_start']) c.required(top, [], key);
+  if (top.instrument !== undefined && c.string(top.instrument, ['instrument']) && !/^[A-Za-z][A-Za-z0-9_.+-]*$/.test(top.instrument)) {
+    c.fail(['instrument'], `'${top.instrument}' is not a valid instrument name (a letter, then letters, digits, _ . + -)`);
   }
+  for (const key of ['description', 'class_name']) if (top[key] !== undefined) c.string(top[key], [key], false);
+}
+
+/** `check`: FITS keywords mapped to scalars. */
+function checkCheckKeywords(c: Checker, value: unknown): void {
+  const check = c.object(value, ['check'], 'keyword -> expected value');
+  if (!check) return;
+  for (const [k, expected] of Object.entries(check)) {
+    if (!KEYWORD_RE.test(k)) c.fail(['check', k], `'${k}' is not a FITS keyword`, true);
+    c.scalar(expected, ['check', k]);
+  }
+}
+
+/** `detectors`: a list of records with distinct non-negative integer ids and string fields. */
+function checkDetectors(c: Checker, value: unknown): void {
+  if (!Array.isArray(value)) {
+    c.fail(['detectors'], `must be a list of {id, full_name, ...}, got ${describe(value)}`);
+    return;
+  }
+  const ids = new Map<number, number>();
+  value.forEach((d, i) => {
+    const obj = c.object(d, ['detectors', i], 'a detector: {id, full_name, ...}');
+    if (!obj) return;
+    c.keys(obj, ['detectors', i], DETECTOR_KEYS);
+    if (c.required(obj, ['detectors', i], 'id') && c.number(obj.id, ['detectors', i, 'id'], { integer: true, min: 0 })) {
+      const other = ids.get(obj.id);
+      if (other !== undefined) c.fail(['detectors', i, 'id'], `detector ${obj.id} is listed twice (also detectors[${other}])`);
+      ids.set(obj.id, i);
+    }
+    for (const k of DETECTOR_KEYS.slice(1)) if (obj[k] !== undefined) c.string(obj[k], ['detectors', i, k]);
+  });
+}
+
+/** `exposure_id`: a value rule, or `day_obs_sequence` ('seconds' or a rule) with enough `digits`. */
+function checkExposureId(c: Checker, e: unknown): void {
+  if (!(c.isObject(e) && 'day_obs_sequence' in e)) {
+    c.rule(e, ['exposure_id']);
+    return;
+  }
+  c.keys(e, ['exposure_id'], ['day_obs_sequence', 'digits']);
+  if (e.day_obs_sequence !== 'seconds') {
+    if (typeof e.day_obs_sequence === 'string') c.fail(['exposure_id', 'day_obs_sequence'], `must be 'seconds' or a value rule, got '${e.day_obs_sequence}'`);
+    else c.rule(e.day_obs_sequence, ['exposure_id', 'day_obs_sequence']);
+  }
+  if (e.digits !== undefined) c.number(e.digits, ['exposure_id', 'digits'], { integer: true, min: 1, max: 7 });
+  if (e.day_obs_sequence === 'seconds' && typeof e.digits === 'number' && e.digits < 5) {
+    c.fail(['exposure_id', 'digits'], `'seconds' needs 5 digits (a day has 86400 seconds), got ${e.digits}`);
+  }
+}
+
+/** `observation_start`: a date (optionally completed by a time) or an MJD keyword, and a time scale. */
+function checkObservationStart(c: Checker, value: unknown): void {
+  const s = c.object(value, ['observation_start'], '{date, time, mjd, scale}');
+  if (!s) return;
+  c.keys(s, ['observation_start'], ['date', 'time', 'mjd', 'scale']);
+  if (s.date === undefined && s.mjd === undefined) c.fail(['observation_start'], "needs 'date' (e.g. DATE-OBS) or 'mjd' (e.g. MJD-OBS)");
+  if (s.date !== undefined && s.mjd !== undefined) c.fail(['observation_start'], "give 'date' or 'mjd', not both");
+  if (s.time !== undefined && s.date === undefined) c.fail(['observation_start', 'time'], "'time' completes 'date', which is missing", true);
+  for (const k of ['date', 'time', 'mjd']) if (s[k] !== undefined) c.keyword(s[k], ['observation_start', k]);
+  if (s.scale !== undefined) c.oneOf(s.scale, ['observation_start', 'scale'], ['utc', 'tai']);
+}
+
+/** `visits`: a list of observation types and an optional region box size. */
+function checkVisits(c: Checker, value: unknown): void {
+  const vis = c.object(value, ['visits'], '{observation_types, region}');
+  if (!vis) return;
+  c.keys(vis, ['visits'], ['observation_types', 'region']);
+  if (vis.observation_types !== undefined) {
+    if (!Array.isArray(vis.observation_types)) c.fail(['visits', 'observation_types'], `must be a list of strings, got ${describe(vis.observation_types)}`);
+    else vis.observation_types.forEach((t, i) => c.string(t, ['visits', 'observation_types', i]));
+  }
+  if (vis.region === undefined) return;
+  const r = c.object(vis.region, ['visits', 'region'], '{width_deg, height_deg}');
+  if (!r) return;
+  c.keys(r, ['visits', 'region'], ['width_deg', 'height_deg']);
+  for (const k of ['width_deg', 'height_deg']) if (c.required(r, ['visits', 'region'], k)) c.number(r[k], ['visits', 'region', k], { min: 1e-6, max: 90 });
 }
 
 /** Finds the node (or a map key) at `path` in a parsed YAML document. */
