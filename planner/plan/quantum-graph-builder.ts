@@ -59,6 +59,8 @@ export interface BuildSpec {
   readonly explain?: boolean;
   /** Task types by class name (default: qg's task library). */
   readonly library?: ReadonlyMap<string, TaskDefinition>;
+  /** Told the name of each phase as it starts (`query`, `edges`, ...), for progress on a terminal. */
+  readonly onPhase?: (phase: string) => void;
 }
 
 /** A built graph and how the build went. */
@@ -78,6 +80,7 @@ export async function buildQuantumGraph(repo: Repository, spec: BuildSpec): Prom
   const phases: Record<string, { statements: number; seconds: number }> = {};
   const phase = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
     const s0 = counter.total, t0 = performance.now();
+    spec.onPhase?.(name);
     try {
       return await fn();
     } finally {

@@ -94,6 +94,13 @@ describe.each(DIALECTS)('build options (%s)', (dialect) => {
     expect(baseline.header.pruned).toEqual([]);
   });
 
+  it('onPhase is told each phase as it starts, in the order the header times them', async () => {
+    const told: string[] = [];
+    const { graph } = await buildQuantumGraph(repo, { ...base, outputRun: 'u/phases/run', onPhase: (p) => told.push(p) });
+    expect([...new Set(told)]).toEqual(Object.keys(graph.header.phases));
+    expect(told.length).toBeGreaterThanOrEqual(Object.keys(graph.header.phases).length);
+  });
+
   it('--skip-existing-in: quanta whose outputs all exist are skipped; partly present outputs are not enough', async () => {
     const isr = quantumIds(baseline, 'isr');
     const full = isr.slice(0, 3), partial = isr.slice(3, 5);

@@ -75,13 +75,37 @@ export function printDiagnosis(d: Diagnosis): void {
  * explanation instead of the bare error.
  */
 export async function buildOrExplain(repo: Repository, spec: BuildSpec, repoArg: string): Promise<BuildResult> {
+  const progress = phaseLine();
   try {
-    return await buildQuantumGraph(repo, spec);
+    return await buildQuantumGraph(repo, { ...spec, onPhase: progress.show });
   } catch (e) {
     if (!(e instanceof EmptyGraphError)) throw e;
+    progress.clear();
     printDiagnosis(await diagnoseBuild(repo, spec, repoArg));
     throw new EmptyGraphError(e.message, [], undefined);
+  } finally {
+    progress.clear();
   }
+}
+
+/**
+ * On a terminal, one line naming the build's current phase and the time so far, so that a
+ * big build (seconds to minutes) is not silent; elsewhere nothing.
+ */
+function phaseLine(): { show?: (phase: string) => void; clear: () => void } {
+  if (!process.stderr.isTTY) return { clear: () => {} };
+  const start = performance.now();
+  let shown = false;
+  return {
+    show: (phase) => {
+      shown = true;
+      process.stderr.write(`\r\x1b[Kplanning: ${phase} (${((performance.now() - start) / 1000).toFixed(1)} s)`);
+    },
+    clear: () => {
+      if (shown) process.stderr.write('\r\x1b[K');
+      shown = false;
+    },
+  };
 }
 
 const build: CommandModule = {
