@@ -245,8 +245,20 @@ function isMapping(v: unknown): v is Record<string, unknown> {
 
 function readPipelineFile(path: string, chain: readonly string[], context: ReadContext): PipelineFile {
   if (chain.includes(path)) throw new PipelineError(`${path}: imports itself (through ${chain.join(' -> ')})`, 'PIPELINE_IMPORT');
-  const seen = [...chain, path];
   if (!context.files.includes(path)) context.files.push(path);
+  const { root, at } = parsePipelineYaml(path);
+  checkTopLevelKeys(root, at, context.ignoreContracts);
+  const imported = readImports(root, path, [...chain, path], context, at);
+  // A file's own values come after (and so win over) those of its imports.
+  const instrument = ownInstrument(root, at) ?? imported.instrument;
+  const parameters = new Map([...imported.parameters, ...ownParameters(root, at)]);
+  const tasks = readTasks(root, path, at, imported.tasks, context.library);
+  const subsets = readSubsets(root, at, tasks, imported.subsets);
+  return { description: String(root['description'] ?? ''), instrument, parameters, tasks, subsets };
+}
+
+/** The YAML mapping at `path` and a locator of its keys (file:line). */
+function parsePipelineYaml(path: string): { root: Record<string, unknown>; at: Locate } {
   const lineCounter = new LineCounter();
   const text = readBoundedYaml(path, PIPELINE_YAML_LIMITS);
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
@@ -257,14 +269,23 @@ function readPipelineFile(path: string, chain: readonly string[], context: ReadC
   const at: Locate = (keys) => where(doc, lineCounter, path, keys);
   const root = boundedToJS(doc, path, PIPELINE_YAML_LIMITS) as Record<string, unknown> | null;
   if (!root || typeof root !== 'object' || Array.isArray(root)) throw new PipelineError(`${path}:1: a pipeline must be a mapping with 'tasks'`, 'PIPELINE_YAML');
+  return { root, at };
+}
+
+/** Refuses unknown top-level keys and LSST's unsupported `contracts` (unless ignored) and `steps`. */
+function checkTopLevelKeys(root: Record<string, unknown>, at: Locate, ignoreContracts: boolean): void {
   for (const key of Object.keys(root)) {
     if (key === 'contracts') {
-      if (context.ignoreContracts) continue;
+      if (ignoreContracts) continue;
       throw new PipelineError(`${at([key])}: 'contracts' (Python expressions over task configs) are not supported; remove them, or import this file with 'importContracts: false'`, 'PIPELINE_UNSUPPORTED');
     }
     if (key === 'steps') throw new PipelineError(`${at([key])}: 'steps' (LSST's BPS submission steps) are not supported; select tasks with subsets and '#subset'`, 'PIPELINE_UNSUPPORTED');
     if (!PIPELINE_KEYS.includes(key)) throw new PipelineError(`${at([key])}: unknown key '${key}' (allowed: ${PIPELINE_KEYS.join(', ')})`, 'PIPELINE_YAML');
   }
+}
+
+/** What a file's imports contribute, merged in import order (a later import wins). */
+function readImports(root: Record<string, unknown>, path: string, seen: readonly string[], context: ReadContext, at: Locate): Omit<PipelineFile, 'description'> {
   const tasks = new Map<string, RawTask>();
   const subsets = new Map<string, PipelineSubset>();
   const parameters = new Map<string, unknown>();
@@ -272,22 +293,8 @@ function readPipelineFile(path: string, chain: readonly string[], context: ReadC
   const imports = root['imports'] ?? [];
   if (!Array.isArray(imports)) throw new PipelineError(`${at(['imports'])}: 'imports' must be a list`, 'PIPELINE_YAML');
   imports.forEach((entry: unknown, i: number) => {
-    const spec: Record<string, unknown> = typeof entry === 'string' ? { location: entry } : isMapping(entry) ? entry : {};
-    for (const key of Object.keys(spec)) {
-      if (!IMPORT_KEYS.includes(key)) throw new PipelineError(`${at(['imports', i, key])}: unknown key '${key}' in an import (allowed: ${IMPORT_KEYS.join(', ')})`, 'PIPELINE_YAML');
-    }
-    const location = spec['location'];
-    if (typeof location !== 'string') throw new PipelineError(`${at(['imports', i])}: an import needs a 'location' (a path)`, 'PIPELINE_YAML');
-    const target = resolve(dirname(path), location);
-    if (!existsSync(target)) throw new PipelineError(`${at(['imports', i])}: imported file '${location}' not found (looked at ${target})`, 'PIPELINE_IMPORT');
-    if (seen.includes(target)) throw new PipelineError(`${at(['imports', i])}: importing '${location}' makes a cycle (${[...seen, target].join(' -> ')})`, 'PIPELINE_IMPORT');
-    const importContracts = spec['importContracts'] ?? true;
-    if (typeof importContracts !== 'boolean') throw new PipelineError(`${at(['imports', i, 'importContracts'])}: 'importContracts' must be true or false`, 'PIPELINE_YAML');
-    const sub = readPipelineFile(target, seen, { ...context, ignoreContracts: context.ignoreContracts || !importContracts });
-    const kept = importedLabels(sub, spec, location, (keys) => at(['imports', i, ...keys]));
+    const { sub, kept, location, mode } = readImport(entry, path, seen, context, (keys) => at(['imports', i, ...keys]));
     for (const [label, t] of sub.tasks) if (kept.has(label)) tasks.set(label, t);
-    const mode = String(spec['labeledSubsetModifyMode'] ?? 'drop').toLowerCase();
-    if (mode !== 'drop' && mode !== 'edit') throw new PipelineError(`${at(['imports', i, 'labeledSubsetModifyMode'])}: 'labeledSubsetModifyMode' must be DROP or EDIT`, 'PIPELINE_YAML');
     for (const [name, s] of sub.subsets) {
       const labels = s.labels.filter((l) => kept.has(l));
       if (labels.length === s.labels.length || (mode === 'edit' && labels.length)) subsets.set(name, { ...s, labels });
@@ -300,26 +307,67 @@ function readPipelineFile(path: string, chain: readonly string[], context: ReadC
       instrument = sub.instrument;
     }
   });
-  if ('instrument' in root) {
-    const name = root['instrument'];
-    if (typeof name !== 'string' || !name) throw new PipelineError(`${at(['instrument'])}: 'instrument' must be an instrument name`, 'PIPELINE_INSTRUMENT');
-    if (name.includes('.')) {
-      throw new PipelineError(`${at(['instrument'])}: instrument '${name}' is a Python class; qg takes the instrument's registered name (e.g. 'SimCam', as in \`qg query dimension-records instrument\`)`, 'PIPELINE_INSTRUMENT');
-    }
-    instrument = { name, where: at(['instrument']) };
+  return { instrument, parameters, tasks, subsets };
+}
+
+/** One import entry, checked and read: the imported file, the labels it keeps and how its subsets follow (`drop` or `edit`). `at` locates keys within the entry. */
+function readImport(
+  entry: unknown, path: string, seen: readonly string[], context: ReadContext, at: Locate,
+): { sub: PipelineFile; kept: Set<string>; location: string; mode: string } {
+  const spec: Record<string, unknown> = typeof entry === 'string' ? { location: entry } : isMapping(entry) ? entry : {};
+  for (const key of Object.keys(spec)) {
+    if (!IMPORT_KEYS.includes(key)) throw new PipelineError(`${at([key])}: unknown key '${key}' in an import (allowed: ${IMPORT_KEYS.join(', ')})`, 'PIPELINE_YAML');
   }
+  const location = spec['location'];
+  if (typeof location !== 'string') throw new PipelineError(`${at([])}: an import needs a 'location' (a path)`, 'PIPELINE_YAML');
+  const target = resolve(dirname(path), location);
+  if (!existsSync(target)) throw new PipelineError(`${at([])}: imported file '${location}' not found (looked at ${target})`, 'PIPELINE_IMPORT');
+  if (seen.includes(target)) throw new PipelineError(`${at([])}: importing '${location}' makes a cycle (${[...seen, target].join(' -> ')})`, 'PIPELINE_IMPORT');
+  const importContracts = spec['importContracts'] ?? true;
+  if (typeof importContracts !== 'boolean') throw new PipelineError(`${at(['importContracts'])}: 'importContracts' must be true or false`, 'PIPELINE_YAML');
+  const sub = readPipelineFile(target, seen, { ...context, ignoreContracts: context.ignoreContracts || !importContracts });
+  const kept = importedLabels(sub, spec, location, at);
+  const mode = String(spec['labeledSubsetModifyMode'] ?? 'drop').toLowerCase();
+  if (mode !== 'drop' && mode !== 'edit') throw new PipelineError(`${at(['labeledSubsetModifyMode'])}: 'labeledSubsetModifyMode' must be DROP or EDIT`, 'PIPELINE_YAML');
+  return { sub, kept, location, mode };
+}
+
+/** The file's own `instrument:` (a registered name, not a Python class), if it has one. */
+function ownInstrument(root: Record<string, unknown>, at: Locate): PipelineFile['instrument'] {
+  if (!('instrument' in root)) return undefined;
+  const name = root['instrument'];
+  if (typeof name !== 'string' || !name) throw new PipelineError(`${at(['instrument'])}: 'instrument' must be an instrument name`, 'PIPELINE_INSTRUMENT');
+  if (name.includes('.')) {
+    throw new PipelineError(`${at(['instrument'])}: instrument '${name}' is a Python class; qg takes the instrument's registered name (e.g. 'SimCam', as in \`qg query dimension-records instrument\`)`, 'PIPELINE_INSTRUMENT');
+  }
+  return { name, where: at(['instrument']) };
+}
+
+/** The file's own `parameters:`. */
+function ownParameters(root: Record<string, unknown>, at: Locate): [string, unknown][] {
   const rawParameters = root['parameters'] ?? {};
   if (!isMapping(rawParameters)) throw new PipelineError(`${at(['parameters'])}: 'parameters' must map names to values`, 'PIPELINE_YAML');
-  for (const [name, value] of Object.entries(rawParameters)) {
+  for (const name of Object.keys(rawParameters)) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new PipelineError(`${at(['parameters', name])}: invalid parameter name '${name}'`, 'PIPELINE_PARAMETER');
-    parameters.set(name, value);
   }
+  return Object.entries(rawParameters);
+}
+
+/** The imported tasks with the file's own `tasks:` resolved over them (see {@link rawTask}). */
+function readTasks(root: Record<string, unknown>, path: string, at: Locate, imported: ReadonlyMap<string, RawTask>, library: ReadonlyMap<string, TaskDefinition>): Map<string, RawTask> {
+  const tasks = new Map(imported);
   const rawTasks = root['tasks'] ?? {};
   if (!isMapping(rawTasks)) throw new PipelineError(`${at(['tasks'])}: 'tasks' must map labels to tasks`, 'PIPELINE_YAML');
   for (const [label, value] of Object.entries(rawTasks)) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(label)) throw new PipelineError(`${at(['tasks', label])}: invalid task label '${label}'`, 'PIPELINE_YAML');
-    tasks.set(label, rawTask(label, parseTaskEntry(label, value, path, at), tasks.get(label), context.library, at(['tasks', label])));
+    tasks.set(label, rawTask(label, parseTaskEntry(label, value, path, at), tasks.get(label), library, at(['tasks', label])));
   }
+  return tasks;
+}
+
+/** The imported subsets and the file's own `subsets:` (a list of labels, or `{subset, description}`), whose labels must be among `tasks`. */
+function readSubsets(root: Record<string, unknown>, at: Locate, tasks: ReadonlyMap<string, RawTask>, imported: ReadonlyMap<string, PipelineSubset>): Map<string, PipelineSubset> {
+  const subsets = new Map(imported);
   const rawSubsets = root['subsets'] ?? {};
   if (!isMapping(rawSubsets)) throw new PipelineError(`${at(['subsets'])}: 'subsets' must map names to lists of task labels`, 'PIPELINE_YAML');
   for (const [name, value] of Object.entries(rawSubsets)) {
@@ -334,7 +382,7 @@ function readPipelineFile(path: string, chain: readonly string[], context: ReadC
     for (const l of labels) if (!tasks.has(String(l))) throw new PipelineError(`${at(['subsets', name])}: subset '${name}' names unknown task '${l}'`, 'PIPELINE_YAML');
     subsets.set(name, { labels: labels.map(String), description: String((isMapping(value) ? value['description'] : undefined) ?? '') });
   }
-  return { description: String(root['description'] ?? ''), instrument, parameters, tasks, subsets };
+  return subsets;
 }
 
 /** The labels an import keeps: all, or its `include:` / all but its `exclude:` (labels or subset names). */
