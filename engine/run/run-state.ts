@@ -185,18 +185,40 @@ function checkForeignOutputs(graph: QuantumGraph, foreign: readonly { dataset: n
  */
 export async function prepareRunState(repo: Repository, jobs: GraphJobs, runFolder: string, clobber = false, selected: Uint8Array | null = null): Promise<RunState> {
   const graph = jobs.graph;
-  const registry = repo.registry;
-  const run = await registry.collections.get(graph.header.outputRun);
-  const n = graph.quantumCount;
+  const run = await repo.registry.collections.get(graph.header.outputRun);
   // A job reads its own quanta's datasets only (unless clobbering: then it must see others' in the way).
   const own = selected && !clobber && !graph.header.clobberOutputs ? datasetsOf(jobs, selected) : null;
   const registered = await registeredOutputs(repo, graph, run.id, own);
-  const complete = new Uint8Array(n);
+  const { complete, stale, foreign, pending } = sortQuanta(jobs, registered, selected);
+  checkForeignOutputs(graph, foreign, clobber);
+  // Stale registrations first, then their files: a registered dataset always has its file.
+  const removedStale = await removeStale(repo, stale, graph.header.outputRun);
+  const removedUnregistered = await sweepUnregistered(repo, jobs, run.id, runFolder, pending, selected);
+  const files = await inputFiles(repo, jobs, registered, complete, selected);
+  return { complete, files, cleaned: { datasets: stale.length, files: removedStale + removedUnregistered } };
+}
+
+/** What the registry says of the (selected) quanta. */
+interface QuantaState {
+  /** Per quantum: 1 when complete. */
+  readonly complete: Uint8Array;
+  /** Registered outputs of incomplete quanta. */
+  readonly stale: Registered[];
+  /** Those of them registered under another graph's id. */
+  readonly foreign: { dataset: number; id: string }[];
+  /** Predicted datasets of incomplete quanta, and (for a whole run) unregistered config datasets. */
+  readonly pending: number[];
+}
+
+/** Sorts the quanta (only `selected` ones: another job's are not ours to clean, nor read) into complete ones and the outputs of the others. */
+function sortQuanta(jobs: GraphJobs, registered: readonly (Registered | undefined)[], selected: Uint8Array | null): QuantaState {
+  const graph = jobs.graph;
+  const complete = new Uint8Array(graph.quantumCount);
   const stale: Registered[] = [];
   const foreign: { dataset: number; id: string }[] = [];
-  const pending: number[] = []; // predicted datasets of incomplete quanta
-  for (let quantum = 0; quantum < n; quantum++) {
-    if (selected && !selected[quantum]) continue; // another job's: not ours to clean (nor read)
+  const pending: number[] = [];
+  for (let quantum = 0; quantum < graph.quantumCount; quantum++) {
+    if (selected && !selected[quantum]) continue;
     if (quantumDone(jobs, registered, quantum)) {
       complete[quantum] = 1;
       continue;
@@ -212,22 +234,32 @@ export async function prepareRunState(repo: Repository, jobs: GraphJobs, runFold
   // Config datasets (init-outputs: no quantum edges) are written at run start; their folders are swept too.
   const configs = graph.tasks.map((t) => graph.datasetTypes.find((x) => x.name === `${t.label}_config`)).filter((t) => t !== undefined);
   if (!selected) for (const t of configs) for (let d = t.datasetOffset; d < t.datasetOffset + t.datasetCount; d++) if (!registered[d]) pending.push(d);
+  return { complete, stale, foreign, pending };
+}
 
-  checkForeignOutputs(graph, foreign, clobber);
-
-  // Stale registrations first, then their files (only those of this run's folder nobody else names).
+/** Deletes the stale registrations, then their files (only those of this run's folder nobody else names); returns the files removed. */
+async function removeStale(repo: Repository, stale: readonly Registered[], outputRun: string): Promise<number> {
   await deleteDatasets(repo, stale.map((r) => r.id));
-  const staleFiles = stale.flatMap((r) => (r.file && isRunDatasetFile(r.file.path, graph.header.outputRun) === 'ok' ? [r.file.path] : []));
-  const stillNamed = await pathsStillNamed(registry, staleFiles);
-  let removedFiles = 0;
+  const staleFiles = stale.flatMap((r) => (r.file && isRunDatasetFile(r.file.path, outputRun) === 'ok' ? [r.file.path] : []));
+  const stillNamed = await pathsStillNamed(repo.registry, staleFiles);
+  let removed = 0;
   for (const path of staleFiles) {
     if (stillNamed.has(path)) continue;
     rmSync(repo.datastore.pathOf({ path }), { force: true });
-    removedFiles++;
+    removed++;
   }
+  return removed;
+}
 
-  // Files nobody registered.
-  const known = selected ? new Set<string>() : await runFilePaths(registry, run.id); // a job asks pathsStillNamed below instead
+/**
+ * Removes files nobody registered from the folders of the `pending` datasets: within the run
+ * folder every file but qg's own (`_` names), elsewhere (and always for a job) only the
+ * predicted paths and their temporary files; never a file a dataset of any run names.
+ * Returns the files removed.
+ */
+async function sweepUnregistered(repo: Repository, jobs: GraphJobs, runId: number, runFolder: string, pending: readonly number[], selected: Uint8Array | null): Promise<number> {
+  const registry = repo.registry;
+  const known = selected ? new Set<string>() : await runFilePaths(registry, runId); // a job asks pathsStillNamed below instead
   const predicted = new Set(pending.map((d) => jobs.predictedPath(d)));
   const inside = (p: string) => !selected && (p === runFolder || p.startsWith(`${runFolder}/`));
   const unregistered: string[] = [];
@@ -246,18 +278,26 @@ export async function prepareRunState(repo: Repository, jobs: GraphJobs, runFold
     }
   }
   const named = await pathsStillNamed(registry, unregistered); // files of other runs are never swept
+  let removed = 0;
   for (const path of unregistered) {
     if (named.has(path)) continue;
     try {
       rmSync(repo.datastore.pathOf({ path }), { force: true });
-      removedFiles++;
+      removed++;
     } catch { /* a folder, or gone */ }
   }
+  return removed;
+}
 
-  // File records of what incomplete quanta read: existing inputs and outputs of complete quanta.
+/**
+ * File records of what the incomplete (selected) quanta read: outputs of this run registered
+ * under the graph's id (from `registered`), existing inputs looked up by id.
+ */
+async function inputFiles(repo: Repository, jobs: GraphJobs, registered: readonly (Registered | undefined)[], complete: Uint8Array, selected: Uint8Array | null): Promise<(StoredFile | null)[]> {
+  const graph = jobs.graph;
   const files: (StoredFile | null)[] = new Array(graph.datasetCount).fill(null);
   const wanted = new Set<number>();
-  for (let quantum = 0; quantum < n; quantum++) if (!complete[quantum] && (!selected || selected[quantum])) for (const d of jobs.inputs(quantum)) wanted.add(d);
+  for (let quantum = 0; quantum < graph.quantumCount; quantum++) if (!complete[quantum] && (!selected || selected[quantum])) for (const d of jobs.inputs(quantum)) wanted.add(d);
   const fromRun: number[] = [];
   const lookup: number[] = [];
   for (const d of wanted) {
@@ -265,9 +305,9 @@ export async function prepareRunState(repo: Repository, jobs: GraphJobs, runFold
     else lookup.push(d);
   }
   for (const d of fromRun) files[d] = registered[d]?.id === graph.datasetId(d) ? registered[d]!.file : null;
-  const found = await fileRecordsOf(registry, lookup.map((d) => graph.datasetId(d)));
+  const found = await fileRecordsOf(repo.registry, lookup.map((d) => graph.datasetId(d)));
   for (const d of lookup) files[d] = found.get(graph.datasetId(d)) ?? null;
-  return { complete, files, cleaned: { datasets: stale.length, files: removedFiles } };
+  return files;
 }
 
 /** Repository-relative paths grouped by folder: folder -> file names. */
