@@ -6,7 +6,7 @@
 import { SIM_COLLECTIONS } from '../../pipelines/index.js';
 import { compareCoaddFluxes } from '../demo/coadd-fluxes.js';
 import { withRepository } from './commands/shared-options.js';
-import { formatTable } from './output.js';
+import { displayPath, formatTable } from './output.js';
 
 /** Stars in the table. */
 const ROWS = 8;
@@ -22,7 +22,7 @@ export async function printCoaddFluxes(repoRoot: string, outputCollection: strin
     console.log(`no deepCoadd datasets in collection '${outputCollection}'`);
     return;
   }
-  for (const [folder, n] of c.folders) console.log(`${n} deepCoadd patch coadd${n === 1 ? '' : 's'} in ${folder}`);
+  for (const [folder, n] of c.folders) console.log(`${n} deepCoadd patch coadd${n === 1 ? '' : 's'} in ${displayPath(folder)}`);
   if (!c.hasTruth) {
     console.log(`no truth_cat in collection '${SIM_COLLECTIONS.truth}': nothing to compare with`);
     return;

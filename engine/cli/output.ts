@@ -1,4 +1,5 @@
 /** Printing results: aligned text tables by default, JSON on request. */
+import { isAbsolute, relative } from 'node:path';
 
 /** Output formats every listing command accepts. */
 export type OutputFormat = 'table' | 'json';
@@ -17,6 +18,12 @@ export function jsonReplacer(_key: string, value: unknown): unknown {
   if (typeof value === 'bigint') return value.toString();
   if (value instanceof Uint8Array) return Buffer.from(value).toString('hex');
   return value;
+}
+
+/** `path` as printed: relative to the working directory when inside it, so output carries no machine paths. */
+export function displayPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
 }
 
 /** Renders rows as a table with a header rule, columns left-aligned. */

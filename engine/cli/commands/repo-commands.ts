@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { EXPORT_FILE, MaintenanceError, Repository, checkRepository, exportButlerYaml, exportWithFiles, importButlerExport } from '../../../registry/index.js';
 import { EXIT_FAILURE } from '../exit-status.js';
-import { formatTable } from '../output.js';
+import { displayPath, formatTable } from '../output.js';
 import { withRepository } from './shared-options.js';
 
 const create: CommandModule = {
@@ -24,7 +24,7 @@ const create: CommandModule = {
       ...(argv['schema'] ? { schema: String(argv['schema']) } : {}),
       ...(argv['universe'] ? { universeYaml: readFileSync(String(argv['universe']), 'utf8') } : {}),
     });
-    console.log(`created repository ${repo.root} (${repo.config.registry.dialect} registry)`);
+    console.log(`created repository ${displayPath(repo.root)} (${repo.config.registry.dialect} registry)`);
     await repo.close();
   },
 };

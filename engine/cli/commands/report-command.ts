@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
 import { ganttSvg, htmlRunReport, readQuantumLog, readRunEvents, reportFilePath, reportFromEvents, resolveReportRun } from '../../index.js';
-import { jsonReplacer } from '../output.js';
+import { displayPath, jsonReplacer } from '../output.js';
 import { formatRunReport } from './run-commands.js';
 import { withFormat, withRepo, withRepository } from './shared-options.js';
 
@@ -31,7 +31,7 @@ const report: CommandModule = {
     }
     console.log(`run ${runName}: ${summary.invocations} invocation(s) in ${logs.length === 1 ? logs[0] : `${logs.length} event logs (its cluster jobs')`}`);
     console.log(formatRunReport(summary));
-    console.log(`\nGantt chart: ${svgPath}`);
+    console.log(`\nGantt chart: ${displayPath(svgPath)}`);
     if (htmlPath) console.log(`HTML report: ${htmlPath}`);
   }),
 };

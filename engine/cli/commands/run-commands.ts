@@ -7,7 +7,7 @@ import {
   EngineError, integerProblem, lockRun, timeoutProblem, ProgressObserver, ReportObserver, formatFailureGroups, loadTaskLibrary, runGraph, type QuantumSubset, type RunReport, type RunSummary,
 } from '../../index.js';
 import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE } from '../exit-status.js';
-import { formatTable } from '../output.js';
+import { displayPath, formatTable } from '../output.js';
 import { buildOrExplain, buildSpecFromArgs, buildSummaryLine, withBuildOptions } from './graph-commands.js';
 import { TASK_MODULES_OPTION, listOption, withRepository } from './shared-options.js';
 
@@ -36,7 +36,7 @@ export function formatRunSummary(summary: RunSummary, report: RunReport, repoArg
     const blocked = Object.entries(summary.blocked);
     if (blocked.length) lines.push(`  blocked downstream: ${blocked.map(([t, n]) => `${t} ${n}`).join(', ')}`);
   }
-  if (summary.eventLog) lines.push('', `event log: ${summary.eventLog}; Gantt chart: qg report ${summary.run} -b ${repoArg}`);
+  if (summary.eventLog) lines.push('', `event log: ${displayPath(summary.eventLog)}; Gantt chart: qg report ${summary.run} -b ${repoArg}`);
   if (!summary.complete) lines.push(`to resume (completed quanta are skipped): qg run ${'<graph>'} -b ${repoArg}`);
   return lines.join('\n');
 }

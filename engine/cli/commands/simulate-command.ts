@@ -5,6 +5,7 @@ import cliProgress from 'cli-progress';
 import type { CommandModule } from 'yargs';
 import { CONFIG_FILE, Repository } from '../../../registry/index.js';
 import { RADIO_PROFILE, SIMULATION_PROFILES, loadRadioSimulator, simulateRepository, type ProfileName, type RadioSimulationSummary } from '../../../pipelines/index.js';
+import { displayPath } from '../output.js';
 
 const RADIO = `radio: ${RADIO_PROFILE.antennas} antennas, ${RADIO_PROFILE.observations} observations along a strip, ${RADIO_PROFILE.subbands} UVH5 subbands each, gain tables`;
 
@@ -55,7 +56,7 @@ export const simulateCommand: CommandModule = {
       if (current) bar?.stop();
       const c = summary.counts;
       const q = summary.expectedQuanta;
-      console.log(`simulated '${summary.profile.name}' (seed ${summary.seed}) into ${repo.root} in ${summary.totalSeconds.toFixed(1)} s: ` +
+      console.log(`simulated '${summary.profile.name}' (seed ${summary.seed}) into ${displayPath(repo.root)} in ${summary.totalSeconds.toFixed(1)} s: ` +
         `${c.visits} visits x ${c.detectors} detectors, ${c.patches} patches, ${c.raws} raws${summary.pixels ? ' with pixels' : ' (registry only)'}`);
       console.log(`inputs for pipelines: collection ${summary.collections.defaults}; expected drp quanta: isr ${q.isr}, calibrate ${q.calibrate}, makeWarp ${q.makeWarp}, assembleCoadd ${q.assembleCoadd} (${q.total})`);
     } finally {
@@ -67,7 +68,7 @@ export const simulateCommand: CommandModule = {
 
 function reportRadio(summary: RadioSimulationSummary, root: string): void {
   const c = summary.counts;
-  console.log(`simulated 'radio' (seed ${summary.seed}) into ${root} in ${summary.totalSeconds.toFixed(1)} s: ${c.antennas} antennas, ` +
+  console.log(`simulated 'radio' (seed ${summary.seed}) into ${displayPath(root)} in ${summary.totalSeconds.toFixed(1)} s: ${c.antennas} antennas, ` +
     `${c.observations} observations x ${c.subbands} subbands (${c.subbandFiles} UVH5 files), ${c.sources} sources, ${c.patches} patches, ${c.gainTables} certified gain tables`);
   console.log(`inputs for pipelines/radio.yaml: collection ${summary.collections.defaults}`);
 }

@@ -49,7 +49,7 @@ subsets: processCcd [isr, calibrate]; coadd [makeWarp, assembleCoadd]
 isr (IsrTask) {instrument, exposure, detector} at drp.yaml:6 (tasks.isr); runs: run() from the task library
   kind          connection      dataset type  dimensions                               storage class  flags
   ------------  --------------  ------------  ---------------------------------------  -------------  -----------
-  input         ccdExposure     raw           {instrument, exposure, detector}         Exposure
+  input         ccdExposure     raw           {instrument, exposure, detector}         ExposureF
   prerequisite  bias            bias          {instrument, detector}                   ExposureF      calibration
   prerequisite  flat            flat          {instrument, detector, physical_filter}  ExposureF      calibration
   output        outputExposure  postISRCCD    {instrument, exposure, detector}         ExposureF
@@ -82,7 +82,7 @@ deepCoadd             {skymap, tract, patch, band}               ExposureF      
 deepCoadd_directWarp  {skymap, tract, patch, instrument, visit}  ExposureF      intermediate                makeWarp       assembleCoadd
 flat                  {instrument, detector, physical_filter}    ExposureF      prerequisite (calibration)  -              isr
 postISRCCD            {instrument, exposure, detector}           ExposureF      intermediate                isr            calibrate
-raw                   {instrument, exposure, detector}           Exposure       overall input               -              isr
+raw                   {instrument, exposure, detector}           ExposureF      overall input               -              isr
 skyMap                {skymap}                                   SkyMap         overall input               -              makeWarp, assembleCoadd`);
   });
 
