@@ -7,10 +7,12 @@
  * `data_ids/<type>` (data-ID columns). Vectors are built from the typed arrays directly.
  * Schema metadata holds the format version, the header (JSON) and a SHA-256 over every byte
  * of the file (`qg.file_checksum`): written as a placeholder of zeros, the digest of the file
- * with the placeholder is then put in its place (the schema is stored twice, at the start and
- * in the footer). Loading checks it before parsing anything, so a flipped bit anywhere (task
- * configs, the header, storage classes, Arrow lengths and offsets) fails at once with a clear
- * error instead of misleading a run or allocating what a corrupt length asks for.
+ * with the placeholder is then put in its place (an Arrow IPC file stores its schema once, in
+ * the footer, after every data buffer). Loading checks it before parsing anything, so a
+ * flipped bit anywhere (task configs, the header, storage classes, Arrow lengths and offsets)
+ * fails at once with a clear error instead of misleading a run or allocating what a corrupt
+ * length asks for. `loadGraphOutline` (what `qg show` summarizes) verifies the same checksum
+ * over the whole file, then parses only the tasks, the dataset types and the dataset states.
  *
  * With pyarrow: `t = pyarrow.ipc.open_file('g.qg').read_all()` then
  * `t.column('edges')[0].values.flatten()`.
@@ -26,7 +28,9 @@ import {
 } from 'apache-arrow';
 import type { TaskRunner } from '../../pipelines/index.js';
 import { PlanningError } from '../errors.js';
-import { GRAPH_FORMAT_VERSION, QuantumGraph, type DataIdColumns, type GraphConnection, type GraphDatasetType, type GraphHeader, type GraphTask } from './quantum-graph.js';
+import {
+  GRAPH_FORMAT_VERSION, QuantumGraph, type DataIdColumns, type GraphConnection, type GraphDatasetType, type GraphHeader, type GraphOutline, type GraphTask,
+} from './quantum-graph.js';
 
 /** Error for an unreadable graph file. */
 export class GraphFileError extends PlanningError {
@@ -136,7 +140,7 @@ const CHECKSUM_TAG = Buffer.from('qg-sha256:');
 const DIGEST_LENGTH = 64;
 const CHECKSUM_PLACEHOLDER = `${CHECKSUM_TAG.toString()}${'0'.repeat(DIGEST_LENGTH)}`;
 const PLACEHOLDER_BYTES = Buffer.from(CHECKSUM_PLACEHOLDER);
-/** Arrow JS writes the schema's metadata (and so the placeholder) once, in the schema message. */
+/** An Arrow IPC file holds its schema's metadata (and so the placeholder) once, in the footer. */
 const CHECKSUM_COPIES = 1;
 
 /** Offsets of every occurrence of `needle` in `bytes`. */
@@ -185,23 +189,23 @@ export function graphToBytes(g: QuantumGraph): Uint8Array {
 /**
  * Checks the file checksum of `.qg` bytes before anything is parsed. False when the file has
  * no checksum at all (not a qg graph, or another format version: the caller says which).
+ * The digest is in the footer, the file's last bytes: the last tag is the file's own (a task
+ * config quoting the tag comes before it), and searching backwards finds it without a pass
+ * over the data (the hash makes the one pass every byte needs).
  */
 function verifyFileChecksum(bytes: Uint8Array, source: string): boolean {
-  if (occurrences(bytes, CHECKSUM_TAG).length === 0) return false;
-  const stored = occurrences(bytes, CHECKSUM_TAG).map((p) => ({ p, digest: Buffer.from(bytes.subarray(p + CHECKSUM_TAG.length, p + CHECKSUM_TAG.length + DIGEST_LENGTH)).toString('latin1') }))
-    .filter((s) => /^[0-9a-f]{64}$/.test(s.digest));
-  if (stored.length !== CHECKSUM_COPIES) {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const tag = buffer.lastIndexOf(CHECKSUM_TAG);
+  if (tag < 0) return false;
+  const at = tag + CHECKSUM_TAG.length;
+  const stored = buffer.subarray(at, at + DIGEST_LENGTH).toString('latin1');
+  if (!/^[0-9a-f]{64}$/.test(stored)) {
     throw new GraphFileError(`'${source}' is corrupt or not a qg graph of format ${GRAPH_FORMAT_VERSION}: its file checksum is missing or damaged (rebuild the graph with qg build)`);
   }
-  const hash = createHash('sha256');
-  let from = 0;
-  for (const { p } of stored) {
-    hash.update(bytes.subarray(from, p + CHECKSUM_TAG.length));
-    hash.update(PLACEHOLDER_BYTES.subarray(CHECKSUM_TAG.length));
-    from = p + CHECKSUM_TAG.length + DIGEST_LENGTH;
+  const hash = createHash('sha256').update(buffer.subarray(0, at)).update(PLACEHOLDER_BYTES.subarray(CHECKSUM_TAG.length));
+  if (hash.update(buffer.subarray(at + DIGEST_LENGTH)).digest('hex') !== stored) {
+    throw new GraphFileError(`'${source}' fails its checksum: the file is corrupt (changed after it was written)`);
   }
-  hash.update(bytes.subarray(from));
-  if (hash.digest('hex') !== stored[0]!.digest) throw new GraphFileError(`'${source}' fails its checksum: the file is corrupt (changed after it was written)`);
   return true;
 }
 
@@ -239,17 +243,75 @@ export async function saveGraph(g: QuantumGraph, path: string): Promise<number> 
 
 /** Reads a `.qg` file; a truncated, corrupt or foreign file is a clear error. */
 export function loadGraph(path: string): QuantumGraph {
-  let bytes: Uint8Array;
+  return graphFromBytes(readGraphFile(path), path);
+}
+
+/**
+ * Reads what a summary prints of a `.qg` file (GraphOutline): the whole file is still read
+ * and its checksum verified, as loadGraph does, but the data IDs, dataset UUIDs and edges are
+ * not decoded (for a 290k-quanta graph that decoding is most of loadGraph's time).
+ */
+export function loadGraphOutline(path: string): GraphOutline {
+  return graphOutlineFromBytes(readGraphFile(path), path);
+}
+
+function readGraphFile(path: string): Uint8Array {
   try {
-    bytes = readFileSync(path);
+    return readFileSync(path);
   } catch (e) {
     throw new GraphFileError(`cannot read graph file '${path}': ${(e as Error).message}`);
   }
-  return graphFromBytes(bytes, path);
 }
 
 /** Parses `.qg` bytes (`source` names them in errors). */
 export function graphFromBytes(bytes: Uint8Array, source = '<bytes>'): QuantumGraph {
+  const columns = openGraph(bytes, source);
+  return wellFormed(source, () => {
+    const outline = readOutline(columns);
+    const tasks: GraphTask[] = outline.tasks.map((t) => ({ ...t, dataIds: readDataIds(columns, `quanta/${t.label}`, t.dimensions) }));
+    const datasetTypes: GraphDatasetType[] = outline.datasetTypes.map((t) => ({ ...t, dataIds: readDataIds(columns, `data_ids/${t.name}`, t.dimensions) }));
+    const conn = columns.list('connections');
+    const cTask = ints(columns.field(conn, 'task')), cType = ints(columns.field(conn, 'dataset_type'));
+    const cDir = Int8Array.from(values<Int8Array>(columns.field(conn, 'direction')));
+    const connections: GraphConnection[] = texts(columns.field(conn, 'name')).map((name, i) => ({ task: cTask[i]!, name, datasetType: cType[i]!, direction: cDir[i]! as GraphConnection['direction'] }));
+    const ds = columns.list('datasets');
+    const edges = columns.list('edges');
+    return new QuantumGraph(outline.header, tasks, datasetTypes, connections, texts(columns.list('runs')),
+      Uint8Array.from(values<Uint8Array>(columns.field(ds, 'id'), 16)), ints(columns.field(ds, 'run')), outline.datasetStates,
+      ints(columns.field(edges, 'quantum')), ints(columns.field(edges, 'dataset')), ints(columns.field(edges, 'connection')));
+  });
+}
+
+/** Parses the outline of `.qg` bytes (loadGraphOutline). */
+export function graphOutlineFromBytes(bytes: Uint8Array, source = '<bytes>'): GraphOutline {
+  const columns = openGraph(bytes, source);
+  return wellFormed(source, () => readOutline(columns));
+}
+
+/** The lists of a verified graph table's one row, and their struct fields; errors name the file. */
+class GraphColumns {
+  constructor(private readonly table: Table, readonly source: string) {}
+
+  get metadata(): Map<string, string> {
+    return this.table.schema.metadata;
+  }
+
+  /** The values of list column `name` (a struct, or strings for `runs`). */
+  list(name: string): AnyData {
+    const i = this.table.schema.fields.findIndex((f) => f.name === name);
+    if (i < 0) throw new GraphFileError(`'${this.source}': missing column '${name}'`);
+    return (this.table.batches[0]!.data.children[i] as AnyData).children[0] as AnyData;
+  }
+
+  field(s: AnyData, name: string): AnyData {
+    const i = (s.type as Struct).children.findIndex((f) => f.name === name);
+    if (i < 0) throw new GraphFileError(`'${this.source}': a table lacks its field '${name}' (written by an older qg? rebuild the graph with qg build)`);
+    return s.children[i] as AnyData;
+  }
+}
+
+/** Verifies and opens `.qg` bytes: the Arrow table, of this format version. */
+function openGraph(bytes: Uint8Array, source: string): GraphColumns {
   if (!verifyFileChecksum(bytes, source)) throw foreignFormatError(bytes, source);
   let table: Table;
   try {
@@ -257,70 +319,69 @@ export function graphFromBytes(bytes: Uint8Array, source = '<bytes>'): QuantumGr
   } catch (e) {
     throw new GraphFileError(`'${source}' is not a readable qg graph: ${(e as Error).message}`);
   }
-  const meta = table.schema.metadata;
-  if (meta.get('qg.format_version') !== String(GRAPH_FORMAT_VERSION)) throw foreignFormatError(bytes, source);
+  if (table.schema.metadata.get('qg.format_version') !== String(GRAPH_FORMAT_VERSION)) throw foreignFormatError(bytes, source);
+  return new GraphColumns(table, source);
+}
+
+/** Runs `read`, reporting what a sealed but malformed file throws as a GraphFileError. */
+function wellFormed<T>(source: string, read: () => T): T {
   try {
-    const batch = table.batches[0]!;
-    const column = (name: string): AnyData => {
-      const i = table.schema.fields.findIndex((f) => f.name === name);
-      if (i < 0) throw new GraphFileError(`'${source}': missing column '${name}'`);
-      return (batch.data.children[i] as AnyData).children[0] as AnyData;
-    };
-    const field = (s: AnyData, name: string): AnyData => {
-      const i = (s.type as Struct).children.findIndex((f) => f.name === name);
-      if (i < 0) throw new GraphFileError(`'${source}': a table lacks its field '${name}' (written by an older qg? rebuild the graph with qg build)`);
-      return s.children[i] as AnyData;
-    };
-    const texts = (d: AnyData): string[] => [...makeVector(d)].map((v) => String(v));
-    // Arrow pads buffers: take exactly this Data's slice of its values.
-    const values = <T extends { subarray(a: number, b: number): T }>(d: AnyData, stride = 1): T => (d.values as unknown as T).subarray(d.offset * stride, (d.offset + d.length) * stride);
-    const ints = (d: AnyData): Int32Array => Int32Array.from(values<Int32Array>(d));
-    const tasksData = column('tasks');
-    const labels = texts(field(tasksData, 'label'));
-    const taskClasses = texts(field(tasksData, 'task_class'));
-    const taskDims = texts(field(tasksData, 'dimensions')).map((s) => JSON.parse(s) as string[]);
-    const configs = texts(field(tasksData, 'config')).map((s) => JSON.parse(s) as Record<string, unknown>);
-    const runners = texts(field(tasksData, 'runner')).map((s) => JSON.parse(s) as TaskRunner | null);
-    const multiples = texts(field(tasksData, 'multiple')).map((s) => JSON.parse(s) as string[]);
-    const qOffsets = ints(field(tasksData, 'quantum_offset')), qCounts = ints(field(tasksData, 'quantum_count'));
-    const readColumns = (d: AnyData, dims: readonly string[]): DataIdColumns => {
-      const out: Record<string, Float64Array | string[]> = {};
-      for (const dim of dims) {
-        const c = field(d, dim);
-        out[dim] = DataType.isInt(c.type) ? Float64Array.from(makeVector(c) as Iterable<bigint>, Number) : texts(c);
-      }
-      return out;
-    };
-    const tasks: GraphTask[] = labels.map((label, i) => ({
-      label, taskClass: taskClasses[i]!, dimensions: taskDims[i]!, config: configs[i]!, runner: runners[i]!, multiple: multiples[i]!,
-      quantumOffset: qOffsets[i]!, quantumCount: qCounts[i]!, dataIds: readColumns(column(`quanta/${label}`), taskDims[i]!),
-    }));
-    const typesData = column('dataset_types');
-    const names = texts(field(typesData, 'name'));
-    const typeDims = texts(field(typesData, 'dimensions')).map((s) => JSON.parse(s) as string[]);
-    const storage = texts(field(typesData, 'storage_class'));
-    const calib = [...makeVector(field(typesData, 'is_calibration'))].map(Boolean);
-    const dOffsets = ints(field(typesData, 'dataset_offset')), dCounts = ints(field(typesData, 'dataset_count'));
-    const datasetTypes: GraphDatasetType[] = names.map((name, i) => ({
-      name, dimensions: typeDims[i]!, storageClass: storage[i]!, isCalibration: calib[i]!,
-      datasetOffset: dOffsets[i]!, datasetCount: dCounts[i]!, dataIds: readColumns(column(`data_ids/${name}`), typeDims[i]!),
-    }));
-    const conn = column('connections');
-    const cTask = ints(field(conn, 'task')), cType = ints(field(conn, 'dataset_type'));
-    const cDir = Int8Array.from(values<Int8Array>(field(conn, 'direction')));
-    const connections: GraphConnection[] = texts(field(conn, 'name')).map((name, i) => ({ task: cTask[i]!, name, datasetType: cType[i]!, direction: cDir[i]! as GraphConnection['direction'] }));
-    const runs = texts(column('runs'));
-    const ds = column('datasets');
-    const edges = column('edges');
-    const header = JSON.parse(meta.get('qg.header') ?? '{}') as GraphHeader;
-    const graph = new QuantumGraph(header, tasks, datasetTypes, connections, runs,
-      Uint8Array.from(values<Uint8Array>(field(ds, 'id'), 16)), ints(field(ds, 'run')), Uint8Array.from(values<Uint8Array>(field(ds, 'state'))),
-      ints(field(edges, 'quantum')), ints(field(edges, 'dataset')), ints(field(edges, 'connection')));
-    return graph;
+    return read();
   } catch (e) {
     if (e instanceof GraphFileError) throw e;
     throw new GraphFileError(`'${source}' is not a well-formed qg graph: ${(e as Error).message}`);
   }
+}
+
+const texts = (d: AnyData): string[] => [...makeVector(d)].map((v) => String(v));
+const json = <T>(d: AnyData): T[] => texts(d).map((s) => JSON.parse(s) as T);
+// Arrow pads buffers: take exactly this Data's slice of its values.
+const values = <T extends { subarray(a: number, b: number): T }>(d: AnyData, stride = 1): T => (d.values as unknown as T).subarray(d.offset * stride, (d.offset + d.length) * stride);
+const ints = (d: AnyData): Int32Array => Int32Array.from(values<Int32Array>(d));
+
+/** The header, tasks and dataset types (without data IDs), dataset states and sizes. */
+function readOutline(columns: GraphColumns): GraphOutline {
+  const tasks = readTasks(columns);
+  const ds = columns.list('datasets');
+  return {
+    header: JSON.parse(columns.metadata.get('qg.header') ?? '{}') as GraphHeader,
+    tasks, datasetTypes: readDatasetTypes(columns),
+    datasetStates: Uint8Array.from(values<Uint8Array>(columns.field(ds, 'state'))),
+    quantumCount: tasks.reduce((n, t) => n + t.quantumCount, 0), datasetCount: ds.length, edgeCount: columns.list('edges').length,
+  };
+}
+
+function readTasks(columns: GraphColumns): Omit<GraphTask, 'dataIds'>[] {
+  const d = columns.list('tasks');
+  const field = (name: string): AnyData => columns.field(d, name);
+  const classes = texts(field('task_class')), dims = json<string[]>(field('dimensions')), configs = json<Record<string, unknown>>(field('config'));
+  const runners = json<TaskRunner | null>(field('runner')), multiples = json<string[]>(field('multiple'));
+  const offsets = ints(field('quantum_offset')), counts = ints(field('quantum_count'));
+  return texts(field('label')).map((label, i) => ({
+    label, taskClass: classes[i]!, dimensions: dims[i]!, config: configs[i]!, runner: runners[i]!, multiple: multiples[i]!, quantumOffset: offsets[i]!, quantumCount: counts[i]!,
+  }));
+}
+
+function readDatasetTypes(columns: GraphColumns): Omit<GraphDatasetType, 'dataIds'>[] {
+  const d = columns.list('dataset_types');
+  const field = (name: string): AnyData => columns.field(d, name);
+  const dims = json<string[]>(field('dimensions')), storage = texts(field('storage_class'));
+  const calib = [...makeVector(field('is_calibration'))].map(Boolean);
+  const offsets = ints(field('dataset_offset')), counts = ints(field('dataset_count'));
+  return texts(field('name')).map((name, i) => ({
+    name, dimensions: dims[i]!, storageClass: storage[i]!, isCalibration: calib[i]!, datasetOffset: offsets[i]!, datasetCount: counts[i]!,
+  }));
+}
+
+/** The data-ID columns of list column `name` (a task's quanta or a type's datasets). */
+function readDataIds(columns: GraphColumns, name: string, dims: readonly string[]): DataIdColumns {
+  const d = columns.list(name);
+  const out: Record<string, Float64Array | string[]> = {};
+  for (const dim of dims) {
+    const c = columns.field(d, dim);
+    out[dim] = DataType.isInt(c.type) ? Float64Array.from(makeVector(c) as Iterable<bigint>, Number) : texts(c);
+  }
+  return out;
 }
 
 /**

@@ -84,8 +84,23 @@ export interface GraphHeader {
   readonly replacedRun?: string;
 }
 
+/**
+ * What a graph's summary prints: its header, tasks and dataset types without their data IDs,
+ * the dataset states and the sizes. `loadGraphOutline` reads only this much of a file (no
+ * per-quantum or per-dataset columns but the states); a QuantumGraph is one too.
+ */
+export interface GraphOutline {
+  readonly header: GraphHeader;
+  readonly tasks: readonly Omit<GraphTask, 'dataIds'>[];
+  readonly datasetTypes: readonly Omit<GraphDatasetType, 'dataIds'>[];
+  readonly datasetStates: Uint8Array;
+  readonly quantumCount: number;
+  readonly datasetCount: number;
+  readonly edgeCount: number;
+}
+
 /** The graph. */
-export class QuantumGraph {
+export class QuantumGraph implements GraphOutline {
   private inputCsr: { offsets: Int32Array; edges: Int32Array } | null = null;
   /** First global quantum of each task, first global dataset of each type (for `taskOf`, `typeOf`). */
   private readonly taskOffsets: Int32Array;

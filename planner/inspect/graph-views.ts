@@ -2,7 +2,7 @@
  * Views of a quantum graph for people: which quanta a selection names, a summary, and one
  * JSON object per quantum (drawings are graph-drawing.ts).
  */
-import { EDGE_OUTPUT, STATE_NAMES, type QuantumGraph } from '../graph/quantum-graph.js';
+import { EDGE_OUTPUT, STATE_NAMES, type GraphOutline, type QuantumGraph } from '../graph/quantum-graph.js';
 import { PlanningError } from '../errors.js';
 import { dataIdFilter } from './data-id-filter.js';
 
@@ -136,23 +136,21 @@ export function* quantumJsonLines(g: QuantumGraph, quanta: Int32Array): Generato
   }
 }
 
+/** The tables of `qg show`: one row per task, one per dataset type. */
+export interface GraphSummary {
+  readonly tasks: (string | number)[][];
+  readonly datasetTypes: (string | number)[][];
+}
+
 /**
  * Summary rows: per task quanta, per dataset type counts by state. With `quanta`, only
- * those quanta and the datasets they read or write are counted.
+ * those quanta and the datasets they read or write are counted (which takes the edges, so a
+ * whole graph); without, an outline is enough.
  */
-export function graphSummary(g: QuantumGraph, quanta?: Int32Array): { tasks: (string | number)[][]; datasetTypes: (string | number)[][] } {
-  const perTask = new Int32Array(g.tasks.length);
-  const counted = new Uint8Array(g.datasetCount);
-  if (quanta) {
-    const { offsets, edges } = g.edgesByQuantum();
-    for (const q of quanta) {
-      perTask[g.taskOf(q)]!++;
-      for (let i = offsets[q]!; i < offsets[q + 1]!; i++) counted[g.edgeDatasets[edges[i]!]!] = 1;
-    }
-  } else {
-    g.tasks.forEach((t, i) => perTask[i] = t.quantumCount);
-    counted.fill(1);
-  }
+export function graphSummary(g: GraphOutline): GraphSummary;
+export function graphSummary(g: QuantumGraph, quanta?: Int32Array): GraphSummary;
+export function graphSummary(g: GraphOutline, quanta?: Int32Array): GraphSummary {
+  const { perTask, counted } = quanta ? selectionCounts(g as QuantumGraph, quanta) : wholeCounts(g);
   const tasks = g.tasks.map((t, i) => [t.label, t.taskClass, t.dimensions.join(', '), perTask[i]!]);
   const datasetTypes = g.datasetTypes.map((t) => {
     const counts = [0, 0, 0];
@@ -160,6 +158,23 @@ export function graphSummary(g: QuantumGraph, quanta?: Int32Array): { tasks: (st
     return [t.name, t.dimensions.join(', ') || '-', t.storageClass, ...counts];
   });
   return { tasks, datasetTypes };
+}
+
+/** Quanta per task and which datasets count (1), for the whole graph. */
+function wholeCounts(g: GraphOutline): { perTask: Int32Array; counted: Uint8Array } {
+  return { perTask: Int32Array.from(g.tasks, (t) => t.quantumCount), counted: new Uint8Array(g.datasetCount).fill(1) };
+}
+
+/** Quanta per task among `quanta`, and the datasets they read or write. */
+function selectionCounts(g: QuantumGraph, quanta: Int32Array): { perTask: Int32Array; counted: Uint8Array } {
+  const perTask = new Int32Array(g.tasks.length);
+  const counted = new Uint8Array(g.datasetCount);
+  const { offsets, edges } = g.edgesByQuantum();
+  for (const q of quanta) {
+    perTask[g.taskOf(q)]!++;
+    for (let i = offsets[q]!; i < offsets[q + 1]!; i++) counted[g.edgeDatasets[edges[i]!]!] = 1;
+  }
+  return { perTask, counted };
 }
 
 /** Column names of the dataset-type summary. */

@@ -1,9 +1,10 @@
 /**
  * The `.qg` file: save -> load gives back the same graph (checksum, every typed array, data
  * IDs, header, tasks, types, connections, runs, also after a second round trip); any
- * Arrow IPC reader sees the tables; a truncated file, a file with a byte flipped inside the
- * edges buffers, a foreign Arrow file and a future format version all fail with
- * GraphFileError. `dependencies().order` is checked as a topological order against
+ * Arrow IPC reader sees the tables; the outline (what `qg show` summarizes) is the graph
+ * without its big columns; a truncated file, a file with a byte flipped inside the edges
+ * buffers or anywhere else, a foreign Arrow file and a future format version all fail with
+ * GraphFileError, read as a graph or as an outline. `dependencies().order` is checked as a topological order against
  * producer/consumer pairs computed here from the edge arrays.
  */
 import { createHash } from 'node:crypto';
@@ -13,8 +14,8 @@ import { RecordBatch, Schema, Table, tableFromArrays, tableFromIPC, tableToIPC }
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simulateRepository } from '../../pipelines/simulate/index.js';
 import {
-  EDGE_OUTPUT, GRAPH_FORMAT_VERSION, GraphFileError, buildQuantumGraph, graphChecksum, graphFromBytes, graphToBytes, loadGraph, saveGraph,
-  type DataIdColumns, type QuantumGraph,
+  EDGE_OUTPUT, GRAPH_FORMAT_VERSION, GraphFileError, buildQuantumGraph, graphChecksum, graphFromBytes, graphOutlineFromBytes, graphToBytes, loadGraph, loadGraphOutline,
+  saveGraph, type DataIdColumns, type GraphOutline, type QuantumGraph,
 } from '../../planner/index.js';
 import { seededRandom } from '../support/random.js';
 import { DIALECTS, makeRepo, tempDir } from '../support/test-repos.js';
@@ -130,27 +131,37 @@ describe.each(DIALECTS)('graph file (%s)', (dialect) => {
     for (const task of graph.tasks) expect(t.getChild(`quanta/${task.label}`)!.get(0)!.length).toBe(task.quantumCount);
   });
 
+  it('the outline is the graph without its data IDs, UUIDs and edges', () => {
+    const outline: GraphOutline = graphOutlineFromBytes(graphToBytes(graph));
+    const expected: GraphOutline = {
+      header: graph.header, tasks: graph.tasks.map(({ dataIds: _, ...t }) => t), datasetTypes: graph.datasetTypes.map(({ dataIds: _, ...t }) => t),
+      datasetStates: graph.datasetStates, quantumCount: graph.quantumCount, datasetCount: graph.datasetCount, edgeCount: graph.edgeCount,
+    };
+    expect(outline).toEqual(expected);
+  });
+
   it('a truncated file fails with GraphFileError, wherever it is cut', () => {
     const bytes = graphToBytes(graph);
     const cuts = [0, 6, 64, Math.floor(bytes.length / 4), Math.floor(bytes.length / 2), Math.floor((3 * bytes.length) / 4), bytes.length - 100, bytes.length - 10, bytes.length - 1];
     for (const cut of cuts) {
       const path = join(dir.path, `cut-${cut}.qg`);
       writeFileSync(path, bytes.subarray(0, cut));
-      const e = fileError(() => loadGraph(path));
-      expect(e.message).toContain(path);
+      for (const load of [loadGraph, loadGraphOutline]) expect(fileError(() => load(path)).message).toContain(path);
     }
   });
 
-  it('a byte flipped inside the edges buffers fails the checksum', () => {
+  it('a byte flipped inside the edges buffers fails the checksum, also for the outline (which does not decode them)', () => {
     const bytes = graphToBytes(graph);
     for (const array of [graph.edgeQuanta, graph.edgeDatasets, graph.edgeConnections]) {
       const at = uniqueOffset(bytes, bytesOf(array));
       for (const where of [0, Math.floor(array.byteLength / 2), array.byteLength - 4]) {
         const copy = Uint8Array.from(bytes);
         copy[at + where]! ^= 0x01;
-        const e = fileError(() => graphFromBytes(copy, 'flipped.qg'));
-        expect(e.message).toContain('flipped.qg');
-        expect(e.message).toMatch(/checksum|corrupt/);
+        for (const read of [graphFromBytes, graphOutlineFromBytes]) {
+          const e = fileError(() => read(copy, 'flipped.qg'));
+          expect(e.message).toContain('flipped.qg');
+          expect(e.message).toMatch(/checksum|corrupt/);
+        }
       }
     }
   });
@@ -168,7 +179,7 @@ describe.each(DIALECTS)('graph file (%s)', (dialect) => {
     }
   });
 
-  it('thousands of random single-bit flips: each loads the same graph or fails clearly, each in under a second', () => {
+  it('thousands of random single-bit flips: each fails clearly, as a graph and as an outline, each in under a second', () => {
     const bytes = graphToBytes(graph);
     const digest = graphChecksum(graph);
     const random = seededRandom(20261206);
@@ -183,6 +194,7 @@ describe.each(DIALECTS)('graph file (%s)', (dialect) => {
         expect(e).toBeInstanceOf(GraphFileError);
         failed++;
       }
+      expect(() => graphOutlineFromBytes(copy, 'fuzz.qg')).toThrow(GraphFileError);
       slowest = Math.max(slowest, performance.now() - start);
     }
     expect(failed).toBe(3000); // every byte is covered, so every flip is caught

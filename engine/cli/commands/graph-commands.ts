@@ -4,8 +4,8 @@ import type { Repository } from '../../../registry/index.js';
 // The where language's own surface, not registry/index.js (databases, files, YAML): `qg show` loads this module.
 import { parseBinds } from '../../../registry/query/where/index.js';
 import {
-  buildQuantumGraph, DATASET_SUMMARY_COLUMNS, diagnoseBuild, drawGraph, EmptyGraphError, graphSummary, loadGraph, quantumJsonLines, saveGraph, selectQuanta,
-  type BuildResult, type BuildSpec, type Diagnosis, type QuantumGraph,
+  buildQuantumGraph, DATASET_SUMMARY_COLUMNS, diagnoseBuild, drawGraph, EmptyGraphError, graphSummary, loadGraph, loadGraphOutline, quantumJsonLines, saveGraph, selectQuanta,
+  type BuildResult, type BuildSpec, type Diagnosis, type GraphOutline, type GraphSummary, type QuantumGraph,
 } from '../../../planner/index.js';
 import { formatTable } from '../output.js';
 import { bindOption, listOption, withRepo, withRepository } from './shared-options.js';
@@ -165,12 +165,19 @@ const show: CommandModule = {
     .example("$0 show coadd.qg --format dot --upstream 'assembleCoadd:patch=24,band=r' --group-by visit --hide-standard | dot -Tsvg > up-by-visit.svg", 'The same, one node per task and visit (for thousands of quanta)')
     .example("$0 show coadd.qg --format mermaid --quanta --where 'visit = 3' --no-keys > visit3.mmd", 'A Mermaid drawing of visit 3, data IDs as bare values'),
   handler: async (argv) => {
-    const g = loadGraph(String(argv['graph']));
+    const file = String(argv['graph']);
     const selection = {
       ...(argv['task'] ? { task: String(argv['task']) } : {}), ...(argv['where'] ? { where: String(argv['where']) } : {}),
       ...(argv['upstream'] ? { upstream: String(argv['upstream']) } : {}), ...(argv['downstream'] ? { downstream: String(argv['downstream']) } : {}),
     };
     const format = String(argv['format']);
+    // The plain summary needs no data IDs nor edges: read only the outline (same checksum).
+    if (format === 'summary' && !Object.keys(selection).length) {
+      const outline = loadGraphOutline(file);
+      printSummary(outline, file, graphSummary(outline));
+      return;
+    }
+    const g = loadGraph(file);
     if (format === 'jsonl') {
       for (const line of quantumJsonLines(g, selectQuanta(g, selection))) process.stdout.write(`${line}\n`);
       return;
@@ -183,19 +190,23 @@ const show: CommandModule = {
       }));
       return;
     }
-    const h = g.header;
-    console.log(`graph ${argv['graph']}: ${g.quantumCount} quanta, ${g.datasetCount} datasets, ${g.edgeCount} edges (format ${h.formatVersion})`);
-    const selected = Object.keys(selection).length ? selectQuanta(g, selection) : undefined;
-    if (selected) console.log(`selected ${selected.length} quanta; the tables count them and the datasets they read or write; --format jsonl lists them`);
-    console.log(`pipeline ${h.pipeline}; inputs ${h.inputs.join(', ')}; output run ${h.outputRun}${h.outputChain ? ` in chain ${h.outputChain}` : ''}`);
-    if (h.where) console.log(`where ${h.where}`);
-    console.log(`build ${h.buildId} against repository ${h.repositoryId}${h.clobberOutputs ? ' (may clobber outputs)' : ''}`);
-    const s = graphSummary(g, selected);
-    console.log(`\n${formatTable(['task', 'class', 'dimensions', selected ? 'selected quanta' : 'quanta'], s.tasks)}`);
-    console.log(`\n${formatTable(DATASET_SUMMARY_COLUMNS, s.datasetTypes)}`);
-    if (h.pruned.length) console.log(`\npruned at build time:\n${h.pruned.map((p) => `  ${p.count} ${p.task}: ${p.reason}`).join('\n')}`);
+    const selected = selectQuanta(g, selection);
+    printSummary(g, file, graphSummary(g, selected), selected.length);
   },
 };
+
+/** `qg show`'s summary: header lines, then the task and dataset-type tables `s` (of `selected` quanta, if a selection was made). */
+function printSummary(g: GraphOutline, file: string, s: GraphSummary, selected?: number): void {
+  const h = g.header;
+  console.log(`graph ${file}: ${g.quantumCount} quanta, ${g.datasetCount} datasets, ${g.edgeCount} edges (format ${h.formatVersion})`);
+  if (selected !== undefined) console.log(`selected ${selected} quanta; the tables count them and the datasets they read or write; --format jsonl lists them`);
+  console.log(`pipeline ${h.pipeline}; inputs ${h.inputs.join(', ')}; output run ${h.outputRun}${h.outputChain ? ` in chain ${h.outputChain}` : ''}`);
+  if (h.where) console.log(`where ${h.where}`);
+  console.log(`build ${h.buildId} against repository ${h.repositoryId}${h.clobberOutputs ? ' (may clobber outputs)' : ''}`);
+  console.log(`\n${formatTable(['task', 'class', 'dimensions', selected !== undefined ? 'selected quanta' : 'quanta'], s.tasks)}`);
+  console.log(`\n${formatTable(DATASET_SUMMARY_COLUMNS, s.datasetTypes)}`);
+  if (h.pruned.length) console.log(`\npruned at build time:\n${h.pruned.map((p) => `  ${p.count} ${p.task}: ${p.reason}`).join('\n')}`);
+}
 
 /** `build` and `show`. */
 export const graphCommands: CommandModule[] = [build, explain, show];

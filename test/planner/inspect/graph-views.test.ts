@@ -2,14 +2,15 @@
  * Views of a built graph: `selectQuanta` (--task; --where on a quantum's data ID or on it
  * with an input's, against a brute force over the edges, and its name checks; --upstream and
  * --downstream, checked against reachability computed here from the edge arrays),
- * `findQuantum`, and `qg show` / `qg build` through `main(argv)` (summary of the selection,
- * filtered jsonl, exit statuses).
+ * `findQuantum`, and `qg show` / `qg build` through `main(argv)` (the summary, line for line
+ * as the whole graph gives it; summary of the selection, filtered jsonl, exit statuses).
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { formatTable } from '../../../engine/cli/output.js';
 import {
-  EDGE_OUTPUT, findQuantum, graphToBytes, quantumJsonLines, selectQuanta,
+  DATASET_SUMMARY_COLUMNS, EDGE_OUTPUT, findQuantum, graphSummary, graphToBytes, quantumJsonLines, selectQuanta,
   PlanningError, type QuantumGraph,
 } from '../../../planner/index.js';
 import { WhereError } from '../../../registry/index.js';
@@ -176,6 +177,23 @@ describe('graph views', () => {
     const noTask = await run('show', file, '--format', 'jsonl', '--task', 'nope');
     expect(noTask.status).toBe(2);
     expect(noTask.stderr).toContain("'nope'");
+  });
+
+  it('qg show: the summary (read from the outline) is what the whole graph gives, line for line', async () => {
+    const h = g.header;
+    const s = graphSummary(g);
+    const expected = [
+      `graph ${file}: ${g.quantumCount} quanta, ${g.datasetCount} datasets, ${g.edgeCount} edges (format ${h.formatVersion})`,
+      `pipeline ${h.pipeline}; inputs ${h.inputs.join(', ')}; output run ${h.outputRun}`,
+      `where ${h.where}`,
+      `build ${h.buildId} against repository ${h.repositoryId}`,
+      '', formatTable(['task', 'class', 'dimensions', 'quanta'], s.tasks),
+      '', formatTable(DATASET_SUMMARY_COLUMNS, s.datasetTypes),
+    ];
+    expect(h.pruned).toEqual([]);
+    const summary = await run('show', file);
+    expect(summary.status).toBe(0);
+    expect(summary.stdout.trimEnd()).toBe(expected.join('\n'));
   });
 
   it('qg show --where: a typo is a usage error with a caret; the summary tables count the selection', async () => {
