@@ -13,14 +13,14 @@
  * header WCS stays and C comes from `nominalZeroPoints[band]` if configured; otherwise the
  * calexp stays in electrons (BUNIT says which).
  */
-import type { Exposure } from '../../registry/index.js';
+import type { Exposure, FitsHeader } from '../../registry/index.js';
 import { readConfig, type ConfigOf } from '../core/config-schema.js';
 import { CALIBRATE_CONFIG } from './task-configs.js';
 import { ImageError } from './errors.js';
 import { derivedHeader, headerString, setInt, setReal, setValue } from './header-cards.js';
 import { matchNearest, voteOffset, type PointMatch } from './matching.js';
 import { loadReferenceStars, type ReferenceStars } from './reference-catalog.js';
-import { measureSources, type SourceTable } from './source-measurement.js';
+import { measureSources, type Measurement, type SourceTable } from './source-measurement.js';
 import { medianInPlace, weightedQuantile } from './statistics.js';
 import { TAN_FIT_PARAMETERS, TanWcs, fitTanWcs, separationArcsec, type TanFitModel, type TanWcsFit } from './tan-wcs.js';
 
@@ -81,57 +81,96 @@ export function runCalibrate(exposure: Exposure, refCat: readonly unknown[] | un
     backgroundMeshSize: config.backgroundMeshSize, detectionThreshold: config.detectionThreshold,
     psfSigmaGuess: config.psfSigmaGuess, apertureRadiusSigma: config.apertureRadiusSigma,
   });
-  const src = m.sources;
-  log(`calibrate: ${src.count} sources in ${m.footprintCount} footprints, PSF sigma ${m.psfSigma.toFixed(3)} px, background ${m.background.mean.toFixed(2)} e-`);
+  log(`calibrate: ${m.sources.count} sources in ${m.footprintCount} footprints, PSF sigma ${m.psfSigma.toFixed(3)} px, background ${m.background.mean.toFixed(2)} e-`);
   const band = config.band || headerString(header, 'BAND') || null;
   const headerWcs = TanWcs.inHeader(header) ? TanWcs.fromHeader(header) : undefined;
+  const solution = config.useReferenceCatalog && refCat ? solveWithReferences(m, refCat, headerWcs, band, width, height, config, log) : NO_REFERENCES;
+  const photometry = appliedCalibration(solution.photometry, band, config);
+  return {
+    exposure: { width, height, ...calibratedPlanes(m.subtracted, variance, photometry.calibration), mask: m.mask, header: calexpHeader(header, m, solution, photometry) },
+    sources: m.sources,
+    metadata: calibrateMetadata(m, solution, photometry, headerWcs, width, height, band),
+  };
+}
 
-  let wcs = headerWcs;
-  let fit: TanWcsFit | undefined;
-  let wcsModel: TanFitModel | null = null;
-  let matches: PointMatch[] = [];
-  let refs: ReferenceStars | undefined;
-  let calibration = 1, calibrationErr = NaN, nPhotometric = 0, photometryFitted = false;
-  if (config.useReferenceCatalog && refCat) {
-    if (!headerWcs) throw new ImageError('calibrate needs a TAN WCS in the exposure header to match the reference catalog', 'IMAGE_WCS');
-    if (!band) throw new ImageError('calibrate needs a band (header BAND or config band) to read reference fluxes', 'IMAGE_HEADER');
-    refs = loadReferenceStars(refCat, band);
-    const astrometry = solveAstrometry(src, refs, headerWcs, width, height, m.psfSigma, config, log);
-    matches = astrometry.matches;
-    fit = astrometry.fit;
-    if (fit) wcs = fit.wcs;
-    wcsModel = astrometry.model ?? null;
-    const photo = zeroPoint(src, refs, matches, config.photometrySnrMin);
-    nPhotometric = photo.used;
-    if (photo.used >= config.minPhotometricStars && photo.used > 0) {
-      calibration = photo.calibration;
-      calibrationErr = photo.error;
-      photometryFitted = true;
-    } else {
-      log(`calibrate: only ${photo.used} stars for the zero point; pixels stay uncalibrated`);
-    }
-  }
-  if (!photometryFitted && band && config.nominalZeroPoints[band] !== undefined) {
-    calibration = 10 ** (0.4 * (AB_NJY_MAGNITUDE - config.nominalZeroPoints[band]!));
-    photometryFitted = false;
-  }
-  const calibrated = photometryFitted || calibration !== 1;
+/** The photometric calibration fitted to the reference catalog (1 nJy per electron and `fitted` false without one). */
+interface FittedPhotometry {
+  /** nJy per electron. */
+  readonly calibration: number;
+  readonly calibrationErr: number;
+  /** Stars the zero point was taken from. */
+  readonly nPhotometric: number;
+  readonly fitted: boolean;
+}
 
-  // The calexp: background-subtracted, calibrated pixels.
+/** What the reference catalog gave: its matches, the WCS fit and the fitted photometry. */
+interface ReferenceSolution {
+  readonly nRefStars: number;
+  /** Against source indices of the full table. */
+  readonly matches: readonly PointMatch[];
+  readonly fit: TanWcsFit | undefined;
+  readonly wcsModel: TanFitModel | null;
+  readonly photometry: FittedPhotometry;
+}
+
+const NO_REFERENCES: ReferenceSolution = {
+  nRefStars: 0, matches: [], fit: undefined, wcsModel: null, photometry: { calibration: 1, calibrationErr: NaN, nPhotometric: 0, fitted: false },
+};
+
+/** The calibration applied to the pixels, with whether there is one and its AB magnitude of one electron (NaN without). */
+interface AppliedCalibration extends FittedPhotometry {
+  readonly calibrated: boolean;
+  readonly zeroPoint: number;
+}
+
+/** Matches the sources to the reference stars, fits the WCS and the zero point. */
+function solveWithReferences(
+  m: Measurement, refCat: readonly unknown[], headerWcs: TanWcs | undefined, band: string | null, width: number, height: number, config: CalibrateConfig, log: (m: string) => void,
+): ReferenceSolution {
+  if (!headerWcs) throw new ImageError('calibrate needs a TAN WCS in the exposure header to match the reference catalog', 'IMAGE_WCS');
+  if (!band) throw new ImageError('calibrate needs a band (header BAND or config band) to read reference fluxes', 'IMAGE_HEADER');
+  const refs = loadReferenceStars(refCat, band);
+  const astrometry = solveAstrometry(m.sources, refs, headerWcs, width, height, m.psfSigma, config, log);
+  const photo = zeroPoint(m.sources, refs, astrometry.matches, config.photometrySnrMin);
+  const fitted = photo.used >= config.minPhotometricStars && photo.used > 0;
+  if (!fitted) log(`calibrate: only ${photo.used} stars for the zero point; pixels stay uncalibrated`);
+  return {
+    nRefStars: refs.count, matches: astrometry.matches, fit: astrometry.fit, wcsModel: astrometry.model ?? null,
+    photometry: { calibration: fitted ? photo.calibration : 1, calibrationErr: fitted ? photo.error : NaN, nPhotometric: photo.used, fitted },
+  };
+}
+
+/** The fitted calibration or, without one, the band's configured nominal zero point (else none). */
+function appliedCalibration(photometry: FittedPhotometry, band: string | null, config: CalibrateConfig): AppliedCalibration {
+  const nominal = band ? config.nominalZeroPoints[band] : undefined;
+  const calibration = !photometry.fitted && nominal !== undefined ? 10 ** (0.4 * (AB_NJY_MAGNITUDE - nominal)) : photometry.calibration;
+  const calibrated = photometry.fitted || calibration !== 1;
+  return { ...photometry, calibration, calibrated, zeroPoint: calibrated ? AB_NJY_MAGNITUDE - 2.5 * Math.log10(calibration) : NaN };
+}
+
+/** The calexp's pixels: the background-subtracted image times `calibration`, the variance times its square. */
+function calibratedPlanes(subtracted: Float32Array, variance: ArrayLike<number>, calibration: number): { image: Float32Array; variance: Float32Array } {
+  const n = subtracted.length;
   const out = new Float32Array(n), outVar = new Float32Array(n);
   const c2 = calibration * calibration;
   for (let p = 0; p < n; p++) {
-    out[p] = m.subtracted[p]! * calibration;
+    out[p] = subtracted[p]! * calibration;
     outVar[p] = variance[p]! * c2;
   }
+  return { image: out, variance: outVar };
+}
+
+/** The calexp's header: the input's, with the fitted WCS, the calibration cards and a history line. */
+function calexpHeader(header: FitsHeader, m: Measurement, solution: ReferenceSolution, photometry: AppliedCalibration): FitsHeader {
+  const { fit, wcsModel, matches } = solution;
+  const { calibrated, calibration, zeroPoint: zp, fitted } = photometry;
   let h = derivedHeader(header);
-  if (wcs && fit) h = wcs.replaceInHeader(h);
+  if (fit) h = fit.wcs.replaceInHeader(h);
   setValue(h, 'BUNIT', calibrated ? 'nJy' : 'electron', calibrated ? 'calibrated flux per pixel' : 'uncalibrated');
   setReal(h, 'PHOTCALB', calibration, '[nJy/e-] calibration applied to the pixels');
-  setReal(h, 'PHOTCERR', calibrationErr, '[nJy/e-] error of PHOTCALB');
-  const zp = calibrated ? AB_NJY_MAGNITUDE - 2.5 * Math.log10(calibration) : NaN;
+  setReal(h, 'PHOTCERR', photometry.calibrationErr, '[nJy/e-] error of PHOTCALB');
   setReal(h, 'MAGZERO', zp, 'AB magnitude of one electron (post-ISR)');
-  setValue(h, 'PHOTFIT', photometryFitted, 'zero point fitted to the reference catalog');
+  setValue(h, 'PHOTFIT', fitted, 'zero point fitted to the reference catalog');
   setReal(h, 'BGMEAN', m.background.mean, '[e-] mean background subtracted');
   setReal(h, 'PSFSIGMA', m.psfSigma, '[pixel] Gaussian sigma of the PSF');
   setReal(h, 'APRADIUS', m.apertureRadius, '[pixel] photometry aperture radius');
@@ -139,25 +178,29 @@ export function runCalibrate(exposure: Exposure, refCat: readonly unknown[] | un
   setValue(h, 'WCSFIT', fit !== undefined, 'WCS fitted to the reference catalog');
   if (fit) setReal(h, 'WCSRMS', fit.rmsArcsec, '[arcsec] rms of the WCS fit');
   if (wcsModel) setValue(h, 'WCSMODEL', wcsModel, 'WCS fit model (shift, similarity, affine)');
-  setInt(h, 'NSOURCES', src.count, 'detected sources');
+  setInt(h, 'NSOURCES', m.sources.count, 'detected sources');
   setInt(h, 'NMATCHES', matches.length, 'sources matched to the reference catalog');
-  h.addHistory(`calibrate: ${src.count} sources, ${matches.length} matches${fit ? `, WCS rms ${fit.rmsArcsec.toFixed(4)} arcsec` : ''}${photometryFitted ? `, zero point ${zp.toFixed(4)}` : ''}`);
+  h.addHistory(`calibrate: ${m.sources.count} sources, ${matches.length} matches${fit ? `, WCS rms ${fit.rmsArcsec.toFixed(4)} arcsec` : ''}${fitted ? `, zero point ${zp.toFixed(4)}` : ''}`);
+  return h;
+}
 
+/** The figures of the calibration; the WCS shift is that of the image center, from the header WCS to the fitted one. */
+function calibrateMetadata(
+  m: Measurement, solution: ReferenceSolution, photometry: AppliedCalibration, headerWcs: TanWcs | undefined, width: number, height: number, band: string | null,
+): CalibrateMetadata {
+  const { fit, wcsModel } = solution;
+  const { calibration, calibrationErr, fitted } = photometry;
   let wcsShiftArcsec = NaN;
   if (fit && headerWcs) {
     const [a1, d1] = headerWcs.pixelToSky((width - 1) / 2, (height - 1) / 2), [a2, d2] = fit.wcs.pixelToSky((width - 1) / 2, (height - 1) / 2);
     wcsShiftArcsec = separationArcsec(a1, d1, a2, d2);
   }
   return {
-    exposure: { width, height, image: out, variance: outVar, mask: m.mask, header: h },
-    sources: src,
-    metadata: {
-      nSources: src.count, nFootprints: m.footprintCount, nRefStars: refs?.count ?? 0, nMatches: matches.length, nPhotometric,
-      wcsRmsArcsec: fit?.rmsArcsec ?? NaN, wcsShiftArcsec, wcsFitted: fit !== undefined, wcsModel,
-      zeroPoint: zp, zeroPointErr: photometryFitted ? (2.5 / Math.LN10) * (calibrationErr / calibration) : NaN,
-      calibration, photometryFitted, psfSigma: m.psfSigma, apertureRadius: m.apertureRadius, apertureCorrection: m.apertureCorrection,
-      backgroundMean: m.background.mean, backgroundNoise: m.background.noise, band,
-    },
+    nSources: m.sources.count, nFootprints: m.footprintCount, nRefStars: solution.nRefStars, nMatches: solution.matches.length, nPhotometric: photometry.nPhotometric,
+    wcsRmsArcsec: fit?.rmsArcsec ?? NaN, wcsShiftArcsec, wcsFitted: fit !== undefined, wcsModel,
+    zeroPoint: photometry.zeroPoint, zeroPointErr: fitted ? (2.5 / Math.LN10) * (calibrationErr / calibration) : NaN,
+    calibration, photometryFitted: fitted, psfSigma: m.psfSigma, apertureRadius: m.apertureRadius, apertureCorrection: m.apertureCorrection,
+    backgroundMean: m.background.mean, backgroundNoise: m.background.noise, band,
   };
 }
 
