@@ -9,7 +9,7 @@ import { RegistryError } from '../errors.js';
 import { HEAP_BYTES, heapHeadroomProblem } from '../memory/heap-budget.js';
 import type { Registry } from '../registry.js';
 import { overlapTable } from '../schema/registry-schema.js';
-import { ConvexPolygon, HtmPixelization, regionsOverlap, type Region } from '../spatial/index.js';
+import { ConvexPolygon, HtmPixelization, PackedPolygons, regionsOverlap, type Region } from '../spatial/index.js';
 import { toBytes } from '../dimensions/dimension-records.js';
 import type { DimensionElement } from '../universe/dimension-universe.js';
 import { logicalOperands, walkWhere, type WhereNode } from './where/index.js';
@@ -49,10 +49,16 @@ export async function spatialFilters(scope: QueryScope, temps: TempTables, joins
 /** Below this many regions on the smaller side, pairs are found by a bounding-circle scan in JS. */
 const SCAN_LIMIT = 5000;
 
+/** One side of a spatial join: its records' keys and their regions, in the same order. */
+interface Side {
+  readonly keys: unknown[][];
+  readonly polygons: PackedPolygons;
+}
+
 /**
  * Exact spatial pairs of two region elements (e.g. visit_detector_region x patch). Both
  * sides' regions are read once (narrowed by the where's key-only terms); when one side is
- * small (a tract's patches) every pair is screened by bounding circles in JS, otherwise
+ * small (a tract's patches) pairs are screened by bounding circles in JS, otherwise
  * candidates come from the shared skypix trixels in SQL; either way each candidate is then
  * tested for true polygon overlap. The survivors go to a temporary table, joined like any other.
  */
@@ -60,7 +66,6 @@ async function spatialPairs(registry: Registry, tx: Executor, temps: TempTables,
   ast: WhereNode | null, binds: ReadonlyMap<string, BindValue>, expression: string, analysis: WhereAnalysis): Promise<JoinedTable> {
   const db = registry.db;
   const universe = registry.universe;
-  const skypix = universe.skypix.name;
   const aDims = elementKeyDims(a), bDims = elementKeyDims(b);
   const pairDims = [...new Set([...aDims, ...bDims])];
   const narrowed = (dims: readonly string[], column: (d: string) => string) => {
@@ -73,50 +78,35 @@ async function spatialPairs(registry: Registry, tx: Executor, temps: TempTables,
     }
     return { sql, bindings };
   };
-  const side = async (e: DimensionElement, dims: string[]) => {
+  const side = async (e: DimensionElement, dims: string[]): Promise<Side> => {
     const cols = elementKeyColumns(e);
     const filter = narrowed(dims, (d) => `e.${q(cols[dims.indexOf(d)]!)}`);
     const rows = await db.selectArrays(tx, db.placeholders(
       `SELECT ${cols.map((c) => `e.${q(c)}`).join(', ')}, e.region FROM ${q(e.name)} e WHERE e.region IS NOT NULL${filter.sql}`), filter.bindings);
     const heap = heapHeadroomProblem(`decoding ${rows.length} ${e.name} regions for a spatial join`, rows.length * HEAP_BYTES.region);
     if (heap) throw new RegistryError(heap, 'HEAP_HEADROOM');
-    const keys = rows.map((r) => r.slice(0, cols.length));
-    const regions = rows.map((r) => ConvexPolygon.decode(toBytes(r[cols.length])));
-    return { keys, regions };
+    const polygons = PackedPolygons.decode(rows.map((r) => toBytes(r[cols.length])));
+    for (const r of rows) r.length = cols.length;
+    return { keys: rows, polygons };
   };
   const A = await side(a, aDims);
   const B = await side(b, bDims);
-  const aIdx = pairDims.map((d) => aDims.indexOf(d)), bIdx = pairDims.map((d) => bDims.indexOf(d));
-  const survivors: unknown[][] = [];
+  // pairs must agree on shared dimensions (e.g. instrument) before geometry matters
+  const shared = aDims.flatMap((d, i) => (bDims.includes(d) ? [[i, bDims.indexOf(d)] as const] : []));
+  const agree = (i: number, j: number) => shared.every(([x, y]) => A.keys[i]![x] === B.keys[j]![y]);
+  const pairs = new PairList(B.keys.length);
   const keep = (i: number, j: number) => {
-    const ak = A.keys[i]!, bk = B.keys[j]!;
-    // pairs must agree on shared dimensions (e.g. instrument) before geometry matters
-    if (pairDims.some((_, k) => aIdx[k]! >= 0 && bIdx[k]! >= 0 && ak[aIdx[k]!] !== bk[bIdx[k]!])) return;
-    if (regionsOverlap(A.regions[i]!, B.regions[j]!)) survivors.push(pairDims.map((_, k) => (aIdx[k]! >= 0 ? ak[aIdx[k]!] : bk[bIdx[k]!])));
+    if (agree(i, j) && A.polygons.overlaps(i, B.polygons, j)) pairs.push(i, j);
   };
   if (Math.min(A.keys.length, B.keys.length) <= SCAN_LIMIT) {
-    const circles = (regions: Region[]) => {
-      const out = new Float64Array(regions.length * 4);
-      regions.forEach((r, i) => {
-        const c = r.boundingCircle();
-        out.set([c.center[0], c.center[1], c.center[2], c.openingAngle], i * 4);
-      });
-      return out;
-    };
-    const ca = circles(A.regions), cb = circles(B.regions);
-    for (let i = 0; i < A.keys.length; i++) {
-      for (let j = 0; j < B.keys.length; j++) {
-        const dot = ca[i * 4]! * cb[j * 4]! + ca[i * 4 + 1]! * cb[j * 4 + 1]! + ca[i * 4 + 2]! * cb[j * 4 + 2]!;
-        if (dot >= Math.cos(Math.min(Math.PI, ca[i * 4 + 3]! + cb[j * 4 + 3]! + 1e-12))) keep(i, j);
-      }
-    }
+    screenByCircles(A.polygons, B.polygons, keep);
   } else {
+    const skypix = universe.skypix.name;
     const keyOf = (d: string) => (aDims.includes(d) ? `ao.${q(d)}` : `bo.${q(d)}`);
-    const shared = aDims.filter((d) => bDims.includes(d));
     const filter = narrowed(pairDims, keyOf);
     const candidates = await db.selectArrays(tx, db.placeholders(
       `SELECT DISTINCT ${pairDims.map(keyOf).join(', ')} FROM ${q(overlapTable(a.name, skypix))} ao, ${q(overlapTable(b.name, skypix))} bo ` +
-      `WHERE ao.${q(skypix)} = bo.${q(skypix)}${shared.map((d) => ` AND ao.${q(d)} = bo.${q(d)}`).join('')}${filter.sql}`), filter.bindings);
+      `WHERE ao.${q(skypix)} = bo.${q(skypix)}${shared.map(([x]) => ` AND ao.${q(aDims[x]!)} = bo.${q(aDims[x]!)}`).join('')}${filter.sql}`), filter.bindings);
     const indexOf = (keys: unknown[][]) => new Map(keys.map((k, i) => [k.join('\u0000'), i]));
     const ai = indexOf(A.keys), bi = indexOf(B.keys);
     const aCols = aDims.map((d) => pairDims.indexOf(d)), bCols = bDims.map((d) => pairDims.indexOf(d));
@@ -125,10 +115,78 @@ async function spatialPairs(registry: Registry, tx: Executor, temps: TempTables,
       if (i !== undefined && j !== undefined) keep(i, j);
     }
   }
+  const aIdx = pairDims.map((d) => aDims.indexOf(d)), bIdx = pairDims.map((d) => bDims.indexOf(d));
+  const rows = pairs.sorted().map(([i, j]) => pairDims.map((_, k) => (aIdx[k]! >= 0 ? A.keys[i]![aIdx[k]!] : B.keys[j]![bIdx[k]!])));
   const table = await temps.create('pairs', universe, pairDims);
-  await db.insertRows(tx, table, pairDims, survivors);
+  await db.insertRows(tx, table, pairDims, rows);
   await temps.analyze(table);
   return { sql: q(table), alias: table, columns: new Map(pairDims.map((d) => [d, d] as [string, string])), keys: pairDims };
+}
+
+/**
+ * Calls `keep(i, j)` for every pair whose bounding circles meet. The larger side is sorted by
+ * declination, so each region of the smaller one only looks at the band of declinations its
+ * circle can reach (two points differ in declination by at most their angular distance):
+ * a tract's patches then meet a seventh of its detectors instead of all of them.
+ */
+function screenByCircles(a: PackedPolygons, b: PackedPolygons, keep: (i: number, j: number) => void): void {
+  const aSmall = a.count <= b.count;
+  const [small, large] = aSmall ? [a, b] : [b, a];
+  const ls = large.circles, ss = small.circles;
+  const dec = new Float64Array(large.count);
+  let widest = 0;
+  for (let k = 0; k < large.count; k++) {
+    dec[k] = Math.asin(Math.max(-1, Math.min(1, ls[4 * k + 2]!)));
+    widest = Math.max(widest, ls[4 * k + 3]!);
+  }
+  const order = Int32Array.from(dec.keys()).sort((x, y) => dec[x]! - dec[y]!);
+  const sortedDec = Float64Array.from(order, (k) => dec[k]!);
+  for (let s = 0; s < small.count; s++) {
+    const sx = ss[4 * s]!, sy = ss[4 * s + 1]!, sz = ss[4 * s + 2]!, sr = ss[4 * s + 3]!;
+    // 1e-9 rad covers the rounding of asin; the circle test below is the real screen
+    const center = Math.asin(Math.max(-1, Math.min(1, sz))), reach = sr + widest + 1e-9;
+    for (let t = lowerBound(sortedDec, center - reach); t < order.length && sortedDec[t]! <= center + reach; t++) {
+      const l = order[t]!;
+      const dot = sx * ls[4 * l]! + sy * ls[4 * l + 1]! + sz * ls[4 * l + 2]!;
+      if (dot < Math.cos(Math.min(Math.PI, sr + ls[4 * l + 3]! + 1e-12))) continue;
+      if (aSmall) keep(s, l);
+      else keep(l, s);
+    }
+  }
+}
+
+/** The first index of sorted `values` whose value is >= `x`. */
+function lowerBound(values: Float64Array, x: number): number {
+  let lo = 0, hi = values.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (values[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Index pairs (i, j < width), packed as i * width + j in a growing typed array: no object per pair. */
+class PairList {
+  private keys = new Float64Array(1024);
+  private length = 0;
+
+  constructor(private readonly width: number) {}
+
+  push(i: number, j: number): void {
+    if (this.length === this.keys.length) {
+      const grown = new Float64Array(2 * this.length);
+      grown.set(this.keys);
+      this.keys = grown;
+    }
+    this.keys[this.length++] = i * this.width + j;
+  }
+
+  /** The pairs by i then j (the order of a nested scan, whatever order they were found in). */
+  sorted(): [number, number][] {
+    const keys = this.keys.slice(0, this.length).sort();
+    return Array.from(keys, (key) => [Math.floor(key / this.width), key % this.width]);
+  }
 }
 
 /** Records of `e` whose region truly overlaps `region`, into a temporary table of their keys. */

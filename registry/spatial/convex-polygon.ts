@@ -38,23 +38,9 @@ export class ConvexPolygon {
     const n = vertices.length;
     if (n < 3) throw new InvalidRegionError(`a convex polygon needs at least 3 vertices, got ${n}`);
     const coords = new Float64Array(3 * n);
-    vertices.forEach((v, i) => {
-      const [x, y, z] = v;
-      const l2 = x * x + y * y + z * z;
-      if (!(l2 > 0) || !Number.isFinite(l2)) throw new InvalidRegionError(`vertex ${i} [${v.join(', ')}] is not a direction`);
-      const s = Math.abs(l2 - 1) > 1e-15 ? 1 / Math.sqrt(l2) : 1;
-      coords[3 * i] = x * s;
-      coords[3 * i + 1] = y * s;
-      coords[3 * i + 2] = z * s;
-    });
+    vertices.forEach((v, i) => coords.set(v, 3 * i));
     const normals = new Float64Array(3 * n);
-    if (!edgeNormals(coords, n, normals)) throw new InvalidRegionError('polygon has repeated or antipodal consecutive vertices');
-    const orientation = orientationOf(coords, normals, n);
-    if (orientation === 0) throw new InvalidRegionError('vertices do not form a convex polygon (in either order)');
-    if (orientation < 0) {
-      reverseVertices(coords, n);
-      edgeNormals(coords, n, normals);
-    }
+    orientPolygon(coords, n, normals);
     this.coords = coords;
     this.normals = normals;
     const out: Vector3[] = [];
@@ -183,22 +169,9 @@ export class ConvexPolygon {
    * polygons, where the exact area formula cancels catastrophically.
    */
   centroid(): Vector3 {
-    const c = this.coords, n = c.length / 3;
-    const x0 = c[0], y0 = c[1], z0 = c[2];
-    let x = 0, y = 0, z = 0;
-    for (let i = 1; i + 1 < n; i++) {
-      const ax = c[3 * i], ay = c[3 * i + 1], az = c[3 * i + 2];
-      const bx = c[3 * i + 3], by = c[3 * i + 4], bz = c[3 * i + 5];
-      // det(v0, a, b) = v0 . ((a - v0) x (b - v0)): differences keep small fans accurate.
-      const px = ax - x0, py = ay - y0, pz = az - z0;
-      const qx = bx - x0, qy = by - y0, qz = bz - z0;
-      const w = x0 * (py * qz - pz * qy) + y0 * (pz * qx - px * qz) + z0 * (px * qy - py * qx);
-      x += w * (x0 + ax + bx);
-      y += w * (y0 + ay + by);
-      z += w * (z0 + az + bz);
-    }
-    const l = Math.hypot(x, y, z);
-    return [x / l, y / l, z / l];
+    const out = new Float64Array(3);
+    centroidInto(this.coords, this.coords.length / 3, out, 0);
+    return [out[0], out[1], out[2]];
   }
 
   /**
@@ -207,27 +180,88 @@ export class ConvexPolygon {
    * rad against rounding.
    */
   boundingCircle(): Circle {
-    const center = this.centroid();
-    const [cx, cy, cz] = center;
-    const c = this.coords, nm = this.normals, n = c.length / 3;
-    let r = 0;
-    for (let i = 0; i < n; i++) r = Math.max(r, angleTo(cx, cy, cz, c[3 * i], c[3 * i + 1], c[3 * i + 2]));
-    for (let e = 0; e < n; e++) {
-      // The farthest point of edge e's great circle from c is minus c's projection; it
-      // counts only if it lies on the arc (same wedge test as the circle relation, for -c).
-      const j = e + 1 === n ? 0 : e + 1;
-      const nx = nm[3 * e], ny = nm[3 * e + 1], nz = nm[3 * e + 2];
-      const ax = c[3 * e], ay = c[3 * e + 1], az = c[3 * e + 2];
-      const bx = c[3 * j], by = c[3 * j + 1], bz = c[3 * j + 2];
-      const t1 = -(cx * (ny * az - nz * ay) + cy * (nz * ax - nx * az) + cz * (nx * ay - ny * ax));
-      const t2 = -(cx * (by * nz - bz * ny) + cy * (bz * nx - bx * nz) + cz * (bx * ny - by * nx));
-      if (t1 >= 0 && t2 >= 0) {
-        const s = cx * nx + cy * ny + cz * nz;
-        r = Math.max(r, Math.PI - Math.asin(Math.min(1, Math.abs(s))));
-      }
-    }
-    return new Circle(center, Math.min(Math.PI, r + 1e-14));
+    const out = new Float64Array(4);
+    boundingCircleInto(this.coords, this.normals, this.coords.length / 3, out, 0);
+    return new Circle([out[0], out[1], out[2]], out[3]);
   }
+}
+
+/**
+ * @internal Makes `n` packed vertices a valid polygon in place: non-unit ones normalized
+ * (unit ones, e.g. decoded, kept bit for bit), clockwise order reversed; writes the edge
+ * normals. Throws {@link InvalidRegionError} for a vertex that is no direction, repeated or
+ * collinear vertices, or a non-convex sequence. Shared by the class and packed decoding.
+ */
+export function orientPolygon(coords: Float64Array, n: number, normals: Float64Array): void {
+  for (let i = 0; i < 3 * n; i += 3) {
+    const x = coords[i], y = coords[i + 1], z = coords[i + 2];
+    const l2 = x * x + y * y + z * z;
+    if (!(l2 > 0) || !Number.isFinite(l2)) throw new InvalidRegionError(`vertex ${i / 3} [${x}, ${y}, ${z}] is not a direction`);
+    if (Math.abs(l2 - 1) > 1e-15) {
+      const s = 1 / Math.sqrt(l2);
+      coords[i] = x * s;
+      coords[i + 1] = y * s;
+      coords[i + 2] = z * s;
+    }
+  }
+  if (!edgeNormals(coords, n, normals)) throw new InvalidRegionError('polygon has repeated or antipodal consecutive vertices');
+  const orientation = orientationOf(coords, normals, n);
+  if (orientation === 0) throw new InvalidRegionError('vertices do not form a convex polygon (in either order)');
+  if (orientation < 0) {
+    reverseVertices(coords, n);
+    edgeNormals(coords, n, normals);
+  }
+}
+
+/**
+ * @internal The centroid of the `n` vertices at `c` into `out[o..o+2]`: the direction of the
+ * center of mass of the solid cone from the sphere's center over the polygon with flat facets
+ * (see {@link ConvexPolygon.centroid}).
+ */
+export function centroidInto(c: Float64Array, n: number, out: Float64Array, o: number): void {
+  const x0 = c[0], y0 = c[1], z0 = c[2];
+  let x = 0, y = 0, z = 0;
+  for (let i = 1; i + 1 < n; i++) {
+    const ax = c[3 * i], ay = c[3 * i + 1], az = c[3 * i + 2];
+    const bx = c[3 * i + 3], by = c[3 * i + 4], bz = c[3 * i + 5];
+    // det(v0, a, b) = v0 . ((a - v0) x (b - v0)): differences keep small fans accurate.
+    const px = ax - x0, py = ay - y0, pz = az - z0;
+    const qx = bx - x0, qy = by - y0, qz = bz - z0;
+    const w = x0 * (py * qz - pz * qy) + y0 * (pz * qx - px * qz) + z0 * (px * qy - py * qx);
+    x += w * (x0 + ax + bx);
+    y += w * (y0 + ay + by);
+    z += w * (z0 + az + bz);
+  }
+  const l = Math.hypot(x, y, z);
+  out[o] = x / l;
+  out[o + 1] = y / l;
+  out[o + 2] = z / l;
+}
+
+/**
+ * @internal The bounding circle of a polygon (see {@link ConvexPolygon.boundingCircle}) into
+ * `out[o..o+3]`: center x, y, z and opening angle; no allocation, for packed polygons.
+ */
+export function boundingCircleInto(c: Float64Array, nm: Float64Array, n: number, out: Float64Array, o: number): void {
+  centroidInto(c, n, out, o);
+  const cx = out[o], cy = out[o + 1], cz = out[o + 2];
+  let r = 0;
+  for (let i = 0; i < n; i++) r = Math.max(r, angleTo(cx, cy, cz, c[3 * i], c[3 * i + 1], c[3 * i + 2]));
+  for (let e = 0; e < n; e++) {
+    // The farthest point of edge e's great circle from c is minus c's projection; it
+    // counts only if it lies on the arc (same wedge test as the circle relation, for -c).
+    const j = e + 1 === n ? 0 : e + 1;
+    const nx = nm[3 * e], ny = nm[3 * e + 1], nz = nm[3 * e + 2];
+    const ax = c[3 * e], ay = c[3 * e + 1], az = c[3 * e + 2];
+    const bx = c[3 * j], by = c[3 * j + 1], bz = c[3 * j + 2];
+    const t1 = -(cx * (ny * az - nz * ay) + cy * (nz * ax - nx * az) + cz * (nx * ay - ny * ax));
+    const t2 = -(cx * (by * nz - bz * ny) + cy * (bz * nx - bx * nz) + cz * (bx * ny - by * nx));
+    if (t1 >= 0 && t2 >= 0) {
+      const s = cx * nx + cy * ny + cz * nz;
+      r = Math.max(r, Math.PI - Math.asin(Math.min(1, Math.abs(s))));
+    }
+  }
+  out[o + 3] = Math.min(Math.PI, r + 1e-14);
 }
 
 function crossRaw(a: Vector3, b: Vector3): Vector3 {

@@ -4,6 +4,7 @@
  */
 export { angleBetween, cross, dot, fromRaDec, normalize, toRaDec, type Vector3 } from './vector3.js';
 export { ConvexPolygon, CONVEX_POLYGON_TYPE_CODE } from './convex-polygon.js';
+export { PackedPolygons } from './packed-polygons.js';
 export { Circle } from './circle.js';
 export { boxPolygon } from './box.js';
 export { regionsOverlap, type Region } from './region.js';
