@@ -77,6 +77,31 @@ export function convolveSeparable(image: ArrayLike<number>, width: number, heigh
 
 /** Detects sources in `image` (background already subtracted). */
 export function detectSources(image: ArrayLike<number>, variance: ArrayLike<number>, mask: Int32Array | undefined, width: number, height: number, options: DetectionOptions): Detection {
+  const { smoothed, noise2, significance } = smoothedSignificance(image, variance, mask, width, height, options);
+  const { footprints, regions } = regionsAbove(significance, width, height, options.threshold);
+  const peaks: DetectedPeak[] = [];
+  let kept = 0;
+  // Regions under minPixels are dropped; the rest, renumbered in order, are the footprints.
+  for (const pixels of regions) {
+    if (pixels.length < options.minPixels) {
+      for (const p of pixels) footprints[p] = 0;
+      continue;
+    }
+    const footprint = kept++;
+    for (const p of pixels) footprints[p] = footprint + 1;
+    const accepted = distinctPeaks(localMaxima(pixels, smoothed, width, height), smoothed, noise2, width, options.threshold);
+    for (const p of accepted) {
+      const x = p % width;
+      peaks.push({ x, y: (p - x) / width, significance: significance[p]!, footprint, peaksInFootprint: accepted.length });
+    }
+  }
+  return { peaks, footprints, footprintCount: kept, smoothed, significance };
+}
+
+/** The image smoothed with the PSF-wide Gaussian, the smoothed variance (K^2 * V) and the significance; ignored and non-finite pixels count as zero. */
+function smoothedSignificance(
+  image: ArrayLike<number>, variance: ArrayLike<number>, mask: Int32Array | undefined, width: number, height: number, options: DetectionOptions,
+): { smoothed: Float32Array; noise2: Float32Array; significance: Float32Array } {
   const n = width * height;
   const clean = new Float64Array(n), cleanVar = new Float64Array(n);
   for (let p = 0; p < n; p++) {
@@ -91,13 +116,17 @@ export function detectSources(image: ArrayLike<number>, variance: ArrayLike<numb
   const noise2 = convolveSeparable(cleanVar, width, height, kernel.map((k) => k * k));
   const significance = new Float32Array(n);
   for (let p = 0; p < n; p++) significance[p] = noise2[p]! > 0 ? smoothed[p]! / Math.sqrt(noise2[p]!) : 0;
+  return { smoothed, noise2, significance };
+}
 
-  // Footprints: 8-connected regions above threshold.
+/** The 8-connected regions above `threshold`: each region's pixels, and each pixel's region index + 1 (0 outside). */
+function regionsAbove(significance: Float32Array, width: number, height: number, threshold: number): { footprints: Int32Array; regions: number[][] } {
+  const n = width * height;
   const footprints = new Int32Array(n);
   const stack = new Int32Array(n);
   const regions: number[][] = [];
   for (let start = 0; start < n; start++) {
-    if (footprints[start] !== 0 || !(significance[start]! > options.threshold)) continue;
+    if (footprints[start] !== 0 || !(significance[start]! > threshold)) continue;
     const id = regions.length + 1;
     const pixels: number[] = [];
     let top = 0;
@@ -114,7 +143,7 @@ export function detectSources(image: ArrayLike<number>, variance: ArrayLike<numb
           const x = px + dx;
           if (x < 0 || x >= width) continue;
           const q = y * width + x;
-          if (footprints[q] === 0 && significance[q]! > options.threshold) {
+          if (footprints[q] === 0 && significance[q]! > threshold) {
             footprints[q] = id;
             stack[top++] = q;
           }
@@ -123,48 +152,41 @@ export function detectSources(image: ArrayLike<number>, variance: ArrayLike<numb
     }
     regions.push(pixels);
   }
+  return { footprints, regions };
+}
 
-  const peaks: DetectedPeak[] = [];
-  let kept = 0;
-  for (let r = 0; r < regions.length; r++) {
-    const pixels = regions[r]!;
-    if (pixels.length < options.minPixels) {
-      for (const p of pixels) footprints[p] = 0;
-      continue;
-    }
-    const footprint = kept++;
-    for (const p of pixels) footprints[p] = footprint + 1;
-    // Local maxima of the smoothed image (ties broken toward the lower index).
-    const candidates: number[] = [];
-    for (const p of pixels) {
-      const px = p % width, py = (p - px) / width, v = smoothed[p]!;
-      let isMax = true;
-      for (let dy = -1; dy <= 1 && isMax; dy++) {
-        for (let dx = -1; dx <= 1; dx++) {
-          if (dx === 0 && dy === 0) continue;
-          const x = px + dx, y = py + dy;
-          if (x < 0 || y < 0 || x >= width || y >= height) continue;
-          const q = y * width + x;
-          const w = smoothed[q]!;
-          if (w > v || (w === v && q < p)) {
-            isMax = false;
-            break;
-          }
+/** The pixels of `pixels` that are local maxima of the smoothed image (ties broken toward the lower index). */
+function localMaxima(pixels: readonly number[], smoothed: Float32Array, width: number, height: number): number[] {
+  const maxima: number[] = [];
+  for (const p of pixels) {
+    const px = p % width, py = (p - px) / width, v = smoothed[p]!;
+    let isMax = true;
+    for (let dy = -1; dy <= 1 && isMax; dy++) {
+      for (let dx = -1; dx <= 1; dx++) {
+        if (dx === 0 && dy === 0) continue;
+        const x = px + dx, y = py + dy;
+        if (x < 0 || y < 0 || x >= width || y >= height) continue;
+        const q = y * width + x;
+        const w = smoothed[q]!;
+        if (w > v || (w === v && q < p)) {
+          isMax = false;
+          break;
         }
       }
-      if (isMax) candidates.push(p);
     }
-    candidates.sort((a, b) => smoothed[b]! - smoothed[a]!);
-    const accepted: number[] = [];
-    for (const p of candidates) {
-      if (accepted.length === 0 || accepted.every((q) => standsApart(p, q, smoothed, noise2, width, options.threshold))) accepted.push(p);
-    }
-    for (const p of accepted) {
-      const x = p % width;
-      peaks.push({ x, y: (p - x) / width, significance: significance[p]!, footprint, peaksInFootprint: accepted.length });
-    }
+    if (isMax) maxima.push(p);
   }
-  return { peaks, footprints, footprintCount: kept, smoothed, significance };
+  return maxima;
+}
+
+/** The maxima, brightest first, each kept when it stands apart from every brighter one kept. */
+function distinctPeaks(maxima: number[], smoothed: Float32Array, noise2: Float32Array, width: number, threshold: number): number[] {
+  maxima.sort((a, b) => smoothed[b]! - smoothed[a]!);
+  const accepted: number[] = [];
+  for (const p of maxima) {
+    if (accepted.length === 0 || accepted.every((q) => standsApart(p, q, smoothed, noise2, width, threshold))) accepted.push(p);
+  }
+  return accepted;
 }
 
 /** Whether peak p rises `threshold` noise sigma above the lowest smoothed value on the segment to brighter peak q. */
