@@ -1,5 +1,5 @@
 /**
- * Simulation profiles (tiny, small, tract) and how options override them. A profile fixes
+ * Simulation profiles (tiny, small, tract, survey) and how options override them. A profile fixes
  * the camera (detector size, pixel scale), the sky map (patch size) and the survey (visits,
  * bands, nights); overrides change counts, and the geometry follows (the dither area grows
  * with the tract so that visits keep covering it).
@@ -8,7 +8,7 @@ import { SimulationError } from './errors.js';
 import { KNOWN_BANDS } from './star-field.js';
 
 /** Names of the built-in profiles. */
-export type ProfileName = 'tiny' | 'small' | 'tract';
+export type ProfileName = 'tiny' | 'small' | 'tract' | 'survey';
 
 /** A complete description of what to simulate (a profile with overrides applied). */
 export interface SimulationProfile {
@@ -52,6 +52,11 @@ export interface SimulationProfile {
  *   (visit, detector, patch) data-ID rows: the largest graph LSST's documentation quotes
  *   (290,189 quanta from 234,155 rows). With the LSST-test proportions (0.3-degree patches)
  *   rows would outnumber quanta (3.4 patches per detector).
+ * - survey: the tract's camera and patches over 14x14 patches (the area of 4 such tracts,
+ *   as one tract: the sky map has one) and 21,900 visits: about 1M quanta, past LSST's
+ *   largest published graph, for the planner's scaling (issue 11 item 4). Each visit gets
+ *   the tract profile's 46 quanta (its pointings spread over the wider area), so
+ *   `--visits` scales it down in proportion: 217 visits make about 10k quanta.
  */
 export const SIMULATION_PROFILES: Readonly<Record<ProfileName, SimulationProfile>> = Object.freeze({
   tiny: Object.freeze({
@@ -69,6 +74,12 @@ export const SIMULATION_PROFILES: Readonly<Record<ProfileName, SimulationProfile
   tract: Object.freeze({
     name: 'tract', description: '6,350 visits x 20 detectors (0.2 deg), 7x7 patches (0.7 deg), 3 bands, registry only',
     visits: 6350, detectors: 20, patchesPerSide: 7, bands: Object.freeze(['g', 'r', 'i']), pixels: false, nights: 10,
+    detectorWidth: 3600, detectorHeight: 3600, overscan: 32, detectorGap: 36, pixelScaleArcsec: 0.2,
+    patchInnerPixels: 12600, patchBorderPixels: 360, starsPerDetector: 50, refCatMagLimit: 20.5, center: Object.freeze([150, 2] as const),
+  }),
+  survey: Object.freeze({
+    name: 'survey', description: '21,900 visits x 20 detectors (0.2 deg), 14x14 patches (0.7 deg), 3 bands, registry only: about 1M quanta',
+    visits: 21900, detectors: 20, patchesPerSide: 14, bands: Object.freeze(['g', 'r', 'i']), pixels: false, nights: 11,
     detectorWidth: 3600, detectorHeight: 3600, overscan: 32, detectorGap: 36, pixelScaleArcsec: 0.2,
     patchInnerPixels: 12600, patchBorderPixels: 360, starsPerDetector: 50, refCatMagLimit: 20.5, center: Object.freeze([150, 2] as const),
   }),
