@@ -234,81 +234,20 @@ function unique(records: Iterable<DimensionRecord>, key: (r: DimensionRecord) =>
  */
 export async function ingestRaws(repo: Repository, paths: readonly string[], options: IngestOptions): Promise<IngestResult> {
   const started = performance.now();
-  const transfer = options.transfer ?? 'copy';
-  if (!TRANSFER_MODES.includes(transfer)) throw new IngestError(`unknown transfer mode '${transfer}' (expected ${TRANSFER_MODES.join(', ')})`, 'INGEST_OPTIONS');
-  const batchSize = options.batchSize ?? 200;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new IngestError(`batchSize must be a positive integer, got ${batchSize}`, 'INGEST_OPTIONS');
-  const concurrency = Math.max(1, options.concurrency ?? 8);
-  const dryRun = options.dryRun ?? false;
-  const config = resolveTranslation(options);
-  const translator = new HeaderTranslator(config, repo.registry.universe);
-  const run = options.run ?? `${config.instrument}/raw/all`;
-  if (!run || /[\s,]/.test(run) || run.includes('..') || run.startsWith('/')) {
-    throw new IngestError(`invalid run name '${run}': no whitespace, commas, '..' or leading '/'`, 'INGEST_OPTIONS');
-  }
-
+  const settings = ingestSettings(repo, options);
   const { files, missing } = await collectRawFiles(paths);
-  if (transfer === 'direct') {
-    const outside: string[] = [];
-    for (const f of files) if ((await pathInsideRoot(repo.root, f)) === undefined) outside.push(f);
-    if (outside.length) {
-      throw new IngestError(
-        `--transfer direct registers files where they are, so they must lie inside the repository root ${repo.root} (no stored path may leave it); ` +
-          `${outside.length} do not, e.g. ${outside.slice(0, 3).join(', ')}. Use --transfer copy, link or symlink.`,
-        'INGEST_OUTSIDE_ROOT',
-      );
-    }
-  }
-
-  const registry = repo.registry;
+  if (settings.transfer === 'direct') await checkInsideRoot(repo.root, files);
   const cache = options.headerCache ?? HeaderCache.forRepository(repo.root);
   const { reads: readsBefore, hits: hitsBefore } = cache.stats;
-  const formatter = formatterFor(RAW_STORAGE_CLASS);
-
-  if (!dryRun) {
-    await registry.transaction(async (tx) => {
-      await registry.collections.register(run, 'RUN', null, tx);
-      await registry.datasetTypes.register({ name: RAW_DATASET_TYPE, dimensions: [...RAW_DIMENSIONS], storageClass: RAW_STORAGE_CLASS }, tx);
-      await registry.dimensions.insert('instrument', [translator.instrumentRecord()], tx, { skipExisting: true });
-      const detectors = translator.detectorRecords();
-      if (detectors.length) await registry.dimensions.insert('detector', detectors, tx, { skipExisting: true });
-      if (config.visits) await registry.dimensions.insert('visit_system', [{ instrument: config.instrument, id: 0, name: 'one-to-one' }], tx, { skipExisting: true });
-    });
-  }
-  const canHoldRaws = dryRun ? (await registry.collections.has(run)) && (await registry.datasetTypes.has(RAW_DATASET_TYPE)) : true;
-
-  const ingested: IngestedRaw[] = [];
-  const planned: IngestResult['planned'] = [];
-  const failed: IngestFailure[] = [...missing];
-  const byDataId = new Map<string, string>();
-  const exposures = new Map<number, { physicalFilter: string; dayObs: number; path: string }>();
-  const progress = (done: number) => options.onProgress?.({ done: done + missing.length, total: files.length + missing.length, ingested: dryRun ? planned.length : ingested.length, failed: failed.length });
-
+  if (!settings.dryRun) await prepareRun(repo, settings);
+  const { run, dryRun, batchSize } = settings;
+  const canHoldRaws = dryRun ? (await repo.registry.collections.has(run)) && (await repo.registry.datasetTypes.has(RAW_DATASET_TYPE)) : true;
+  const tally: IngestTally = { ingested: [], planned: [], failed: [...missing], byDataId: new Map(), exposures: new Map() };
+  const { ingested, planned, failed } = tally;
   try {
     for (let start = 0; start < files.length; start += batchSize) {
-      const items: Item[] = files.slice(start, start + batchSize).map((path) => ({ path }));
-      await readAndTranslate(items, cache, translator, concurrency);
-      checkWithinIngest(items, byDataId, exposures);
-      await checkAgainstRegistry(repo, items, run, canHoldRaws, config.instrument);
-      const ok = items.filter((i) => !i.failure);
-      if (dryRun) {
-        for (const i of ok) planned.push({ source: i.path, dataId: i.translation!.dataId });
-      } else if (ok.length) {
-        await forEachLimit(ok, concurrency, async (item) => {
-          item.id = randomUUID();
-          const ref: DatasetRef = { id: item.id, datasetType: RAW_DATASET_TYPE, run, dataId: item.translation!.dataId };
-          try {
-            item.placed = await placeFile(repo.root, item.path, renderTemplate(repo.datastore.template, ref) + formatter.extension, transfer, { checksum: options.checksum ?? true });
-          } catch (e) {
-            item.failure = { path: item.path, code: 'TRANSFER', reason: (e as Error).message, dataId: item.translation!.dataId };
-          }
-        });
-        const placed = ok.filter((i) => !i.failure);
-        const registered = await registerBatch(repo, placed, run, transfer);
-        ingested.push(...registered);
-      }
-      for (const i of items) if (i.failure) failed.push(i.failure);
-      progress(Math.min(start + batchSize, files.length));
+      await ingestBatch(repo, files.slice(start, start + batchSize), settings, cache, canHoldRaws, tally);
+      options.onProgress?.({ done: Math.min(start + batchSize, files.length) + missing.length, total: files.length + missing.length, ingested: dryRun ? planned.length : ingested.length, failed: failed.length });
     }
   } finally {
     cache.save();
@@ -320,6 +259,108 @@ export async function ingestRaws(repo: Repository, paths: readonly string[], opt
     headerReads: cache.stats.reads - readsBefore, headerCacheHits: cache.stats.hits - hitsBefore,
     seconds: (performance.now() - started) / 1000,
   };
+}
+
+/** The options of one ingest, checked and with their defaults. */
+interface IngestSettings {
+  readonly transfer: TransferMode;
+  readonly batchSize: number;
+  readonly concurrency: number;
+  readonly dryRun: boolean;
+  readonly checksum: boolean;
+  readonly config: TranslationConfig;
+  readonly translator: HeaderTranslator;
+  readonly run: string;
+}
+
+/** Checks the options (transfer mode, batch size, translation config, run name, in that order) and fills in their defaults. */
+function ingestSettings(repo: Repository, options: IngestOptions): IngestSettings {
+  const transfer = options.transfer ?? 'copy';
+  if (!TRANSFER_MODES.includes(transfer)) throw new IngestError(`unknown transfer mode '${transfer}' (expected ${TRANSFER_MODES.join(', ')})`, 'INGEST_OPTIONS');
+  const batchSize = options.batchSize ?? 200;
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new IngestError(`batchSize must be a positive integer, got ${batchSize}`, 'INGEST_OPTIONS');
+  const config = resolveTranslation(options);
+  const translator = new HeaderTranslator(config, repo.registry.universe);
+  const run = options.run ?? `${config.instrument}/raw/all`;
+  if (!run || /[\s,]/.test(run) || run.includes('..') || run.startsWith('/')) {
+    throw new IngestError(`invalid run name '${run}': no whitespace, commas, '..' or leading '/'`, 'INGEST_OPTIONS');
+  }
+  return {
+    transfer, batchSize, concurrency: Math.max(1, options.concurrency ?? 8), dryRun: options.dryRun ?? false, checksum: options.checksum ?? true, config, translator, run,
+  };
+}
+
+/** Refuses a `direct` ingest of files outside the repository root (no stored path may leave it). */
+async function checkInsideRoot(root: string, files: readonly string[]): Promise<void> {
+  const outside: string[] = [];
+  for (const f of files) if ((await pathInsideRoot(root, f)) === undefined) outside.push(f);
+  if (outside.length) {
+    throw new IngestError(
+      `--transfer direct registers files where they are, so they must lie inside the repository root ${root} (no stored path may leave it); ` +
+        `${outside.length} do not, e.g. ${outside.slice(0, 3).join(', ')}. Use --transfer copy, link or symlink.`,
+      'INGEST_OUTSIDE_ROOT',
+    );
+  }
+}
+
+/** Registers the run, the raw dataset type and the instrument's own records (instrument, detectors, the one-to-one visit system), in one transaction. */
+async function prepareRun(repo: Repository, { run, translator, config }: IngestSettings): Promise<void> {
+  const registry = repo.registry;
+  await registry.transaction(async (tx) => {
+    await registry.collections.register(run, 'RUN', null, tx);
+    await registry.datasetTypes.register({ name: RAW_DATASET_TYPE, dimensions: [...RAW_DIMENSIONS], storageClass: RAW_STORAGE_CLASS }, tx);
+    await registry.dimensions.insert('instrument', [translator.instrumentRecord()], tx, { skipExisting: true });
+    const detectors = translator.detectorRecords();
+    if (detectors.length) await registry.dimensions.insert('detector', detectors, tx, { skipExisting: true });
+    if (config.visits) await registry.dimensions.insert('visit_system', [{ instrument: config.instrument, id: 0, name: 'one-to-one' }], tx, { skipExisting: true });
+  });
+}
+
+/** The first file of this ingest seen for an exposure, with the values the later ones must agree with. */
+interface ExposureSeen {
+  readonly physicalFilter: string;
+  readonly dayObs: number;
+  readonly path: string;
+}
+
+/** What the batches found so far; each batch adds to it. */
+interface IngestTally {
+  readonly ingested: IngestedRaw[];
+  readonly planned: IngestResult['planned'];
+  readonly failed: IngestFailure[];
+  /** The first file of each data ID (key {@link dataIdKey}). */
+  readonly byDataId: Map<string, string>;
+  readonly exposures: Map<number, ExposureSeen>;
+}
+
+/** One batch: read and translate, check, then (unless a dry run) place the files and register them. */
+async function ingestBatch(repo: Repository, paths: readonly string[], settings: IngestSettings, cache: HeaderCache, canHoldRaws: boolean, tally: IngestTally): Promise<void> {
+  const items: Item[] = paths.map((path) => ({ path }));
+  await readAndTranslate(items, cache, settings.translator, settings.concurrency);
+  checkWithinIngest(items, tally.byDataId, tally.exposures);
+  await checkAgainstRegistry(repo, items, settings.run, canHoldRaws, settings.config.instrument);
+  const ok = items.filter((i) => !i.failure);
+  if (settings.dryRun) {
+    for (const i of ok) tally.planned.push({ source: i.path, dataId: i.translation!.dataId });
+  } else if (ok.length) {
+    await placeItems(repo, ok, settings);
+    tally.ingested.push(...(await registerBatch(repo, ok.filter((i) => !i.failure), settings.run, settings.transfer)));
+  }
+  for (const i of items) if (i.failure) tally.failed.push(i.failure);
+}
+
+/** Puts each item's file in place under a new dataset ID; a file that cannot be placed fails with `TRANSFER`. */
+async function placeItems(repo: Repository, items: readonly Item[], { run, transfer, checksum, concurrency }: IngestSettings): Promise<void> {
+  const extension = formatterFor(RAW_STORAGE_CLASS).extension;
+  await forEachLimit(items, concurrency, async (item) => {
+    item.id = randomUUID();
+    const ref: DatasetRef = { id: item.id, datasetType: RAW_DATASET_TYPE, run, dataId: item.translation!.dataId };
+    try {
+      item.placed = await placeFile(repo.root, item.path, renderTemplate(repo.datastore.template, ref) + extension, transfer, { checksum });
+    } catch (e) {
+      item.failure = { path: item.path, code: 'TRANSFER', reason: (e as Error).message, dataId: item.translation!.dataId };
+    }
+  });
 }
 
 /** Reads each header through the cache and translates it; failures go on the item. */
@@ -345,7 +386,7 @@ async function readAndTranslate(items: Item[], cache: HeaderCache, translator: H
 }
 
 /** Flags files whose data ID another file of this ingest has, or whose exposure disagrees with another file's. */
-function checkWithinIngest(items: Item[], byDataId: Map<string, string>, exposures: Map<number, { physicalFilter: string; dayObs: number; path: string }>): void {
+function checkWithinIngest(items: Item[], byDataId: Map<string, string>, exposures: Map<number, ExposureSeen>): void {
   for (const item of items) {
     const t = item.translation;
     if (!t || item.failure) continue;
