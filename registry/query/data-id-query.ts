@@ -77,6 +77,7 @@ export class DataIdQuery {
     try {
       const joins = planJoins(scope);
       const regionTables = await spatialFilters(scope, temps, joins);
+      joins.dropGuaranteed(scope.where.analysis.elements);
       const { tables, keyExpr, conditions } = orderJoins(joins.tables);
       const bindings: unknown[] = [];
       for (const part of [whereCondition(scope, keyExpr, regionTables), await datasetExistence(scope, keyExpr, joins.elements)]) {

@@ -14,6 +14,10 @@ export interface JoinedTable {
   readonly columns: ReadonlyMap<string, string>;
   /** Dimensions of its primary key (joining on these is an index lookup). */
   readonly keys: readonly string[];
+  /** The dimension element whose table this is (none for temporary and overlap tables). */
+  readonly element?: string;
+  /** Elements that have a record for every row of this table (its rows were read from them, or checked against them). */
+  readonly guarantees?: readonly string[];
 }
 
 /** The tables a query joins so far, and the dimensions they provide. */
@@ -22,6 +26,8 @@ export class JoinPlan {
   /** Names of the dimension elements joined. */
   readonly elements = new Set<string>();
   private readonly provided = new Set<string>();
+  /** Joined elements with timespans: calibration lookups read them, so they stay. */
+  private readonly temporal = new Set<string>();
 
   constructor(private readonly all: DimensionGroup) {}
 
@@ -34,11 +40,29 @@ export class JoinPlan {
   addElement(e: DimensionElement): void {
     if (this.elements.has(e.name)) return;
     this.elements.add(e.name);
+    if (e.temporal) this.temporal.add(e.name);
     const columns = new Map<string, string>();
     for (const d of e.required) columns.set(d, d);
     if (e.key) columns.set(e.name, e.key.name);
     for (const d of e.implies) if (this.all.has(d)) columns.set(d, d);
-    this.add({ sql: q(e.name), alias: e.name, columns, keys: elementKeyDims(e) });
+    this.add({ sql: q(e.name), alias: e.name, columns, keys: elementKeyDims(e), element: e.name });
+  }
+
+  /**
+   * Drops element tables that add nothing: no implied value, no column the where reads
+   * (`needed`), no timespan, and records that another joined table already guarantees (the
+   * exact spatial pairs were read from patches and checked against their tracts and
+   * skymaps). Each one is an index lookup per result row that can only say yes.
+   */
+  dropGuaranteed(needed: ReadonlySet<string>): void {
+    for (let i = this.tables.length - 1; i >= 0; i--) {
+      const t = this.tables[i]!;
+      const e = t.element;
+      if (!e || needed.has(e) || this.temporal.has(e) || t.columns.size !== t.keys.length) continue;
+      if (!this.tables.some((other) => other !== t && other.guarantees?.includes(e))) continue;
+      this.tables.splice(i, 1);
+      this.elements.delete(e);
+    }
   }
 
   provides(dimension: string): boolean {

@@ -11,7 +11,7 @@ import type { Registry } from '../registry.js';
 import { overlapTable } from '../schema/registry-schema.js';
 import { ConvexPolygon, HtmPixelization, PackedPolygons, regionsOverlap, type Region } from '../spatial/index.js';
 import { toBytes } from '../dimensions/dimension-records.js';
-import type { DimensionElement } from '../universe/dimension-universe.js';
+import type { DimensionElement, DimensionUniverse } from '../universe/dimension-universe.js';
 import { logicalOperands, walkWhere, type WhereNode } from './where/index.js';
 import type { BindValue } from './bind-values.js';
 import type { QueryScope } from './data-id-query.js';
@@ -82,7 +82,7 @@ async function spatialPairs(registry: Registry, tx: Executor, temps: TempTables,
     const cols = elementKeyColumns(e);
     const filter = narrowed(dims, (d) => `e.${q(cols[dims.indexOf(d)]!)}`);
     const rows = await db.selectArrays(tx, db.placeholders(
-      `SELECT ${cols.map((c) => `e.${q(c)}`).join(', ')}, e.region FROM ${q(e.name)} e WHERE e.region IS NOT NULL${filter.sql}`), filter.bindings);
+      `SELECT ${cols.map((c) => `e.${q(c)}`).join(', ')}, e.region FROM ${q(e.name)} e WHERE e.region IS NOT NULL${recordsExist(universe, e, (d) => `e.${q(cols[dims.indexOf(d)]!)}`)}${filter.sql}`), filter.bindings);
     const heap = heapHeadroomProblem(`decoding ${rows.length} ${e.name} regions for a spatial join`, rows.length * HEAP_BYTES.region);
     if (heap) throw new RegistryError(heap, 'HEAP_HEADROOM');
     const polygons = PackedPolygons.decode(rows.map((r) => toBytes(r[cols.length])));
@@ -120,7 +120,25 @@ async function spatialPairs(registry: Registry, tx: Executor, temps: TempTables,
   const table = await temps.create('pairs', universe, pairDims);
   await db.insertRows(tx, table, pairDims, rows);
   await temps.analyze(table);
-  return { sql: q(table), alias: table, columns: new Map(pairDims.map((d) => [d, d] as [string, string])), keys: pairDims };
+  const guarantees = [a, b].flatMap((e) => [e.name, ...recordTables(universe, e).map((r) => r.name)]);
+  return { sql: q(table), alias: table, columns: new Map(pairDims.map((d) => [d, d] as [string, string])), keys: pairDims, guarantees };
+}
+
+/** The elements of `e`'s required dimensions that have records (skypix has none). */
+function recordTables(universe: DimensionUniverse, e: DimensionElement): DimensionElement[] {
+  return e.required.map((d) => universe.element(d)).filter((r) => r.hasTable);
+}
+
+/**
+ * Conditions that the records of `e`'s required dimensions exist (nothing in the schema
+ * enforces it): with them the pairs guarantee those records, and the data-ID query need not
+ * look each one up again per pair (JoinPlan.dropGuaranteed). `column` gives `e`'s key columns.
+ */
+function recordsExist(universe: DimensionUniverse, e: DimensionElement, column: (d: string) => string): string {
+  return recordTables(universe, e).map((r) => {
+    const keys = elementKeyDims(r), cols = elementKeyColumns(r);
+    return ` AND EXISTS (SELECT 1 FROM ${q(r.name)} r WHERE ${keys.map((d, i) => `r.${q(cols[i]!)} = ${column(d)}`).join(' AND ')})`;
+  }).join('');
 }
 
 /**
