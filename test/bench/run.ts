@@ -3,9 +3,10 @@
  * quanta (`qg simulate --profile tract --no-pixels --visits N`), each build in a fresh
  * process; plus the executor benchmark when present. Appends a results table (with the
  * machine and date) to test/bench/RESULTS.md. QG_BENCH_VISITS=200,1000 narrows the sizes;
- * QG_BENCH_DIALECTS=sqlite narrows the databases; QG_BENCH=startup (or planning, executor,
- * radio, cluster, comma-separated) runs only those parts (default: all but cluster, which
- * needs a local Slurm cluster: see submit-bench.ts).
+ * QG_BENCH_DIALECTS=sqlite narrows the databases; QG_BENCH=startup (or planning, scaling,
+ * executor, radio, cluster, comma-separated) runs only those parts (default: all but cluster,
+ * which needs a local Slurm cluster: see submit-bench.ts). `scaling` is the curve from ~10k to
+ * ~1M quanta (scaling-bench.ts: a table here and test/bench/scaling.svg).
  */
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -17,7 +18,7 @@ import { startPostgres } from '../support/postgres-server.js';
 
 interface Row { dialect: string; visits: number; quanta: number; datasets: number; edges: number; statements: number; simulateSeconds: number; buildSeconds: number; saveSeconds: number; totalSeconds: number; peakRssMb: number; phases: Record<string, { statements: number; seconds: number }> }
 
-const parts = (process.env.QG_BENCH ?? 'planning,executor,startup,radio').split(',');
+const parts = (process.env.QG_BENCH ?? 'planning,scaling,executor,startup,radio').split(',');
 const visitsList = parts.includes('planning') ? (process.env.QG_BENCH_VISITS ?? '200,1000,6350').split(',').map(Number) : [];
 const dialects = parts.includes('planning') ? (process.env.QG_BENCH_DIALECTS ?? 'sqlite,postgresql').split(',') : [];
 const tsx = join(process.cwd(), 'node_modules/.bin/tsx');
@@ -51,6 +52,7 @@ if (rows.length) lines.push('',
   '|---|---|---|---|---|---|---|---|---|---|---|---|',
   ...rows.map((r) => `| ${r.dialect} | ${r.visits} | ${r.quanta} | ${r.datasets} | ${r.edges} | ${r.statements} | ${fmt(r.buildSeconds)} | ${fmt(r.saveSeconds)} | ${fmt(r.totalSeconds)} | ${Math.round(r.quanta / r.totalSeconds)} | ${fmt(r.peakRssMb, 0)} | ${Object.entries(r.phases).filter(([, p]) => p.seconds >= 0.05 || p.statements).map(([k, p]) => `${k} ${fmt(p.seconds)}/${p.statements}`).join(', ')} |`),
 );
+if (parts.includes('scaling')) lines.push('', await (await import('./scaling-bench.js')).runScalingBench());
 const executorBench = join(process.cwd(), 'test/bench/executor-bench.ts');
 if (parts.includes('executor') && existsSync(executorBench)) {
   const { runExecutorBench } = (await import(executorBench)) as { runExecutorBench?: () => Promise<string> };
