@@ -88,78 +88,115 @@ export function compareToTruth(coadd: Exposure, truth: ColumnTable, band: string
     skyToPixel = (ra, dec) => wcs.skyToPixel(ra, dec);
   }
   const ids = column(truth, 'id'), ra = column(truth, 'ra'), dec = column(truth, 'dec'), flux = column(truth, `${band}_flux`);
-  const v = coadd.variance, mask = coadd.mask;
-  if (!v || !mask) throw new ImageError('coadd has no variance or mask plane', 'IMAGE_INPUT');
-  if (coadd.image instanceof BigInt64Array || coadd.image instanceof BigUint64Array) throw new ImageError('coadd pixels are 64-bit integers', 'IMAGE_INPUT');
-  const img: ArrayLike<number> = coadd.image;
-  const W = coadd.width, H = coadd.height;
-  const NO_DATA = 1 << MASK_BITS.NO_DATA;
-
+  const frame = coaddPlanes(coadd);
   // Only stars near the image can be measured or spill light into an aperture.
   const reach = R + 6 * SIGMA;
-  const near: number[] = [];
-  const xs = new Float64Array(flux.length), ys = new Float64Array(flux.length);
-  for (let i = 0; i < flux.length; i++) {
-    const [x, y] = skyToPixel(ra[i]!, dec[i]!);
-    xs[i] = x;
-    ys[i] = y;
-    if (x > -reach - 1 && y > -reach - 1 && x < W + reach && y < H + reach) near.push(i);
-  }
-
+  const { xs, ys, near } = projectNearImage(skyToPixel, ra, dec, frame, reach);
   const stars: TruthStar[] = [];
   for (const i of near) {
     const x = xs[i]!, y = ys[i]!;
-    if (!(x > R + 1 && y > R + 1 && x < W - R - 2 && y < H - R - 2)) continue;
-    // Isolated: neighbours' light in the aperture.
-    let spill = 0;
-    for (const j of near) {
-      const d = Math.hypot(xs[j]! - x, ys[j]! - y);
-      if (j === i || d > reach) continue;
-      let fraction = 0;
-      for (let dv = -R + 0.25; dv < R; dv += 0.5) {
-        for (let du = -R + 0.25; du < R; du += 0.5) {
-          if (du * du + dv * dv > R * R) continue;
-          fraction += Math.exp(-((x + du - xs[j]!) ** 2 + (y + dv - ys[j]!) ** 2) / (2 * SIGMA * SIGMA)) * 0.25 / (2 * Math.PI * SIGMA * SIGMA);
-        }
-      }
-      spill += fraction * flux[j]!;
-    }
-    if (spill > maxSpill * flux[i]!) continue;
-    let sum = 0, noise = 0, covered = true;
-    for (let py = Math.floor(y - R); py <= Math.ceil(y + R); py++) {
-      for (let px = Math.floor(x - R); px <= Math.ceil(x + R); px++) {
-        if (Math.hypot(px - x, py - y) > R) continue;
-        const p = py * W + px;
-        if (mask[p]! & NO_DATA || mask[p]! >>> COUNT_SHIFT === 0 || !Number.isFinite(img[p]!)) covered = false;
-        sum += img[p]!;
-        noise += v[p]!;
-      }
-    }
+    if (!(x > R + 1 && y > R + 1 && x < frame.width - R - 2 && y < frame.height - R - 2)) continue;
+    if (neighbourSpill(i, near, xs, ys, flux, R, SIGMA, reach) > maxSpill * flux[i]!) continue;
+    const { sum, noise, covered } = apertureSum(frame, x, y, R);
     // Bright: aperture S/N above minSnr.
     if (!covered || !(flux[i]! > minSnr * Math.sqrt(noise))) continue;
-    // Centroid: first moment in a circle, re-centred until it settles.
-    let cx = x, cy = y;
-    for (let it = 0; it < 30; it++) {
-      let s0 = 0, sx = 0, sy = 0;
-      for (let py = Math.max(0, Math.floor(cy - CR)); py <= Math.min(H - 1, Math.ceil(cy + CR)); py++) {
-        for (let px = Math.max(0, Math.floor(cx - CR)); px <= Math.min(W - 1, Math.ceil(cx + CR)); px++) {
-          if (Math.hypot(px - cx, py - cy) > CR) continue;
-          const val = img[py * W + px]!;
-          s0 += val;
-          sx += val * px;
-          sy += val * py;
-        }
-      }
-      const nx = sx / s0, ny = sy / s0;
-      const moved = Math.hypot(nx - cx, ny - cy);
-      cx = nx;
-      cy = ny;
-      if (!(moved >= 1e-5)) break;
-    }
+    const [cx, cy] = firstMomentCentroid(frame, x, y, CR);
     stars.push({
       id: ids[i]!, ra: ra[i]!, dec: dec[i]!, x, y, trueFlux: flux[i]!, measuredFlux: sum, measuredFluxErr: Math.sqrt(noise),
       ratio: sum / flux[i]!, offsetPx: Math.hypot(cx - x, cy - y),
     });
   }
   return { stars, medianRatio: middle(stars.map((s) => s.ratio)), medianOffsetPx: middle(stars.map((s) => s.offsetPx)) };
+}
+
+/** The coadd's pixel planes, as the measurements read them. */
+interface CoaddPlanes {
+  readonly image: ArrayLike<number>;
+  readonly variance: ArrayLike<number>;
+  readonly mask: ArrayLike<number>;
+  readonly width: number;
+  readonly height: number;
+}
+
+/** The coadd's planes; it needs variance and mask planes and pixels that are not 64-bit integers. */
+function coaddPlanes(coadd: Exposure): CoaddPlanes {
+  const { variance, mask } = coadd;
+  if (!variance || !mask) throw new ImageError('coadd has no variance or mask plane', 'IMAGE_INPUT');
+  if (coadd.image instanceof BigInt64Array || coadd.image instanceof BigUint64Array) throw new ImageError('coadd pixels are 64-bit integers', 'IMAGE_INPUT');
+  return { image: coadd.image, variance, mask, width: coadd.width, height: coadd.height };
+}
+
+/** Every star's pixel position, and the stars within `reach` of the image (catalog order). */
+function projectNearImage(
+  skyToPixel: (ra: number, dec: number) => readonly [number, number], ra: Float64Array, dec: Float64Array, frame: CoaddPlanes, reach: number,
+): { xs: Float64Array; ys: Float64Array; near: number[] } {
+  const near: number[] = [];
+  const xs = new Float64Array(ra.length), ys = new Float64Array(ra.length);
+  for (let i = 0; i < ra.length; i++) {
+    const [x, y] = skyToPixel(ra[i]!, dec[i]!);
+    xs[i] = x;
+    ys[i] = y;
+    if (x > -reach - 1 && y > -reach - 1 && x < frame.width + reach && y < frame.height + reach) near.push(i);
+  }
+  return { xs, ys, near };
+}
+
+/** The light star i's neighbours put into its aperture (radius r): each one's Gaussian (sigma) summed over a 0.5 px grid, times its flux. */
+function neighbourSpill(i: number, near: readonly number[], xs: Float64Array, ys: Float64Array, flux: Float64Array, r: number, sigma: number, reach: number): number {
+  const x = xs[i]!, y = ys[i]!;
+  let spill = 0;
+  for (const j of near) {
+    const d = Math.hypot(xs[j]! - x, ys[j]! - y);
+    if (j === i || d > reach) continue;
+    let fraction = 0;
+    for (let dv = -r + 0.25; dv < r; dv += 0.5) {
+      for (let du = -r + 0.25; du < r; du += 0.5) {
+        if (du * du + dv * dv > r * r) continue;
+        fraction += Math.exp(-((x + du - xs[j]!) ** 2 + (y + dv - ys[j]!) ** 2) / (2 * sigma * sigma)) * 0.25 / (2 * Math.PI * sigma * sigma);
+      }
+    }
+    spill += fraction * flux[j]!;
+  }
+  return spill;
+}
+
+/** The plain pixel and variance sums in the circle of radius r around (x, y), and whether every pixel of it is covered (not NO_DATA, a nonzero input count, finite). */
+function apertureSum(frame: CoaddPlanes, x: number, y: number, r: number): { sum: number; noise: number; covered: boolean } {
+  const { image, variance, mask, width } = frame;
+  const NO_DATA = 1 << MASK_BITS.NO_DATA;
+  let sum = 0, noise = 0, covered = true;
+  for (let py = Math.floor(y - r); py <= Math.ceil(y + r); py++) {
+    for (let px = Math.floor(x - r); px <= Math.ceil(x + r); px++) {
+      if (Math.hypot(px - x, py - y) > r) continue;
+      const p = py * width + px;
+      if (mask[p]! & NO_DATA || mask[p]! >>> COUNT_SHIFT === 0 || !Number.isFinite(image[p]!)) covered = false;
+      sum += image[p]!;
+      noise += variance[p]!;
+    }
+  }
+  return { sum, noise, covered };
+}
+
+/** The first moment of the pixels in a circle of radius r, re-centred on it until it settles (at most 30 times). */
+function firstMomentCentroid(frame: CoaddPlanes, x: number, y: number, r: number): [number, number] {
+  const { image, width: W, height: H } = frame;
+  let cx = x, cy = y;
+  for (let it = 0; it < 30; it++) {
+    let s0 = 0, sx = 0, sy = 0;
+    for (let py = Math.max(0, Math.floor(cy - r)); py <= Math.min(H - 1, Math.ceil(cy + r)); py++) {
+      for (let px = Math.max(0, Math.floor(cx - r)); px <= Math.min(W - 1, Math.ceil(cx + r)); px++) {
+        if (Math.hypot(px - cx, py - cy) > r) continue;
+        const val = image[py * W + px]!;
+        s0 += val;
+        sx += val * px;
+        sy += val * py;
+      }
+    }
+    const nx = sx / s0, ny = sy / s0;
+    const moved = Math.hypot(nx - cx, ny - cy);
+    cx = nx;
+    cy = ny;
+    if (!(moved >= 1e-5)) break;
+  }
+  return [cx, cy];
 }
