@@ -1,7 +1,8 @@
 /**
  * The `.qg` file: save -> load gives back the same graph (checksum, every typed array, data
  * IDs, header, tasks, types, connections, runs, also after a second round trip); any
- * Arrow IPC reader sees the tables; the outline (what `qg show` summarizes) is the graph
+ * Arrow IPC reader sees the tables; integer data IDs round-trip as int64 at the edges of the
+ * exact double range; the outline (what `qg show` summarizes) is the graph
  * without its big columns; a truncated file, a file with a byte flipped inside the edges
  * buffers or anywhere else, a foreign Arrow file and a future format version all fail with
  * GraphFileError, read as a graph or as an outline. `dependencies().order` is checked as a topological order against
@@ -15,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simulateRepository } from '../../pipelines/simulate/index.js';
 import {
   EDGE_OUTPUT, GRAPH_FORMAT_VERSION, GraphFileError, buildQuantumGraph, graphChecksum, graphFromBytes, graphOutlineFromBytes, graphToBytes, loadGraph, loadGraphOutline,
-  saveGraph, type DataIdColumns, type GraphOutline, type QuantumGraph,
+  QuantumGraph, saveGraph, type DataIdColumns, type GraphOutline,
 } from '../../planner/index.js';
 import { seededRandom } from '../support/random.js';
 import { DIALECTS, makeRepo, tempDir } from '../support/test-repos.js';
@@ -129,6 +130,20 @@ describe.each(DIALECTS)('graph file (%s)', (dialect) => {
     const labels = [...t.getChild('tasks')!.get(0)!].map((r) => (r!.toJSON() as { label: string }).label);
     expect(labels).toEqual(graph.tasks.map((x) => x.label));
     for (const task of graph.tasks) expect(t.getChild(`quanta/${task.label}`)!.get(0)!.length).toBe(task.quantumCount);
+  });
+
+  it('integer data IDs survive as int64 at the edges of the exact range: negative, past 2^32, up to 2^53 - 1', () => {
+    const extremes = [0, 1, -1, 2 ** 31, -(2 ** 31) - 1, 2 ** 32, 2 ** 32 + 5, -(2 ** 32) - 5, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER];
+    const task = graph.tasks.find((t) => t.dataIds['visit'] instanceof Float64Array)!;
+    const visits = Float64Array.from({ length: task.quantumCount }, (_, i) => extremes[i % extremes.length]!);
+    const tasks = graph.tasks.map((t) => (t === task ? { ...t, dataIds: { ...t.dataIds, visit: visits } } : t));
+    const edited = new QuantumGraph(graph.header, tasks, graph.datasetTypes, graph.connections, graph.runs,
+      graph.datasetIds, graph.datasetRuns, graph.datasetStates, graph.edgeQuanta, graph.edgeDatasets, graph.edgeConnections);
+    const back = graphFromBytes(graphToBytes(edited)).tasks.find((t) => t.label === task.label)!;
+    expect([...back.dataIds['visit']!]).toEqual([...visits]);
+    // any Arrow reader sees the same numbers
+    const column = tableFromIPC(graphToBytes(edited)).getChild(`quanta/${task.label}`)!.get(0)!;
+    expect([...column].map((row) => Number((row!.toJSON() as { visit: bigint }).visit))).toEqual([...visits]);
   });
 
   it('the outline is the graph without its data IDs, UUIDs and edges', () => {
