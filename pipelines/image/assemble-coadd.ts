@@ -62,19 +62,41 @@ export interface CoaddIdentity {
 export function runAssembleCoadd(warps: readonly Exposure[], grid: PatchGrid, config: AssembleCoaddConfig = ASSEMBLE_COADD_DEFAULTS, identity: CoaddIdentity = {}): AssembleCoaddResult {
   const { width, height } = grid.box;
   const n = width * height;
-  const reject = maskBits(config.badMaskPlanes);
+  const usable = usablePixels(maskBits(config.badMaskPlanes));
   for (const [k, w] of warps.entries()) {
     if (w.width !== width || w.height !== height) throw new ImageError(`warp ${k} is ${w.width}x${w.height}, the patch ${width}x${height}`, 'IMAGE_SHAPE');
   }
-  const usable = (w: Exposure, p: number) => {
+  const { unit, skipped, weights } = warpWeights(warps, usable, n);
+  const { image, variance, mask, covered, countSum, maxCount } = combineWarps(warps, weights, usable, config.weighting, n);
+  return {
+    exposure: { width, height, image, variance, mask, header: coaddHeader(warps, weights, unit, grid, config, identity) },
+    metadata: {
+      nInputs: warps.length, nContributing: weights.filter((w) => w > 0).length, weights,
+      coveredFraction: covered / n, meanCount: covered > 0 ? countSum / covered : 0, maxCount, unit, skipped,
+    },
+  };
+}
+
+/** Whether pixel p of a warp may enter the coadd. */
+type UsablePixel = (w: Exposure, p: number) => boolean;
+
+/** Pixels that are finite, with a finite positive variance, and free of the `reject` mask bits. */
+function usablePixels(reject: number): UsablePixel {
+  return (w, p) => {
     const v = (w.image as ArrayLike<number>)[p]!, s2 = w.variance ? w.variance[p]! : NaN;
     return Number.isFinite(v) && s2 > 0 && Number.isFinite(s2) && !((w.mask?.[p] ?? 0) & reject);
   };
-  // One unit: nJy when any warp is calibrated, else the first warp's; others are left out.
+}
+
+/**
+ * The coadd's unit - nJy when any warp is calibrated, else the first warp's - and one weight
+ * per warp: the inverse of its median usable variance, 0 for a warp in another unit (listed
+ * in `skipped`) or without a usable pixel.
+ */
+function warpWeights(warps: readonly Exposure[], usable: UsablePixel, n: number): { unit: string | null; skipped: string[]; weights: number[] } {
   const units = warps.map((w) => headerString(w.header, 'BUNIT') ?? null);
   const unit = units.includes('nJy') ? 'nJy' : units[0] ?? null;
   const skipped: string[] = [];
-  // One weight per warp: the inverse of its median usable variance.
   const weights = warps.map((w, i) => {
     if (units[i] !== unit) {
       skipped.push(`${w.header.get('VISIT') ?? i}: BUNIT ${units[i]} is not ${unit}`);
@@ -85,6 +107,13 @@ export function runAssembleCoadd(warps: readonly Exposure[], grid: PatchGrid, co
     for (let p = 0; p < n; p++) if (usable(w, p)) sample[k++] = w.variance![p]!;
     return k > 0 ? 1 / medianInPlace(sample, k) : 0;
   });
+  return { unit, skipped, weights };
+}
+
+/** The weighted mean planes (see the module comment), with the covered pixel count and the sum and maximum of the exposure counts. */
+function combineWarps(
+  warps: readonly Exposure[], weights: readonly number[], usable: UsablePixel, weighting: AssembleCoaddConfig['weighting'], n: number,
+): { image: Float32Array; variance: Float32Array; mask: Int32Array; covered: number; countSum: number; maxCount: number } {
   const image = new Float32Array(n), variance = new Float32Array(n), mask = new Int32Array(n);
   const NO_DATA = maskBit('NO_DATA');
   let covered = 0, countSum = 0, maxCount = 0;
@@ -94,7 +123,7 @@ export function runAssembleCoadd(warps: readonly Exposure[], grid: PatchGrid, co
       const w = warps[i]!;
       if (!(weights[i]! > 0) || !usable(w, p)) continue;
       const v = w.variance![p]!;
-      const wt = config.weighting === 'pixel' ? 1 / v : weights[i]!;
+      const wt = weighting === 'pixel' ? 1 / v : weights[i]!;
       sw += wt;
       swi += wt * (w.image as ArrayLike<number>)[p]!;
       sw2v += wt * wt * v;
@@ -114,7 +143,13 @@ export function runAssembleCoadd(warps: readonly Exposure[], grid: PatchGrid, co
     countSum += count;
     maxCount = Math.max(maxCount, count);
   }
+  return { image, variance, mask, covered, countSum, maxCount };
+}
 
+/** The coadd header: the patch WCS, the first warp's identification cards, the patch, weighting and mask-plane cards, and one history line per warp. */
+function coaddHeader(
+  warps: readonly Exposure[], weights: readonly number[], unit: string | null, grid: PatchGrid, config: AssembleCoaddConfig, identity: CoaddIdentity,
+): FitsHeader {
   const h = grid.wcs.replaceInHeader(new FitsHeader());
   const first = warps[0]?.header;
   for (const k of ['TELESCOP', 'INSTRUME', 'FILTER', 'BAND']) {
@@ -133,11 +168,5 @@ export function runAssembleCoadd(warps: readonly Exposure[], grid: PatchGrid, co
   setInt(h, 'CNTSHIFT', COUNT_SHIFT, 'exposure count = MASK >> CNTSHIFT');
   for (const c of maskPlaneCards()) h.add(c);
   warps.forEach((w, i) => h.addHistory(`assembleCoadd: visit ${headerString(w.header, 'VISIT') ?? w.header.get('VISIT') ?? i} weight ${weights[i]!.toPrecision(6)}`));
-  return {
-    exposure: { width, height, image, variance, mask, header: h },
-    metadata: {
-      nInputs: warps.length, nContributing: weights.filter((w) => w > 0).length, weights,
-      coveredFraction: covered / n, meanCount: covered > 0 ? countSum / covered : 0, maxCount, unit, skipped,
-    },
-  };
+  return h;
 }
