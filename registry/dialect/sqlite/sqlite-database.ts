@@ -10,6 +10,11 @@ function bindable(value: unknown): unknown {
   return typeof value === 'boolean' ? (value ? 1 : 0) : value;
 }
 
+/** Rows per multi-row INSERT: beyond a few hundred the statement text costs more than it saves. */
+const BATCH_ROWS = 500;
+/** Bound parameters per statement (SQLite's SQLITE_MAX_VARIABLE_NUMBER since 3.32). */
+const MAX_PARAMETERS = 32766;
+
 /** `rows` in arrays of `size` (the last one shorter). */
 function* batches<T>(rows: Iterable<T>, size: number): Generator<T[]> {
   let batch: T[] = [];
@@ -64,9 +69,35 @@ export class SqliteDatabase extends Database<Connection> {
     });
   }
 
+  /**
+   * Inserts in multi-row VALUES batches (one prepared statement per batch size, in one
+   * transaction): half the time of a statement run per row, which matters for the 240k
+   * spatial pairs of a tract. Counted as one statement.
+   */
   override async insertRows(tx: Executor, table: string, columns: readonly string[], rows: readonly unknown[][], options: { ignoreConflicts?: boolean } = {}): Promise<number> {
-    const changes = await this.insertEach(tx, options.ignoreConflicts ? 'INSERT OR IGNORE' : 'INSERT', table, columns, rows);
-    return changes.reduce((a, b) => a + b, 0);
+    if (rows.length === 0) return 0;
+    const verb = options.ignoreConflicts ? 'INSERT OR IGNORE' : 'INSERT';
+    const tuple = `(${columns.map(() => '?').join(', ')})`;
+    const prefix = `${verb} INTO "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) VALUES `;
+    const perBatch = Math.max(1, Math.min(BATCH_ROWS, Math.floor(MAX_PARAMETERS / Math.max(1, columns.length))));
+    return this.withConnection(tx, (conn) => {
+      this.statements.count();
+      const prepare = (n: number) => conn.prepare(prefix + Array.from({ length: n }, () => tuple).join(', '));
+      const full = rows.length >= perBatch ? prepare(perBatch) : null;
+      let changes = 0;
+      const write = () => {
+        for (let i = 0; i < rows.length; i += perBatch) {
+          const batch = rows.slice(i, i + perBatch);
+          const values: unknown[] = [];
+          for (const row of batch) for (const v of row) values.push(bindable(v));
+          changes += (batch.length === perBatch ? full! : prepare(batch.length)).run(values).changes;
+        }
+      };
+      // Inside a knex transaction the BEGIN is already issued; otherwise batch in our own.
+      if (conn.inTransaction) write();
+      else conn.transaction(write)();
+      return changes;
+    });
   }
 
   override async insertNewRows(tx: Executor, table: string, columns: readonly string[], rows: readonly unknown[][]): Promise<boolean[]> {
