@@ -163,10 +163,12 @@ function screenByCircles(a: PackedPolygons, b: PackedPolygons, keep: (i: number,
     const sx = ss[4 * s]!, sy = ss[4 * s + 1]!, sz = ss[4 * s + 2]!, sr = ss[4 * s + 3]!;
     // 1e-9 rad covers the rounding of asin; the circle test below is the real screen
     const center = Math.asin(Math.max(-1, Math.min(1, sz))), reach = sr + widest + 1e-9;
+    // no circle of the band reaches farther than `reach`: most misses need no cosine of their own
+    const cosReach = Math.cos(Math.min(Math.PI, reach));
     for (let t = lowerBound(sortedDec, center - reach); t < order.length && sortedDec[t]! <= center + reach; t++) {
       const l = order[t]!;
       const dot = sx * ls[4 * l]! + sy * ls[4 * l + 1]! + sz * ls[4 * l + 2]!;
-      if (dot < Math.cos(Math.min(Math.PI, sr + ls[4 * l + 3]! + 1e-12))) continue;
+      if (dot < cosReach || dot < Math.cos(Math.min(Math.PI, sr + ls[4 * l + 3]! + 1e-12))) continue;
       if (aSmall) keep(s, l);
       else keep(l, s);
     }
