@@ -18,12 +18,12 @@ import {
   checkOutputCollectionName, DataIdQuery, EmptyQueryError, graphHeapProblem, PlanningQueries, regionElementForGroup, RegistryError, runFolder, runTimestamp,
   type BindValue, type DimensionGroup, type GraphSize, type CollectionRecord, type PrerequisiteMatch, type Registry, type Repository,
 } from '../../registry/index.js';
-import { buildPipelineGraph, loadPipeline, storageClassesCompatible, TASK_LIBRARY, type ConfigOverrides, type Connection, type PipelineGraph, type TaskDefinition } from '../../pipelines/index.js';
+import { buildPipelineGraph, loadPipeline, storageClassesCompatible, TASK_LIBRARY, type ConfigOverrides, type Connection, type DatasetTypeNode, type PipelineGraph, type TaskDefinition } from '../../pipelines/index.js';
 import { EmptyGraphError, PlanningError } from '../errors.js';
 import { edgePairs, type NumberedTable } from './graph-tables.js';
 import { EncodedRows, numberGroup } from './row-numbering.js';
 import { constrainingInputs, queryDimensions } from './query-plan.js';
-import { assembleGraph, type ConnectionPlan, type FoundDataset, type TaskPlan, type TypePlan } from './graph-assembly.js';
+import { assembleGraph, type AssemblyInput, type ConnectionPlan, type FoundDataset, type TaskPlan, type TypePlan } from './graph-assembly.js';
 import { dataIdAt, type QuantumGraph } from '../graph/quantum-graph.js';
 import { checkRunnable } from './task-execution.js';
 
@@ -77,10 +77,42 @@ export async function buildQuantumGraph(repo: Repository, spec: BuildSpec): Prom
   const counter = registry.db.statements;
   const startStatements = counter.total;
   const start = performance.now();
-  const phases: Record<string, { statements: number; seconds: number }> = {};
-  const phase = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+  const phases: Record<string, PhaseCost> = {};
+  const phase = phaseTimer(counter, phases, spec.onPhase);
+
+  const pipelineGraph = await phase('pipeline', () => loadRunnablePipeline(registry, spec));
+  const { outputRun, outputChain, replacedRun } = await phase('collections', () => resolveOutput(repo, spec));
+  const inputs = await phase('collections', () => registry.collections.flatten(spec.inputs));
+  if (!spec.inputs.length) throw new PlanningError('no input collections: give -i COLLECTION[,...]', 'BUILD_INPUTS');
+  await phase('dataset types', () => checkDatasetTypes(registry, pipelineGraph));
+  const constraints = constrainingInputs(pipelineGraph, spec.datasetConstraint ?? 'all');
+  const regularTypes = [...pipelineGraph.datasetTypes.values()].filter((t) => !t.isPrerequisite);
+  const union = queryDimensions(pipelineGraph, registry.universe);
+  const { plans, explain } = await registry.transaction((tx) => planGraph({ registry, tx, spec, phase, pipelineGraph, inputs, outputRun, constraints, regularTypes, union }));
+
+  const graph = await phase('assembly', async () => assembleGraph({
+    ...plans, pipelineGraph, outputRun, outputChain, inputs: spec.inputs, where: spec.where ?? '',
+    command: spec.command ?? '', pipeline: spec.pipeline, clobberOutputs: spec.clobberOutputs ?? false,
+    skipExistingIn: [...(spec.skipExisting ? [outputRun] : []), ...(spec.skipExistingIn ?? [])], phases, repositoryId: registry.id,
+    ...(replacedRun !== undefined ? { replacedRun } : {}),
+  }));
+  return { graph, ...(explain !== undefined ? { explain } : {}), statements: counter.total - startStatements, seconds: (performance.now() - start) / 1000 };
+}
+
+/** The statements and time spent in one phase of the build (summed over its calls). */
+interface PhaseCost {
+  statements: number;
+  seconds: number;
+}
+
+/** Runs one step of a phase, adding its statements and time to the phase's cost. */
+type PhaseTimer = <T>(name: string, fn: () => Promise<T>) => Promise<T>;
+
+/** A {@link PhaseTimer} that counts `counter`'s statements into `phases` and tells `onPhase` each phase as it starts. */
+function phaseTimer(counter: { readonly total: number }, phases: Record<string, PhaseCost>, onPhase: ((phase: string) => void) | undefined): PhaseTimer {
+  return async (name, fn) => {
     const s0 = counter.total, t0 = performance.now();
-    spec.onPhase?.(name);
+    onPhase?.(name);
     try {
       return await fn();
     } finally {
@@ -90,83 +122,107 @@ export async function buildQuantumGraph(repo: Repository, spec: BuildSpec): Prom
       phases[name] = p;
     }
   };
+}
 
-  const pipelineGraph = await phase('pipeline', () => loadRunnablePipeline(registry, spec));
-  const { outputRun, outputChain, replacedRun } = await phase('collections', () => resolveOutput(repo, spec));
-  const inputs = await phase('collections', () => registry.collections.flatten(spec.inputs));
-  if (!spec.inputs.length) throw new PlanningError('no input collections: give -i COLLECTION[,...]', 'BUILD_INPUTS');
-  await phase('dataset types', () => checkDatasetTypes(registry, pipelineGraph));
-  const constraints = constrainingInputs(pipelineGraph, spec.datasetConstraint ?? 'all');
+/** What the planning in the transaction works from: the registry, the build, its checked pipeline, inputs and output run, and the data-ID query's shape. */
+interface PlanContext {
+  readonly registry: Registry;
+  readonly tx: Knex.Transaction;
+  readonly spec: BuildSpec;
+  readonly phase: PhaseTimer;
+  readonly pipelineGraph: PipelineGraph;
+  readonly inputs: readonly CollectionRecord[];
+  readonly outputRun: string;
+  /** The overall inputs that constrain the data-ID query. */
+  readonly constraints: readonly string[];
+  /** The dataset types that are not prerequisites. */
+  readonly regularTypes: readonly DatasetTypeNode[];
+  /** The dimensions of the data-ID query. */
+  readonly union: DimensionGroup;
+}
+
+/** The planned tables, edges and found datasets that the assembly makes the graph of. */
+type GraphPlans = Pick<AssemblyInput, 'taskPlans' | 'typePlans' | 'connectionPlans' | 'found' | 'existingOutputs'>;
+
+/** Steps 2 to 6 of the module comment, over the materialized data-ID query (disposed of at the end); with the query's plan when `spec.explain`. */
+async function planGraph(ctx: PlanContext): Promise<{ plans: GraphPlans; explain: string | undefined }> {
+  const { registry, tx, spec, phase, pipelineGraph, inputs, outputRun, constraints, regularTypes, union } = ctx;
+  const query = await prepareDataIdQuery(ctx);
+  try {
+    const explain = spec.explain ? await query.explain() : undefined;
+    const planning = new PlanningQueries(registry, tx, query.tempTables, await phase('query', () => query.materialize('rows')));
+    const { tasks, types } = await numberedTables(ctx, planning);
+    if (tasks.every((t) => t.count === 0)) {
+      throw new EmptyGraphError('the graph is empty: the data-ID query returned no rows', [
+        `no data IDs over {${union.required.join(', ')}} satisfy the where expression${constraints.length ? ` with ${constraints.join(', ')} present in ${spec.inputs.join(', ')}` : ''}`,
+      ]);
+    }
+    const heap = graphHeapProblem('build', estimatedSize(pipelineGraph, tasks, types));
+    if (heap) throw new PlanningError(heap, 'HEAP_HEADROOM');
+    const connectionPlans = await phase('edges', async () => edgePlans(pipelineGraph, tasks, types));
+    const found = await phase('inputs', () => resolveInputs(registry, tx, planning, pipelineGraph, types, inputs));
+    const prerequisites = await phase('prerequisites', () => prerequisitePlans(registry, tx, planning, pipelineGraph, tasks, inputs));
+    const existingOutputs = await phase('outputs', () => findExistingOutputs(registry, tx, planning, pipelineGraph, types, outputRun, spec));
+    const taskPlans: TaskPlan[] = pipelineGraph.tasks.map((t, i) => ({ label: t.label, taskClass: t.definition.name, config: t.config, table: tasks[i]! }));
+    const typePlans: TypePlan[] = regularTypes.map((t) => ({ node: t, table: types.get(t.name)! }));
+    return { plans: { taskPlans, typePlans, connectionPlans: [...connectionPlans, ...prerequisites], found, existingOutputs }, explain };
+  } finally {
+    await query.dispose();
+  }
+}
+
+/** The big data-ID query, prepared; a query that can never return rows is an empty graph. */
+async function prepareDataIdQuery({ registry, tx, spec, phase, union, constraints }: PlanContext): Promise<DataIdQuery> {
+  try {
+    return await phase('query', () => DataIdQuery.prepare(registry, tx, {
+      dimensions: [...union.required], full: true,
+      ...(spec.where !== undefined ? { where: spec.where } : {}),
+      ...(spec.bind ? { bind: spec.bind } : {}),
+      datasets: constraints, collections: spec.inputs,
+    }));
+  } catch (e) {
+    if (e instanceof EmptyQueryError) throw new EmptyGraphError('the graph is empty: the data-ID query can never return rows', [e.format()]);
+    throw e;
+  }
+}
+
+/**
+ * Each task's and regular dataset type's numbered data IDs. One numbering per distinct
+ * dimension group: a task and the dataset types with its dimensions (its outputs, metadata,
+ * log) share it.
+ */
+async function numberedTables({ registry, phase, pipelineGraph, regularTypes }: PlanContext, planning: PlanningQueries): Promise<{ tasks: NumberedTable[]; types: Map<string, NumberedTable> }> {
   const universe = registry.universe;
-  const regularTypes = [...pipelineGraph.datasetTypes.values()].filter((t) => !t.isPrerequisite);
-  const union = queryDimensions(pipelineGraph, universe);
+  const groups = [...pipelineGraph.tasks.map((t) => t.definition.dimensions), ...regularTypes.map((t) => t.dimensions)].map((d) => universe.group(d));
+  const byGroup = await phase('projections', () => numberGroups(planning, groups));
+  const tasks = pipelineGraph.tasks.map((t) => byGroup.get(universe.group(t.definition.dimensions).key)!);
+  const types = new Map(regularTypes.map((t) => [t.name, byGroup.get(universe.group(t.dimensions).key)!]));
+  return { tasks, types };
+}
 
-  let explainText: string | undefined;
-  const plans = await registry.transaction(async (tx) => {
-    let query: DataIdQuery;
-    try {
-      query = await phase('query', () => DataIdQuery.prepare(registry, tx, {
-        dimensions: [...union.required], full: true,
-        ...(spec.where !== undefined ? { where: spec.where } : {}),
-        ...(spec.bind ? { bind: spec.bind } : {}),
-        datasets: constraints, collections: spec.inputs,
-      }));
-    } catch (e) {
-      if (e instanceof EmptyQueryError) throw new EmptyGraphError('the graph is empty: the data-ID query can never return rows', [e.format()]);
-      throw e;
+/** The (quantum, dataset) pairs of every input and output connection, in task and connection order. */
+function edgePlans(g: PipelineGraph, tasks: readonly NumberedTable[], types: ReadonlyMap<string, NumberedTable>): ConnectionPlan[] {
+  const plans: ConnectionPlan[] = [];
+  for (const [ti, t] of g.tasks.entries()) {
+    for (const c of t.connections) {
+      if (c.kind !== 'input' && c.kind !== 'output') continue;
+      plans.push({ task: ti, connection: c, pairs: edgePairs(tasks[ti]!, types.get(c.datasetType)!) });
     }
-    try {
-      if (spec.explain) explainText = await query.explain();
-      const planning = new PlanningQueries(registry, tx, query.tempTables, await phase('query', () => query.materialize('rows')));
-      // One numbering per distinct dimension group: a task and the dataset types with its
-      // dimensions (its outputs, metadata, log) share it.
-      const groups = [...pipelineGraph.tasks.map((t) => t.definition.dimensions), ...regularTypes.map((t) => t.dimensions)].map((d) => universe.group(d));
-      const byGroup = await phase('projections', () => numberGroups(planning, groups));
-      const tasks = pipelineGraph.tasks.map((t) => byGroup.get(universe.group(t.definition.dimensions).key)!);
-      const types = new Map(regularTypes.map((t) => [t.name, byGroup.get(universe.group(t.dimensions).key)!]));
-      if (tasks.every((t) => t.count === 0)) {
-        throw new EmptyGraphError('the graph is empty: the data-ID query returned no rows', [
-          `no data IDs over {${union.required.join(', ')}} satisfy the where expression${constraints.length ? ` with ${constraints.join(', ')} present in ${spec.inputs.join(', ')}` : ''}`,
-        ]);
-      }
-      const heap = graphHeapProblem('build', estimatedSize(pipelineGraph, tasks, types));
-      if (heap) throw new PlanningError(heap, 'HEAP_HEADROOM');
-      const connectionPlans: ConnectionPlan[] = [];
-      await phase('edges', async () => {
-        for (const [ti, t] of pipelineGraph.tasks.entries()) {
-          for (const c of t.connections) {
-            if (c.kind !== 'input' && c.kind !== 'output') continue;
-            const pairs = edgePairs(tasks[ti]!, types.get(c.datasetType)!);
-            connectionPlans.push({ task: ti, connection: c, pairs });
-          }
-        }
-      });
-      const found = await phase('inputs', () => resolveInputs(registry, tx, planning, pipelineGraph, types, inputs));
-      const prerequisites = await phase('prerequisites', async () => {
-        const out: ConnectionPlan[] = [];
-        for (const [ti, t] of pipelineGraph.tasks.entries()) {
-          for (const c of t.connections) {
-            if (c.kind === 'prerequisite') out.push(await lookupPrerequisite(registry, tx, planning, t.label, tasks[ti]!, c, inputs, ti));
-          }
-        }
-        return out;
-      });
-      const existingOutputs = await phase('outputs', () => findExistingOutputs(registry, tx, planning, pipelineGraph, types, outputRun, spec));
-      const taskPlans: TaskPlan[] = pipelineGraph.tasks.map((t, i) => ({ label: t.label, taskClass: t.definition.name, config: t.config, table: tasks[i]! }));
-      const typePlans: TypePlan[] = regularTypes.map((t) => ({ node: t, table: types.get(t.name)! }));
-      return { taskPlans, typePlans, connectionPlans: [...connectionPlans, ...prerequisites], found, existingOutputs };
-    } finally {
-      await query.dispose();
-    }
-  });
+  }
+  return plans;
+}
 
-  const graph = await phase('assembly', async () => assembleGraph({
-    ...plans, pipelineGraph, outputRun, outputChain, inputs: spec.inputs, where: spec.where ?? '',
-    command: spec.command ?? '', pipeline: spec.pipeline, clobberOutputs: spec.clobberOutputs ?? false,
-    skipExistingIn: [...(spec.skipExisting ? [outputRun] : []), ...(spec.skipExistingIn ?? [])], phases, repositoryId: registry.id,
-    ...(replacedRun !== undefined ? { replacedRun } : {}),
-  }));
-  return { graph, ...(explainText !== undefined ? { explain: explainText } : {}), statements: counter.total - startStatements, seconds: (performance.now() - start) / 1000 };
+/** The plan of every prerequisite connection, one lookup each, in task and connection order. */
+async function prerequisitePlans(
+  registry: Registry, tx: Knex.Transaction, planning: PlanningQueries, g: PipelineGraph, tasks: readonly NumberedTable[], inputs: readonly CollectionRecord[],
+): Promise<ConnectionPlan[]> {
+  const out: ConnectionPlan[] = [];
+  for (const [ti, t] of g.tasks.entries()) {
+    for (const c of t.connections) {
+      if (c.kind === 'prerequisite') out.push(await lookupPrerequisite(registry, tx, planning, t.label, tasks[ti]!, c, inputs, ti));
+    }
+  }
+  return out;
 }
 
 /** Reads the rows' key columns once and numbers each distinct group of `groups`, by group key. */
