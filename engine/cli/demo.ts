@@ -11,7 +11,9 @@
  * demo refuses (exit status 2) before doing anything.
  */
 import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { main } from './main.js';
+import { displayPath } from './output.js';
 import { printCoaddFluxes } from './demo-fluxes.js';
 import { printRadioFluxes } from './demo-radio.js';
 import { printVisitStats } from './demo-visit-stats.js';
@@ -79,7 +81,7 @@ async function runRadioDemo(repo: string): Promise<number> {
   if (status !== 0) return status;
   console.log('\n# tiles (restoring beam, noise) and mosaicked vs true source fluxes');
   await printRadioFluxes(repo, 'u/demo/radio');
-  console.log(`\ndemo finished in ${((performance.now() - started) / 1000).toFixed(1)} s; the repository is in ./${repo}`);
+  console.log(`\ndemo finished in ${((performance.now() - started) / 1000).toFixed(1)} s; the repository is in ${displayPath(resolve(repo))}`);
   return 0;
 }
 
@@ -115,6 +117,6 @@ async function runMainDemo(repo: string): Promise<number> {
     '--where', "instrument = 'SimCam'", '-j', '2']);
   if (status !== 0) return status;
   await printVisitStats(repo, 'u/demo/visit-stats');
-  console.log(`\ndemo finished in ${((performance.now() - started) / 1000).toFixed(1)} s; the repository is in ./${repo}`);
+  console.log(`\ndemo finished in ${((performance.now() - started) / 1000).toFixed(1)} s; the repository is in ${displayPath(resolve(repo))}`);
   return 0;
 }
