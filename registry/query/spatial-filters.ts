@@ -86,7 +86,7 @@ async function spatialPairs(registry: Registry, tx: Executor, temps: TempTables,
     const heap = heapHeadroomProblem(`decoding ${rows.length} ${e.name} regions for a spatial join`, rows.length * HEAP_BYTES.region);
     if (heap) throw new RegistryError(heap, 'HEAP_HEADROOM');
     const polygons = PackedPolygons.decode(rows.map((r) => toBytes(r[cols.length])));
-    for (const r of rows) r.length = cols.length;
+    for (const r of rows) r.pop(); // the region, decoded: rows keep only their keys
     return { keys: rows, polygons };
   };
   const A = await side(a, aDims);
@@ -96,7 +96,7 @@ async function spatialPairs(registry: Registry, tx: Executor, temps: TempTables,
   const agree = (i: number, j: number) => shared.every(([x, y]) => A.keys[i]![x] === B.keys[j]![y]);
   const pairs = new PairList(B.keys.length);
   const keep = (i: number, j: number) => {
-    if (agree(i, j) && A.polygons.overlaps(i, B.polygons, j)) pairs.push(i, j);
+    if ((shared.length === 0 || agree(i, j)) && A.polygons.overlaps(i, B.polygons, j)) pairs.push(i, j);
   };
   if (Math.min(A.keys.length, B.keys.length) <= SCAN_LIMIT) {
     screenByCircles(A.polygons, B.polygons, keep);
@@ -115,8 +115,7 @@ async function spatialPairs(registry: Registry, tx: Executor, temps: TempTables,
       if (i !== undefined && j !== undefined) keep(i, j);
     }
   }
-  const aIdx = pairDims.map((d) => aDims.indexOf(d)), bIdx = pairDims.map((d) => bDims.indexOf(d));
-  const rows = pairs.sorted().map(([i, j]) => pairDims.map((_, k) => (aIdx[k]! >= 0 ? A.keys[i]![aIdx[k]!] : B.keys[j]![bIdx[k]!])));
+  const rows = pairRows(pairs, pairDims, { dims: aDims, keys: A.keys }, { dims: bDims, keys: B.keys });
   const table = await temps.create('pairs', universe, pairDims);
   await db.insertRows(tx, table, pairDims, rows);
   await temps.analyze(table);
@@ -139,6 +138,21 @@ function recordsExist(universe: DimensionUniverse, e: DimensionElement, column: 
     const keys = elementKeyDims(r), cols = elementKeyColumns(r);
     return ` AND EXISTS (SELECT 1 FROM ${q(r.name)} r WHERE ${keys.map((d, i) => `r.${q(cols[i]!)} = ${column(d)}`).join(' AND ')})`;
   }).join('');
+}
+
+/** The key values of the pairs (i of side a, j of side b) in `pairDims` order, each taken from the side that has it. */
+function pairRows(pairs: PairList, pairDims: readonly string[],
+  a: { dims: readonly string[]; keys: unknown[][] }, b: { dims: readonly string[]; keys: unknown[][] }): unknown[][] {
+  const fromA = pairDims.map((d) => a.dims.indexOf(d)), fromB = pairDims.map((d) => b.dims.indexOf(d));
+  const packed = pairs.sorted(), width = pairs.width;
+  const rows: unknown[][] = new Array(packed.length);
+  for (let p = 0; p < packed.length; p++) {
+    const ak = a.keys[Math.floor(packed[p]! / width)]!, bk = b.keys[packed[p]! % width]!;
+    const row: unknown[] = new Array(pairDims.length);
+    for (let k = 0; k < pairDims.length; k++) row[k] = fromA[k]! >= 0 ? ak[fromA[k]!] : bk[fromB[k]!];
+    rows[p] = row;
+  }
+  return rows;
 }
 
 /**
@@ -191,7 +205,7 @@ class PairList {
   private keys = new Float64Array(1024);
   private length = 0;
 
-  constructor(private readonly width: number) {}
+  constructor(readonly width: number) {}
 
   push(i: number, j: number): void {
     if (this.length === this.keys.length) {
@@ -202,10 +216,9 @@ class PairList {
     this.keys[this.length++] = i * this.width + j;
   }
 
-  /** The pairs by i then j (the order of a nested scan, whatever order they were found in). */
-  sorted(): [number, number][] {
-    const keys = this.keys.slice(0, this.length).sort();
-    return Array.from(keys, (key) => [Math.floor(key / this.width), key % this.width]);
+  /** The pairs by i then j (the order of a nested scan, whatever order they were found in), still packed. */
+  sorted(): Float64Array {
+    return this.keys.slice(0, this.length).sort();
   }
 }
 
