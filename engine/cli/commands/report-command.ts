@@ -32,7 +32,7 @@ const report: CommandModule = {
     console.log(`run ${runName}: ${summary.invocations} invocation(s) in ${logs.length === 1 ? logs[0] : `${logs.length} event logs (its cluster jobs')`}`);
     console.log(formatRunReport(summary));
     console.log(`\nGantt chart: ${displayPath(svgPath)}`);
-    if (htmlPath) console.log(`HTML report: ${htmlPath}`);
+    if (htmlPath) console.log(`HTML report: ${displayPath(htmlPath)}`);
   }),
 };
 
