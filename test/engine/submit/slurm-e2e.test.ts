@@ -11,13 +11,13 @@
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../../engine/cli/main.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSubmission, runGraph, submissionStatus, type SubmissionStatus } from '../../../engine/index.js';
 import { simulateRepository } from '../../../pipelines/simulate/index.js';
 import { buildQuantumGraph, saveGraph, type QuantumGraph } from '../../../planner/index.js';
 import type { Repository } from '../../../registry/index.js';
 import { startSlurm, type SlurmCluster } from '../../support/slurm-cluster.js';
+import { cliRunner } from '../../support/cli-runner.js';
 import { DIALECTS, makeRepo, tempDir } from '../../support/test-repos.js';
 import { ARITH_TASK_MODULE } from '../fixtures/arith-tasks.js';
 import { ARITH_PIPELINE, buildArith, expectConsistentRun, expectedTotal, fillArithRepo, pipelineWith, type RegisteredDataset } from '../engine-helpers.js';
@@ -25,18 +25,6 @@ import { ARITH_PIPELINE, buildArith, expectConsistentRun, expectedTotal, fillAri
 const optOut = process.env.QG_TEST_SLURM === 'skip' && !process.env.CI;
 if (optOut) console.warn('\n*** QG_TEST_SLURM=skip: the Slurm end-to-end tests are NOT run on this machine ***\n');
 
-/** Runs `main` with the console captured. */
-async function cli(args: string[]): Promise<{ status: number; out: string; err: string }> {
-  const log = vi.spyOn(console, 'log').mockImplementation(() => {});
-  const error = vi.spyOn(console, 'error').mockImplementation(() => {});
-  try {
-    const status = await main(args);
-    return { status, out: log.mock.calls.flat().join('\n'), err: error.mock.calls.flat().join('\n') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
-}
 
 /** The job logs of a submission (for assertion messages). */
 function jobLogs(root: string, run: string): string {
@@ -56,6 +44,7 @@ async function finished(repo: Repository, run: string, seconds = 240): Promise<S
 }
 
 describe.skipIf(optOut || !DIALECTS.includes('postgresql'))('qg on Slurm', () => {
+  const cli = cliRunner();
   let slurm: SlurmCluster;
   let repo: Repository;
   let root: string;
@@ -95,8 +84,8 @@ describe.skipIf(optOut || !DIALECTS.includes('postgresql'))('qg on Slurm', () =>
       const graph = await build(name);
       const file = join(dir.path, `${name}.qg`);
       await saveGraph(graph, file);
-      const r = await cli(['submit', file, '-b', root, '--partition', slurm.partition, ...args]);
-      expect(r.status, r.err).toBe(0);
+      const r = await cli('submit', file, '-b', root, '--partition', slurm.partition, ...args);
+      expect(r.status, r.stderr).toBe(0);
       graphs.set(name, graph);
     }
     for (const [name, graph] of graphs) {
@@ -136,9 +125,9 @@ describe.skipIf(optOut || !DIALECTS.includes('postgresql'))('qg on Slurm', () =>
     const run = graph.header.outputRun;
     const file = join(dir.path, 'kill.qg');
     await saveGraph(graph, file);
-    const r = await cli(['submit', file, '-b', root, '--cluster-by', 'detector', '--tasks', ARITH_TASK_MODULE]);
-    expect(r.status, r.err).toBe(0);
-    expect(r.out).toMatch(/submitted 5 of 5 job\(s\) for 9 quanta in 2 sbatch call/);
+    const r = await cli('submit', file, '-b', root, '--cluster-by', 'detector', '--tasks', ARITH_TASK_MODULE);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/submitted 5 of 5 job\(s\) for 9 quanta in 2 sbatch call/);
 
     // Cancel detector 2's job while its combine quantum runs.
     const events = join(root, run, '_jobs', 'j00002.events.jsonl');
@@ -156,13 +145,13 @@ describe.skipIf(optOut || !DIALECTS.includes('postgresql'))('qg on Slurm', () =>
     expect(s.jobs.map((j) => j.state), jobLogs(root, run)).toEqual(['succeeded', 'failed', 'failed', 'succeeded', 'blocked']);
     expect(s.jobs[1]!.exitCode).toBe(1);
     expect(s.quantumCounts).toEqual({ pending: 0, running: 0, succeeded: 5, failed: 3, blocked: 1 });
-    const st = await cli(['status', run, '-b', root]);
+    const st = await cli('status', run, '-b', root);
     expect(st.status).toBe(1);
-    expect(st.out).toMatch(/j00004 .* blocked .*an upstream job failed/);
+    expect(st.stdout).toMatch(/j00004 .* blocked .*an upstream job failed/);
 
-    const resumed = await cli(['submit', '--resume', run, '-b', root]);
-    expect(resumed.status, resumed.err).toBe(0);
-    expect(resumed.out).toMatch(/submitted 3 of 5 job\(s\)/);
+    const resumed = await cli('submit', '--resume', run, '-b', root);
+    expect(resumed.status, resumed.stderr).toBe(0);
+    expect(resumed.stdout).toMatch(/submitted 3 of 5 job\(s\)/);
     s = await finished(repo, run);
     expect(s.jobCounts.succeeded).toBe(5);
     const datasets = await expectConsistentRun(repo, run);

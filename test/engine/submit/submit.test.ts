@@ -9,31 +9,19 @@ import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../../engine/cli/main.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   EngineError, arrayJobList, arraySpec, cancelSubmission, dependencyOf, resumeSubmission, runGraph, sbatchCalls, slurmRefs, submissionStatus, submitGraph, type QueuedJob, type SlurmClient,
 } from '../../../engine/index.js';
 import { saveGraph } from '../../../planner/index.js';
 import type { Repository } from '../../../registry/index.js';
+import { cliRunner } from '../../support/cli-runner.js';
 import { DIALECTS, makeRepo, tempDir } from '../../support/test-repos.js';
 import { ARITH_TASK_MODULE } from '../fixtures/arith-tasks.js';
 import { ARITH_PIPELINE, buildArith, expectConsistentRun, expectedTotal, fillArithRepo, pipelineWith } from '../engine-helpers.js';
 
 const DETECTORS = 4;
 
-/** Runs `main` with the console captured. */
-async function cli(args: string[]): Promise<{ status: number; out: string; err: string }> {
-  const log = vi.spyOn(console, 'log').mockImplementation(() => {});
-  const error = vi.spyOn(console, 'error').mockImplementation(() => {});
-  try {
-    const status = await main(args);
-    return { status, out: log.mock.calls.flat().join('\n'), err: error.mock.calls.flat().join('\n') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
-}
 
 /** A Slurm that records what it is asked; the test plays the scheduler by running the scripts. */
 class FakeSlurm implements SlurmClient {
@@ -103,6 +91,7 @@ describe('sbatch calls', () => {
 });
 
 describe('qg submit on SQLite', () => {
+  const cli = cliRunner();
   it('is refused with a clear error (exit 2)', async () => {
     const { repo, root, dispose } = await makeRepo('sqlite');
     const dir = tempDir();
@@ -110,9 +99,9 @@ describe('qg submit on SQLite', () => {
       await fillArithRepo(repo, 2);
       const file = join(dir.path, 'g.qg');
       await saveGraph(await buildArith(repo, ARITH_PIPELINE, 'u/sqlite'), file);
-      const r = await cli(['submit', file, '-b', root, '--dry-run']);
+      const r = await cli('submit', file, '-b', root, '--dry-run');
       expect(r.status).toBe(2);
-      expect(r.err).toMatch(/SQLite.*not safe for many writers.*PostgreSQL/s);
+      expect(r.stderr).toMatch(/SQLite.*not safe for many writers.*PostgreSQL/s);
     } finally {
       await dispose();
       dir.cleanup();
@@ -121,6 +110,7 @@ describe('qg submit on SQLite', () => {
 });
 
 describe.runIf(DIALECTS.includes('postgresql'))('qg submit (PostgreSQL, fake Slurm)', () => {
+  const cli = cliRunner();
   let repo: Repository;
   let root: string;
   let dispose: () => Promise<void>;
@@ -138,9 +128,9 @@ describe.runIf(DIALECTS.includes('postgresql'))('qg submit (PostgreSQL, fake Slu
     const graph = await buildArith(repo, ARITH_PIPELINE, 'u/dry');
     const file = join(dir.path, 'dry.qg');
     await saveGraph(graph, file);
-    const r = await cli(['submit', file, '-b', root, '--cluster-by', 'detector', '--dry-run', '--partition', 'debug', '--tasks', ARITH_TASK_MODULE]);
-    expect(r.status, r.err).toBe(0);
-    expect(r.out).toMatch(new RegExp(`would submit ${DETECTORS + 1} of ${DETECTORS + 1} job\\(s\\) for ${graph.quantumCount} quanta in 2 sbatch call`));
+    const r = await cli('submit', file, '-b', root, '--cluster-by', 'detector', '--dry-run', '--partition', 'debug', '--tasks', ARITH_TASK_MODULE);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`would submit ${DETECTORS + 1} of ${DETECTORS + 1} job\\(s\\) for ${graph.quantumCount} quanta in 2 sbatch call`));
     const sub = join(root, graph.header.outputRun, '_submit');
     const sum = `j0000${DETECTORS}`;
     expect(readFileSync(join(sub, 'dependencies.txt'), 'utf8')).toBe(
@@ -191,9 +181,9 @@ describe.runIf(DIALECTS.includes('postgresql'))('qg submit (PostgreSQL, fake Slu
     expect((await submissionStatus(repo, graph.header.outputRun, new SlurmWithoutSqueue())).jobs.map((j) => j.state)).toEqual(status.jobs.map((j) => j.state));
     const path = process.env.PATH;
     process.env.PATH = dir.path; // no squeue on it
-    const r = await cli(['status', graph.header.outputRun, '-b', root]).finally(() => { process.env.PATH = path; });
-    expect([r.status, r.out]).toEqual([1, expect.stringContaining('squeue is not installed here')]);
-    expect(r.out).toMatch(/1 failed, 1 blocked/);
+    const r = await cli('status', graph.header.outputRun, '-b', root).finally(() => { process.env.PATH = path; });
+    expect([r.status, r.stdout]).toEqual([1, expect.stringContaining('squeue is not installed here')]);
+    expect(r.stdout).toMatch(/1 failed, 1 blocked/);
 
     slurm.queue.set('100_2', { state: 'PENDING', reason: 'Priority' });
     await expect(resumeSubmission(repo, graph.header.outputRun, {}, slurm)).rejects.toMatchObject({ code: 'SUBMIT_ACTIVE' });
@@ -214,9 +204,9 @@ describe.runIf(DIALECTS.includes('postgresql'))('qg submit (PostgreSQL, fake Slu
     const total = datasets.find((d) => d.datasetType === 'total')!;
     expect(await repo.get({ ...total, run: graph.header.outputRun })).toMatchObject({ value: expectedTotal([0, 1, 2, 3]) });
     expect(existsSync(join(root, graph.header.outputRun, '_submit', 'status', 'j00002.exit'))).toBe(true);
-    const report = await cli(['report', graph.header.outputRun, '-b', root, '--format', 'json']);
-    expect(report.status, report.err).toBe(0);
-    const json = JSON.parse(report.out) as { invocations: number; eventLogs: string[]; tasks: { task: string; succeeded: number; failed: number }[] };
+    const report = await cli('report', graph.header.outputRun, '-b', root, '--format', 'json');
+    expect(report.status, report.stderr).toBe(0);
+    const json = JSON.parse(report.stdout) as { invocations: number; eventLogs: string[]; tasks: { task: string; succeeded: number; failed: number }[] };
     expect([json.invocations, json.eventLogs.length]).toEqual([DETECTORS + 2, DETECTORS + 1]); // the array's jobs, then the two resubmitted
     expect(json.tasks.find((t) => t.task === 'square')).toMatchObject({ succeeded: DETECTORS, failed: 0 }); // the resumed attempt succeeded
   });
