@@ -77,8 +77,10 @@ function jobState(job: SubmittedJob, done: number, quanta: number, exitCode: num
 export async function submissionStatus(repo: Repository, run: string, slurm: SlurmClient = SLURM): Promise<SubmissionStatus> {
   const record = readSubmission(repo, run);
   const graph = loadGraph(record.graph);
-  const complete = await completedQuanta(repo, new GraphJobs(graph, repo.datastore.template));
+  // the queue before the registry: a job that left the queue has registered its outputs, so a
+  // job ending between the two reads is not taken for one that exited with quanta undone
   const queue = await queueIfInstalled(slurm, record.jobs.flatMap((j) => (j.slurm ? [j.slurm] : [])));
+  const complete = await completedQuanta(repo, new GraphJobs(graph, repo.datastore.template));
   const zero = () => Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as Record<JobState, number>;
   const jobCounts = zero();
   const quantumCounts = zero();
