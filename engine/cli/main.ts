@@ -3,7 +3,7 @@
  * library, prints. Errors that reach it exit with their code's status (exit-status.ts).
  */
 import { readFileSync } from 'node:fs';
-import yargs, { type CommandModule } from 'yargs';
+import yargs, { type Argv, type CommandModule } from 'yargs';
 import { exitStatusOf, type CliErrorCode } from './exit-status.js';
 
 /**
@@ -107,12 +107,38 @@ class UsageError extends Error {
   readonly code: CliErrorCode = 'USAGE';
 }
 
-/** Runs the CLI with `argv`; resolves to the exit status. */
-export async function main(argv: readonly string[]): Promise<number> {
-  const cli = yargs([...argv])
+/** The width `qg --help` wraps its text to: the terminal's, at most 110 columns. */
+function terminalWidth(): number {
+  return Math.min(110, process.stdout.columns || 100);
+}
+
+/**
+ * Makes `cli` list each example as a line of its own, after its description as a shell
+ * comment (`# Run a saved graph`), so that every line of the Examples section pastes into bash
+ * as it is. (yargs puts the description in a column beside the example, which takes half the
+ * width and wraps long examples mid-command.)
+ */
+function examplesAsShellLines<T>(cli: Argv<T>): Argv<T> {
+  const add = cli.example.bind(cli);
+  const example = (command: string | readonly (readonly [string, string?])[], description?: string): Argv<T> => {
+    for (const [c, d] of typeof command === 'string' ? [[command, description] as const] : command) {
+      add(d ? `# ${d}\n${c}` : c, '');
+    }
+    return cli;
+  };
+  cli.example = example as Argv<T>['example'];
+  return cli;
+}
+
+/**
+ * qg's yargs for `argv` with `commands`, wrapping help text at `wrap` columns (null: never).
+ * A command line it refuses throws a UsageError (exit status 2).
+ */
+function cliFor(argv: readonly string[], commands: CommandModule[], wrap: number | null) {
+  return examplesAsShellLines(yargs([...argv]))
     .scriptName('qg')
     .usage('qg: plan and run astronomy data pipelines over a SQL-registry data repository.\n\nUsage: $0 <command> [options]')
-    .command(await commandsFor(argv))
+    .command(commands)
     .demandCommand(1, 'Name a command (see the list above).')
     .recommendCommands()
     .strict()
@@ -120,15 +146,66 @@ export async function main(argv: readonly string[]): Promise<number> {
     .alias('h', 'help')
     .version('version', 'Show the version of qg', packageVersion())
     .exitProcess(false)
-    .wrap(Math.min(110, process.stdout.columns || 100))
-    .fail((message, error, y) => {
+    .wrap(wrap)
+    .fail((message, error) => {
       // a YError is yargs's own complaint about the command line (e.g. a missing option value)
       if (error && error.name !== 'YError') throw error;
       // yargs runs the command's handler once this returns: throwing stops it before any work
-      y.showHelp((usage) => console.error(usage));
       throw new UsageError(message ?? error?.message);
     })
     .epilog('Each command has its own --help. Repositories are folders made by `qg repo create`.');
+}
+
+/** The words of `argv` before `--` (after it, operands), less `--help` and `-h`. */
+function withoutHelp(argv: readonly string[]): string[] {
+  const end = argv.indexOf('--');
+  const words = end < 0 ? argv : argv.slice(0, end);
+  return words.filter((a) => a !== '--help' && a !== '-h');
+}
+
+/** Whether `argv` asks for help with `--help` or `-h` (before any `--`). */
+function asksForHelp(argv: readonly string[]): boolean {
+  return withoutHelp(argv).length < (argv.includes('--') ? argv.indexOf('--') : argv.length);
+}
+
+/**
+ * The help qg prints for `argv` (that of the command it names, or `qg --help`), laid out for
+ * `width` columns (null: no wrapping). The Examples section is never wrapped: a wrapped example
+ * no longer pastes into a shell. yargs wraps all of its help or nothing, so the help is laid
+ * out twice and the Examples section taken from the unwrapped one.
+ */
+export async function helpText(argv: readonly string[], width: number | null): Promise<string> {
+  const words = withoutHelp(argv);
+  const commands = await commandsFor(words);
+  // the help of a command line yargs refuses (shown with the complaint) is that of the command it names
+  const help = (wrap: number | null) => cliFor(words, commands, wrap).fail(() => undefined).getHelp();
+  const wrapped = await help(width);
+  return width === null ? wrapped : withSection(wrapped, 'Examples:', await help(null));
+}
+
+/** `text` with its section under the line `title` (up to a blank line) replaced by that of `from`. */
+function withSection(text: string, title: string, from: string): string {
+  const section = (lines: string[]): [number, number] => {
+    const start = lines.indexOf(title);
+    if (start < 0) return [-1, -1];
+    const end = lines.indexOf('', start);
+    return [start, end < 0 ? lines.length : end];
+  };
+  const lines = text.split('\n');
+  const source = from.split('\n');
+  const [start, end] = section(lines);
+  const [fromStart, fromEnd] = section(source);
+  if (start < 0 || fromStart < 0) return text;
+  return [...lines.slice(0, start), ...source.slice(fromStart, fromEnd), ...lines.slice(end)].join('\n');
+}
+
+/** Runs the CLI with `argv`; resolves to the exit status. */
+export async function main(argv: readonly string[]): Promise<number> {
+  if (asksForHelp(argv)) {
+    console.log(await helpText(argv, terminalWidth()));
+    return 0;
+  }
+  const cli = cliFor(argv, await commandsFor(argv), terminalWidth());
   // Commands report non-fatal failures through process.exitCode; keep one call's from leaking into the next.
   const outer = process.exitCode;
   process.exitCode = undefined;
@@ -136,6 +213,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     await cli.parseAsync();
   } catch (e) {
     const error = e as Error & { code?: string; format?: () => string };
+    // a usage error shows the command's help first, as `qg COMMAND --help` does
+    if (e instanceof UsageError) console.error(await helpText(argv, terminalWidth()));
     // Errors about a --where expression show it with a caret under the offending character.
     const text = typeof error.format === 'function' ? error.format() : error.message;
     console.error(`qg: error: ${text.includes('\n') ? `\n${text}` : text}`);
