@@ -4,7 +4,9 @@
  * `tasks` (with each task's config, runner and gathering connections as JSON),
  * `dataset_types`, `connections`, `runs`, `datasets` (uuid, run, state), `edges`
  * (quantum, dataset, connection), and per task `quanta/<label>` and per dataset type
- * `data_ids/<type>` (data-ID columns). Vectors are built from the typed arrays directly.
+ * `data_ids/<type>` (data-ID columns), and `implied` with per element `implied/<element>`
+ * (the values the data IDs imply: a visit's physical_filter and day_obs). Vectors are built
+ * from the typed arrays directly.
  * Schema metadata holds the format version, the header (JSON) and a SHA-256 over every byte
  * of the file (`qg.file_checksum`): written as a placeholder of zeros, the digest of the file
  * with the placeholder is then put in its place (an Arrow IPC file stores its schema once, in
@@ -28,6 +30,7 @@ import {
 } from 'apache-arrow';
 import type { TaskRunner } from '../../pipelines/index.js';
 import { PlanningError } from '../errors.js';
+import { ImpliedValues } from './implied-values.js';
 import {
   GRAPH_FORMAT_VERSION, QuantumGraph, type DataIdColumns, type GraphConnection, type GraphDatasetType, type GraphHeader, type GraphOutline, type GraphTask,
 } from './quantum-graph.js';
@@ -96,7 +99,8 @@ export function graphChecksum(g: QuantumGraph): string {
   const h = createHash('sha256');
   h.update(JSON.stringify([g.header, g.tasks.map((t) => [t.label, t.taskClass, t.dimensions, t.config, t.runner, t.multiple, t.quantumOffset, t.quantumCount]), g.datasetTypes.map((t) => [t.name, t.dimensions, t.storageClass, t.isCalibration, t.datasetOffset, t.datasetCount]), g.connections, g.runs]));
   for (const a of [g.datasetIds, g.datasetRuns, g.datasetStates, g.edgeQuanta, g.edgeDatasets, g.edgeConnections]) h.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
-  for (const cols of [...g.tasks.map((t) => t.dataIds), ...g.datasetTypes.map((t) => t.dataIds)]) {
+  h.update(JSON.stringify(g.implied.tables.map((t) => [t.element, t.keys, t.implied, t.count])));
+  for (const cols of [...g.tasks.map((t) => t.dataIds), ...g.datasetTypes.map((t) => t.dataIds), ...g.implied.tables.map((t) => t.columns)]) {
     for (const [name, v] of Object.entries(cols).sort(([a], [b]) => a.localeCompare(b))) {
       h.update(name);
       h.update(v instanceof Float64Array ? new Uint8Array(v.buffer, v.byteOffset, v.byteLength) : v.join('\u0000'));
@@ -136,6 +140,11 @@ function graphTable(g: QuantumGraph): Table {
     ], g.edgeCount))],
     ...g.tasks.map((t) => [`quanta/${t.label}`, list(columnsData(t.dataIds, t.dimensions, t.quantumCount))] as [string, AnyData]),
     ...g.datasetTypes.map((t) => [`data_ids/${t.name}`, list(columnsData(t.dataIds, t.dimensions, t.datasetCount))] as [string, AnyData]),
+    ['implied', list(struct([
+      ['element', strings(g.implied.tables.map((t) => t.element))], ['keys', strings(g.implied.tables.map((t) => JSON.stringify(t.keys)))],
+      ['implied', strings(g.implied.tables.map((t) => JSON.stringify(t.implied)))],
+    ], g.implied.tables.length))],
+    ...g.implied.tables.map((t) => [`implied/${t.element}`, list(columnsData(t.columns, [...t.keys, ...t.implied], t.count))] as [string, AnyData]),
   ];
   const metadata = new Map([
     ['qg.format_version', String(GRAPH_FORMAT_VERSION)],
@@ -290,7 +299,7 @@ export function graphFromBytes(bytes: Uint8Array, source = '<bytes>'): QuantumGr
     const edges = columns.list('edges');
     return new QuantumGraph(outline.header, tasks, datasetTypes, connections, texts(columns.list('runs')),
       Uint8Array.from(values<Uint8Array>(columns.field(ds, 'id'), 16)), ints(columns.field(ds, 'run')), outline.datasetStates,
-      ints(columns.field(edges, 'quantum')), ints(columns.field(edges, 'dataset')), ints(columns.field(edges, 'connection')));
+      ints(columns.field(edges, 'quantum')), ints(columns.field(edges, 'dataset')), ints(columns.field(edges, 'connection')), readImplied(columns));
   });
 }
 
@@ -382,6 +391,17 @@ function readDatasetTypes(columns: GraphColumns): Omit<GraphDatasetType, 'dataId
   const offsets = ints(field('dataset_offset')), counts = ints(field('dataset_count'));
   return texts(field('name')).map((name, i) => ({
     name, dimensions: dims[i]!, storageClass: storage[i]!, isCalibration: calib[i]!, datasetOffset: offsets[i]!, datasetCount: counts[i]!,
+  }));
+}
+
+/** The implied-value tables: which elements, then each one's records. */
+function readImplied(columns: GraphColumns): ImpliedValues {
+  const d = columns.list('implied');
+  const keys = json<string[]>(columns.field(d, 'keys')), implied = json<string[]>(columns.field(d, 'implied'));
+  return new ImpliedValues(texts(columns.field(d, 'element')).map((element, i) => {
+    const names = [...keys[i]!, ...implied[i]!];
+    const records = readDataIds(columns, `implied/${element}`, names);
+    return { element, keys: keys[i]!, implied: implied[i]!, count: columns.list(`implied/${element}`).length, columns: records };
   }));
 }
 

@@ -6,9 +6,10 @@
  */
 import type { TaskRunner } from '../../pipelines/index.js';
 import { csrFromPairs } from './csr.js';
+import { ImpliedValues } from './implied-values.js';
 
 /** Graph file format version written by this code (the builder stamps it, the reader checks it). */
-export const GRAPH_FORMAT_VERSION = 2;
+export const GRAPH_FORMAT_VERSION = 3;
 
 /** Data-ID columns of one task's quanta or one type's datasets: dimension -> values. */
 export type DataIdColumns = Readonly<Record<string, Float64Array | readonly string[]>>;
@@ -123,6 +124,8 @@ export class QuantumGraph implements GraphOutline {
     readonly edgeQuanta: Int32Array,
     readonly edgeDatasets: Int32Array,
     readonly edgeConnections: Int32Array,
+    /** The values the data IDs imply (a visit's band), for selections by them. */
+    readonly implied: ImpliedValues = new ImpliedValues([]),
   ) {
     this.taskOffsets = Int32Array.from(tasks, (t) => t.quantumOffset);
     this.typeOffsets = Int32Array.from(datasetTypes, (t) => t.datasetOffset);

@@ -39,15 +39,15 @@ export function selectQuanta(g: QuantumGraph, selection: QuantumSelection): Int3
   return Int32Array.from(out);
 }
 
-/** Every dimension a quantum's or a dataset's data ID has in `g`: the names --where may use. */
+/** Every dimension a quantum's or a dataset's data ID has or implies in `g`: the names --where may use. */
 export function graphDimensions(g: QuantumGraph): string[] {
-  return [...new Set([...g.tasks, ...g.datasetTypes].flatMap((x) => x.dimensions))];
+  return [...new Set([...[...g.tasks, ...g.datasetTypes].flatMap((x) => x.dimensions), ...g.implied.dimensions])];
 }
 
 /**
- * Quanta whose data ID satisfies `where`, or whose data ID combined with one of its inputs'
- * does: `visit = 3` also selects the coadds that read visit 3's warps, and
- * `physical_filter = 'SimCam-r'` the isr quanta that read an r-band flat.
+ * Quanta whose data ID (with the values it implies) satisfies `where`, or whose data ID
+ * combined with one of its inputs' does: `band = 'r'` selects the isr quanta of r-band
+ * exposures, and `visit = 3` also the coadds that read visit 3's warps.
  */
 function whereMatches(g: QuantumGraph, where: string): Uint8Array {
   const matches = new Uint8Array(g.quantumCount);
@@ -58,14 +58,14 @@ function whereMatches(g: QuantumGraph, where: string): Uint8Array {
     && g.datasetTypes[c.datasetType]!.dimensions.some((k) => !g.tasks[c.task]!.dimensions.includes(k)));
   const { offsets, edges } = g.edgesByQuantum();
   for (let q = 0; q < g.quantumCount; q++) {
-    const own = g.quantumDataId(q);
+    const own = g.implied.expand(g.quantumDataId(q));
     if (filter(own)) {
       matches[q] = 1;
       continue;
     }
     for (let i = offsets[q]!; i < offsets[q + 1]!; i++) {
       const e = edges[i]!;
-      if (addsKeys[g.edgeConnections[e]!] && filter({ ...g.datasetDataId(g.edgeDatasets[e]!), ...own })) {
+      if (addsKeys[g.edgeConnections[e]!] && filter(g.implied.expand({ ...g.datasetDataId(g.edgeDatasets[e]!), ...own }))) {
         matches[q] = 1;
         break;
       }

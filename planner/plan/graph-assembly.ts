@@ -14,6 +14,7 @@ import { randomFillSync, randomUUID } from 'node:crypto';
 import { minimumOf, type Connection, type DatasetTypeNode, type PipelineGraph } from '../../pipelines/index.js';
 import { EmptyGraphError, PlanningError, PrerequisiteMissingError } from '../errors.js';
 import { csrFromPairs } from '../graph/csr.js';
+import { ImpliedValues, type ImpliedTable } from '../graph/implied-values.js';
 import { leftOutCauses, pruneReasonText, type PruneReason, type PrunedQuanta, type QuantaLeftOut } from '../graph/prune-reasons.js';
 import {
   EDGE_INPUT, EDGE_OUTPUT, EDGE_PREREQUISITE, QuantumGraph, STATE_EXISTING, STATE_PREDICTED, STATE_SKIPPED, dataIdAt, putUuid,
@@ -67,6 +68,8 @@ export interface AssemblyInput {
   readonly connectionPlans: readonly ConnectionPlan[];
   readonly found: ReadonlyMap<string, readonly FoundDataset[]>;
   readonly existingOutputs: ReadonlyMap<string, { inRun: readonly FoundDataset[]; skippable: readonly FoundDataset[] }>;
+  /** The values the data IDs imply, by element (the graph keeps them for `qg show --where`). */
+  readonly implied: readonly ImpliedTable[];
   readonly outputRun: string;
   readonly outputChain: string | null;
   readonly inputs: readonly string[];
@@ -136,7 +139,7 @@ export function assembleGraph(input: AssemblyInput): QuantumGraph {
   const edgeDatasets = new Int32Array(edges.count);
   for (let e = 0; e < edges.count; e++) edgeDatasets[e] = datasets.localToGlobal[edges.types[e]!]![edges.datasets[e]!]!;
   return new QuantumGraph(graphHeader(input, pruned), tasks, datasets.types, connections, datasets.runs, datasets.ids, datasets.runIndexes, datasets.states,
-    edges.quanta.slice(0, edges.count), edgeDatasets, edges.connections.slice(0, edges.count));
+    edges.quanta.slice(0, edges.count), edgeDatasets, edges.connections.slice(0, edges.count), new ImpliedValues(input.implied));
 }
 
 /** A type's state: `found` exists, the rest is predicted (missing until a quantum makes it). */

@@ -26,6 +26,7 @@ import { constrainingInputs, queryDimensions } from './query-plan.js';
 import { assembleGraph, type AssemblyInput, type ConnectionPlan, type FoundDataset, type TaskPlan, type TypePlan } from './graph-assembly.js';
 import { dataIdAt, type QuantumGraph } from '../graph/quantum-graph.js';
 import { checkRunnable } from './task-execution.js';
+import { impliedTables } from './implied-tables.js';
 
 /** What to build (the options pipetask users know). */
 export interface BuildSpec {
@@ -142,7 +143,7 @@ interface PlanContext {
 }
 
 /** The planned tables, edges and found datasets that the assembly makes the graph of. */
-type GraphPlans = Pick<AssemblyInput, 'taskPlans' | 'typePlans' | 'connectionPlans' | 'found' | 'existingOutputs'>;
+type GraphPlans = Pick<AssemblyInput, 'taskPlans' | 'typePlans' | 'connectionPlans' | 'found' | 'existingOutputs' | 'implied'>;
 
 /** Steps 2 to 6 of the module comment, over the materialized data-ID query (disposed of at the end); with the query's plan when `spec.explain`. */
 async function planGraph(ctx: PlanContext): Promise<{ plans: GraphPlans; explain: string | undefined }> {
@@ -152,6 +153,7 @@ async function planGraph(ctx: PlanContext): Promise<{ plans: GraphPlans; explain
     const explain = spec.explain ? await query.explain() : undefined;
     const planning = new PlanningQueries(registry, tx, query.tempTables, await phase('query', () => query.materialize('rows')));
     const { tasks, types } = await numberedTables(ctx, planning);
+    const implied = await phase('projections', () => impliedTables(union, planning));
     if (tasks.every((t) => t.count === 0)) {
       throw new EmptyGraphError('the graph is empty: the data-ID query returned no rows', [
         `no data IDs over {${union.required.join(', ')}} satisfy the where expression${constraints.length ? ` with ${constraints.join(', ')} present in ${spec.inputs.join(', ')}` : ''}`,
@@ -165,7 +167,7 @@ async function planGraph(ctx: PlanContext): Promise<{ plans: GraphPlans; explain
     const existingOutputs = await phase('outputs', () => findExistingOutputs(registry, tx, planning, pipelineGraph, types, outputRun, spec));
     const taskPlans: TaskPlan[] = pipelineGraph.tasks.map((t, i) => ({ label: t.label, taskClass: t.definition.name, config: t.config, table: tasks[i]! }));
     const typePlans: TypePlan[] = regularTypes.map((t) => ({ node: t, table: types.get(t.name)! }));
-    return { plans: { taskPlans, typePlans, connectionPlans: [...connectionPlans, ...prerequisites], found, existingOutputs }, explain };
+    return { plans: { taskPlans, typePlans, connectionPlans: [...connectionPlans, ...prerequisites], found, existingOutputs, implied }, explain };
   } finally {
     await query.dispose();
   }

@@ -69,6 +69,11 @@ export class PlanningQueries {
     return this.registry.db.stream(this.tx, `SELECT ${columns.map(q).join(', ') || '1'} FROM ${q(this.rows)}`, [], ROW_BATCH);
   }
 
+  /** The rows' distinct combinations of `columns` (dimensions): one statement. */
+  async distinctRows(columns: readonly string[]): Promise<unknown[][]> {
+    return this.registry.db.selectArrays(this.tx, `SELECT DISTINCT ${columns.map(q).join(', ')} FROM ${q(this.rows)}`);
+  }
+
   /**
    * The rows' distinct data IDs over `group` (required and implied values) as a temporary
    * table indexed on its required keys, made on first use: only the groups the lookups join.

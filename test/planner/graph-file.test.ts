@@ -104,6 +104,11 @@ describe.each(DIALECTS)('graph file (%s)', (dialect) => {
     expect(loaded.header.command).toBe('qg build (test)');
     expect(loaded.header.outputChain).toBe('u/test');
     expect(loaded.header.outputRun).toMatch(/^u\/test\/\d{8}T\d{6}Z$/);
+    // the implied values survive: each exposure's filter and that filter's band
+    expect(loaded.implied.tables.map((t) => t.element).sort()).toEqual(['exposure', 'physical_filter', 'visit']);
+    const isr = loaded.tasks.find((t) => t.label === 'isr')!;
+    const id = loaded.implied.expand(loaded.quantumDataId(isr.quantumOffset));
+    expect(id['physical_filter']).toBe(`SimCam-${id['band']}`);
     // the refcat shards (htm7 data IDs) survive
     const refcat = loaded.datasetTypes.find((t) => t.name === 'ref_cat')!;
     expect(refcat.dimensions).toEqual(['htm7']);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { simulateRepository } from '../../../pipelines/simulate/index.js';
 import { buildQuantumGraph, saveGraph, type QuantumGraph } from '../../../planner/index.js';
+import type { Repository } from '../../../registry/index.js';
 import { DIALECTS, makeRepo, tempDir } from '../../support/test-repos.js';
 
 /** The `where` the graph is built with. */
@@ -20,6 +21,30 @@ export interface ViewsFixture {
   file: string;
   /** A scratch folder, removed after the tests. */
   dir: string;
+  /**
+   * `id` with the values its exposure, visit and physical_filter imply, from the repository's
+   * dimension records (not from the graph).
+   */
+  implied(id: Readonly<Record<string, string | number>>): Record<string, string | number>;
+}
+
+type Records = Map<string, Record<string, unknown>>;
+
+/** The repository's records of `element` by key value (one instrument, one sky map here). */
+async function recordsByKey(repo: Repository, element: string, key: string): Promise<Records> {
+  return new Map((await repo.registry.dimensions.query(element, repo.registry.knex)).map((r) => [String(r[key]), r]));
+}
+
+/** `id` completed from the records: exposure or visit -> physical_filter, day_obs; physical_filter -> band. */
+function completed(id: Readonly<Record<string, string | number>>, records: Record<'exposure' | 'visit' | 'physical_filter', Records>): Record<string, string | number> {
+  const out = { ...id };
+  for (const element of ['exposure', 'visit'] as const) {
+    const r = out[element] === undefined ? undefined : records[element].get(String(out[element]));
+    if (r) Object.assign(out, { physical_filter: out['physical_filter'] ?? r['physical_filter'], day_obs: out['day_obs'] ?? r['day_obs'] });
+  }
+  const filter = out['physical_filter'] === undefined ? undefined : records.physical_filter.get(String(out['physical_filter']));
+  if (filter && out['band'] === undefined) out['band'] = filter['band'] as string;
+  return out;
 }
 
 /** Builds the graph before the enclosing describe block's tests and cleans up after them. */
@@ -35,6 +60,11 @@ export function viewsFixture(): ViewsFixture {
     fixture.root = made.root;
     fixture.dir = dir.path;
     fixture.file = join(dir.path, 'g.qg');
+    const records = {
+      exposure: await recordsByKey(made.repo, 'exposure', 'id'), visit: await recordsByKey(made.repo, 'visit', 'id'),
+      physical_filter: await recordsByKey(made.repo, 'physical_filter', 'name'),
+    };
+    fixture.implied = (id) => completed(id, records);
     await saveGraph(fixture.g, fixture.file);
   }, 120_000);
   afterAll(async () => {

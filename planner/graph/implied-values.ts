@@ -1,0 +1,64 @@
+/**
+ * The values a graph's data IDs imply, by dimension element (an exposure its physical_filter
+ * and day_obs, a physical_filter its band): the graph stores data IDs by their required keys
+ * only, so without these `qg show --where "band='r'"` could not select an isr quantum.
+ */
+import type { DataIdColumns } from './quantum-graph.js';
+
+/** One element's records as the graph holds them: its keys and the values they imply. */
+export interface ImpliedTable {
+  readonly element: string;
+  /** The dimensions whose values identify a record (its required ones, then itself). */
+  readonly keys: readonly string[];
+  /** The dimensions a record gives values of. */
+  readonly implied: readonly string[];
+  readonly count: number;
+  readonly columns: DataIdColumns;
+}
+
+type DataId = Record<string, string | number>;
+
+/** A graph's implied-value tables, and data IDs completed with them. */
+export class ImpliedValues {
+  /** Per table, its record number by joined key values; built on first use. */
+  private lookups: Map<string, number>[] | null = null;
+
+  constructor(readonly tables: readonly ImpliedTable[]) {}
+
+  /** The dimensions these tables give values of. */
+  get dimensions(): string[] {
+    return [...new Set(this.tables.flatMap((t) => t.implied))];
+  }
+
+  /**
+   * `dataId` with every value its keys imply, transitively (a visit's physical_filter, then
+   * that filter's band); values the data ID has already are kept.
+   */
+  expand(dataId: Readonly<DataId>): DataId {
+    if (!this.tables.length) return { ...dataId };
+    const lookups = (this.lookups ??= this.tables.map(recordIndex));
+    const out: DataId = { ...dataId };
+    for (let added = true; added;) {
+      added = false;
+      this.tables.forEach((t, i) => {
+        if (t.implied.every((d) => d in out) || !t.keys.every((d) => d in out)) return;
+        const row = lookups[i]!.get(joinedKey(t.keys.map((d) => out[d]!)));
+        if (row === undefined) return;
+        for (const d of t.implied) {
+          if (d in out) continue;
+          out[d] = t.columns[d]![row]!;
+          added = true;
+        }
+      });
+    }
+    return out;
+  }
+}
+
+function recordIndex(t: ImpliedTable): Map<string, number> {
+  const index = new Map<string, number>();
+  for (let row = 0; row < t.count; row++) index.set(joinedKey(t.keys.map((d) => t.columns[d]![row]!)), row);
+  return index;
+}
+
+const joinedKey = (values: readonly (string | number)[]): string => values.join('\u0000');
