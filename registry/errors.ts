@@ -37,7 +37,7 @@ export type SpatialErrorCode = 'SPATIAL_ARGUMENT' | 'SPATIAL_DECODE' | 'SPATIAL_
 
 /** Codes of WhereError: an expression that parses but cannot be evaluated. */
 export type WhereErrorCode =
-  | 'WHERE_BIND' | 'WHERE_OVERFLOW' | 'WHERE_RANGE' | 'WHERE_TOO_LARGE' | 'WHERE_TYPE' | 'WHERE_UNKNOWN_NAME' | 'WHERE_UNSUPPORTED';
+  | 'WHERE_ABSENT_VALUE' | 'WHERE_BIND' | 'WHERE_OVERFLOW' | 'WHERE_RANGE' | 'WHERE_TOO_LARGE' | 'WHERE_TYPE' | 'WHERE_UNKNOWN_NAME' | 'WHERE_UNSUPPORTED';
 
 /** Codes of the simulator's SimulationError (pipelines/simulate): a RegistryError, so the CLI maps it like these. */
 export type SimulationErrorCode = 'SIMULATE_EXISTS' | 'SIMULATE_OPTIONS' | 'SIMULATE_WCS';

@@ -38,7 +38,7 @@ export const EXIT_STATUS: Readonly<Record<ErrorCode, typeof EXIT_USAGE | typeof 
   TRANSLATION_CONFIG_MISSING: usage, UNIVERSE: usage, USAGE_COLLECTIONS: usage, USAGE_CONFIRM: usage,
   USAGE_EXPORT: usage, USAGE_FIND_ALL: usage, USAGE_MODE: usage, USAGE_POSITION: usage, USAGE_PRUNE: usage,
   WHERE_BIND: usage, WHERE_OVERFLOW: usage, WHERE_RANGE: usage, WHERE_SYNTAX: usage, WHERE_TOO_LARGE: usage,
-  WHERE_TYPE: usage, WHERE_UNKNOWN_NAME: usage, WHERE_UNPRINTABLE: usage, WHERE_UNSUPPORTED: usage, YAML_FILE: usage,
+  WHERE_ABSENT_VALUE: usage, WHERE_TYPE: usage, WHERE_UNKNOWN_NAME: usage, WHERE_UNPRINTABLE: usage, WHERE_UNSUPPORTED: usage, YAML_FILE: usage,
   YAML_LIMIT: usage,
   // registry: broke while working
   DATABASE: failure, DATASET: failure, DATASET_MISSING: failure, FILE_CHECKSUM: failure, FILE_CORRUPT: failure,

@@ -9,6 +9,9 @@ import { logicalOperands, parseWhere, suggest, walkWhere, WhereError, type Ident
 
 type Value = string | number | boolean | null;
 
+/** The values the data IDs hold of dimension `key`. */
+export type ValuesOf = (key: string) => ReadonlySet<string | number>;
+
 /** A data ID as the graph stores it. */
 export type DataIdRecord = Readonly<Record<string, string | number>>;
 
@@ -17,10 +20,11 @@ export type DataIdRecord = Readonly<Record<string, string | number>>;
  * expression must be one of `keys` (the dimensions the data IDs can have): a typo would
  * otherwise make every term NULL and silently select nothing.
  */
-export function dataIdFilter(expression: string, keys: readonly string[]): ((dataId: DataIdRecord) => boolean) | null {
+export function dataIdFilter(expression: string, keys: readonly string[], valuesOf?: ValuesOf): ((dataId: DataIdRecord) => boolean) | null {
   const ast = parseWhere(expression);
   if (!ast) return null;
   checkNames(ast, keys, expression);
+  if (valuesOf) checkStringValues(ast, valuesOf, expression);
   const evaluate = (node: WhereNode, id: Readonly<Record<string, string | number>>): Value => {
     switch (node.kind) {
       case 'IntLiteral': return Number(node.value);
@@ -85,6 +89,26 @@ function checkNames(ast: WhereNode, keys: readonly string[], expression: string)
   const { node: { name, span }, comparedWith } = unknown;
   const hint = comparedWith ? `; a string value is quoted: ${comparedWith} = '${name}'` : suggest(name, keys);
   throw new WhereError(`no dimension '${name}' in this graph${hint} (its dimensions: ${[...keys].sort().join(', ')})`, span.start, expression, 'WHERE_UNKNOWN_NAME');
+}
+
+/**
+ * Throws a WhereError (with a caret) at the first string compared for (in)equality with a key
+ * that holds no such value: `band = 'R'` would otherwise select nothing, silently.
+ */
+function checkStringValues(ast: WhereNode, valuesOf: ValuesOf, expression: string): void {
+  walkWhere(ast, (node) => {
+    const pairs = node.kind === 'Binary' && (node.op === '=' || node.op === '!=') ? [[node.left, node.right], [node.right, node.left]]
+      : node.kind === 'InList' ? node.items.map((item) => [node.operand, item]) : [];
+    for (const [key, value] of pairs) {
+      if (key!.kind !== 'Identifier' || key!.parts.length !== 1 || value!.kind !== 'StringLiteral') continue;
+      const values = valuesOf(key!.name);
+      if (values.has(value!.value)) continue;
+      const strings = [...values].map(String).sort();
+      const listed = strings.length > 12 ? `${strings.slice(0, 12).join(', ')}, ...` : strings.join(', ');
+      throw new WhereError(`no ${key!.name} '${value!.value}' in this graph${suggest(value!.value, strings)} (its values: ${listed})`, value!.span.start, expression, 'WHERE_ABSENT_VALUE');
+    }
+    return true;
+  });
 }
 
 const COMPARISONS = new Set(['=', '!=', '<', '<=', '>', '>=']);

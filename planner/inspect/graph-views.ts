@@ -44,6 +44,14 @@ export function graphDimensions(g: QuantumGraph): string[] {
   return [...new Set([...[...g.tasks, ...g.datasetTypes].flatMap((x) => x.dimensions), ...g.implied.dimensions])];
 }
 
+/** The values of dimension `key` in `g`'s data IDs and implied values. */
+function graphValues(g: QuantumGraph, key: string): Set<string | number> {
+  const out = new Set<string | number>();
+  const columns = [...g.tasks.map((t) => t.dataIds), ...g.datasetTypes.map((t) => t.dataIds), ...g.implied.tables.map((t) => t.columns)];
+  for (const c of columns) for (const v of c[key] ?? []) out.add(v);
+  return out;
+}
+
 /**
  * Quanta whose data ID (with the values it implies) satisfies `where`, or whose data ID
  * combined with one of its inputs' does: `band = 'r'` selects the isr quanta of r-band
@@ -51,7 +59,7 @@ export function graphDimensions(g: QuantumGraph): string[] {
  */
 function whereMatches(g: QuantumGraph, where: string): Uint8Array {
   const matches = new Uint8Array(g.quantumCount);
-  const filter = dataIdFilter(where, graphDimensions(g));
+  const filter = dataIdFilter(where, graphDimensions(g), (key) => graphValues(g, key));
   if (!filter) return matches.fill(1);
   // An input whose keys the quantum already has adds nothing to test.
   const addsKeys = g.connections.map((c) => c.direction !== EDGE_OUTPUT

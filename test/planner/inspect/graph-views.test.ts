@@ -126,6 +126,14 @@ describe('graph views', () => {
     expect(typo.format().split('\n').slice(0, 2)).toEqual(["visit = 1 AND bnad = 'g'", `${' '.repeat(14)}^`]);
     expect(failure('band = r').message).toContain("a string value is quoted: band = 'r'");
     // a dimension of the universe that this graph's data IDs do not have
+    // a string value no data ID holds (a typo would select nothing, silently)
+    const absent = failure("visit > 0 AND band = 'R'");
+    expect(absent.code).toBe('WHERE_ABSENT_VALUE');
+    expect(absent.message).toMatch(/^no band 'R' in this graph; did you mean 'r'\? \(its values: (\w, )*r(, \w)*\)$/);
+    expect(absent.format().split('\n')[1]).toBe(`${' '.repeat(21)}^`);
+    expect(failure("band IN ('g', 'q')").message).toMatch(/^no band 'q' in this graph/);
+    expect(failure("'SimCam-x' != physical_filter").message).toMatch(/^no physical_filter 'SimCam-x' in this graph; did you mean 'SimCam-/);
+    expect(() => selectQuanta(g, { where: "band IN ('g', 'r') AND physical_filter != 'SimCam-g'" })).not.toThrow();
     expect(failure('subband = 3').message).toMatch(/no dimension 'subband' in this graph \(its dimensions: band, day_obs, detector, exposure, /);
   });
 
