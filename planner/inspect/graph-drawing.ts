@@ -144,7 +144,9 @@ function drawGroups(g: QuantumGraph, drawing: Drawing, quanta: Int32Array, group
   for (const name of groupBy) {
     if (!dimensions.includes(name)) throw new PlanningError(`cannot group by '${name}': no data ID of this graph has it${suggest(name, dimensions)} (its dimensions: ${[...dimensions].sort().join(', ')})`, 'SHOW_GROUP_BY');
   }
-  const groupOf = (name: string, dataId: Readonly<Record<string, string | number>>) => {
+  const byImplied = groupBy.some((k) => g.implied.dimensions.includes(k));
+  const groupOf = (name: string, stored: Readonly<Record<string, string | number>>) => {
+    const dataId = byImplied ? g.implied.expand(stored) : stored;
     const values = Object.fromEntries(groupBy.filter((k) => k in dataId).map((k) => [k, dataId[k]!]));
     const text = dataIdLabel(values, keyed);
     return { key: `${name} ${text}`, label: text ? `${name}\n${text}` : name };

@@ -93,9 +93,16 @@ describe('graph drawings', () => {
     expect(tooMany.code).toBe('SHOW_TOO_MANY');
   });
 
-  it('grouped: one node per task (or dataset type) and visit, sized and linked as a brute force over the edges says', () => {
+  it.each([
+    ['visit', false],
+    ['band', true], // implied: an exposure's or a visit's band, from the repository's records
+  ])('grouped: one node per task (or dataset type) and %s, sized and linked as a brute force over the edges says', (key, implied) => {
     // the expected drawing: group label -> members, and links between group labels
-    const label = (name: string, id: Readonly<Record<string, string | number>>) => ('visit' in id ? `${name}\\nvisit=${id['visit']}` : name);
+    const complete = (id: Readonly<Record<string, string | number>>) => (implied ? fixture.implied(id) : id);
+    const label = (name: string, stored: Readonly<Record<string, string | number>>) => {
+      const id = complete(stored);
+      return key in id ? `${name}\\n${key}=${id[key]}` : name;
+    };
     const quanta = new Map<string, Set<number>>(), datasets = new Map<string, Set<number>>(), links = new Set<string>();
     const add = (map: Map<string, Set<number>>, key: string, n: number) => map.set(key, (map.get(key) ?? new Set()).add(n));
     const selected = new Set(upstream);
@@ -113,7 +120,7 @@ describe('graph drawings', () => {
     ]);
     expect(quanta.size).toBeLessThan(upstream.length); // grouping merges quanta
 
-    const dot = drawGraph(g, { format: 'dot', quanta: upstream, groupBy: ['visit'], hideStandard: true, legend: true });
+    const dot = drawGraph(g, { format: 'dot', quanta: upstream, groupBy: [key], hideStandard: true, legend: true });
     const nodes = dotNodes(dot);
     const groupNodes = [...nodes].filter(([id]) => /^g\d+$/.test(id));
     expect(new Set(groupNodes.map(([, l]) => l))).toEqual(new Set(want.keys()));
