@@ -117,7 +117,9 @@ const build: CommandModule = {
     .example("$0 build -b repo -p drp.yaml -i SimCam/defaults -o u/me/coadd --where \"instrument='SimCam' AND skymap='simSkyMap'\" --save coadd.qg", '')
     .example("$0 build -b repo -p drp.yaml#processCcd -i SimCam/defaults -o u/me/ccd --where 'visit IN (1..10)'", 'Only isr and calibrate')
     .example("$0 build -b repo -p drp.yaml#processCcd -i SimCam/defaults -o u/me/ccd -c isr:saturation=60000 --save ccd.qg", 'A config override (pipetask -c)')
-    .example('$0 build -b repo -p drp.yaml -i SimCam/defaults -o u/me/coadd --extend-run --skip-existing --save rest.qg', 'Plan only what the latest run of u/me/coadd lacks'),
+    .example('$0 build -b repo -p drp.yaml -i SimCam/defaults -o u/me/coadd --extend-run --skip-existing --save rest.qg', 'Plan only what the latest run of u/me/coadd lacks')
+    .epilog('The options are those of pipetask; -c/-C overrides are recorded in the graph. On a terminal, a line shows the planning phase and the time so far. ' +
+      'A graph that would be empty is not saved: the build fails with the likely causes, ranked, as `qg explain` gives them.'),
   handler: async (argv) => withRepository(String(argv['repo']), async (repo) => {
     const result = await buildOrExplain(repo, { ...buildSpecFromArgs(argv), explain: Boolean(argv['explain']) }, String(argv['repo']));
     if (result.explain) console.log(`plan of the data-ID query:\n${result.explain}\n`);
@@ -132,9 +134,10 @@ const build: CommandModule = {
 
 const explain: CommandModule = {
   command: 'explain',
-  describe: 'Only diagnose a build: would the graph be empty, and if so, why (ranked causes, cheapest checks first)',
+  describe: 'Only diagnose a build: would the graph be empty, and if so, why (ranked causes, cheapest checks first, and a command to reproduce)',
   builder: (y) => withBuildOptions(y)
-    .example("$0 explain -b repo -p drp.yaml -i SimCam/defaults -o u/me/x --where \"band = 'z'\"", ''),
+    .example("$0 explain -b repo -p drp.yaml -i SimCam/defaults -o u/me/x --where \"band = 'z'\"", '')
+    .epilog('The options are those of `qg build`. Exit status 1 when the graph would be empty.'),
   handler: async (argv) => withRepository(String(argv['repo']), async (repo) => {
     const d = await diagnoseBuild(repo, buildSpecFromArgs(argv), String(argv['repo']));
     printDiagnosis(d);
@@ -163,7 +166,9 @@ const show: CommandModule = {
     .example("$0 show coadd.qg --format jsonl --task makeWarp --where 'patch = 24'", 'The makeWarp quanta of patch 24')
     .example("$0 show coadd.qg --format dot --quanta --upstream 'assembleCoadd:patch=24,band=r' --hide-standard --legend | dot -Tsvg > up.svg", 'One coadd and every quantum it depends on')
     .example("$0 show coadd.qg --format dot --upstream 'assembleCoadd:patch=24,band=r' --group-by visit --hide-standard | dot -Tsvg > up-by-visit.svg", 'The same, one node per task and visit (for thousands of quanta)')
-    .example("$0 show coadd.qg --format mermaid --quanta --where 'visit = 3' --no-keys > visit3.mmd", 'A Mermaid drawing of visit 3, data IDs as bare values'),
+    .example("$0 show coadd.qg --format mermaid --quanta --where 'visit = 3' --no-keys > visit3.mmd", 'A Mermaid drawing of visit 3, data IDs as bare values')
+    .epilog("--where, --task, --upstream and --downstream select quanta: the summary tables then count those and the datasets they read or write. " +
+      "--where knows the graph's dimensions only: another name is an error, not an empty selection."),
   handler: async (argv) => {
     const file = String(argv['graph']);
     const selection = {

@@ -17,7 +17,9 @@ export const ingestCommand: CommandModule = {
     .option('run', { type: 'string', describe: 'RUN collection (default <instrument>/raw/all)' })
     .option('transfer', { choices: ['copy', 'link', 'symlink', 'direct'] as const, default: 'copy' as const, describe: 'How files enter the repository (direct: only for files already inside it)' })
     .option('dry-run', { type: 'boolean', default: false, describe: 'Read and translate headers, report, register nothing' })
-    .example('$0 ingest ./repo /data/night1 --instrument SAAO-STE3', ''),
+    .example('$0 ingest ./repo /data/night1 --instrument SAAO-STE3', '')
+    .example('$0 ingest ./repo /data/night1 --instrument SAAO-STE3 --dry-run', 'What would be ingested, and which files fail and why')
+    .epilog('Headers are cached in the repository (.qg/header-cache.json): a file read before, and not changed since, is not read again. Exit status 1 if a file was not ingested.'),
   handler: async (argv) => withRepository(String(argv['repo']), async (repo) => {
     const result = await ingestRaws(repo, (argv['paths'] as string[]).map(String), {
       instrument: String(argv['instrument']),

@@ -75,7 +75,9 @@ const removeRunsCommand: CommandModule = {
     .option('force', { type: 'boolean', default: false, describe: 'Remove without stopping at the listing' })
     .option('dry-run', DRY_RUN)
     .example("$0 remove-runs ./repo 'u/me/test*' --dry-run", '')
-    .example("$0 remove-runs ./repo 'u/me/test*' --force", ''),
+    .example("$0 remove-runs ./repo 'u/me/test*' --force", '')
+    .epilog('The runs leave the CHAINED collections that list them, and their datasets the TAGGED and CALIBRATION collections; then their files are deleted. ' +
+      'Without --force it lists what it would remove and stops (exit status 2). A run that `qg run` is executing is refused.'),
   handler: async (argv) => withRepository(String(argv['repo']), async (repo) => {
     const plan = await planRunRemoval(repo.registry, listOption(argv['collections'] as string[]));
     if (!plan.runs.length) {
@@ -107,7 +109,9 @@ const pruneDatasetsCommand: CommandModule = {
     .option('confirm', { type: 'boolean', default: true, describe: 'Stop at the listing; --no-confirm removes' })
     .option('quiet', { type: 'boolean', default: false, describe: 'Do not list the datasets' })
     .example('$0 prune-datasets ./repo u/me/run1 --purge u/me/run1 --where "detector = 2" --dry-run', '')
-    .example('$0 prune-datasets ./repo u/me/run1 --unstore --datasets postISRCCD --no-confirm', ''),
+    .example('$0 prune-datasets ./repo u/me/run1 --unstore --datasets postISRCCD --no-confirm', '')
+    .epilog('Give --purge RUN, or --unstore, --disassociate TAG or both. Without --no-confirm it lists what it would do and stops (exit status 2). ' +
+      'It deletes no file of a run that `qg run` is executing: it refuses.'),
   handler: async (argv) => withRepository(String(argv['repo']), async (repo) => {
     const plan = await planPrune(repo.registry, {
       collections: listOption(argv['collections'] as string[] | undefined), datasetTypes: listOption(argv['datasets'] as string[] | undefined),
@@ -168,7 +172,8 @@ const certifyCommand: CommandModule = {
     .option('begin-date', { type: 'string', describe: 'Start of the validity range, ISO (TAI), e.g. 2024-01-01T00:00:00; unbounded when absent' })
     .option('end-date', { type: 'string', describe: 'End of the validity range (excluded); unbounded when absent' })
     .option('search-all-inputs', { type: 'boolean', default: false, describe: 'INPUT may be a chain: the first dataset per data ID along it' })
-    .example('$0 certify-calibrations ./repo u/me/bias SimCam/calib bias --begin-date 2024-01-03T00:00:00', ''),
+    .example('$0 certify-calibrations ./repo u/me/bias SimCam/calib bias --begin-date 2024-01-03T00:00:00', 'Valid from that instant on')
+    .epilog('Each dataset is certified for [begin, end) in TAI. A range overlapping one already certified for the same type and data ID is refused.'),
   handler: async (argv) => withRepository(String(argv['repo']), async (repo) => {
     const refs = await certifyCalibrations(repo.registry, {
       inputCollection: String(argv['inputRun']), outputCollection: String(argv['outputCollection']), datasetType: String(argv['datasetType']),

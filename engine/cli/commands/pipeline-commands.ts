@@ -62,7 +62,7 @@ const show: CommandModule = {
     .option('format', { choices: ['summary', 'yaml', 'dot', 'mermaid'] as const, default: 'summary', describe: 'summary: tables; yaml: the pipeline with every task declared inline; dot/mermaid: a drawing' })
     .example('$0 pipeline show drp.yaml', 'Tasks in dependency order, their connections, and every dataset type')
     .example('$0 pipeline show my-pipeline.yaml#processCcd --format yaml', 'The selected tasks as one self-contained pipeline file')
-    .example('$0 pipeline show drp.yaml --format dot | dot -Tsvg > drp.svg', ''),
+    .example('$0 pipeline show drp.yaml --format dot | dot -Tsvg > drp.svg', 'A drawing of the pipeline (with Graphviz)'),
   handler: async (argv) => {
     const g = await graphOf(argv);
     const format = String(argv['format']);
@@ -76,7 +76,8 @@ const check: CommandModule = {
   command: 'check <pipeline>',
   describe: 'Validate a pipeline against a repository: dimensions known, storage classes compatible, no cycles, every overall input registered',
   builder: (y) => withRepo(withPipeline(y))
-    .example('$0 pipeline check my-pipeline.yaml -b repo', 'Each problem at its YAML line; exit status 2 if there is any'),
+    .example('$0 pipeline check my-pipeline.yaml -b repo', 'Each problem at its YAML line; exit status 2 if there is any')
+    .epilog('It checks that the dimensions are known, storage classes compatible, there are no cycles, and the overall inputs and prerequisites are registered.'),
   handler: async (argv) => {
     const g = await graphOf(argv);
     const problems = await withRepository(String(argv['repo']), async (repo) => checkPipeline(g, await repositoryView(repo)));

@@ -24,7 +24,9 @@ const collections: CommandModule = {
 const datasetTypes: CommandModule = {
   command: 'dataset-types [pattern]',
   describe: 'List dataset types',
-  builder: (y) => common(y).positional('pattern', { type: 'string', describe: 'Glob on names' }),
+  builder: (y) => common(y).positional('pattern', { type: 'string', describe: 'Glob on names' })
+    .example('$0 query dataset-types -b repo', '')
+    .example("$0 query dataset-types -b repo '*Coadd*' --format json", 'The coadd types, as JSON'),
   handler: async (argv) => withRepository(String(argv['repo']), async (repo) => {
     const re = argv['pattern'] ? globToRegExp(String(argv['pattern'])) : null;
     const types = (await repo.registry.datasetTypes.all()).filter((t) => !re || re.test(t.name));

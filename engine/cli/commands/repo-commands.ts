@@ -38,7 +38,8 @@ const importCmd: CommandModule = {
     .option('skip-existing-dimensions', { type: 'boolean', default: false, describe: 'Leave dimension records that already exist alone instead of failing' })
     .option('transfer', { choices: ['copy', 'link', 'none'] as const, default: 'copy' as const, describe: "How dataset files beside the export (at their recorded paths) come in; 'none': look for them in the repository only" })
     .example('$0 repo import ./repo export.yaml', '')
-    .example('$0 repo import ./new-repo ./exported', ''),
+    .example('$0 repo import ./new-repo ./exported', 'A folder written by `qg repo export --transfer`: the registry and every dataset file')
+    .epilog('Dataset files beside the export, at the paths it records (as `qg repo export --transfer` writes them), come in with it: copied, unless --transfer says otherwise.'),
   handler: async (argv) => withRepository(String(argv['repo']), async (repo) => {
     const start = performance.now();
     const file = existsSync(String(argv['file'])) && statSync(String(argv['file'])).isDirectory() ? join(String(argv['file']), EXPORT_FILE) : String(argv['file']);
@@ -56,7 +57,8 @@ const exportCmd: CommandModule = {
   builder: (y) => y.positional('repo', { type: 'string' }).positional('file', { type: 'string', describe: 'export.yaml; with --transfer, the folder to write (absent or empty)' })
     .option('transfer', { choices: ['copy', 'link'] as const, describe: 'Also copy (or hard-link) every dataset file into the folder, so that importing it gives a repository that can run' })
     .example('$0 repo export ./repo export.yaml', '')
-    .example('$0 repo export ./repo ./exported --transfer copy', ''),
+    .example('$0 repo export ./repo ./exported --transfer copy', 'A folder with every dataset file too: importing it gives a repository that runs')
+    .epilog('What it writes round-trips: `qg repo import` of it gives the same registry.'),
   handler: async (argv) => withRepository(String(argv['repo']), async (repo) => {
     if (argv['transfer']) {
       if (!argv['file']) throw new MaintenanceError('--transfer needs the folder to write (qg repo export REPO FOLDER --transfer copy)', 'USAGE_EXPORT');
@@ -73,7 +75,8 @@ const exportCmd: CommandModule = {
 const check: CommandModule = {
   command: 'check <repo>',
   describe: 'Verify indexes, report row counts and statistics, and show the plan of a representative spatial join',
-  builder: (y) => y.positional('repo', { type: 'string' }),
+  builder: (y) => y.positional('repo', { type: 'string' })
+    .example('$0 repo check ./repo', 'Exit status 1 if an index qg expects is missing'),
   handler: async (argv) => withRepository(String(argv['repo']), async (repo) => {
     const report = await checkRepository(repo);
     console.log(`registry: ${report.dialect}`);

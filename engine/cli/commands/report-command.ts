@@ -15,7 +15,9 @@ const report: CommandModule = {
     .option('html', { type: 'string', describe: 'Also write the report as one self-contained HTML page, to this file (default <run folder>/_report.html)' })
     .option('invocation', { type: 'string', default: 'all', describe: "Which invocations to draw: 'all', 'last' or an invocation id" })
     .example('$0 report u/me/coadd -b repo', 'Report of the latest run of the chain u/me/coadd, and its Gantt chart')
-    .example('$0 report u/me/coadd -b repo --html report.html', 'The same as one HTML page (open it in a browser; it fetches nothing)'),
+    .example('$0 report u/me/coadd -b repo --html report.html', 'The same as one HTML page (open it in a browser; it fetches nothing)')
+    .epilog('Above 2000 attempts, the chart shows how many quanta of each task ran over time instead of one bar per quantum. ' +
+      'The HTML page holds the task table, the chart, failures grouped by cause with their logs, and per-task histograms of wall time.'),
   handler: async (argv) => withRepository(String(argv['repo']), async (repo) => {
     const runName = await resolveReportRun(repo, String(argv['run']));
     const { logs, events } = readRunEvents(repo.root, runName); // qg run's, and those of its cluster jobs

@@ -83,9 +83,12 @@ const run: CommandModule = {
     .option('prune-replaced', { choices: ['unstore', 'purge'] as const, describe: 'With --replace-run: before running, unstore (delete the files of) or purge (remove completely) the replaced run' })
     .example('$0 run coadd.qg -b repo -j 4', 'Run a saved graph with 4 workers; run it again to resume')
     .example("$0 run -b repo -p drp.yaml -i SimCam/defaults -o u/me/coadd --where \"instrument='SimCam'\" -j 2", 'Build, then run')
-    .example('$0 run coadd.qg -b repo -j 4 --retries 2 --timeout 600 --fail-fast', '')
+    .example('$0 run coadd.qg -b repo -j 4 --retries 2 --timeout 600 --fail-fast', 'Try a failing quantum twice more, stop one after 600 s, start nothing new after a failure')
     .example('$0 run -b repo -g coadd.qg -j 4', 'The graph given as in pipetask')
-    .example("$0 run -b repo -p drp.yaml -i SimCam/defaults -o u/me/coadd --where \"instrument='SimCam'\" --replace-run --prune-replaced purge -j 2", 'Redo u/me/coadd in a new run, removing the one it replaces'),
+    .example("$0 run -b repo -p drp.yaml -i SimCam/defaults -o u/me/coadd --where \"instrument='SimCam'\" --replace-run --prune-replaced purge -j 2", 'Redo u/me/coadd in a new run, removing the one it replaces')
+    .epilog('The quanta run on a pool of worker threads. Running a graph again resumes it: finished quanta are skipped, and what unfinished ones left is removed first. ' +
+      'A progress bar shows on a terminal; elsewhere, a progress line every 30 s on stderr. At the end, failures are grouped by cause, one line each with a count and an example. ' +
+      'Exit status 1 if the run did not complete (a quantum failed or was blocked), 130 if interrupted (Ctrl-C).'),
   handler: async (argv) => {
     if (argv['graph'] !== undefined && argv['qgraph'] !== undefined && argv['graph'] !== argv['qgraph']) {
       return usageError(`give the graph once: as GRAPH or as -g/--qgraph, not both ('${String(argv['graph'])}', '${String(argv['qgraph'])}')`);

@@ -25,7 +25,9 @@ export const simulateCommand: CommandModule = {
     .option('db', { type: 'string', describe: 'postgresql://... when the repository is created here' })
     .example('$0 simulate ./repo --profile small', '12 visits of 9 detectors with pixels, ready for `qg build`')
     .example('$0 simulate ./big --profile tract --no-pixels', "Registry content at LSST's largest published graph scale")
-    .example('$0 simulate ./radio --profile radio', 'A radio array: UVH5 subband files, gain calibrations, a sky map over the strip'),
+    .example('$0 simulate ./radio --profile radio', 'A radio array: UVH5 subband files, gain calibrations, a sky map over the strip')
+    .epilog('The optical profiles write raw frames with stars, bias and flat calibrations in two epochs, a sky map, an htm7-sharded reference catalog, a truth catalog, ' +
+      'and the chain SimCam/defaults over them. Planned with pipelines/drp.yaml, tract gives about 290k quanta and survey about 1M.'),
   handler: async (argv) => {
     const root = String(argv['repo']);
     const repo = existsSync(join(root, CONFIG_FILE))

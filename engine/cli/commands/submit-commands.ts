@@ -130,7 +130,11 @@ const status: CommandModule = {
   describe: 'State of a submitted run: its jobs and quanta (pending, running, succeeded, failed, blocked) from the registry and from Slurm',
   builder: (y) => withFormat(withRepo(y))
     .positional('run', { type: 'string', describe: 'The output RUN of the submitted graph' })
-    .option('watch', { type: 'number', describe: 'Follow the run: print a progress line every N seconds until nothing is pending or running' }),
+    .option('watch', { type: 'number', describe: 'Follow the run: print a progress line every N seconds until nothing is pending or running' })
+    .example('$0 status u/me/drp/20250101T000000Z -b /shared/repo', '')
+    .example('$0 status u/me/drp/20250101T000000Z -b /shared/repo --watch 10', 'A progress line every 10 s until the run ends, then the state')
+    .epilog("Without squeue on this machine, states come from the registry and the jobs' exit files (a job still queued and a job lost both show as pending). " +
+      'Exit status 1 if the run ended with failed or blocked jobs.'),
   handler: async (argv) => withRepository(String(argv['repo']), async (repo) => {
     const run = String(argv['run']);
     let s = await submissionStatus(repo, run);
@@ -147,7 +151,8 @@ const status: CommandModule = {
 const cancel: CommandModule = {
   command: 'cancel <run>',
   describe: "Cancel a submitted run's queued and running jobs (resume later with qg submit --resume)",
-  builder: (y) => withRepo(y).positional('run', { type: 'string', describe: 'The output RUN of the submitted graph' }),
+  builder: (y) => withRepo(y).positional('run', { type: 'string', describe: 'The output RUN of the submitted graph' })
+    .example('$0 cancel u/me/drp/20250101T000000Z -b /shared/repo', ''),
   handler: async (argv) => withRepository(String(argv['repo']), async (repo) => {
     const n = await cancelSubmission(repo, String(argv['run']));
     console.log(`run ${String(argv['run'])}: cancelled ${n} queued or running job(s)`);
