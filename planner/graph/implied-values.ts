@@ -31,18 +31,38 @@ export class ImpliedValues {
   }
 
   /**
+   * The values of dimension `dim` for `count` data IDs given as columns: their own column, or
+   * looked up through the tables (transitively: an exposure's physical_filter's band); null
+   * when no table gives it, and null for a data ID whose record the tables lack.
+   */
+  column(dim: string, columns: DataIdColumns, count: number): ArrayLike<string | number | null> | null {
+    const own = columns[dim];
+    if (own) return own;
+    for (const [i, t] of this.tables.entries()) {
+      if (!t.implied.includes(dim)) continue;
+      const keys = t.keys.map((k) => this.column(k, columns, count));
+      if (keys.some((k) => k === null)) continue;
+      const lookup = this.lookup(i), values = t.columns[dim]!;
+      return Array.from({ length: count }, (_, row) => {
+        const record = lookup.get(joinedKey(keys.map((k) => k![row]!)));
+        return record === undefined ? null : values[record]!;
+      });
+    }
+    return null;
+  }
+
+  /**
    * `dataId` with every value its keys imply, transitively (a visit's physical_filter, then
    * that filter's band); values the data ID has already are kept.
    */
   expand(dataId: Readonly<DataId>): DataId {
     if (!this.tables.length) return { ...dataId };
-    const lookups = (this.lookups ??= this.tables.map(recordIndex));
     const out: DataId = { ...dataId };
     for (let added = true; added;) {
       added = false;
       this.tables.forEach((t, i) => {
         if (t.implied.every((d) => d in out) || !t.keys.every((d) => d in out)) return;
-        const row = lookups[i]!.get(joinedKey(t.keys.map((d) => out[d]!)));
+        const row = this.lookup(i).get(joinedKey(t.keys.map((d) => out[d]!)));
         if (row === undefined) return;
         for (const d of t.implied) {
           if (d in out) continue;
@@ -53,6 +73,12 @@ export class ImpliedValues {
     }
     return out;
   }
+
+  /** Table `i`'s record numbers by joined key values. */
+  private lookup(i: number): Map<string, number> {
+    this.lookups ??= this.tables.map(recordIndex);
+    return this.lookups[i]!;
+  }
 }
 
 function recordIndex(t: ImpliedTable): Map<string, number> {
@@ -61,4 +87,5 @@ function recordIndex(t: ImpliedTable): Map<string, number> {
   return index;
 }
 
-const joinedKey = (values: readonly (string | number)[]): string => values.join('\u0000');
+/** One text for a tuple of key values (a Map key). */
+export const joinedKey = (values: readonly (string | number | null)[]): string => values.join('\u0000');

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import type { Knex } from 'knex';
 import {
   checkOutputCollectionName, DataIdQuery, EmptyQueryError, graphHeapProblem, PlanningQueries, regionElementForGroup, RegistryError, runFolder, runTimestamp,
-  type BindValue, type DimensionGroup, type GraphSize, type CollectionRecord, type PrerequisiteMatch, type Registry, type Repository,
+  type BindValue, type DimensionGroup, type GraphSize, type CollectionRecord, type DatasetType, type PrerequisiteLookup, type Registry, type Repository,
 } from '../../registry/index.js';
 import { buildPipelineGraph, loadPipeline, storageClassesCompatible, TASK_LIBRARY, type ConfigOverrides, type Connection, type DatasetTypeNode, type PipelineGraph, type TaskDefinition } from '../../pipelines/index.js';
 import { EmptyGraphError, PlanningError } from '../errors.js';
@@ -27,6 +27,8 @@ import { assembleGraph, type AssemblyInput, type ConnectionPlan, type FoundDatas
 import { dataIdAt, type QuantumGraph } from '../graph/quantum-graph.js';
 import { checkRunnable } from './task-execution.js';
 import { impliedTables } from './implied-tables.js';
+import { matchByDataId } from './prerequisite-matching.js';
+import { ImpliedValues } from '../graph/implied-values.js';
 
 /** What to build (the options pipetask users know). */
 export interface BuildSpec {
@@ -163,7 +165,7 @@ async function planGraph(ctx: PlanContext): Promise<{ plans: GraphPlans; explain
     if (heap) throw new PlanningError(heap, 'HEAP_HEADROOM');
     const connectionPlans = await phase('edges', async () => edgePlans(pipelineGraph, tasks, types));
     const found = await phase('inputs', () => resolveInputs(registry, tx, planning, pipelineGraph, types, inputs));
-    const prerequisites = await phase('prerequisites', () => prerequisitePlans(registry, tx, planning, pipelineGraph, tasks, inputs));
+    const prerequisites = await phase('prerequisites', () => prerequisitePlans({ registry, tx, planning, inputs, implied: new ImpliedValues(implied) }, pipelineGraph, tasks));
     const existingOutputs = await phase('outputs', () => findExistingOutputs(registry, tx, planning, pipelineGraph, types, outputRun, spec));
     const taskPlans: TaskPlan[] = pipelineGraph.tasks.map((t, i) => ({ label: t.label, taskClass: t.definition.name, config: t.config, table: tasks[i]! }));
     const typePlans: TypePlan[] = regularTypes.map((t) => ({ node: t, table: types.get(t.name)! }));
@@ -214,14 +216,21 @@ function edgePlans(g: PipelineGraph, tasks: readonly NumberedTable[], types: Rea
   return plans;
 }
 
+/** What prerequisite lookups work with: the registry in the build's transaction, its planning queries, the input collections and the data IDs' implied values. */
+interface LookupContext {
+  readonly registry: Registry;
+  readonly tx: Knex.Transaction;
+  readonly planning: PlanningQueries;
+  readonly inputs: readonly CollectionRecord[];
+  readonly implied: ImpliedValues;
+}
+
 /** The plan of every prerequisite connection, one lookup each, in task and connection order. */
-async function prerequisitePlans(
-  registry: Registry, tx: Knex.Transaction, planning: PlanningQueries, g: PipelineGraph, tasks: readonly NumberedTable[], inputs: readonly CollectionRecord[],
-): Promise<ConnectionPlan[]> {
+async function prerequisitePlans(ctx: LookupContext, g: PipelineGraph, tasks: readonly NumberedTable[]): Promise<ConnectionPlan[]> {
   const out: ConnectionPlan[] = [];
   for (const [ti, t] of g.tasks.entries()) {
     for (const c of t.connections) {
-      if (c.kind === 'prerequisite') out.push(await lookupPrerequisite(registry, tx, planning, t.label, tasks[ti]!, c, inputs, ti));
+      if (c.kind === 'prerequisite') out.push(await lookupPrerequisite(ctx, t.label, tasks[ti]!, c, ti));
     }
   }
   return out;
@@ -366,12 +375,13 @@ async function runNames(registry: Registry, tx: Knex.Transaction, found: readonl
  * observation, catalog shards in the skypix envelope of each quantum's region, or plain
  * find-first by data ID. The lookup's datasets become the connection's dataset nodes.
  */
-async function lookupPrerequisite(registry: Registry, tx: Knex.Transaction, planning: PlanningQueries, label: string, quanta: NumberedTable, c: Connection, inputs: readonly CollectionRecord[], taskIndex: number): Promise<ConnectionPlan> {
+async function lookupPrerequisite(ctx: LookupContext, label: string, quanta: NumberedTable, c: Connection, taskIndex: number): Promise<ConnectionPlan> {
+  const { registry, tx, inputs } = ctx;
   const empty: ConnectionPlan = { task: taskIndex, connection: c, pairs: { quanta: new Int32Array(0), datasets: new Int32Array(0) }, prerequisite: { datasets: [], dimensions: [] } };
   if (!(await registry.datasetTypes.has(c.datasetType))) return empty;
   const type = await registry.datasetTypes.get(c.datasetType, tx);
   const dims = type.dimensions.required;
-  const found = await planning.prerequisites(quanta, type, inputs, prerequisiteMatch(registry, label, quanta, c, dims, type.isCalibration && inputs.some((col) => col.type === 'CALIBRATION')));
+  const found = await prerequisiteLookup(ctx, label, quanta, c, type, type.isCalibration && inputs.some((col) => col.type === 'CALIBRATION'));
   if (found.ambiguous) {
     const { idx, datasetId, rival } = found.ambiguous;
     throw new PlanningError(`task '${label}' quantum ${JSON.stringify(dataIdAt(quanta.dataIds, quanta.group.required, idx))}: more than one '${c.datasetType}' matches in the same collection (datasets ${datasetId} and ${rival}); fix the validity ranges`, 'BUILD_PREREQUISITE_AMBIGUOUS');
@@ -388,24 +398,24 @@ async function lookupPrerequisite(registry: Registry, tx: Knex.Transaction, plan
 }
 
 /**
- * How prerequisite `c` (of dimensions `dims`) relates to the task's quanta: by the shards of
+ * How prerequisite `c` (of `type`) relates to the task's quanta, looked up: by the shards of
  * their region, or by data ID (and, with `byTime`, calibrations by the time of their observation).
  */
-function prerequisiteMatch(registry: Registry, label: string, quanta: NumberedTable, c: Connection, dims: readonly string[], byTime: boolean): PrerequisiteMatch {
-  const universe = registry.universe;
+async function prerequisiteLookup(ctx: LookupContext, label: string, quanta: NumberedTable, c: Connection, type: DatasetType, byTime: boolean): Promise<PrerequisiteLookup> {
+  const universe = ctx.registry.universe;
   const skypix = universe.skypix.name;
+  const dims = type.dimensions.required;
   if (dims.length === 1 && dims[0] === skypix) {
     const region = regionElementForGroup(quanta.group, universe);
     if (!region) throw new PlanningError(`task '${label}': prerequisite '${c.name}' (${c.datasetType}) is sharded by ${skypix} but the task's dimensions have no region`, 'BUILD_PREREQUISITE');
-    return { kind: 'shard', region };
+    return ctx.planning.shardPrerequisites(quanta, type, ctx.inputs, region);
   }
   for (const d of dims) {
     if (!quanta.group.has(d)) throw new PlanningError(`task '${label}': prerequisite '${c.name}' has dimension '${d}' that the task's data IDs do not determine`, 'BUILD_PREREQUISITE');
   }
-  if (!byTime) return { kind: 'dataId' };
-  const temporal = quanta.group.required.map((d) => universe.element(d)).find((e) => e.temporal);
-  if (!temporal) throw new PlanningError(`task '${label}': calibration '${c.datasetType}' needs a time, but the task's dimensions {${quanta.group.required.join(', ')}} have no timespan`, 'BUILD_PREREQUISITE');
-  return { kind: 'dataId', temporal };
+  const temporal = byTime ? quanta.group.required.map((d) => universe.element(d)).find((e) => e.temporal) : undefined;
+  if (byTime && !temporal) throw new PlanningError(`task '${label}': calibration '${c.datasetType}' needs a time, but the task's dimensions {${quanta.group.required.join(', ')}} have no timespan`, 'BUILD_PREREQUISITE');
+  return matchByDataId(ctx.planning, quanta, type, ctx.inputs, temporal, ctx.implied);
 }
 
 /** Outputs already present in the output run or the skip-existing collections (one query per output type). */

@@ -6,7 +6,7 @@ export { analyzeWhere, compileWhere, resolveName, regionFromLiteral, regionEleme
 export { DataIdQuery, queryDataIds, type DataIdQuerySpec } from './data-id-query.js';
 export { queryDatasets, type DatasetQuerySpec, type FoundDataset } from './dataset-query.js';
 export { TempTables } from './temp-tables.js';
-export { certifiedRanges, hasNoRecords, PlanningQueries, type FoundAt, type PrerequisiteLookup, type PrerequisiteMatch, type Projection } from './planning-queries.js';
+export { certifiedRanges, hasNoRecords, PlanningQueries, type FoundAt, type PrerequisiteLookup, type Projection } from './planning-queries.js';
 export { WHERE_INLINE_VALUES, WHERE_MAX_BINDINGS, type SqlFragment, type ValueListType, type WhereDialect } from './where-dialect.js';
 export { queryDimensionRecords, type DimensionRecordQuerySpec } from './dimension-record-query.js';
 export { absentValues, absentValueText, comparedStringValues, type AbsentValue } from './absent-values.js';

@@ -49,13 +49,6 @@ export interface PrerequisiteLookup {
   readonly ambiguous: { readonly idx: number; readonly datasetId: string; readonly rival: string } | null;
 }
 
-/** How a prerequisite relates to a quantum's data ID. */
-export type PrerequisiteMatch =
-  /** By the data ID values the two share; calibrations also by validity during `temporal`'s timespan. */
-  | { readonly kind: 'dataId'; readonly temporal?: DimensionElement }
-  /** Shards of the skypix dimension that overlap the region of `region`. */
-  | { readonly kind: 'shard'; readonly region: DimensionElement };
-
 /** The planning statements of one build, over its materialized data-ID rows. */
 export class PlanningQueries {
   /** @param rows the materialized data-ID table (see DataIdQuery.materialize) */
@@ -117,40 +110,59 @@ export class PlanningQueries {
   }
 
   /**
-   * One batched lookup of prerequisite `type` for every quantum of `quanta`, find-first in
-   * `inputs` per quantum (and per shard, for sharded types).
+   * One batched lookup of a prerequisite `type` sharded by skypix, for every quantum of
+   * `quanta`: the shards overlapping the region of its `region` element, each found first in
+   * `inputs`.
    */
-  async prerequisites(quanta: Projection, type: DatasetType, inputs: readonly CollectionRecord[], match: PrerequisiteMatch): Promise<PrerequisiteLookup> {
-    const path = new SearchPath(inputs);
-    const leading = keyColumns('qt', quanta.group);
+  async shardPrerequisites(quanta: Projection, type: DatasetType, inputs: readonly CollectionRecord[], region: DimensionElement): Promise<PrerequisiteLookup> {
+    const skypix = this.registry.universe.skypix.name;
+    const regionKeys = [...region.required, ...(region.isDimension ? [region.name] : [])];
     const qt = `${q(await this.tableOf(quanta.group))} qt`;
-    let candidates: string | null;
-    let dataIdWidth: number;
-    if (match.kind === 'shard') {
-      const skypix = this.registry.universe.skypix.name;
-      const regionKeys = [...match.region.required, ...(match.region.isDimension ? [match.region.name] : [])];
-      const overlap = `${qt} JOIN ${q(overlapTable(match.region.name, skypix))} o ON ${regionKeys.map((d) => `o.${q(d)} = qt.${q(d)}`).join(' AND ')}`;
-      dataIdWidth = 1;
-      candidates = candidateRows(type, path, 'tag', { leading, trailing: [`t.${q(skypix)} AS shard`], join: { from: overlap, on: `t.${q(skypix)} = o.${q(skypix)}` } });
-    } else {
-      const dims = type.dimensions.required;
-      dataIdWidth = dims.length;
-      const join = { from: qt, on: dims.map((d) => `t.${q(d)} = qt.${q(d)}`).join(' AND ') || '1 = 1' };
-      const shape: CandidateShape = { leading, trailing: dataIdColumns(dims), join };
-      candidates = unionAll([
-        candidateRows(type, path, 'tag', shape),
-        match.temporal && type.isCalibration ? candidateRows(type, path, 'calib', { ...shape, join: duringTimespanOf(match.temporal, join) }) : null,
-      ]);
-    }
+    const overlap = `${qt} JOIN ${q(overlapTable(region.name, skypix))} o ON ${regionKeys.map((d) => `o.${q(d)} = qt.${q(d)}`).join(' AND ')}`;
+    const candidates = candidateRows(type, new SearchPath(inputs), 'tag', {
+      leading: keyColumns('qt', quanta.group), trailing: [`t.${q(skypix)} AS shard`], join: { from: overlap, on: `t.${q(skypix)} = o.${q(skypix)}` },
+    });
     if (!candidates) return { datasets: [], pairs: { quanta: new Int32Array(0), datasets: new Int32Array(0) }, ambiguous: null };
     const rows = await this.registry.db.selectArrays(this.tx, candidates);
-    // per quantum (and shard) the candidates of the first collection in search order: the
-    // first is chosen, another dataset there is its rival (the choice is ambiguous)
+    // per (quantum, shard) the candidates of the first collection in search order: the first
+    // is chosen, another dataset there is its rival (the choice is ambiguous)
     const k = quanta.group.required.length;
     const idx = Int32Array.from(rows, (r) => locateOrFail(quanta, r));
-    const { slots, count, order } = match.kind === 'shard' ? shardSlots(rows, idx, k + 3) : { slots: idx, count: quanta.count, order: null };
-    const { first, rival } = firstBySearchRank(rows, slots, count, k, k + 3 + dataIdWidth);
-    return prerequisiteLookup(rows, idx, first, rival, order ?? first.keys(), k, dataIdWidth);
+    const { slots, count, order } = shardSlots(rows, idx, k + 3);
+    const { first, rival } = firstBySearchRank(rows, slots, count, k, k + 4);
+    return prerequisiteLookup(rows, idx, first, rival, order, k, 1);
+  }
+
+  /**
+   * The datasets of `type` that a data ID of `quanta` may take as a prerequisite, each once per
+   * collection (and validity range): those in the RUN and TAGGED collections of `inputs` and,
+   * with `calibrations`, those certified in its CALIBRATION collections, at the data-ID values
+   * of some data ID of `quanta`. One statement, whatever the number of quanta: rows of
+   * dataset_id, collection_id, run_id, the type's data-ID values, the validity range's begin
+   * and end (TAI ns as text; NULL for a RUN or TAGGED collection) and the search rank.
+   */
+  async prerequisiteCandidates(quanta: Projection, type: DatasetType, inputs: readonly CollectionRecord[], calibrations: boolean): Promise<unknown[][]> {
+    const dims = type.dimensions.required;
+    const qt = q(await this.tableOf(quanta.group));
+    const where = dims.length ? `EXISTS (SELECT 1 FROM ${qt} qt WHERE ${dims.map((d) => `qt.${q(d)} = t.${q(d)}`).join(' AND ')})` : undefined;
+    const shape = (validity: readonly string[]): CandidateShape => ({ trailing: [...dataIdColumns(dims), ...validity], ...(where ? { where } : {}) });
+    const path = new SearchPath(inputs);
+    const candidates = unionAll([
+      candidateRows(type, path, 'tag', shape(['NULL AS valid_begin', 'NULL AS valid_end'])),
+      calibrations ? candidateRows(type, path, 'calib', shape(['CAST(t.timespan_begin AS TEXT) AS valid_begin', 'CAST(t.timespan_end AS TEXT) AS valid_end'])) : null,
+    ]);
+    return candidates ? this.registry.db.selectArrays(this.tx, candidates) : [];
+  }
+
+  /**
+   * The timespans of the records of `temporal` that data IDs of `quanta` name: rows of its
+   * keys (its required dimensions, then itself), begin and end (TAI ns as text). One statement.
+   */
+  async timespans(quanta: Projection, temporal: DimensionElement): Promise<unknown[][]> {
+    const keys = [...temporal.required, temporal.name];
+    const on = temporal.primaryKeyColumns.map((col, i) => `e.${q(col)} = k.${q(keys[i]!)}`).join(' AND ');
+    return this.registry.db.selectArrays(this.tx, `SELECT ${keys.map((d) => `k.${q(d)}`).join(', ')}, CAST(e.timespan_begin AS TEXT), CAST(e.timespan_end AS TEXT) ` +
+      `FROM (SELECT DISTINCT ${keys.map(q).join(', ')} FROM ${q(await this.tableOf(quanta.group))}) k JOIN ${q(temporal.name)} e ON ${on}`);
   }
 
   /** Candidate rows joined to the data IDs of `at`, led by their required keys. */
@@ -242,13 +254,6 @@ function locateOrFail(at: Projection, row: readonly unknown[]): number {
   const idx = at.locate(row);
   if (idx < 0) throw new Error(`internal: data ID ${JSON.stringify(row.slice(0, at.group.required.length))} is not among the numbered ones`);
   return idx;
-}
-
-/** `join` through the timespan table of `temporal` (`e`), with `t` valid during it. */
-function duringTimespanOf(temporal: DimensionElement, join: { from: string; on: string }): { from: string; on: string } {
-  const keys = [...temporal.required, temporal.name];
-  const on = temporal.primaryKeyColumns.map((col, i) => `e.${q(col)} = qt.${q(keys[i]!)}`).join(' AND ');
-  return { from: `${join.from} JOIN ${q(temporal.name)} e ON ${on}`, on: `${join.on} AND t.timespan_begin < e.timespan_end AND t.timespan_end > e.timespan_begin` };
 }
 
 /** Whether the table of `element` holds no record at all (one `LIMIT 1` probe). */
