@@ -152,23 +152,24 @@ const show: CommandModule = {
     .positional('graph', { type: 'string', describe: 'A .qg file' })
     .option('format', { choices: ['summary', 'jsonl', 'dot', 'mermaid'] as const, default: 'summary' })
     .option('quanta', { type: 'boolean', default: false, describe: 'dot/mermaid: draw the selected quanta and their datasets instead of tasks' })
-    .option('group-by', { type: 'string', describe: 'dot/mermaid: draw the selected quanta grouped, one node per task and values of these dimensions (DIM,DIM...)' })
+    .option('group-by', { type: 'string', describe: 'dot/mermaid: draw the selected quanta grouped, one node per task and values of these dimensions (DIM,DIM...; implied ones too, e.g. band)' })
     .option('hide-standard', { type: 'boolean', default: false, describe: "dot/mermaid: leave out every task's <label>_config, _metadata and _log datasets" })
     .option('keys', { type: 'boolean', default: true, describe: 'dot/mermaid: label data IDs with their keys (detector=4 exposure=12); --no-keys: values only (4/12)' })
     .option('legend', { type: 'boolean', default: false, describe: 'dot/mermaid: draw a legend of the node and edge kinds' })
     .option('max-nodes', { type: 'number', default: 500, describe: 'dot/mermaid: refuse drawings with more nodes than this' })
     .option('task', { type: 'string', describe: 'Only quanta of this task' })
-    .option('where', { type: 'string', describe: "Only quanta whose data ID, or whose data ID with one of its inputs', satisfies this (the graph's dimensions only, e.g. \"visit = 3 AND detector IN (1..4)\")" })
+    .option('where', { type: 'string', describe: "Only quanta whose data ID (with the values it implies: an exposure's band), or whose data ID with one of its inputs', satisfies this (the graph's dimensions only, e.g. \"visit = 3 AND detector IN (1..4)\")" })
     .option('upstream', { type: 'string', describe: 'Only this quantum and what it depends on (LABEL:key=value,... or a number)' })
     .option('downstream', { type: 'string', describe: 'Only this quantum and what depends on it' })
     .example('$0 show coadd.qg', 'Counts per task and dataset type')
-    .example("$0 show coadd.qg --where \"band = 'r'\"", 'The same tables for the r-band quanta and the datasets they read or write')
+    .example("$0 show coadd.qg --where \"band = 'r'\"", 'The same tables for the r-band quanta (isr of r-band exposures too) and the datasets they read or write')
     .example("$0 show coadd.qg --format jsonl --task makeWarp --where 'patch = 24'", 'The makeWarp quanta of patch 24')
     .example("$0 show coadd.qg --format dot --quanta --upstream 'assembleCoadd:patch=24,band=r' --hide-standard --legend | dot -Tsvg > up.svg", 'One coadd and every quantum it depends on')
     .example("$0 show coadd.qg --format dot --upstream 'assembleCoadd:patch=24,band=r' --group-by visit --hide-standard | dot -Tsvg > up-by-visit.svg", 'The same, one node per task and visit (for thousands of quanta)')
     .example("$0 show coadd.qg --format mermaid --quanta --where 'visit = 3' --no-keys > visit3.mmd", 'A Mermaid drawing of visit 3, data IDs as bare values')
     .epilog("--where, --task, --upstream and --downstream select quanta: the summary tables then count those and the datasets they read or write. " +
-      "--where knows the graph's dimensions only: another name is an error, not an empty selection."),
+      "--where knows the graph's dimensions and the values they imply (band, physical_filter, day_obs of exposures and visits) only: " +
+      "another name is an error, and so is a string value no data ID holds (band = 'R': did you mean 'r'?), not an empty selection."),
   handler: async (argv) => {
     const file = String(argv['graph']);
     const selection = {
