@@ -118,11 +118,12 @@ function terminalWidth(): number {
  * as it is. (yargs puts the description in a column beside the example, which takes half the
  * width and wraps long examples mid-command.)
  */
-function examplesAsShellLines<T>(cli: Argv<T>): Argv<T> {
+function examplesAsShellLines<T>(cli: Argv<T>, lines: string[] = []): Argv<T> {
   const add = cli.example.bind(cli);
   const example = (command: string | readonly (readonly [string, string?])[], description?: string): Argv<T> => {
     for (const [c, d] of typeof command === 'string' ? [[command, description] as const] : command) {
       add(d ? `# ${d}\n${c}` : c, '');
+      lines.push(c, ...(d ? [`# ${d}`] : []));
     }
     return cli;
   };
@@ -132,10 +133,11 @@ function examplesAsShellLines<T>(cli: Argv<T>): Argv<T> {
 
 /**
  * qg's yargs for `argv` with `commands`, wrapping help text at `wrap` columns (null: never).
- * A command line it refuses throws a UsageError (exit status 2).
+ * A command line it refuses throws a UsageError (exit status 2). `examples` gets the lines of
+ * the examples the commands it runs the builder of give.
  */
-function cliFor(argv: readonly string[], commands: CommandModule[], wrap: number | null) {
-  return examplesAsShellLines(yargs([...argv]))
+function cliFor(argv: readonly string[], commands: CommandModule[], wrap: number | null, examples: string[] = []) {
+  return examplesAsShellLines(yargs([...argv]), examples)
     .scriptName('qg')
     .usage('qg: plan and run astronomy data pipelines over a SQL-registry data repository.\n\nUsage: $0 <command> [options]')
     .command(commands)
@@ -178,9 +180,12 @@ export async function helpText(argv: readonly string[], width: number | null): P
   const words = withoutHelp(argv);
   const commands = await commandsFor(words);
   // the help of a command line yargs refuses (shown with the complaint) is that of the command it names
-  const help = (wrap: number | null) => cliFor(words, commands, wrap).fail(() => undefined).getHelp();
+  const examples: string[] = [];
+  const help = (wrap: number | null) => cliFor(words, commands, wrap, examples).fail(() => undefined).getHelp();
   const wrapped = await help(width);
-  return width === null ? wrapped : withSection(wrapped, 'Examples:', await help(null));
+  // ($0 is as long as qg; yargs indents an example by 2 columns and keeps 2 free after it)
+  if (width === null || examples.every((line) => line.length <= width - 4)) return wrapped;
+  return withSection(wrapped, 'Examples:', await help(null));
 }
 
 /** `text` with its section under the line `title` (up to a blank line) replaced by that of `from`. */
