@@ -56,6 +56,8 @@ export class PlanningQueries {
 
   /** The projection table of each group a lookup joined, by group key. */
   private readonly tables = new Map<string, Promise<string>>();
+  /** The timespans read (see `timespans`), by group and element: a task's calibration types share one read. */
+  private readonly spans = new Map<string, Promise<unknown[][]>>();
 
   /** The rows' values of `columns` (dimensions), in batches. */
   rowBatches(columns: readonly string[]): AsyncGenerator<unknown[][]> {
@@ -156,13 +158,21 @@ export class PlanningQueries {
 
   /**
    * The timespans of the records of `temporal` that data IDs of `quanta` name: rows of its
-   * keys (its required dimensions, then itself), begin and end (TAI ns as text). One statement.
+   * keys (its required dimensions, then itself), begin and end (TAI ns as text). One statement
+   * per group and element.
    */
-  async timespans(quanta: Projection, temporal: DimensionElement): Promise<unknown[][]> {
+  timespans(quanta: Projection, temporal: DimensionElement): Promise<unknown[][]> {
+    const key = `${quanta.group.key}/${temporal.name}`;
+    let rows = this.spans.get(key);
+    if (!rows) this.spans.set(key, (rows = this.readTimespans(quanta.group, temporal)));
+    return rows;
+  }
+
+  private async readTimespans(group: DimensionGroup, temporal: DimensionElement): Promise<unknown[][]> {
     const keys = [...temporal.required, temporal.name];
     const on = temporal.primaryKeyColumns.map((col, i) => `e.${q(col)} = k.${q(keys[i]!)}`).join(' AND ');
     return this.registry.db.selectArrays(this.tx, `SELECT ${keys.map((d) => `k.${q(d)}`).join(', ')}, CAST(e.timespan_begin AS TEXT), CAST(e.timespan_end AS TEXT) ` +
-      `FROM (SELECT DISTINCT ${keys.map(q).join(', ')} FROM ${q(await this.tableOf(quanta.group))}) k JOIN ${q(temporal.name)} e ON ${on}`);
+      `FROM (SELECT DISTINCT ${keys.map(q).join(', ')} FROM ${q(await this.tableOf(group))}) k JOIN ${q(temporal.name)} e ON ${on}`);
   }
 
   /** Candidate rows joined to the data IDs of `at`, led by their required keys. */
