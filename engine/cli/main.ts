@@ -131,12 +131,22 @@ function examplesAsShellLines<T>(cli: Argv<T>, lines: string[] = []): Argv<T> {
   return cli;
 }
 
+/** yargs's complaint about a command line (or an error of ours, which goes on as it is). */
+type FailHandler = (message: string | undefined, error: Error | undefined) => void;
+
+/** Refuses a command line yargs complains about, before any work: a UsageError (exit status 2). */
+const refuseCommandLine: FailHandler = (message, error) => {
+  // a YError is yargs's own complaint about the command line (e.g. a missing option value)
+  if (error && error.name !== 'YError') throw error;
+  // yargs runs the command's handler once this returns: throwing stops it before any work
+  throw new UsageError(message ?? error?.message);
+};
+
 /**
  * qg's yargs for `argv` with `commands`, wrapping help text at `wrap` columns (null: never).
- * A command line it refuses throws a UsageError (exit status 2). `examples` gets the lines of
- * the examples the commands it runs the builder of give.
+ * `examples` gets the lines of the examples of the commands whose builders it runs.
  */
-function cliFor(argv: readonly string[], commands: CommandModule[], wrap: number | null, examples: string[] = []) {
+function cliFor(argv: readonly string[], commands: CommandModule[], wrap: number | null, fail: FailHandler = refuseCommandLine, examples: string[] = []) {
   return examplesAsShellLines(yargs([...argv]), examples)
     .scriptName('qg')
     .usage('qg: plan and run astronomy data pipelines over a SQL-registry data repository.\n\nUsage: $0 <command> [options]')
@@ -149,12 +159,7 @@ function cliFor(argv: readonly string[], commands: CommandModule[], wrap: number
     .version('version', 'Show the version of qg', packageVersion())
     .exitProcess(false)
     .wrap(wrap)
-    .fail((message, error) => {
-      // a YError is yargs's own complaint about the command line (e.g. a missing option value)
-      if (error && error.name !== 'YError') throw error;
-      // yargs runs the command's handler once this returns: throwing stops it before any work
-      throw new UsageError(message ?? error?.message);
-    })
+    .fail(fail)
     .epilog('Each command has its own --help. Repositories are folders made by `qg repo create`.');
 }
 
@@ -181,7 +186,7 @@ export async function helpText(argv: readonly string[], width: number | null): P
   const commands = await commandsFor(words);
   // the help of a command line yargs refuses (shown with the complaint) is that of the command it names
   const examples: string[] = [];
-  const help = (wrap: number | null) => cliFor(words, commands, wrap, examples).fail(() => undefined).getHelp();
+  const help = (wrap: number | null) => cliFor(words, commands, wrap, () => undefined, examples).getHelp();
   const wrapped = await help(width);
   // ($0 is as long as qg; yargs indents an example by 2 columns and keeps 2 free after it)
   if (width === null || examples.every((line) => line.length <= width - 4)) return wrapped;
