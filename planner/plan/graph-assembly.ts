@@ -479,7 +479,9 @@ function graphHeader(input: AssemblyInput, pruned: readonly PrunedQuanta[]): Gra
   };
 }
 
+/** The `rows` (ascending, distinct) of data-ID columns: the columns themselves when that is every row (nothing pruned). */
 function subsetColumns(columns: DataIdColumns, rows: Int32Array): DataIdColumns {
+  if (Object.values(columns).every((values) => values.length === rows.length)) return columns;
   const out: Record<string, Float64Array | string[]> = {};
   for (const [name, values] of Object.entries(columns)) {
     if (values instanceof Float64Array) {
