@@ -44,7 +44,8 @@ export class ImpliedValues {
       if (keys.some((k) => k === null)) continue;
       const lookup = this.lookup(i), values = t.columns[dim]!;
       return Array.from({ length: count }, (_, row) => {
-        const record = lookup.get(joinedKey(keys.map((k) => k![row]!)));
+        const key = rowKey(keys as ArrayLike<string | number | null>[], row);
+        const record = key === null ? undefined : lookup.get(key);
         return record === undefined ? null : values[record]!;
       });
     }
@@ -83,9 +84,21 @@ export class ImpliedValues {
 
 function recordIndex(t: ImpliedTable): Map<string, number> {
   const index = new Map<string, number>();
-  for (let row = 0; row < t.count; row++) index.set(joinedKey(t.keys.map((d) => t.columns[d]![row]!)), row);
+  const keys = t.keys.map((d) => t.columns[d]!);
+  for (let row = 0; row < t.count; row++) index.set(rowKey(keys, row)!, row);
   return index;
 }
 
 /** One text for a tuple of key values (a Map key). */
-export const joinedKey = (values: readonly (string | number | null)[]): string => values.join('\u0000');
+export const joinedKey = (values: readonly (string | number)[]): string => values.join('\u0000');
+
+/** The joinedKey of row `row` of `columns`, built without an array per row; null when a value is null. */
+export function rowKey(columns: readonly ArrayLike<string | number | null>[], row: number): string | null {
+  let key = '';
+  for (let c = 0; c < columns.length; c++) {
+    const v = columns[c]![row];
+    if (v === null || v === undefined) return null;
+    key = c ? `${key}\u0000${v}` : String(v);
+  }
+  return key;
+}

@@ -7,7 +7,7 @@
  * (0.45-0.8 s per calibration type at 127k quanta, most of it making rows in JS).
  */
 import type { CollectionRecord, DatasetType, DimensionElement, PlanningQueries, PrerequisiteLookup } from '../../registry/index.js';
-import { joinedKey, type ImpliedValues } from '../graph/implied-values.js';
+import { joinedKey, rowKey, type ImpliedValues } from '../graph/implied-values.js';
 import type { NumberedTable } from './graph-tables.js';
 
 /** A candidate dataset in one collection (and validity range). */
@@ -68,10 +68,7 @@ function dataIdKeys(quanta: NumberedTable, dims: readonly string[], implied: Imp
     if (!column) throw new Error(`internal: the quanta's data IDs {${quanta.group.required.join(', ')}} give no '${d}'`);
     return column;
   });
-  return (idx) => {
-    const values = columns.map((c) => c[idx] ?? null);
-    return values.includes(null) ? null : joinedKey(values);
-  };
+  return (idx) => rowKey(columns, idx);
 }
 
 /** Per quantum, the timespan of its `temporal` record (read in one statement). */
@@ -82,7 +79,10 @@ async function observationTimespans(planning: PlanningQueries, quanta: NumberedT
     if (r[keys.length] !== null) spans.set(joinedKey(r.slice(0, keys.length) as (string | number)[]), { begin: BigInt(String(r[keys.length])), end: BigInt(String(r[keys.length + 1])) });
   }
   const columns = keys.map((k) => quanta.dataIds[k]!);
-  return (idx) => spans.get(joinedKey(columns.map((c) => c[idx]!)));
+  return (idx) => {
+    const key = rowKey(columns, idx);
+    return key === null ? undefined : spans.get(key);
+  };
 }
 
 /**
