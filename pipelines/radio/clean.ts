@@ -1,15 +1,25 @@
 /**
- * Deconvolution of a dirty image (Högbom 1974): find the brightest residual pixel, subtract
- * `gain` times the PSF centred there, record the component, repeat until the peak falls
- * below `thresholdJy` (a few times the thermal noise) or `maxIterations` is reached. The restoring beam is an
- * elliptical Gaussian fitted to the PSF's main lobe; noise is 1.4826 x MAD of the residual
- * away from the sources' components (the source-free area).
+ * Deconvolution of a dirty image (Högbom 1974), in its two-term multi-frequency form (Rau &
+ * Cornwell 2011): find the residual pixel whose flux and spectral slope remove the most
+ * (within a mask, when given), subtract `gain` times their PSFs centred there, record the
+ * component, repeat until that falls below `thresholdJy` (a few times the thermal noise) or
+ * `maxIterations` is reached. The restoring beam is an elliptical Gaussian fitted to the top
+ * of the PSF's main lobe; noise is 1.4826 x MAD of the residual away from the sources'
+ * components (the source-free area).
  */
 import { MAD_TO_SIGMA, medianInPlace } from '../image/statistics.js';
 import { RadioError } from './errors.js';
 
-/** Pixels above this fraction of the PSF peak, connected to it, define the main lobe. */
-const MAIN_LOBE_LEVEL = 0.35;
+/**
+ * Pixels above this fraction of the PSF peak, connected to it, are fitted. A point source off
+ * the pixel grid is CLEANed into components on the pixels about it, restored at its position
+ * as sum(c_i G(d_i)) while the data hold sum(c_i PSF(d_i)): the peak is right only where the
+ * Gaussian G follows the PSF within a pixel or two of its centre. The radio chain's snapshot
+ * PSF is boxy (0.738 of the peak 1 pixel out along x, 0.217 at 2): fitted down to 0.35 the
+ * Gaussian passes under it at 1 pixel (0.720), which took 0.25-0.35% off restored peaks on
+ * average; fitted above 0.5 it is within 0.007 of the PSF at every pixel 1 out.
+ */
+const MAIN_LOBE_LEVEL = 0.5;
 
 /**
  * An elliptical Gaussian beam in pixels: exp(-(a dx^2 + b dx dy + c dy^2)) with x to the west
@@ -115,46 +125,88 @@ export interface CleanResult {
   readonly finalPeak: number;
 }
 
-/** Högbom CLEAN of `dirty` (npix x npix) with `psf` (2 npix x 2 npix, peak 1 at (npix, npix)). */
-export function hogbomClean(dirty: Float64Array, psf: Float64Array, npix: number, spec: CleanSpec): CleanResult {
-  const residual = Float64Array.from(dirty), components = new Map<number, number>();
-  const n = 2 * npix;
+/**
+ * Two-term multi-frequency Högbom CLEAN (Rau & Cornwell 2011) of the dirty images `d.dirty`
+ * and `d.dirtySlope` (npix x npix) with the PSFs `d.psf`, `d.psfT`, `d.psfT2` (2 npix x 2 npix,
+ * `d.psf` 1 at (npix, npix)), components only where `mask` is not 0 (everywhere without it).
+ * Each component is a flux and a spectral slope, I(nu) = I0 + I1 t: a single-PSF CLEAN of a
+ * source whose apparent flux changes across the band (spectral index, and the primary beam
+ * narrowing with frequency) leaves sidelobes of that change, and CLEANing them took 1% off the
+ * radio chain's sources on average. At each pixel the two terms are
+ * solved from the peak values of the PSFs (the 2 x 2 Hessian); the pixel whose solution
+ * reduces the residual most is taken, until sqrt of that reduction falls below `thresholdJy`.
+ * The components map holds I0 (the weighted band-mean flux, as t has weighted mean 0); the
+ * residual is that of the Taylor-0 image.
+ */
+export function hogbomClean(d: TaylorImages, npix: number, spec: CleanSpec, mask?: Uint8Array): CleanResult {
+  const r0 = Float64Array.from(d.dirty), r1 = Float64Array.from(d.dirtySlope), components = new Map<number, number>();
+  const n = 2 * npix, solve = taylorSolver(d, npix);
   let iterations = 0;
   for (; iterations < spec.maxIterations; iterations++) {
-    const peakAt = brightest(residual), peak = residual[peakAt]!;
-    if (Math.abs(peak) < spec.thresholdJy) break;
-    const flux = spec.gain * peak, px = peakAt % npix, py = Math.floor(peakAt / npix);
-    components.set(peakAt, (components.get(peakAt) ?? 0) + flux);
+    const at = bestReduction(r0, r1, solve, mask);
+    if (at < 0) break;
+    const [a0, a1] = solve(r0[at]!, r1[at]!);
+    if (Math.sqrt(a0 * r0[at]! + a1 * r1[at]!) < spec.thresholdJy) break;
+    const f0 = spec.gain * a0, f1 = spec.gain * a1, px = at % npix, py = Math.floor(at / npix);
+    components.set(at, (components.get(at) ?? 0) + f0);
     for (let y = 0; y < npix; y++) {
       const row = (y - py + npix) * n - px + npix;
-      for (let x = 0; x < npix; x++) residual[y * npix + x] -= flux * psf[row + x]!;
+      for (let x = 0; x < npix; x++) {
+        const j = row + x;
+        r0[y * npix + x] -= f0 * d.psf[j]! + f1 * d.psfT[j]!;
+        r1[y * npix + x] -= f0 * d.psfT[j]! + f1 * d.psfT2[j]!;
+      }
     }
   }
-  return { components, residual, iterations, finalPeak: Math.abs(residual[brightest(residual)]!) };
+  return { components, residual: r0, iterations, finalPeak: Math.abs(r0[bestReduction(r0, r1, solve)]!) };
 }
 
-function brightest(image: Float64Array): number {
-  let at = 0, best = -1;
-  for (let i = 0; i < image.length; i++) {
-    const v = Math.abs(image[i]!);
-    if (v > best) [best, at] = [v, i];
+/** The images a two-term CLEAN works on (gridding.ts's {@link DirtyImage} is one). */
+export interface TaylorImages {
+  readonly dirty: Float64Array;
+  readonly dirtySlope: Float64Array;
+  readonly psf: Float64Array;
+  readonly psfT: Float64Array;
+  readonly psfT2: Float64Array;
+}
+
+/** (I0, I1) of residuals (r0, r1) at a pixel; one term (I1 = 0) when the band gives t no spread (one channel). */
+function taylorSolver(d: TaylorImages, npix: number): (r0: number, r1: number) => [number, number] {
+  const c = npix * 2 * npix + npix, h00 = d.psf[c]!, h01 = d.psfT[c]!, h11 = d.psfT2[c]!;
+  const det = h00 * h11 - h01 * h01;
+  if (!(det > 1e-12 * h00 * h00)) return (r0) => [r0 / h00, 0];
+  return (r0, r1) => [(h11 * r0 - h01 * r1) / det, (h00 * r1 - h01 * r0) / det];
+}
+
+/** The pixel (where `mask` is not 0) whose two-term solution reduces the residual most; -1 when the mask holds none. */
+function bestReduction(r0: Float64Array, r1: Float64Array, solve: (r0: number, r1: number) => [number, number], mask?: Uint8Array): number {
+  let at = -1, best = -1;
+  for (let i = 0; i < r0.length; i++) {
+    if (mask && !mask[i]) continue;
+    const [a0, a1] = solve(r0[i]!, r1[i]!), reduction = a0 * r0[i]! + a1 * r1[i]!;
+    if (reduction > best) [best, at] = [reduction, i];
   }
   return at;
 }
 
 /**
- * 1 for pixels farther than `radiusPx` from every component of at least `minFlux` (a source;
- * the small components CLEAN takes from noise peaks mark none), 0 elsewhere.
+ * 1 for pixels within `radiusPx` of a component of at least `minFlux` (a source; the small
+ * components CLEAN takes from noise and sidelobe peaks mark none), 0 elsewhere.
  */
-export function sourceFreeMask(components: ReadonlyMap<number, number>, npix: number, radiusPx: number, minFlux: number): Uint8Array {
-  const use = new Uint8Array(npix * npix).fill(1);
+export function sourceMask(components: ReadonlyMap<number, number>, npix: number, radiusPx: number, minFlux: number): Uint8Array {
+  const near = new Uint8Array(npix * npix);
   const r = Math.ceil(radiusPx);
   for (const [at, flux] of components) {
     if (Math.abs(flux) < minFlux) continue;
     const cx = at % npix, cy = Math.floor(at / npix);
     for (let y = Math.max(0, cy - r); y <= Math.min(npix - 1, cy + r); y++) {
-      for (let x = Math.max(0, cx - r); x <= Math.min(npix - 1, cx + r); x++) if ((x - cx) ** 2 + (y - cy) ** 2 <= radiusPx * radiusPx) use[y * npix + x] = 0;
+      for (let x = Math.max(0, cx - r); x <= Math.min(npix - 1, cx + r); x++) if ((x - cx) ** 2 + (y - cy) ** 2 <= radiusPx * radiusPx) near[y * npix + x] = 1;
     }
   }
-  return use;
+  return near;
+}
+
+/** The complement of {@link sourceMask}: 1 for pixels farther than `radiusPx` from every source component. */
+export function sourceFreeMask(components: ReadonlyMap<number, number>, npix: number, radiusPx: number, minFlux: number): Uint8Array {
+  return sourceMask(components, npix, radiusPx, minFlux).map((v) => 1 - v);
 }

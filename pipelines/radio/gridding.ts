@@ -7,7 +7,10 @@
  * transform (the gridding correction). The grid is sampled in direction cosines (l, m): a SIN
  * grid about the phase centre, east to the left (pixel x = c - l / cell), north up. The dirty
  * image is the central npix x npix; the PSF keeps all N x N so it can be shifted to any pixel
- * of the image. Both are scaled so that the PSF's peak is exactly 1 (Jy/beam).
+ * of the image. Both are scaled so that the PSF's peak is exactly 1 (Jy/beam). For a two-term
+ * multi-frequency CLEAN (Rau & Cornwell 2011, A&A 532, A71) the samples are also gridded
+ * times t = (nu - nu0) / nu0 about the weighted mean frequency nu0 (the dirty image of the
+ * spectral slope) and the weights times t and t^2 (its PSFs).
  */
 import FFT from 'fft.js';
 import { robustRms } from './clean.js';
@@ -28,17 +31,24 @@ export interface GridSpec {
   readonly cellRad: number;
 }
 
-/** A dirty image and its PSF, on the SIN grid, and the weight they came from. */
+/** A dirty image and its PSF, on the SIN grid, with the Taylor terms of a two-term CLEAN, and the weight they came from. */
 export interface DirtyImage {
   readonly npix: number;
   /** npix x npix, x fastest; the phase centre is pixel (npix / 2, npix / 2). */
   readonly dirty: Float64Array;
+  /** The same of the samples times t. */
+  readonly dirtySlope: Float64Array;
   /** 2 npix x 2 npix, peak 1 at (npix, npix). */
   readonly psf: Float64Array;
+  /** The PSFs of the weights times t and t^2, on the same grid and scale. */
+  readonly psfT: Float64Array;
+  readonly psfT2: Float64Array;
   /** sqrt(sum w^2) / sum w over the Stokes-I samples: the image noise per unit of visibility noise (per component). */
   readonly noiseGain: number;
   /** Each channel's share of the weight (for the primary beam of a multi-frequency image). */
   readonly channelWeights: Float64Array;
+  /** nu0: the weighted mean frequency, Hz. */
+  readonly referenceHz: number;
 }
 
 /**
@@ -98,48 +108,79 @@ function griddingCorrection(n: number, gridSize: number): Float64Array {
   });
 }
 
-/** Grids the Stokes-I samples of `data` and returns the dirty image and PSF of `spec`. */
+/** 1 for each polarization that measures Stokes I of an unpolarized sky (XX, YY or I), 0 for the others. */
+function stokesPolarizations(data: UvData): Int32Array {
+  return data.polarization.map((p) => (p === -5 || p === -6 || p === 1 ? 1 : 0));
+}
+
+/** Each channel's Stokes-I weight: the sum of `nsamples` over its unflagged XX, YY (or I) samples. */
+function stokesWeights(data: UvData): { channelWeights: Float64Array; sumSquares: number } {
+  const nf = data.freq.length, np = data.polarization.length, rows = data.ant1.length;
+  const stokesI = stokesPolarizations(data);
+  const channelWeights = new Float64Array(nf);
+  let sumSquares = 0;
+  for (let r = 0; r < rows; r++) {
+    for (let k = 0; k < nf; k++) {
+      for (let p = 0; p < np; p++) {
+        const e = (r * nf + k) * np + p, w = stokesI[p] && !data.flags[e] ? data.nsamples[e]! : 0;
+        if (!(w > 0)) continue;
+        channelWeights[k] += w;
+        sumSquares += w * w;
+      }
+    }
+  }
+  return { channelWeights, sumSquares };
+}
+
+/** The uv grids (N x N complex): samples, samples x t, weights, weights x t, weights x t^2. */
+type UvGrids = [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
+
+/** Grids the Stokes-I samples of `data` and returns the dirty images and PSFs of `spec`. */
 export function dirtyImage(data: UvData, spec: GridSpec): DirtyImage {
   const { npix, cellRad } = spec;
   if (!(npix >= 8 && (npix & (npix - 1)) === 0)) throw new RadioError(`image size ${npix} is not a power of two >= 8`, 'RADIO_INPUT');
-  const n = 2 * npix, du = 1 / (n * cellRad);
-  const vis = new Float64Array(2 * n * n), psf = new Float64Array(2 * n * n);
+  const { channelWeights, sumSquares } = stokesWeights(data);
+  const sumWeights = channelWeights.reduce((a, b) => a + b, 0);
+  if (!(sumWeights > 0)) throw new RadioError('no unflagged Stokes-I visibilities to image', 'RADIO_INPUT');
+  const referenceHz = data.freq.reduce((s, f, k) => s + (f * channelWeights[k]!) / sumWeights, 0);
+  const n = 2 * npix, grids = gridSamples(data, n, 1 / (n * cellRad), referenceHz);
+  const correction = griddingCorrection(n, n);
+  const [full, fullSlope, psf, psfT, psfT2] = grids.map((g) => toImage(g, n, correction)) as UvGrids;
+  const peak = psf[(n / 2) * n + n / 2]!;
+  const centre = (image: Float64Array) => Float64Array.from({ length: npix * npix }, (_, i) => image[(Math.floor(i / npix) + npix / 2) * n + (i % npix) + npix / 2]! / peak);
+  for (const image of [psfT, psfT2, psf]) for (let i = 0; i < image.length; i++) image[i]! /= peak;
+  return {
+    npix, dirty: centre(full), dirtySlope: centre(fullSlope), psf, psfT, psfT2,
+    noiseGain: Math.sqrt(sumSquares) / sumWeights, channelWeights: channelWeights.map((w) => w / sumWeights), referenceHz,
+  };
+}
+
+/** The five uv grids of `data` on N = `n` cells of `du` wavelengths, t about `referenceHz`. */
+function gridSamples(data: UvData, n: number, du: number, referenceHz: number): UvGrids {
+  const grids = Array.from({ length: 5 }, () => new Float64Array(2 * n * n)) as UvGrids;
   const nf = data.freq.length, np = data.polarization.length, rows = data.ant1.length;
-  const channelWeights = new Float64Array(nf);
-  let sumSquares = 0;
   const wu = new Float64Array(KERNEL_WIDTH + 1), wv = new Float64Array(KERNEL_WIDTH + 1);
-  const stokesI = data.polarization.map((p) => (p === -5 || p === -6 || p === 1 ? 1 : 0));
+  const stokesI = stokesPolarizations(data);
   for (let r = 0; r < rows; r++) {
     for (let k = 0; k < nf; k++) {
-      const scale = data.freq[k]! / SPEED_OF_LIGHT;
+      const scale = data.freq[k]! / SPEED_OF_LIGHT, t = (data.freq[k]! - referenceHz) / referenceHz;
       // u negated so that pixel x grows westward (east to the left)
       const gu = -data.uvw[3 * r]! * scale / du, gv = data.uvw[3 * r + 1]! * scale / du;
       for (let p = 0; p < np; p++) {
         const e = (r * nf + k) * np + p;
         const w = stokesI[p] && !data.flags[e] ? data.nsamples[e]! : 0;
         if (!(w > 0)) continue;
-        channelWeights[k] += w;
-        sumSquares += w * w;
         const re = data.vis[2 * e]! * w, im = data.vis[2 * e + 1]! * w;
-        spread(vis, psf, n, gu, gv, re, im, w, wu, wv);
-        spread(vis, psf, n, -gu, -gv, re, -im, w, wu, wv);
+        spread(grids, n, gu, gv, re, im, w, t, wu, wv);
+        spread(grids, n, -gu, -gv, re, -im, w, t, wu, wv);
       }
     }
   }
-  const sumWeights = channelWeights.reduce((a, b) => a + b, 0);
-  if (!(sumWeights > 0)) throw new RadioError('no unflagged Stokes-I visibilities to image', 'RADIO_INPUT');
-  const correction = griddingCorrection(n, n);
-  const psfImage = toImage(psf, n, correction);
-  const peak = psfImage[(n / 2) * n + n / 2]!;
-  const full = toImage(vis, n, correction);
-  const dirty = new Float64Array(npix * npix);
-  for (let y = 0; y < npix; y++) for (let x = 0; x < npix; x++) dirty[y * npix + x] = full[(y + npix / 2) * n + x + npix / 2]! / peak;
-  for (let i = 0; i < psfImage.length; i++) psfImage[i]! /= peak;
-  return { npix, dirty, psf: psfImage, noiseGain: Math.sqrt(sumSquares) / sumWeights, channelWeights: channelWeights.map((w) => w / sumWeights) };
+  return grids;
 }
 
-/** Adds one weighted sample at grid position (gu, gv) cells from the centre to both grids. */
-function spread(vis: Float64Array, psf: Float64Array, n: number, gu: number, gv: number, re: number, im: number, w: number, wu: Float64Array, wv: Float64Array): void {
+/** Adds one weighted sample at grid position (gu, gv) cells from the centre to the grids. */
+function spread(grids: UvGrids, n: number, gu: number, gv: number, re: number, im: number, w: number, t: number, wu: Float64Array, wv: Float64Array): void {
   const cu = gu + n / 2, cv = gv + n / 2;
   const u0 = Math.ceil(cu - KERNEL_WIDTH / 2), v0 = Math.ceil(cv - KERNEL_WIDTH / 2);
   if (u0 < 0 || v0 < 0 || u0 + KERNEL_WIDTH > n || v0 + KERNEL_WIDTH > n) throw new RadioError(`a baseline reaches past the uv grid: use smaller cells`, 'RADIO_INPUT');
@@ -147,13 +188,18 @@ function spread(vis: Float64Array, psf: Float64Array, n: number, gu: number, gv:
     wu[i] = kernelAt(u0 + i - cu);
     wv[i] = kernelAt(v0 + i - cv);
   }
+  const [vis, visT, psf, psfT, psfT2] = grids;
   for (let j = 0; j < KERNEL_WIDTH; j++) {
     const row = (v0 + j) * n;
     for (let i = 0; i < KERNEL_WIDTH; i++) {
       const k = wu[i]! * wv[j]!, at = 2 * (row + u0 + i);
       vis[at] += k * re;
       vis[at + 1] += k * im;
+      visT[at] += k * re * t;
+      visT[at + 1] += k * im * t;
       psf[at] += k * w;
+      psfT[at] += k * w * t;
+      psfT2[at] += k * w * t * t;
     }
   }
 }

@@ -2,7 +2,8 @@
  * image (dimensions instrument, observation): calibrated visibilities into a tile. The
  * Stokes-I samples are gridded and Fourier transformed (gridding.ts) into a dirty image and
  * PSF on a SIN grid about the phase centre; a Gaussian fitted to the PSF's main lobe is the
- * restoring beam; a Högbom CLEAN (clean.ts) down to `cleanThresholdSigma` times the thermal
+ * restoring beam; a Högbom CLEAN (clean.ts), kept near the sources a first CLEAN found
+ * ({@link maskedClean}), down to `cleanThresholdSigma` times the thermal
  * noise (THERMRMS: the scatter of XX - YY, where an unpolarized sky cancels, through the
  * weights) finds the components; the tile is written on a TAN
  * grid with the same centre and cell: the residual interpolated from the SIN grid (the two
@@ -19,8 +20,8 @@ import { defineConfig, readConfig, type ConfigOf } from '../core/config-schema.j
 import type { TaskRunInput, TaskRunOutput } from '../core/connections.js';
 import { setInt, setReal, setValue } from '../image/header-cards.js';
 import { TanWcs } from '../image/tan-wcs.js';
-import { beamAt, fitBeam, hogbomClean, robustRms, sourceFreeMask, type Beam, type CleanResult } from './clean.js';
-import { dirtyImage, visibilityNoise } from './gridding.js';
+import { beamAt, fitBeam, hogbomClean, robustRms, sourceFreeMask, sourceMask, type Beam, type CleanResult } from './clean.js';
+import { dirtyImage, visibilityNoise, type DirtyImage } from './gridding.js';
 import { bilinearAt } from './interpolation.js';
 import { angularDistance, rad } from './interferometry.js';
 import { primaryBeam, type BeamShape } from './primary-beam.js';
@@ -76,10 +77,10 @@ export function imageObservation(data: UvData, config: ImageConfig): ImagedTile 
   const beam = fitBeam(d.psf, 2 * npix, npix, npix);
   const thermal = (visibilityNoise(data) ?? NaN) * d.noiseGain;
   const sigma = Number.isFinite(thermal) ? thermal : robustRms(d.dirty);
-  const clean = hogbomClean(d.dirty, d.psf, npix, { gain: config.cleanGain, maxIterations: config.cleanIterations, thresholdJy: config.cleanThresholdSigma * sigma });
+  const clean = maskedClean(d, npix, beam, config, sigma);
   const rms = robustRms(clean.residual, sourceFreeMask(clean.components, npix, config.maskBeams * beam.majorPx, SOURCE_SIGMAS * sigma));
   const wcs = new TanWcs({ crval: [(data.phaseCenterRa * 180) / Math.PI, (data.phaseCenterDec * 180) / Math.PI], crpix: [npix / 2 + 1, npix / 2 + 1], cd: [[-config.cellArcsec / 3600, 0], [0, config.cellArcsec / 3600]] });
-  const frequencyHz = data.freq.reduce((s, f, k) => s + f * d.channelWeights[k]!, 0);
+  const frequencyHz = d.referenceHz;
   const cleanFlux = [...clean.components.values()].reduce((a, b) => a + b, 0);
   const figures: ImageFigures = {
     rmsJy: rms, thermalRmsJy: thermal, beamMajorArcmin: (beam.majorPx * config.cellArcsec) / 60, beamMinorArcmin: (beam.minorPx * config.cellArcsec) / 60, beamPaDeg: beam.paDeg,
@@ -89,6 +90,21 @@ export function imageObservation(data: UvData, config: ImageConfig): ImagedTile 
   const image: Exposure = { width: npix, height: npix, image: restoreOnTan(clean, beam, wcs, npix, cellRad), header };
   const pb = primaryBeamImage(wcs, npix, data, d.channelWeights, config.beamShape);
   return { image, primaryBeam: { width: npix, height: npix, image: pb, header: beamHeader(wcs, data, config.beamShape, frequencyHz) }, figures };
+}
+
+/**
+ * CLEAN bias: the sparse snapshot PSF has high sidelobes, and late in a CLEAN of the whole
+ * image sidelobes plus noise top the threshold; the components put there subtract their own
+ * sidelobes from the sources, lowering their restored peaks (the radio chain's bright sources
+ * by 0.7% on average and up to 5 thermal sigmas, measured over 12 noise draws; 0.15% and 4
+ * sigmas with the mask). So a first CLEAN finds the
+ * sources (components of at least {@link SOURCE_SIGMAS} sigma) and a second, from the dirty
+ * images again, places components only within one restoring-beam minor axis of them.
+ */
+function maskedClean(d: DirtyImage, npix: number, beam: Beam, config: ImageConfig, sigma: number): CleanResult {
+  const spec = { gain: config.cleanGain, maxIterations: config.cleanIterations, thresholdJy: config.cleanThresholdSigma * sigma };
+  const first = hogbomClean(d, npix, spec);
+  return hogbomClean(d, npix, spec, sourceMask(first.components, npix, beam.minorPx, SOURCE_SIGMAS * sigma));
 }
 
 function beamHeader(wcs: TanWcs, data: UvData, shape: BeamShape, frequencyHz: number): FitsHeader {

@@ -2,8 +2,11 @@
  * Gridding + FFT against the direct Fourier sum: the dirty image of noise-free point-source
  * visibilities (32 channels, 10 antennas, 10 integrations), by Kaiser-Bessel gridding, the
  * FFT and the gridding correction, equals at every pixel checked sum w Re(V e^{2 pi i (u l + v m)})
- * / sum w with l = (c - x) cell, m = (y - c) cell, to 1e-4 of the peak (measured 4e-6); I0
- * matches tabulated values.
+ * / sum w with l = (c - x) cell, m = (y - c) cell, to 1e-4 of the peak (measured 4e-6); so do
+ * the Taylor-term images of the two-term CLEAN: the dirty image of the samples times
+ * t = (nu - nu0) / nu0 (nu0 the mean frequency) and the PSFs of the weights times t and t^2
+ * (over their central half: farther out the PSFs, reaching the edge of the FFT grid, alias);
+ * I0 matches tabulated values.
  */
 import { describe, expect, it } from 'vitest';
 import { besselI0, dirtyImage } from '../../../pipelines/radio/gridding.js';
@@ -12,16 +15,21 @@ import { SPEED_OF_LIGHT } from '../../../pipelines/radio/primary-beam.js';
 import type { UvData } from '../../../pipelines/radio/uvh5.js';
 import { TEST_OBSERVATION, pointSourceData } from './radio-fixtures.js';
 
-/** The direct Fourier sum of the Stokes-I samples of `data` at direction cosines (l, m). */
-function directSum(data: UvData, l: number, m: number): number {
+/**
+ * The direct Fourier sum of the Stokes-I samples of `data` (of unit visibilities with `psf`),
+ * each times t^`power`, at direction cosines (l, m).
+ */
+function directSum(data: UvData, l: number, m: number, power = 0, psf = false): number {
   let sum = 0, weights = 0;
   const nf = data.freq.length, np = data.polarization.length;
+  const nu0 = data.freq.reduce((a, f) => a + f, 0) / nf;
   for (let r = 0; r < data.ant1.length; r++) {
     for (let k = 0; k < nf; k++) {
       const s = data.freq[k]! / SPEED_OF_LIGHT, phase = 2 * Math.PI * (data.uvw[3 * r]! * s * l + data.uvw[3 * r + 1]! * s * m);
+      const t = ((data.freq[k]! - nu0) / nu0) ** power;
       for (let p = 0; p < np; p++) {
-        const e = (r * nf + k) * np + p;
-        sum += data.vis[2 * e]! * Math.cos(phase) - data.vis[2 * e + 1]! * Math.sin(phase);
+        const e = (r * nf + k) * np + p, [re, im] = psf ? [1, 0] : [data.vis[2 * e]!, data.vis[2 * e + 1]!];
+        sum += t * (re * Math.cos(phase) - im * Math.sin(phase));
         weights++;
       }
     }
@@ -43,13 +51,20 @@ describe('gridding', () => {
       { ra: o.ra - 0.7, dec: o.dec - 0.2, flux: 0.6, spectralIndex: -0.7, refFrequencyHz: 1.4e9 },
     ], 0, 1);
     const npix = 64, cell = rad(120 / 3600), c = npix / 2;
-    const { dirty, psf } = dirtyImage(data, { npix, cellRad: cell });
-    expect(psf[npix * 2 * npix + npix]).toBe(1);
-    let worst = 0;
+    const d = dirtyImage(data, { npix, cellRad: cell });
+    expect(d.psf[npix * 2 * npix + npix]).toBe(1);
+    const worst = [0, 0, 0, 0];
     for (let y = 4; y < npix; y += 9) {
-      for (let x = 3; x < npix; x += 7) worst = Math.max(worst, Math.abs(dirty[y * npix + x]! - directSum(data, (c - x) * cell, (y - c) * cell)));
+      for (let x = 3; x < npix; x += 7) {
+        const [l, m, at] = [(c - x) * cell, (y - c) * cell, y * npix + x];
+        // the PSFs' central half (the same offsets from their centre (npix, npix))
+        const psfAt = (y + c) * 2 * npix + x + c;
+        const errors = [d.dirty[at]! - directSum(data, l, m), d.dirtySlope[at]! - directSum(data, l, m, 1), d.psfT[psfAt]! - directSum(data, l, m, 1, true), d.psfT2[psfAt]! - directSum(data, l, m, 2, true)];
+        errors.forEach((e, i) => (worst[i] = Math.max(worst[i]!, Math.abs(e))));
+      }
     }
-    console.log(`largest |FFT - direct sum| over the checked pixels: ${worst.toExponential(2)} Jy/beam`);
-    expect(worst).toBeLessThan(1e-4);
+    const [dirty, slope, psfT, psfT2] = worst.map((w) => w.toExponential(2));
+    console.log(`largest |FFT - direct sum| over the checked pixels: dirty ${dirty}, x t ${slope}; PSFs x t ${psfT}, x t^2 ${psfT2} Jy/beam`);
+    for (const w of worst) expect(w).toBeLessThan(1e-4);
   });
 });

@@ -2,6 +2,11 @@
  * The image task on small visibility sets: a fitted beam equals the Gaussian it was drawn
  * from; a point source of known position and flux comes out of grid + FFT + CLEAN + restore
  * at its TAN pixel (within 0.1 pixel) with its apparent flux (flux x primary beam, within 3%);
+ * sources whose apparent flux changes steeply across the band (spectral indices -2 and +1,
+ * one far out in the primary beam) come out at their band-mean apparent flux within 3 sigma
+ * of the thermal noise (measured -1.6 to +0.3 sigma over three noise seeds; a single-term CLEAN
+ * was up to 5.7 sigma low), with a source-free noise within 25% of the thermal (1.14-1.19 x;
+ * 1.6 x for a single-term CLEAN, whose spectral sidelobes stay in the residual);
  * the noise measured as 1.4826 MAD over the source-free area matches the thermal noise the
  * visibilities carry (sigma / sqrt(samples), within 10%; the XX - YY estimate within 3%); the tile is FITS with the radio
  * cards, and its primary beam is 1 at the centre.
@@ -10,7 +15,7 @@ import { describe, expect, it } from 'vitest';
 import { exposureFromFits, exposureToFits } from '../../../registry/index.js';
 import { beamFromAxes, beamAt, fitBeam } from '../../../pipelines/radio/clean.js';
 import { IMAGE_DEFAULTS, imageObservation } from '../../../pipelines/radio/image.js';
-import { angularDistance, rad } from '../../../pipelines/radio/interferometry.js';
+import { angularDistance, rad, sourceFlux } from '../../../pipelines/radio/interferometry.js';
 import { TanWcs } from '../../../pipelines/image/tan-wcs.js';
 import { primaryBeam } from '../../../pipelines/radio/primary-beam.js';
 import { measurePeak } from '../../../pipelines/radio/source-peaks.js';
@@ -46,6 +51,26 @@ describe('image', () => {
     expect(Math.hypot(found.x - x, found.y - y)).toBeLessThan(0.1);
     expect(Math.abs(found.peak / apparent - 1)).toBeLessThan(0.03);
     expect(f.cleanFluxJy).toBeCloseTo(apparent, 1);
+  });
+
+  it('recovers steep-spectrum sources at their band-mean apparent fluxes (3 sigma), the residual near the thermal noise', () => {
+    const o = TEST_OBSERVATION;
+    const sources = [
+      { ra: o.ra + 1.2 / Math.cos(rad(o.dec)), dec: o.dec + 0.3, flux: 3, spectralIndex: -2, refFrequencyHz: 1.4e9 },
+      { ra: o.ra - 0.5 / Math.cos(rad(o.dec)), dec: o.dec - 0.6, flux: 1, spectralIndex: 1, refFrequencyHz: 1.4e9 },
+    ];
+    const data = pointSourceData(sources, 1, 4);
+    const tile = imageObservation(data, CONFIG), f = tile.figures;
+    const wcs = TanWcs.fromHeader(tile.image.header);
+    for (const s of sources) {
+      const [x, y] = wcs.skyToPixel(s.ra, s.dec);
+      const found = measurePeak(tile.image.image as Float32Array, CONFIG.npix, CONFIG.npix, x, y)!;
+      const theta = angularDistance(rad(s.ra), rad(s.dec), data.phaseCenterRa, data.phaseCenterDec);
+      const apparent = Array.from(data.freq).reduce((sum, nu) => sum + sourceFlux(s, nu) * primaryBeam('gaussian', theta, nu, TEST_PROFILE.dishDiameterM), 0) / data.freq.length;
+      console.log(`spectral index ${s.spectralIndex}: flux ${found.peak.toFixed(4)} vs band-mean apparent ${apparent.toFixed(4)} Jy (${((found.peak - apparent) / f.thermalRmsJy).toFixed(2)} sigma)`);
+      expect(Math.abs(found.peak - apparent)).toBeLessThan(3 * f.thermalRmsJy);
+    }
+    expect(f.rmsJy / f.thermalRmsJy).toBeLessThan(1.25);
   });
 
   it('measures the noise the visibilities carry (1.4826 MAD vs sigma / sqrt(samples), within 10%)', () => {
