@@ -140,12 +140,12 @@ export interface CleanResult {
  */
 export function hogbomClean(d: TaylorImages, npix: number, spec: CleanSpec, mask?: Uint8Array): CleanResult {
   const r0 = Float64Array.from(d.dirty), r1 = Float64Array.from(d.dirtySlope), components = new Map<number, number>();
-  const n = 2 * npix, solve = taylorSolver(d, npix);
+  const n = 2 * npix, q = inverseHessian(d, npix);
   let iterations = 0;
   for (; iterations < spec.maxIterations; iterations++) {
-    const at = bestReduction(r0, r1, solve, mask);
+    const at = bestReduction(r0, r1, q, mask);
     if (at < 0) break;
-    const [a0, a1] = solve(r0[at]!, r1[at]!);
+    const a0 = q[0] * r0[at]! + q[1] * r1[at]!, a1 = q[1] * r0[at]! + q[2] * r1[at]!;
     if (Math.sqrt(a0 * r0[at]! + a1 * r1[at]!) < spec.thresholdJy) break;
     const f0 = spec.gain * a0, f1 = spec.gain * a1, px = at % npix, py = Math.floor(at / npix);
     components.set(at, (components.get(at) ?? 0) + f0);
@@ -158,7 +158,7 @@ export function hogbomClean(d: TaylorImages, npix: number, spec: CleanSpec, mask
       }
     }
   }
-  return { components, residual: r0, iterations, finalPeak: Math.abs(r0[bestReduction(r0, r1, solve)]!) };
+  return { components, residual: r0, iterations, finalPeak: Math.abs(r0[bestReduction(r0, r1, q)]!) };
 }
 
 /** The images a two-term CLEAN works on (gridding.ts's {@link DirtyImage} is one). */
@@ -170,20 +170,22 @@ export interface TaylorImages {
   readonly psfT2: Float64Array;
 }
 
-/** (I0, I1) of residuals (r0, r1) at a pixel; one term (I1 = 0) when the band gives t no spread (one channel). */
-function taylorSolver(d: TaylorImages, npix: number): (r0: number, r1: number) => [number, number] {
+/**
+ * The inverse [q00, q01, q11] of the PSFs' peak values [[h00, h01], [h01, h11]]: (I0, I1) =
+ * Q (r0, r1) at a pixel. One term (I1 = 0) when the band gives t no spread (one channel).
+ */
+function inverseHessian(d: TaylorImages, npix: number): [number, number, number] {
   const c = npix * 2 * npix + npix, h00 = d.psf[c]!, h01 = d.psfT[c]!, h11 = d.psfT2[c]!;
   const det = h00 * h11 - h01 * h01;
-  if (!(det > 1e-12 * h00 * h00)) return (r0) => [r0 / h00, 0];
-  return (r0, r1) => [(h11 * r0 - h01 * r1) / det, (h00 * r1 - h01 * r0) / det];
+  return det > 1e-12 * h00 * h00 ? [h11 / det, -h01 / det, h00 / det] : [1 / h00, 0, 0];
 }
 
-/** The pixel (where `mask` is not 0) whose two-term solution reduces the residual most; -1 when the mask holds none. */
-function bestReduction(r0: Float64Array, r1: Float64Array, solve: (r0: number, r1: number) => [number, number], mask?: Uint8Array): number {
+/** The pixel (where `mask` is not 0) whose two-term solution reduces the residual most, (r0, r1) Q (r0, r1); -1 when the mask holds none. */
+function bestReduction(r0: Float64Array, r1: Float64Array, [q00, q01, q11]: [number, number, number], mask?: Uint8Array): number {
   let at = -1, best = -1;
   for (let i = 0; i < r0.length; i++) {
     if (mask && !mask[i]) continue;
-    const [a0, a1] = solve(r0[i]!, r1[i]!), reduction = a0 * r0[i]! + a1 * r1[i]!;
+    const x = r0[i]!, y = r1[i]!, reduction = q00 * x * x + 2 * q01 * x * y + q11 * y * y;
     if (reduction > best) [best, at] = [reduction, i];
   }
   return at;
