@@ -1,11 +1,12 @@
 /**
  * image (dimensions instrument, observation): calibrated visibilities into a tile. The
  * Stokes-I samples are gridded and Fourier transformed (gridding.ts) into a dirty image and
- * PSF on a SIN grid about the phase centre; a Gaussian fitted to the PSF's main lobe is the
- * restoring beam; a Högbom CLEAN (clean.ts), kept near the sources a first CLEAN found
- * ({@link maskedClean}), down to `cleanThresholdSigma` times the thermal
- * noise (THERMRMS: the scatter of XX - YY, where an unpolarized sky cancels, through the
- * weights) finds the components; the tile is written on a TAN
+ * PSF on a SIN grid about the phase centre; a Gaussian fitted to the top of the PSF's main lobe
+ * is the restoring beam; a two-term (flux and spectral slope) Högbom CLEAN (clean.ts), kept
+ * near the sources a first CLEAN found ({@link maskedClean}), down to `cleanThresholdSigma`
+ * times the thermal noise (THERMRMS: the scatter of XX - YY, where an unpolarized sky cancels,
+ * through the weights) finds the components, whose fluxes are the band-mean (weighted mean
+ * frequency, FREQ) ones; the tile is written on a TAN
  * grid with the same centre and cell: the residual interpolated from the SIN grid (the two
  * differ by (tan - sin) of the offset, 0.1 pixel at the field's edge) plus each component
  * restored as the beam at its exact TAN position. The tile is apparent (not corrected for the
@@ -80,8 +81,7 @@ export function imageObservation(data: UvData, config: ImageConfig): ImagedTile 
   const clean = maskedClean(d, npix, beam, config, sigma);
   const rms = robustRms(clean.residual, sourceFreeMask(clean.components, npix, config.maskBeams * beam.majorPx, SOURCE_SIGMAS * sigma));
   const wcs = new TanWcs({ crval: [(data.phaseCenterRa * 180) / Math.PI, (data.phaseCenterDec * 180) / Math.PI], crpix: [npix / 2 + 1, npix / 2 + 1], cd: [[-config.cellArcsec / 3600, 0], [0, config.cellArcsec / 3600]] });
-  const frequencyHz = d.referenceHz;
-  const cleanFlux = [...clean.components.values()].reduce((a, b) => a + b, 0);
+  const frequencyHz = d.referenceHz, cleanFlux = [...clean.components.values()].reduce((a, b) => a + b, 0);
   const figures: ImageFigures = {
     rmsJy: rms, thermalRmsJy: thermal, beamMajorArcmin: (beam.majorPx * config.cellArcsec) / 60, beamMinorArcmin: (beam.minorPx * config.cellArcsec) / 60, beamPaDeg: beam.paDeg,
     cleanIterations: clean.iterations, cleanComponents: clean.components.size, cleanFluxJy: cleanFlux, residualPeakJy: clean.finalPeak, frequencyHz,
@@ -97,9 +97,9 @@ export function imageObservation(data: UvData, config: ImageConfig): ImagedTile 
  * image sidelobes plus noise top the threshold; the components put there subtract their own
  * sidelobes from the sources, lowering their restored peaks (the radio chain's bright sources
  * by 0.7% on average and up to 5 thermal sigmas, measured over 12 noise draws; 0.15% and 4
- * sigmas with the mask). So a first CLEAN finds the
- * sources (components of at least {@link SOURCE_SIGMAS} sigma) and a second, from the dirty
- * images again, places components only within one restoring-beam minor axis of them.
+ * sigmas with the mask). So a first CLEAN finds the sources (components of at least
+ * {@link SOURCE_SIGMAS} sigma) and a second, from the dirty images again, places components
+ * only within one restoring-beam minor axis of them.
  */
 function maskedClean(d: DirtyImage, npix: number, beam: Beam, config: ImageConfig, sigma: number): CleanResult {
   const spec = { gain: config.cleanGain, maxIterations: config.cleanIterations, thresholdJy: config.cleanThresholdSigma * sigma };
