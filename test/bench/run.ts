@@ -21,7 +21,6 @@ interface Row { dialect: string; visits: number; quanta: number; datasets: numbe
 const parts = (process.env.QG_BENCH ?? 'planning,scaling,executor,startup,radio').split(',');
 const visitsList = parts.includes('planning') ? (process.env.QG_BENCH_VISITS ?? '200,1000,6350').split(',').map(Number) : [];
 const dialects = parts.includes('planning') ? (process.env.QG_BENCH_DIALECTS ?? 'sqlite,postgresql').split(',') : [];
-const tsx = join(process.cwd(), 'node_modules/.bin/tsx');
 const rows: Row[] = [];
 const work = mkdtempSync(join(tmpdir(), 'qg-bench-'));
 const pg = dialects.includes('postgresql') ? await startPostgres('qg_bench') : null;
@@ -32,7 +31,7 @@ try {
       const repo = await Repository.create(root, dialect === 'postgresql' ? { db: pg!.url, schema: `bench_${visits}` } : {});
       const sim = await simulateRepository(repo, { profile: 'tract', visits, pixels: false });
       await repo.close();
-      const out = execFileSync(tsx, ['test/bench/build-once.ts', root, join(work, `${dialect}-${visits}.qg`)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+      const out = execFileSync(process.execPath, ['test/bench/build-once.mjs', root, join(work, `${dialect}-${visits}.qg`)], { encoding: 'utf8', maxBuffer: 1 << 24 });
       const r = JSON.parse(out.trim().split('\n').pop()!);
       rows.push({ dialect, visits, simulateSeconds: sim.totalSeconds, ...r });
       console.log(`${dialect} ${visits} visits: ${r.quanta} quanta in ${r.totalSeconds.toFixed(2)} s (build ${r.buildSeconds.toFixed(2)} + save ${r.saveSeconds.toFixed(2)}), ${r.statements} statements, peak ${r.peakRssMb.toFixed(0)} MB`);

@@ -1,7 +1,7 @@
 /**
  * Planning's scaling curve (issue 11 item 4): the survey profile (about 1M quanta at 21,900
  * visits) simulated at sizes from about 10k to 1M quanta (SQLite, registry only), each built
- * and saved by test/bench/build-once.ts in a fresh process. Reports time per quantum at each
+ * and saved by test/bench/build-once.mjs in a fresh process. Reports time per quantum at each
  * size, its spread (slowest over fastest: the target is <= 1.5) and whether the 1M point
  * meets <= 12 s and <= 2.5 GiB peak RSS, as a Markdown table, and draws the curve as an SVG
  * next to RESULTS.md (scaling.svg, replaced by each run). QG_BENCH_SCALING_VISITS=217,2173
@@ -23,7 +23,7 @@ const SVG_PATH = join(ROOT, 'test/bench/scaling.svg');
 const DEFAULT_VISITS = [217, 652, 2173, 6520, 21900];
 const TARGET_SECONDS = 12, TARGET_RSS_MB = 2.5 * 1024, TARGET_SPREAD = 1.5;
 
-/** One size: what build-once.ts printed, with the simulation's size and time. */
+/** One size: what build-once.mjs printed, with the simulation's size and time. */
 export interface ScalingPoint {
   readonly visits: number;
   readonly expectedQuanta: number;
@@ -43,8 +43,7 @@ async function measure(work: string, visits: number): Promise<ScalingPoint> {
   const repo = await Repository.create(root, {});
   const sim = await simulateRepository(repo, { profile: 'survey', visits, pixels: false });
   await repo.close();
-  const tsx = join(ROOT, 'node_modules/.bin/tsx');
-  const out = execFileSync(tsx, [join(ROOT, 'test/bench/build-once.ts'), root, join(work, `survey-${visits}.qg`)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const out = execFileSync(process.execPath, [join(ROOT, 'test/bench/build-once.mjs'), root, join(work, `survey-${visits}.qg`)], { encoding: 'utf8', maxBuffer: 1 << 24 });
   const built = JSON.parse(out.trim().split('\n').pop()!) as Omit<ScalingPoint, 'visits' | 'expectedQuanta' | 'simulateSeconds'>;
   // One repository at a time on disk: the 1M one is several GB.
   rmSync(root, { recursive: true, force: true });
