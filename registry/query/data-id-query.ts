@@ -289,12 +289,19 @@ async function datasetExistence({ registry, tx, spec, all, datasetTypes }: Query
   return { conditions, bindings };
 }
 
-/** The final `SELECT DISTINCT` over the ordered tables, with its ORDER BY and LIMIT, and its output columns. */
-function selectSql({ spec, requested }: QueryScope, tables: readonly JoinedTable[], keyExpr: ReadonlyMap<string, string>, conditions: readonly string[]): { columns: string[]; sql: string; unordered: string } {
+/**
+ * The final SELECT over the ordered tables, with its ORDER BY and LIMIT, and its output
+ * columns. DISTINCT only when the query joins dimensions it does not return: every table
+ * joined is keyed by dimensions (an element's records, the spatial pairs, each row once), so
+ * rows that return every joined dimension's key are distinct already, and the DISTINCT would
+ * only sort (0.13-0.23 s of the 290k-quanta build's 0.64 s rows table).
+ */
+function selectSql({ spec, requested, all }: QueryScope, tables: readonly JoinedTable[], keyExpr: ReadonlyMap<string, string>, conditions: readonly string[]): { columns: string[]; sql: string; unordered: string } {
   const columns = spec.full ? [...requested.required, ...requested.implied] : [...requested.required];
   const select = columns.map((d) => `${keyOf(keyExpr, d)} AS ${q(d)}`);
   const from = tables.length ? tables.map((t) => (t.sql === q(t.alias) ? t.sql : `${t.sql} ${q(t.alias)}`)).join(' CROSS JOIN ') : '(SELECT 1) AS one';
-  const unordered = `SELECT DISTINCT ${select.join(', ') || '1'} FROM ${from}${conditions.length ? ` WHERE ${conditions.join(' AND ')}` : ''}`;
+  const distinct = !columns.length || all.required.some((d) => !requested.required.includes(d)) ? 'DISTINCT ' : '';
+  const unordered = `SELECT ${distinct}${select.join(', ') || '1'} FROM ${from}${conditions.length ? ` WHERE ${conditions.join(' AND ')}` : ''}`;
   let sql = unordered;
   if (spec.orderBy?.length) {
     sql += ` ORDER BY ${spec.orderBy.map((o) => {
