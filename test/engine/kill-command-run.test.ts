@@ -2,7 +2,7 @@
  * `kill -9` of `qg run` while command tasks run, repeated, then resumed, on both dialects:
  * the real CLI runs the user-task graph (fixtures/user-tasks/: a module, then a command per
  * detector that sleeps before writing, then a gathering command) and is killed with SIGKILL a
- * random delay after the run announced itself (at least one kill must cut a command short,
+ * random delay after its first command started (at least one kill must cut a command short,
  * as the event log tells). After every kill no process of the killed
  * run's commands is left (their watchdogs kill their groups) and the registry and the files
  * agree. The last run completes: every output the graph predicts is registered exactly once
@@ -69,7 +69,8 @@ describe.each(DIALECTS)('kill -9 of qg run with command tasks (%s)', (dialect) =
     let kills = 0;
     let cut = 0;
     for (let i = 0; i < KILLS; i++) {
-      const result = await runCli(args, { after: 'run-started', ms: Math.round(300 + rand() * 1500) }, eventLog);
+      // timed from the first command's start: the set-up before it takes seconds on a loaded machine
+      const result = await runCli(args, { after: 'quantum-started', task: 'combine', ms: Math.round(50 + rand() * 900) }, eventLog);
       history.push(result.killed ? `killed at ${result.ms} ms` : `exited ${result.status}`);
       if (!result.killed) {
         expect(result.status, `${history.join('; ')}\n${result.output}`).toBe(0);

@@ -10,22 +10,41 @@ import { fileURLToPath } from 'node:url';
 /** The CLI's entry. */
 export const QG = fileURLToPath(new URL('../../engine/cli/qg.mjs', import.meta.url));
 
-/** When to kill: a delay from the start, or a delay after the run announces itself in its event log. */
-export type KillPoint = { readonly after: 'spawn' | 'run-started'; readonly ms: number };
+/**
+ * When to kill: a delay from the start, after the run announces itself in its event log, or
+ * after its first quantum of `task` starts (a moment that does not depend on how long the run
+ * takes to set up on a loaded machine).
+ */
+export type KillPoint =
+  | { readonly after: 'spawn' | 'run-started'; readonly ms: number }
+  | { readonly after: 'quantum-started'; readonly task: string; readonly ms: number };
 
-/** Number of `run-started` lines in the event log. */
-export function runsStarted(eventLog: string): number {
+/** Number of lines of the event log that hold every one of `parts`. */
+function eventCount(eventLog: string, parts: readonly string[]): number {
   try {
-    return (readFileSync(eventLog, 'utf8').match(/"event":"run-started"/g) ?? []).length;
+    return readFileSync(eventLog, 'utf8').split('\n').filter((line) => parts.every((p) => line.includes(p))).length;
   } catch {
     return 0;
   }
 }
 
+/** Number of `run-started` lines in the event log. */
+export function runsStarted(eventLog: string): number {
+  return eventCount(eventLog, ['"event":"run-started"']);
+}
+
+/** What the event-log line announcing the moment of `kill` holds (a new such line appears when it comes). */
+function killEvent(kill: KillPoint): string[] | null {
+  if (kill.after === 'run-started') return ['"event":"run-started"'];
+  if (kill.after === 'quantum-started') return ['"event":"quantum-started"', `"task":${JSON.stringify(kill.task)}`];
+  return null;
+}
+
 /** Runs the CLI; kills it with SIGKILL at `kill` unless it ends first. */
 export function runCli(args: string[], kill: KillPoint | null, eventLog: string): Promise<{ status: number | null; killed: boolean; output: string; ms: number }> {
   return new Promise((resolve, reject) => {
-    const before = runsStarted(eventLog);
+    const event = kill && killEvent(kill);
+    const before = event ? eventCount(eventLog, event) : 0;
     const start = Date.now();
     const child = spawn(process.execPath, [QG, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
@@ -39,9 +58,9 @@ export function runCli(args: string[], kill: KillPoint | null, eventLog: string)
       killed = child.kill('SIGKILL');
     };
     if (kill?.after === 'spawn') timers.push(setTimeout(killNow, kill.ms));
-    if (kill?.after === 'run-started') {
+    if (kill && event) {
       const poll = setInterval(() => {
-        if (runsStarted(eventLog) > before) {
+        if (eventCount(eventLog, event) > before) {
           clearInterval(poll);
           timers.push(setTimeout(killNow, kill.ms));
         }
