@@ -15,8 +15,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Knex } from 'knex';
 import {
-  checkOutputCollectionName, DataIdQuery, EmptyQueryError, graphHeapProblem, PlanningQueries, regionElementForGroup, RegistryError, runFolder, runTimestamp,
-  type BindValue, type DimensionGroup, type GraphSize, type CollectionRecord, type DatasetType, type PrerequisiteLookup, type Registry, type Repository,
+  checkOutputCollectionName, DataIdQuery, EmptyQueryError, governorConstraints, graphHeapProblem, parseWhere, PlanningQueries, regionElementForGroup, RegistryError, runFolder, runTimestamp,
+  type BindValue, type DimensionUniverse, type DimensionGroup, type GraphSize, type CollectionRecord, type DatasetType, type PrerequisiteLookup, type Registry, type Repository,
 } from '../../registry/index.js';
 import { buildPipelineGraph, loadPipeline, storageClassesCompatible, TASK_LIBRARY, type ConfigOverrides, type Connection, type DatasetTypeNode, type PipelineGraph, type TaskDefinition } from '../../pipelines/index.js';
 import { EmptyGraphError, PlanningError } from '../errors.js';
@@ -195,10 +195,10 @@ async function prepareDataIdQuery({ registry, tx, spec, phase, union, constraint
  * dimension group: a task and the dataset types with its dimensions (its outputs, metadata,
  * log) share it.
  */
-async function numberedTables({ registry, phase, pipelineGraph, regularTypes }: PlanContext, planning: PlanningQueries): Promise<{ tasks: NumberedTable[]; types: Map<string, NumberedTable> }> {
+async function numberedTables({ registry, spec, phase, pipelineGraph, regularTypes }: PlanContext, planning: PlanningQueries): Promise<{ tasks: NumberedTable[]; types: Map<string, NumberedTable> }> {
   const universe = registry.universe;
   const groups = [...pipelineGraph.tasks.map((t) => t.definition.dimensions), ...regularTypes.map((t) => t.dimensions)].map((d) => universe.group(d));
-  const byGroup = await phase('projections', () => numberGroups(planning, groups));
+  const byGroup = await phase('projections', () => numberGroups(planning, groups, pinnedGovernors(universe, spec)));
   const tasks = pipelineGraph.tasks.map((t) => byGroup.get(universe.group(t.definition.dimensions).key)!);
   const types = new Map(regularTypes.map((t) => [t.name, byGroup.get(universe.group(t.dimensions).key)!]));
   return { tasks, types };
@@ -236,13 +236,25 @@ async function prerequisitePlans(ctx: LookupContext, g: PipelineGraph, tasks: re
   return out;
 }
 
-/** Reads the rows' key columns once and numbers each distinct group of `groups`, by group key. */
-async function numberGroups(planning: PlanningQueries, groups: readonly DimensionGroup[]): Promise<Map<string, NumberedTable>> {
+/**
+ * Reads the rows' key columns once and numbers each distinct group of `groups`, by group key.
+ * A column the where pins to one value (`instrument = 'X'`) is not read: every row holds that
+ * value (two string columns of eight were ~0.1 s of reading the 290k-quanta build's rows).
+ */
+async function numberGroups(planning: PlanningQueries, groups: readonly DimensionGroup[], pinned: ReadonlyMap<string, string | number>): Promise<Map<string, NumberedTable>> {
   const columns = [...new Set(groups.flatMap((g) => g.required))];
-  const rows = await EncodedRows.read(columns, planning.rowBatches(columns));
+  const read = columns.filter((c) => !pinned.has(c));
+  const rows = await EncodedRows.read(read, planning.rowBatches(read), new Map([...pinned].filter(([d]) => columns.includes(d))));
   const out = new Map<string, NumberedTable>();
   for (const g of groups) if (!out.has(g.key)) out.set(g.key, numberGroup(rows, g));
   return out;
+}
+
+/** The governors the where's top-level AND chain pins to a single value (`instrument = 'X'`), with that value. */
+function pinnedGovernors(universe: DimensionUniverse, spec: BuildSpec): Map<string, string | number> {
+  const where = spec.where ?? '';
+  const constraints = governorConstraints(parseWhere(where), universe, spec.bind ?? new Map(), where);
+  return new Map([...constraints].flatMap(([governor, { values }]) => (values.length === 1 ? [[governor, values[0]!] as const] : [])));
 }
 
 /** The checked graph of the spec's pipeline, its runners checked too (see task-execution.ts). */

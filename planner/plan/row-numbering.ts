@@ -63,8 +63,8 @@ class ColumnEncoder {
 export class EncodedRows {
   private constructor(readonly count: number, private readonly columns: ReadonlyMap<string, EncodedColumn>) {}
 
-  /** Reads `batches` of rows (arrays of the `names` columns, in order). */
-  static async read(names: readonly string[], batches: AsyncIterable<unknown[][]>): Promise<EncodedRows> {
+  /** Reads `batches` of rows (arrays of the `names` columns, in order); `constants` are columns every row has the same value in, not read. */
+  static async read(names: readonly string[], batches: AsyncIterable<unknown[][]>, constants: ReadonlyMap<string, Key> = new Map()): Promise<EncodedRows> {
     const encoders = names.map(() => new ColumnEncoder());
     let count = 0;
     for await (const batch of batches) {
@@ -74,7 +74,8 @@ export class EncodedRows {
         count++;
       }
     }
-    return new EncodedRows(count, new Map(names.map((n, c) => [n, encoders[c]!.finish(count)])));
+    const constant = (v: Key): EncodedColumn => ({ values: [v], codes: new Int32Array(count), codeOf: new Map([[v, 0]]) });
+    return new EncodedRows(count, new Map([...names.map((n, c) => [n, encoders[c]!.finish(count)] as const), ...[...constants].map(([n, v]) => [n, constant(v)] as const)]));
   }
 
   column(name: string): EncodedColumn {
