@@ -59,7 +59,9 @@ function graphValues(g: QuantumGraph, key: string): Set<string | number> {
  */
 function whereMatches(g: QuantumGraph, where: string): Uint8Array {
   const matches = new Uint8Array(g.quantumCount);
-  const filter = dataIdFilter(where, graphDimensions(g), (key) => graphValues(g, key));
+  const values = new Map<string, Set<string | number>>();
+  const valuesOf = (key: string) => values.get(key) ?? values.set(key, graphValues(g, key)).get(key)!;
+  const filter = dataIdFilter(where, graphDimensions(g), valuesOf);
   if (!filter) return matches.fill(1);
   // An input whose keys the quantum already has adds nothing to test.
   const addsKeys = g.connections.map((c) => c.direction !== EDGE_OUTPUT
