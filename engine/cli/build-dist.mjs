@@ -6,12 +6,14 @@
 // them from beside the sources. dist/engine/cli/command-index.json lists the commands (see
 // main.ts). dist/build-stamp.json, written last, lists the sources and
 // when the build started; engine/cli/launch.mjs ignores a dist/ older than any of them.
-import { readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DIST = join(ROOT, 'dist');
+const require = createRequire(join(ROOT, 'package.json'));
 const FOLDERS = ['registry', 'planner', 'engine', 'pipelines'];
 // Users' modules, not qg's code: loaded as TypeScript when a pipeline names them.
 const NOT_COMPILED = [join('pipelines', 'examples')];
@@ -43,25 +45,74 @@ try {
   console.log('qg: esbuild is not installed, so dist/ is not built; qg runs the TypeScript sources (slower start)');
   process.exit(0);
 }
-// apache-arrow as one file: Node loads its ESM build as ~150 modules (0.13-0.15 s of every
-// start that reads a graph or a table); a single bundled file loads in ~15 ms.
-const VENDOR_ARROW = join(DIST, 'vendor', 'apache-arrow.js');
-await build({
-  stdin: { contents: "export * from 'apache-arrow';", resolveDir: ROOT, loader: 'js' },
-  outfile: VENDOR_ARROW,
-  bundle: true,
-  // arrow says it has no side effects, but its Node entry registers the Node stream adapters
-  ignoreAnnotations: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  logLevel: 'warning',
-});
+/** Makes dist/node_modules/`name`/ with a package.json of `fields` (and the real one's version); returns it. */
+function packageDir(name, fields) {
+  const dir = join(DIST, 'node_modules', ...name.split('/'));
+  mkdirSync(dir, { recursive: true });
+  const { version } = JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8'));
+  writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name, version, private: true, ...fields })}\n`);
+  return dir;
+}
+
+/** Bundles the ES module package `name` into one ES module. */
+async function bundleEsm(name) {
+  const dir = packageDir(name, { type: 'module', exports: './index.js' });
+  await build({
+    stdin: { contents: `export * from '${name}';`, resolveDir: ROOT, loader: 'js' },
+    outfile: join(dir, 'index.js'),
+    bundle: true,
+    // apache-arrow says it has no side effects, but its Node entry registers the stream adapters
+    ignoreAnnotations: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    logLevel: 'warning',
+  });
+}
+
+// Database drivers knex and pg load only when asked for (qg's own, or none): not bundled.
+const DRIVERS = ['better-sqlite3', 'pg', 'pg-native', 'pg-query-stream', 'sqlite3', 'mysql', 'mysql2', 'mariadb', 'mariadb/*', 'oracledb', 'tedious'];
+
+/**
+ * Bundles the CommonJS package `name` into index.cjs (for `require`) and gives it an ES module
+ * face, index.mjs (for `import`), that names its exports: Node's CommonJS lexer cannot find the
+ * names in a bundle, and scanning one (~0.9 MB for knex) costs more than the bundling saves.
+ */
+async function bundleCommonJs(name) {
+  const dir = packageDir(name, { exports: { import: './index.mjs', require: './index.cjs' } });
+  await build({
+    entryPoints: [require.resolve(name)],
+    outfile: join(dir, 'index.cjs'),
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    external: DRIVERS.filter((d) => d !== name),
+    logLevel: 'warning',
+  });
+  const names = Object.keys(require(join(dir, 'index.cjs'))).filter((n) => n !== 'default' && /^[A-Za-z_$][\w$]*$/.test(n));
+  writeFileSync(join(dir, 'index.mjs'), [
+    "import { createRequire } from 'node:module';",
+    "const cjs = createRequire(import.meta.url)('./index.cjs');",
+    'export default cjs;',
+    ...(names.length ? [`export const { ${names.join(', ')} } = cjs;`] : []),
+    '',
+  ].join('\n'));
+}
+
+// The dependencies a start loads, each bundled into one file under dist/node_modules/, where
+// Node's ordinary lookup from dist/ finds them before the real packages (for `import` and
+// `require` alike, so no import needs rewriting). Node loads apache-arrow's ESM build as ~150
+// modules (0.13-0.15 s of every start that reads a graph or a table; bundled ~15 ms); a
+// CommonJS package costs a file read, a compile and a lookup per module: knex 328 modules
+// 52-58 ms (bundled 25-30 ms), yaml 20-25 ms (7 ms), pg 66 ms.
+await bundleEsm('apache-arrow');
+for (const name of ['knex', 'yaml', 'pg', '@dagrejs/graphlib', 'cli-progress']) await bundleCommonJs(name);
 await build({
   entryPoints: files.map((f) => join(ROOT, f)),
   outdir: DIST,
   outbase: ROOT,
-  bundle: true, // each file alone (imports stay imports), so that the plugin can point them
+  bundle: true, // each file alone (imports stay imports but yargs's, see the plugin)
   format: 'esm',
   platform: 'node',
   target: 'node20',
@@ -72,10 +123,6 @@ await build({
     setup(b) {
       b.onResolve({ filter: /.*/ }, (args) => {
         if (args.kind === 'entry-point') return undefined;
-        if (args.path === 'apache-arrow') {
-          const path = relative(dirname(join(DIST, relative(ROOT, args.importer))), VENDOR_ARROW).split('\\').join('/');
-          return { path: path.startsWith('.') ? path : `./${path}`, external: true };
-        }
         // yargs is bundled into main.js: Node would scan the CommonJS modules it brings (two
         // copies of emoji-regex) with its CommonJS lexer at every start, ~40 ms of `qg --help`
         if (/^yargs(\/|$)/.test(args.path) || args.importer.includes('node_modules')) return undefined;

@@ -215,7 +215,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     console.log(await helpText(argv, terminalWidth()));
     return 0;
   }
-  const cli = cliFor(argv, await commandsFor(argv), terminalWidth());
+  // never wrapped: yargs lays out the whole help before it runs a command (kept for a handler
+  // that shows it), and wrapping qg's long help took ~20 ms of every start; help is printed above
+  const cli = cliFor(argv, await commandsFor(argv), null);
   // Commands report non-fatal failures through process.exitCode; keep one call's from leaking into the next.
   const outer = process.exitCode;
   process.exitCode = undefined;

@@ -4,9 +4,10 @@
  * lists commands from, and that the sources (as under vitest) register no TypeScript loader.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { commandIndex } from '../../../engine/cli/main.js';
 import { prepareImport } from '../../../pipelines/core/typescript-import.js';
 import { tempDir } from '../../support/test-repos.js';
@@ -71,5 +72,26 @@ describe('TypeScript task modules', () => {
   it('need no loader registration when qg runs from its sources', async () => {
     await expect(prepareImport(pathToFileURL('/somewhere/task.ts').href)).resolves.toBeUndefined();
     await expect(prepareImport(pathToFileURL('/somewhere/task.mjs').href)).resolves.toBeUndefined();
+  });
+});
+
+describe('bundled dependencies in dist/node_modules', () => {
+  const DIST_MODULES = new URL('../../../dist/node_modules/', import.meta.url);
+  const PACKAGES = ['apache-arrow', 'knex', 'yaml', 'pg', '@dagrejs/graphlib', 'cli-progress'];
+  const require = createRequire(import.meta.url);
+
+  it.each(PACKAGES)('%s offers what the real package offers, to import and to require', async (name) => {
+    const dir = new URL(`${name}/`, DIST_MODULES);
+    if (!existsSync(dir)) throw new Error(`${fileURLToPath(dir)} is missing: run \`npm run build\` (npm ci does)`);
+    const manifest = JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')) as { exports: string | { import: string; require: string } };
+    const importPath = typeof manifest.exports === 'string' ? manifest.exports : manifest.exports.import;
+    const bundled = (await import(new URL(importPath, dir).href)) as Record<string, unknown>;
+    const real = (await import(name)) as Record<string, unknown>;
+    // the real package's names as Node's own import finds them (the lexer's, for CommonJS)
+    expect(Object.keys(bundled)).toEqual(expect.arrayContaining(Object.keys(real)));
+    if (typeof manifest.exports !== 'string') {
+      const bundledCjs = require(fileURLToPath(new URL(manifest.exports.require, dir))) as object;
+      expect(Object.keys(bundledCjs).sort()).toEqual(Object.keys(require(name) as object).sort());
+    }
   });
 });
