@@ -22,8 +22,11 @@ export interface SqlDialect {
   readonly where: WhereDialect;
   /** SQL written with `?` placeholders (values never appear in the text) in the driver's native form. */
   placeholders(sql: string): string;
-  /** Gives the planner statistics for a temporary table just filled (where it plans badly without). */
-  analyzeTemp(db: Database, tx: Executor, table: string): Promise<void>;
+  /**
+   * Gives the planner statistics for a temporary table just filled (where it plans badly
+   * without), and how many distinct combinations its `keys` columns hold together.
+   */
+  analyzeTemp(db: Database, tx: Executor, table: string, keys?: readonly string[]): Promise<void>;
   /** Settings for the rest of transaction `tx` before a big join query is written and run. */
   beforeBigQuery(db: Database, tx: Executor): Promise<void>;
   /** Refreshes the statistics of the whole database after a bulk load. */

@@ -86,7 +86,7 @@ export class PlanningQueries {
     const { names, required } = group;
     const table = await this.temps.createAs(`p${this.tables.size}`, `SELECT DISTINCT ${names.map(q).join(', ') || '1 AS one'} FROM ${q(this.rows)}`, []);
     if (required.length) await this.registry.db.execute(this.tx, `CREATE INDEX ${q(`${table}_k`)} ON ${q(table)} (${required.map(q).join(', ')})`);
-    await this.temps.analyze(table);
+    await this.temps.analyze(table, required);
     return table;
   }
 

@@ -40,9 +40,9 @@ export class TempTables {
     return name;
   }
 
-  /** Gives the database statistics for a filled table, where it needs them (sql-dialect.ts). */
-  analyze(table: string): Promise<void> {
-    return this.db.dialect.analyzeTemp(this.db, this.tx, table);
+  /** Gives the database statistics for a filled table, and on how many distinct `keys` it holds, where it needs them (sql-dialect.ts). */
+  analyze(table: string, keys: readonly string[] = []): Promise<void> {
+    return this.db.dialect.analyzeTemp(this.db, this.tx, table, keys);
   }
 
   /** Drops every table made here. */

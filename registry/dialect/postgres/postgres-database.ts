@@ -13,6 +13,29 @@ function bindable(values: readonly unknown[]): unknown[] {
   return values.map((v) => (typeof v === 'bigint' ? v.toString() : v));
 }
 
+/**
+ * The PostgreSQL array literal of `values` when they are all numbers, bigints, strings or
+ * nulls (else null: the driver writes those). The driver writes any array, but through
+ * several calls per element: for a tract's 241k spatial pairs (6 columns) that was 0.4 s of
+ * the 0.78 s INSERT; this takes a tenth of it. Elements are quoted as the driver quotes them.
+ */
+export function arrayLiteral(values: readonly unknown[]): string | null {
+  const parts = new Array<string>(values.length);
+  let last: unknown, lastPart = '';
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    // runs of one value (an instrument, a skymap) are quoted once
+    if (v === last && i > 0) parts[i] = lastPart;
+    else if (typeof v === 'number' || typeof v === 'bigint') parts[i] = String(v);
+    else if (typeof v === 'string') parts[i] = `"${v.replace(/[\\"]/g, '\\$&')}"`;
+    else if (v === null || v === undefined) parts[i] = 'NULL';
+    else return null;
+    last = v;
+    lastPart = parts[i]!;
+  }
+  return `{${parts.join(',')}}`;
+}
+
 /** The rows of `sql` through a server-side cursor, `batchSize` at a time. */
 async function* cursorBatches(client: pg.PoolClient, sql: string, bindings: unknown[], batchSize: number): AsyncGenerator<unknown[][]> {
   const cursor = `qg_cursor_${++cursors}`;
@@ -62,10 +85,10 @@ export class PostgresDatabase extends Database<pg.PoolClient> {
    */
   private async insertUnnest(client: pg.PoolClient, table: string, columns: readonly string[], rows: readonly unknown[][], tail: string): Promise<pg.QueryResult> {
     const types = await this.typesOf(client, table);
-    const arrays = columns.map((_, j) => rows.map((r) => {
-      const v = r[j];
-      return typeof v === 'bigint' ? v.toString() : v instanceof Uint8Array && !Buffer.isBuffer(v) ? Buffer.from(v) : v;
-    }));
+    const arrays = columns.map((_, j) => {
+      const column = rows.map((r) => r[j]);
+      return arrayLiteral(column) ?? column.map((v) => (v instanceof Uint8Array && !Buffer.isBuffer(v) ? Buffer.from(v) : v));
+    });
     const casts = columns.map((c, j) => `$${j + 1}::${types.get(c) ?? 'text'}[]`);
     this.statements.count();
     return client.query({
