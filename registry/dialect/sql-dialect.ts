@@ -20,6 +20,12 @@ export interface SqlDialect {
   readonly name: DialectName;
   /** The --where compiler's hooks. */
   readonly where: WhereDialect;
+  /**
+   * Whether a temporary table of data IDs needs an index on its keys for the lookups joined to
+   * it: SQLite joins only by nested loops of index lookups; PostgreSQL, told how distinct the
+   * keys are (analyzeTemp), hashes them instead.
+   */
+  readonly indexesTemporaryKeys: boolean;
   /** SQL written with `?` placeholders (values never appear in the text) in the driver's native form. */
   placeholders(sql: string): string;
   /**

@@ -71,7 +71,8 @@ export class PlanningQueries {
 
   /**
    * The rows' distinct data IDs over `group` (required and implied values) as a temporary
-   * table indexed on its required keys, made on first use: only the groups the lookups join.
+   * table (indexed on its required keys where the dialect needs it), made on first use: only
+   * the groups the lookups join.
    */
   private tableOf(group: DimensionGroup): Promise<string> {
     let table = this.tables.get(group.key);
@@ -85,7 +86,7 @@ export class PlanningQueries {
   private async projectionTable(group: DimensionGroup): Promise<string> {
     const { names, required } = group;
     const table = await this.temps.createAs(`p${this.tables.size}`, `SELECT DISTINCT ${names.map(q).join(', ') || '1 AS one'} FROM ${q(this.rows)}`, []);
-    if (required.length) await this.registry.db.execute(this.tx, `CREATE INDEX ${q(`${table}_k`)} ON ${q(table)} (${required.map(q).join(', ')})`);
+    if (required.length && this.registry.db.dialect.indexesTemporaryKeys) await this.registry.db.execute(this.tx, `CREATE INDEX ${q(`${table}_k`)} ON ${q(table)} (${required.map(q).join(', ')})`);
     await this.temps.analyze(table, required);
     return table;
   }

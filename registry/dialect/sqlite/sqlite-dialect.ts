@@ -11,6 +11,7 @@ const nothing = async (): Promise<void> => {};
  */
 export const SQLITE_DIALECT: SqlDialect = Object.freeze<SqlDialect>({
   name: 'sqlite',
+  indexesTemporaryKeys: true,
   where: SQLITE_WHERE,
   placeholders: (sql) => sql,
   analyzeTemp: nothing,
