@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from '
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { commandIndex } from '../../../engine/cli/main.js';
+import { commandIndex, helpText } from '../../../engine/cli/main.js';
 import { prepareImport } from '../../../pipelines/core/typescript-import.js';
 import { tempDir } from '../../support/test-repos.js';
 
@@ -92,6 +92,17 @@ describe('bundled dependencies in dist/node_modules', () => {
     if (typeof manifest.exports !== 'string') {
       const bundledCjs = require(fileURLToPath(new URL(manifest.exports.require, dir))) as object;
       expect(Object.keys(bundledCjs).sort()).toEqual(Object.keys(require(name) as object).sort());
+    }
+  });
+});
+
+describe('compiled help', () => {
+  it('is the help of the sources, word for word (dist/ measures text with a fast path for ASCII)', async () => {
+    const dist = new URL('../../../dist/engine/cli/main.js', import.meta.url);
+    if (!existsSync(dist)) throw new Error(`${fileURLToPath(dist)} is missing: run \`npm run build\` (npm ci does)`);
+    const compiled = (await import(dist.href)) as { helpText: typeof helpText };
+    for (const argv of [['--help'], ['build', '--help'], ['query', 'datasets', '--help'], ['show', '--help']]) {
+      for (const width of [null, 72, 110]) expect(await compiled.helpText(argv, width)).toBe(await helpText(argv, width));
     }
   });
 });
