@@ -102,9 +102,9 @@ async function bundleCommonJs(name) {
 
 /**
  * string-width (yargs measures every word of the help with it) with a fast path for printable
- * ASCII, whose width is its length, and the rest of the module set up on first use: its
- * Unicode-set regular expressions took ~13 ms of every start to build and its grapheme
- * segmentation ~20 ms of `qg --help`. Any other string goes through the module as it is.
+ * ASCII, whose width is its length (tabs and newlines have none), and the rest of the module
+ * set up on first use: its Unicode-set regular expressions took ~13 ms of every start to build
+ * and its grapheme segmentation ~20 ms of `qg --help`. Other strings go through it as they are.
  */
 function asciiFastPath(source, path) {
   const head = 'export default function stringWidth(';
@@ -116,7 +116,8 @@ function setUp() {
 ${body}
 }
 export default function stringWidth(input, options) {
-  if (typeof input === 'string' && /^[\\x20-\\x7e]*$/.test(input)) return input.length;
+  // tabs and newlines are control characters: no width
+  if (typeof input === 'string' && /^[\\t\\n\\x20-\\x7e]*$/.test(input)) return input.length - (input.match(/[\\t\\n]/g)?.length ?? 0);
   if (!full) setUp();
   return full(input, options);
 }
