@@ -1,4 +1,6 @@
 /** PostgreSQL adapter: multi-row INSERTs and array-mode reads through the pg client. */
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { Database, driverCode, makeKnex, type Executor } from '../database.js';
 import { POSTGRES_DIALECT } from './postgres-dialect.js';
@@ -34,6 +36,41 @@ export function arrayLiteral(values: readonly unknown[]): string | null {
     lastPart = parts[i]!;
   }
   return `{${parts.join(',')}}`;
+}
+
+/** COPY text's escapes of the characters it gives a meaning. */
+const COPY_ESCAPES: Readonly<Record<string, string>> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+
+/** Rows per piece of COPY text: the text of a large insert is made and sent a piece at a time. */
+const COPY_LINES = 50_000;
+
+/**
+ * `rows` as pieces of COPY text (a line per row, tab-separated, `\N` for null), when every
+ * value is a number, bigint, string, boolean, byte array or null; else null.
+ */
+export function copyText(rows: readonly unknown[][]): string[] | null {
+  const pieces: string[] = [];
+  let lines: string[] = [];
+  for (const row of rows) {
+    const fields = new Array<string>(row.length);
+    for (let j = 0; j < row.length; j++) {
+      const v = row[j];
+      if (typeof v === 'number' || typeof v === 'bigint') fields[j] = String(v);
+      else if (typeof v === 'string') fields[j] = v.replace(/[\\\t\n\r]/g, (c) => COPY_ESCAPES[c]!);
+      else if (v === null || v === undefined) fields[j] = '\\N';
+      else if (typeof v === 'boolean') fields[j] = v ? 't' : 'f';
+      // bytea's hex form, its backslash escaped for COPY
+      else if (v instanceof Uint8Array) fields[j] = `\\\\x${Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex')}`;
+      else return null;
+    }
+    lines.push(fields.join('\t'));
+    if (lines.length === COPY_LINES) {
+      pieces.push(`${lines.join('\n')}\n`);
+      lines = [];
+    }
+  }
+  if (lines.length) pieces.push(`${lines.join('\n')}\n`);
+  return pieces;
 }
 
 /** The rows of `sql` through a server-side cursor, `batchSize` at a time. */
@@ -97,10 +134,27 @@ export class PostgresDatabase extends Database<pg.PoolClient> {
     });
   }
 
+  /**
+   * `COPY table FROM STDIN` of `rows` as text, when every value has a text form here
+   * (copyText); else null. Parsing rows is COPY's one job: a tract's 241k spatial pairs took
+   * 0.17-0.19 s against 0.41-0.52 s for the array parameters of an INSERT.
+   */
+  private async copyRows(client: pg.PoolClient, table: string, columns: readonly string[], rows: readonly unknown[][]): Promise<number | null> {
+    const text = copyText(rows);
+    if (text === null) return null;
+    const { from } = await import('pg-copy-streams');
+    this.statements.count();
+    await pipeline(Readable.from(text), client.query(from(`COPY "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) FROM STDIN`)));
+    return rows.length;
+  }
+
   override async insertRows(tx: Executor, table: string, columns: readonly string[], rows: readonly unknown[][], options: { ignoreConflicts?: boolean } = {}): Promise<number> {
     if (rows.length === 0) return 0;
-    const result = await this.withConnection(tx, (client) => this.insertUnnest(client, table, columns, rows, options.ignoreConflicts ? ' ON CONFLICT DO NOTHING' : ''));
-    return result.rowCount ?? 0;
+    return this.withConnection(tx, async (client) => {
+      // COPY has no ON CONFLICT: rows that may exist go through an INSERT
+      const copied = options.ignoreConflicts ? null : await this.copyRows(client, table, columns, rows);
+      return copied ?? (await this.insertUnnest(client, table, columns, rows, options.ignoreConflicts ? ' ON CONFLICT DO NOTHING' : '')).rowCount ?? 0;
+    });
   }
 
   override async insertNewRows(tx: Executor, table: string, columns: readonly string[], rows: readonly unknown[][], keyCount: number): Promise<boolean[]> {

@@ -1,8 +1,9 @@
 /**
- * Bulk inserts (`Database.insertRows`, the path of spatial pairs and imports) keep every value
- * as it was: strings that need quoting in a PostgreSQL array literal (quotes, backslashes,
- * commas, braces, the word NULL, blanks), nulls, runs of one value, numbers at the edges of
- * exact integers and blobs, read back by a plain SELECT and compared with the rows inserted.
+ * Bulk inserts (`Database.insertRows`, the path of spatial pairs and imports: multi-row
+ * INSERTs on SQLite, COPY or array parameters on PostgreSQL) keep every value as it was:
+ * strings that need escaping in COPY text or quoting in an array literal (quotes, backslashes,
+ * tabs, newlines, commas, braces, the word NULL, blanks), nulls, runs of one value, numbers at
+ * the edges of exact integers and blobs, read back by a plain SELECT and compared with the rows.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Repository } from '../../../registry/index.js';
