@@ -159,6 +159,9 @@ await build({
 // What `qg --help` lists, so that compiled qg imports no command module to list them (main.ts).
 const { commandIndex } = await import(pathToFileURL(join(DIST, 'engine', 'cli', 'main.js')).href);
 writeFileSync(join(DIST, 'engine', 'cli', 'command-index.json'), `${JSON.stringify(await commandIndex(), null, 1)}\n`);
-// A source saved while the build ran is newer than `builtAt`: the launcher then treats dist/ as stale.
-writeFileSync(join(DIST, 'build-stamp.json'), `${JSON.stringify({ builtAt: started, sources: files.map((f) => f.split('\\').join('/')) })}\n`);
+// A source saved while the build ran is newer than `builtAt`: the launcher then treats dist/ as
+// stale. package-lock.json stands for the bundled dependencies: one upgraded since the build
+// (an install that skipped `prepare`) makes dist/ stale too.
+const stamped = [...files.map((f) => f.split('\\').join('/')), 'package-lock.json'];
+writeFileSync(join(DIST, 'build-stamp.json'), `${JSON.stringify({ builtAt: started, sources: stamped })}\n`);
 console.log(`qg: compiled ${files.length} sources into ${relative(process.cwd(), DIST) || '.'}/ in ${Date.now() - started} ms`);

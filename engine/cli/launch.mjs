@@ -4,7 +4,8 @@
 // source edited since the build, or QG_SOURCES=1).
 //
 // Up to date: dist/build-stamp.json, written last by engine/cli/build-dist.mjs, names every
-// compiled source and when the build started; a source modified after that makes dist/ stale.
+// compiled source (and package-lock.json, for the bundled dependencies) and when the build
+// started; a file modified after that makes dist/ stale.
 // Checking costs one small JSON read and one stat per source (about 200, ~1 ms), so a stale
 // dist/ never runs old code silently: qg says so on stderr and runs the sources.
 import { readFileSync, statSync } from 'node:fs';

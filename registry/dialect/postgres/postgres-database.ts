@@ -41,7 +41,7 @@ export function arrayLiteral(values: readonly unknown[]): string | null {
 /** COPY text's escapes of the characters it gives a meaning. */
 const COPY_ESCAPES: Readonly<Record<string, string>> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
 
-/** Rows per piece of COPY text: the text of a large insert is made and sent a piece at a time. */
+/** Rows per piece of COPY text: no one string holds a large insert's text (V8 caps a string at 512 MB). */
 const COPY_LINES = 50_000;
 
 /**
@@ -144,8 +144,9 @@ export class PostgresDatabase extends Database<pg.PoolClient> {
     if (text === null) return null;
     const { from } = await import('pg-copy-streams');
     this.statements.count();
-    await pipeline(Readable.from(text), client.query(from(`COPY "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) FROM STDIN`)));
-    return rows.length;
+    const copy = client.query(from(`COPY "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) FROM STDIN`));
+    await pipeline(Readable.from(text), copy);
+    return copy.rowCount;
   }
 
   override async insertRows(tx: Executor, table: string, columns: readonly string[], rows: readonly unknown[][], options: { ignoreConflicts?: boolean } = {}): Promise<number> {
