@@ -18,6 +18,12 @@ export type DatabaseConfig =
   | { readonly dialect: 'sqlite'; readonly filename: string }
   | { readonly dialect: 'postgresql'; readonly url: string; readonly schema?: string };
 
+/** A column of `Database.selectColumns`: its name in the query and what it holds. */
+export interface ResultColumn {
+  readonly name: string;
+  readonly kind: 'int' | 'string' | 'blob';
+}
+
 /** A knex handle that may be a transaction. */
 export type Executor = Knex | Knex.Transaction;
 
@@ -88,6 +94,16 @@ export abstract class Database<Connection = unknown> {
 
   /** Runs a query and returns its rows as arrays (no per-row objects). */
   abstract selectArrays(tx: Executor, sql: string, bindings?: readonly unknown[]): Promise<unknown[][]>;
+
+  /**
+   * Runs a query whose columns (`columns`, named as the query names them) hold no NULL and
+   * returns its values column by column: integers as numbers, strings, blobs as Uint8Arrays.
+   * What `selectArrays` returns, transposed; a dialect may read it without an array per row.
+   */
+  async selectColumns(tx: Executor, sql: string, bindings: readonly unknown[], columns: readonly ResultColumn[]): Promise<unknown[][]> {
+    const rows = await this.selectArrays(tx, sql, bindings);
+    return columns.map((_, c) => rows.map((r) => r[c]));
+  }
 
   /**
    * Streams the rows of a query (native placeholders) in batches, without holding the whole

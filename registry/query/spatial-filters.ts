@@ -81,13 +81,16 @@ async function spatialPairs(registry: Registry, tx: Executor, temps: TempTables,
   const side = async (e: DimensionElement, dims: string[]): Promise<Side> => {
     const cols = elementKeyColumns(e);
     const filter = narrowed(dims, (d) => `e.${q(cols[dims.indexOf(d)]!)}`);
-    const rows = await db.selectArrays(tx, db.placeholders(
-      `SELECT ${cols.map((c) => `e.${q(c)}`).join(', ')}, e.region FROM ${q(e.name)} e WHERE e.region IS NOT NULL${recordsExist(universe, e, (d) => `e.${q(cols[dims.indexOf(d)]!)}`)}${filter.sql}`), filter.bindings);
-    const heap = heapHeadroomProblem(`decoding ${rows.length} ${e.name} regions for a spatial join`, rows.length * HEAP_BYTES.region);
+    // read column by column: no array per record or Buffer per region on SQLite (selectColumns)
+    const columns = await db.selectColumns(tx, db.placeholders(
+      `SELECT ${cols.map((c) => `e.${q(c)}`).join(', ')}, e.region FROM ${q(e.name)} e WHERE e.region IS NOT NULL${recordsExist(universe, e, (d) => `e.${q(cols[dims.indexOf(d)]!)}`)}${filter.sql}`), filter.bindings,
+    [...cols.map((name, i) => ({ name, kind: universe.dimension(dims[i]!).key!.type === 'int' ? 'int' as const : 'string' as const })), { name: 'region', kind: 'blob' as const }]);
+    const regions = columns.pop()!;
+    const heap = heapHeadroomProblem(`decoding ${regions.length} ${e.name} regions for a spatial join`, regions.length * HEAP_BYTES.region);
     if (heap) throw new RegistryError(heap, 'HEAP_HEADROOM');
-    const polygons = PackedPolygons.decode(rows.map((r) => toBytes(r[cols.length])));
-    for (const r of rows) r.pop(); // the region, decoded: rows keep only their keys
-    return { keys: rows, polygons };
+    const polygons = PackedPolygons.decode(regions.map(toBytes));
+    const keys = regions.map((_, r) => columns.map((c) => c[r]));
+    return { keys, polygons };
   };
   const A = await side(a, aDims);
   const B = await side(b, bDims);
