@@ -244,7 +244,8 @@ async function prerequisitePlans(ctx: LookupContext, g: PipelineGraph, tasks: re
 async function numberGroups(planning: PlanningQueries, groups: readonly DimensionGroup[], pinned: ReadonlyMap<string, string | number>): Promise<Map<string, NumberedTable>> {
   const columns = [...new Set(groups.flatMap((g) => g.required))];
   const read = columns.filter((c) => !pinned.has(c));
-  const rows = await EncodedRows.read(read, planning.rowBatches(read), new Map([...pinned].filter(([d]) => columns.includes(d))));
+  const { count, values } = await planning.rowColumns(read);
+  const rows = EncodedRows.fromColumns(read, count, values, new Map([...pinned].filter(([d]) => columns.includes(d))));
   const out = new Map<string, NumberedTable>();
   for (const g of groups) if (!out.has(g.key)) out.set(g.key, numberGroup(rows, g));
   return out;

@@ -26,11 +26,15 @@ function compareKeys(a: Key, b: Key): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Builds one column's codes as rows arrive (first-seen codes), then renumbers them in sorted value order. */
+/** Builds one column's codes row by row (first-seen codes), then renumbers them in sorted value order. */
 class ColumnEncoder {
   private readonly seen = new Map<unknown, number>();
   private readonly firstSeen: Key[] = [];
-  codes = new Int32Array(1024);
+  private readonly codes: Int32Array;
+
+  constructor(count: number) {
+    this.codes = new Int32Array(count);
+  }
 
   add(row: number, value: unknown): void {
     let code = this.seen.get(value);
@@ -41,19 +45,12 @@ class ColumnEncoder {
     this.codes[row] = code;
   }
 
-  grow(size: number): void {
-    if (size <= this.codes.length) return;
-    const next = new Int32Array(Math.max(size, this.codes.length * 2));
-    next.set(this.codes);
-    this.codes = next;
-  }
-
-  finish(count: number): EncodedColumn {
+  finish(): EncodedColumn {
     const order = this.firstSeen.map((_, i) => i).sort((a, b) => compareKeys(this.firstSeen[a]!, this.firstSeen[b]!));
     const renumber = new Int32Array(order.length);
     order.forEach((old, code) => (renumber[old] = code));
-    const codes = this.codes.subarray(0, count);
-    for (let i = 0; i < count; i++) codes[i] = renumber[codes[i]!]!;
+    const codes = this.codes;
+    for (let i = 0; i < codes.length; i++) codes[i] = renumber[codes[i]!]!;
     const values = order.map((old) => this.firstSeen[old]!);
     return { values, codes, codeOf: new Map(values.map((v, code) => [v, code])) };
   }
@@ -63,19 +60,19 @@ class ColumnEncoder {
 export class EncodedRows {
   private constructor(readonly count: number, private readonly columns: ReadonlyMap<string, EncodedColumn>) {}
 
-  /** Reads `batches` of rows (arrays of the `names` columns, in order); `constants` are columns every row has the same value in, not read. */
-  static async read(names: readonly string[], batches: AsyncIterable<unknown[][]>, constants: ReadonlyMap<string, Key> = new Map()): Promise<EncodedRows> {
-    const encoders = names.map(() => new ColumnEncoder());
-    let count = 0;
-    for await (const batch of batches) {
-      for (const e of encoders) e.grow(count + batch.length);
-      for (const row of batch) {
-        for (let c = 0; c < encoders.length; c++) encoders[c]!.add(count, row[c]);
-        count++;
-      }
-    }
+  /**
+   * Encodes `count` rows given column by column (`values[c]` holds column `names[c]`);
+   * `constants` are columns every row has the same value in, not read.
+   */
+  static fromColumns(names: readonly string[], count: number, values: readonly (readonly unknown[])[], constants: ReadonlyMap<string, Key> = new Map()): EncodedRows {
+    const encoded = names.map((_, c) => {
+      const encoder = new ColumnEncoder(count);
+      const column = values[c]!;
+      for (let i = 0; i < count; i++) encoder.add(i, column[i]);
+      return encoder.finish();
+    });
     const constant = (v: Key): EncodedColumn => ({ values: [v], codes: new Int32Array(count), codeOf: new Map([[v, 0]]) });
-    return new EncodedRows(count, new Map([...names.map((n, c) => [n, encoders[c]!.finish(count)] as const), ...[...constants].map(([n, v]) => [n, constant(v)] as const)]));
+    return new EncodedRows(count, new Map([...names.map((n, c) => [n, encoded[c]!] as const), ...[...constants].map(([n, v]) => [n, constant(v)] as const)]));
   }
 
   column(name: string): EncodedColumn {

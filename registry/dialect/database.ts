@@ -99,10 +99,15 @@ export abstract class Database<Connection = unknown> {
    * Runs a query whose columns (`columns`, named as the query names them) hold no NULL and
    * returns its values column by column: integers as numbers, strings, blobs as Uint8Arrays.
    * What `selectArrays` returns, transposed; a dialect may read it without an array per row.
+   * Without columns there is nothing to count rows by: select a constant.
    */
   async selectColumns(tx: Executor, sql: string, bindings: readonly unknown[], columns: readonly ResultColumn[]): Promise<unknown[][]> {
-    const rows = await this.selectArrays(tx, sql, bindings);
-    return columns.map((_, c) => rows.map((r) => r[c]));
+    const out: unknown[][] = columns.map(() => []);
+    // in batches: the rows are never all held at once (on PostgreSQL `tx` must be a transaction, see `stream`)
+    for await (const batch of this.stream(tx, sql, bindings, 50_000)) {
+      for (const row of batch) for (let c = 0; c < out.length; c++) out[c]!.push(row[c]);
+    }
+    return out;
   }
 
   /**

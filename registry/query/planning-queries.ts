@@ -6,7 +6,7 @@
  * they join. One statement each, whatever the size of the graph; everything in the build's
  * transaction, on its temporary tables.
  */
-import type { Executor } from '../dialect/database.js';
+import type { Executor, ResultColumn } from '../dialect/database.js';
 import type { CollectionRecord } from '../collections/collections.js';
 import type { DatasetType } from '../datasets/dataset-types.js';
 import { candidateRows, dataIdColumns, SearchPath, unionAll, type CandidateShape } from '../datasets/dataset-search.js';
@@ -59,9 +59,15 @@ export class PlanningQueries {
   /** The timespans read (see `timespans`), by group and element: a task's calibration types share one read. */
   private readonly spans = new Map<string, Promise<unknown[][]>>();
 
-  /** The rows' values of `columns` (dimensions), in batches. */
-  rowBatches(columns: readonly string[]): AsyncGenerator<unknown[][]> {
-    return this.registry.db.stream(this.tx, `SELECT ${columns.map(q).join(', ') || '1'} FROM ${q(this.rows)}`, [], ROW_BATCH);
+  /** How many rows there are, and their values of `columns` (dimension keys), column by column. */
+  async rowColumns(columns: readonly string[]): Promise<{ count: number; values: unknown[][] }> {
+    const universe = this.registry.universe;
+    const read: ResultColumn[] = columns.length
+      ? columns.map((name) => ({ name, kind: universe.dimension(name).key!.type === 'int' ? 'int' : 'string' }))
+      : [{ name: 'one', kind: 'int' }];
+    const sql = `SELECT ${columns.length ? columns.map(q).join(', ') : '1 AS one'} FROM ${q(this.rows)}`;
+    const values = await this.registry.db.selectColumns(this.tx, sql, [], read);
+    return { count: values[0]!.length, values: columns.length ? values : [] };
   }
 
   /** The rows' distinct combinations of `columns` (dimensions): one statement. */
@@ -183,9 +189,6 @@ export class PlanningQueries {
   }
 
 }
-
-/** Rows read from the rows table at a time. */
-const ROW_BATCH = 50_000;
 
 /** `<alias>.<d> AS k<i>` for each required dimension of `group`. */
 function keyColumns(alias: string, group: DimensionGroup): string[] {
