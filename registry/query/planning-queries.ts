@@ -61,10 +61,7 @@ export class PlanningQueries {
 
   /** How many rows there are, and their values of `columns` (dimension keys), column by column. */
   async rowColumns(columns: readonly string[]): Promise<{ count: number; values: unknown[][] }> {
-    const universe = this.registry.universe;
-    const read: ResultColumn[] = columns.length
-      ? columns.map((name) => ({ name, kind: universe.dimension(name).key!.type === 'int' ? 'int' : 'string' }))
-      : [{ name: 'one', kind: 'int' }];
+    const read: ResultColumn[] = columns.length ? columns.map((name) => ({ name, kind: this.kindOf(name) })) : [{ name: 'one', kind: 'int' }];
     const sql = `SELECT ${columns.length ? columns.map(q).join(', ') : '1 AS one'} FROM ${q(this.rows)}`;
     const values = await this.registry.db.selectColumns(this.tx, sql, [], read);
     return { count: values[0]!.length, values: columns.length ? values : [] };
@@ -97,17 +94,31 @@ export class PlanningQueries {
     return table;
   }
 
+  /** What `selectColumns` reads dimension `d`'s key as. */
+  private kindOf(d: string): 'int' | 'string' {
+    return this.registry.universe.dimension(d).key!.type === 'int' ? 'int' : 'string';
+  }
+
   /** Find-first: per data ID of `at`, the dataset of `type` in the first of the RUN and TAGGED `collections` holding one. */
   async firstDatasets(at: Projection, type: DatasetType, collections: readonly CollectionRecord[]): Promise<FoundAt[]> {
     const candidates = candidateRows(type, new SearchPath(collections), 'tag', await this.atRows(at));
     if (!candidates) return [];
-    const rows = await this.registry.db.selectArrays(this.tx, candidates);
+    // column by column: a tract's raws are 127k candidates (selectColumns)
     const k = at.group.required.length;
-    const idx = Int32Array.from(rows, (r) => locateOrFail(at, r));
+    const columns = await this.registry.db.selectColumns(this.tx, candidates, [], [
+      ...at.group.required.map((d, i) => ({ name: `k${i}`, kind: this.kindOf(d) })),
+      { name: 'dataset_id', kind: 'string' }, { name: 'collection_id', kind: 'int' }, { name: 'run_id', kind: 'int' }, { name: 'search_rank', kind: 'int' },
+    ]);
+    const [ids, collectionIds, runIds, ranks] = columns.slice(k) as [unknown[], unknown[], unknown[], unknown[]];
+    const key = new Array<unknown>(k);
+    const idx = Int32Array.from(ids, (_, i) => {
+      for (let c = 0; c < k; c++) key[c] = columns[c]![i];
+      return locateOrFail(at, key);
+    });
     // a RUN or TAGGED collection holds one dataset per data ID: the first collection's is the one
-    const { first } = firstBySearchRank(rows, idx, at.count, k, k + 3);
+    const { first } = firstBySearchRank(ids.length, idx, at.count, (i) => ids[i], (i) => Number(ranks[i]));
     const out: FoundAt[] = [];
-    for (const i of first) if (i >= 0) out.push(found(idx[i]!, rows[i]!, k));
+    for (const i of first) if (i >= 0) out.push({ idx: idx[i]!, datasetId: String(ids[i]), collectionId: Number(collectionIds[i]), runId: Number(runIds[i]) });
     return out;
   }
 
@@ -138,7 +149,7 @@ export class PlanningQueries {
     const k = quanta.group.required.length;
     const idx = Int32Array.from(rows, (r) => locateOrFail(quanta, r));
     const { slots, count, order } = shardSlots(rows, idx, k + 3);
-    const { first, rival } = firstBySearchRank(rows, slots, count, k, k + 4);
+    const { first, rival } = firstBySearchRank(rows.length, slots, count, (i) => rows[i]![k], (i) => Number(rows[i]![k + 4]));
     return prerequisiteLookup(rows, idx, first, rival, order, k, 1);
   }
 
@@ -201,21 +212,21 @@ function found(idx: number, r: readonly unknown[], k: number): FoundAt {
 }
 
 /**
- * Find-first over candidate rows, in JS (cheaper than a window over them in SQL): per slot
- * (a partition: row i's is `slots[i]`), `first` the row of least search rank (column
- * `rankAt`) and `rival` another row of that rank naming another dataset (column `idAt`), or -1.
+ * Find-first over `n` candidates, in JS (cheaper than a window over them in SQL): per slot
+ * (a partition: candidate i's is `slots[i]`), `first` the candidate of least search rank
+ * (`rank(i)`) and `rival` another of that rank naming another dataset (`id(i)`), or -1.
  */
-function firstBySearchRank(rows: readonly unknown[][], slots: Int32Array, count: number, idAt: number, rankAt: number): { first: Int32Array; rival: Int32Array } {
+function firstBySearchRank(n: number, slots: Int32Array, count: number, id: (i: number) => unknown, rank: (i: number) => number): { first: Int32Array; rival: Int32Array } {
   const first = new Int32Array(count).fill(-1), rival = new Int32Array(count).fill(-1);
   const best = new Float64Array(count);
-  for (let i = 0; i < rows.length; i++) {
+  for (let i = 0; i < n; i++) {
     const s = slots[i]!;
-    const rank = Number(rows[i]![rankAt]);
-    if (first[s]! < 0 || rank < best[s]!) {
+    const r = rank(i);
+    if (first[s]! < 0 || r < best[s]!) {
       first[s] = i;
-      best[s] = rank;
+      best[s] = r;
       rival[s] = -1;
-    } else if (rank === best[s] && rival[s]! < 0 && rows[first[s]!]![idAt] !== rows[i]![idAt]) {
+    } else if (r === best[s] && rival[s]! < 0 && id(first[s]!) !== id(i)) {
       rival[s] = i;
     }
   }
