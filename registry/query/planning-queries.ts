@@ -13,7 +13,7 @@ import { candidateRows, dataIdColumns, SearchPath, unionAll, type CandidateShape
 import type { Registry } from '../registry.js';
 import { overlapTable } from '../schema/registry-schema.js';
 import type { DimensionElement, DimensionGroup } from '../universe/dimension-universe.js';
-import { q, type TempTables } from './temp-tables.js';
+import { keyKind, q, type TempTables } from './temp-tables.js';
 
 /**
  * The distinct data IDs over `group` of the rows, numbered by the planner; the queries here
@@ -61,7 +61,7 @@ export class PlanningQueries {
 
   /** How many rows there are, and their values of `columns` (dimension keys), column by column. */
   async rowColumns(columns: readonly string[]): Promise<{ count: number; values: unknown[][] }> {
-    const read: ResultColumn[] = columns.length ? columns.map((name) => ({ name, kind: this.kindOf(name) })) : [{ name: 'one', kind: 'int' }];
+    const read: ResultColumn[] = columns.length ? columns.map((name) => ({ name, kind: keyKind(this.registry.universe, name) })) : [{ name: 'one', kind: 'int' }];
     const sql = `SELECT ${columns.length ? columns.map(q).join(', ') : '1 AS one'} FROM ${q(this.rows)}`;
     const values = await this.registry.db.selectColumns(this.tx, sql, [], read);
     return { count: values[0]!.length, values: columns.length ? values : [] };
@@ -94,11 +94,6 @@ export class PlanningQueries {
     return table;
   }
 
-  /** What `selectColumns` reads dimension `d`'s key as. */
-  private kindOf(d: string): 'int' | 'string' {
-    return this.registry.universe.dimension(d).key!.type === 'int' ? 'int' : 'string';
-  }
-
   /** Find-first: per data ID of `at`, the dataset of `type` in the first of the RUN and TAGGED `collections` holding one. */
   async firstDatasets(at: Projection, type: DatasetType, collections: readonly CollectionRecord[]): Promise<FoundAt[]> {
     const candidates = candidateRows(type, new SearchPath(collections), 'tag', await this.atRows(at));
@@ -106,7 +101,7 @@ export class PlanningQueries {
     // column by column: a tract's raws are 127k candidates (selectColumns)
     const k = at.group.required.length;
     const columns = await this.registry.db.selectColumns(this.tx, candidates, [], [
-      ...at.group.required.map((d, i) => ({ name: `k${i}`, kind: this.kindOf(d) })),
+      ...at.group.required.map((d, i) => ({ name: `k${i}`, kind: keyKind(this.registry.universe, d) })),
       { name: 'dataset_id', kind: 'string' }, { name: 'collection_id', kind: 'int' }, { name: 'run_id', kind: 'int' }, { name: 'search_rank', kind: 'int' },
     ]);
     const [ids, collectionIds, runIds, ranks] = columns.slice(k) as [unknown[], unknown[], unknown[], unknown[]];

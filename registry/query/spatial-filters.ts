@@ -17,7 +17,7 @@ import type { BindValue } from './bind-values.js';
 import type { QueryScope } from './data-id-query.js';
 import { elementKeyColumns, elementKeyDims, type JoinedTable, type JoinPlan } from './join-plan.js';
 import { analyzeWhere, compileWhere, regionElementFor, type RegionTerm, type WhereAnalysis } from './where-compiler.js';
-import { q, type TempTables } from './temp-tables.js';
+import { keyKind, q, type TempTables } from './temp-tables.js';
 
 /**
  * The spatial pre-filters, into temporary tables: exact pairs between the region elements of
@@ -84,7 +84,7 @@ async function spatialPairs(registry: Registry, tx: Executor, temps: TempTables,
     // read column by column: no array per record or Buffer per region on SQLite (selectColumns)
     const columns = await db.selectColumns(tx, db.placeholders(
       `SELECT ${cols.map((c) => `e.${q(c)}`).join(', ')}, e.region FROM ${q(e.name)} e WHERE e.region IS NOT NULL${recordsExist(universe, e, (d) => `e.${q(cols[dims.indexOf(d)]!)}`)}${filter.sql}`), filter.bindings,
-    [...cols.map((name, i) => ({ name, kind: universe.dimension(dims[i]!).key!.type === 'int' ? 'int' as const : 'string' as const })), { name: 'region', kind: 'blob' as const }]);
+    [...cols.map((name, i) => ({ name, kind: keyKind(universe, dims[i]!) })), { name: 'region', kind: 'blob' as const }]);
     const regions = columns.pop()!;
     const heap = heapHeadroomProblem(`decoding ${regions.length} ${e.name} regions for a spatial join`, regions.length * HEAP_BYTES.region);
     if (heap) throw new RegistryError(heap, 'HEAP_HEADROOM');

@@ -12,9 +12,14 @@ export function q(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
+/** What a dimension key is: an integer or a string. */
+export function keyKind(universe: DimensionUniverse, dimension: string): 'int' | 'string' {
+  return universe.dimension(dimension).key!.type === 'int' ? 'int' : 'string';
+}
+
 /** SQL column type of a dimension key. */
 export function keyColumnType(universe: DimensionUniverse, dimension: string): string {
-  return universe.dimension(dimension).key!.type === 'int' ? 'BIGINT' : 'VARCHAR(256)';
+  return keyKind(universe, dimension) === 'int' ? 'BIGINT' : 'VARCHAR(256)';
 }
 
 /** The temporary tables of one query. */
