@@ -9,7 +9,7 @@ import { RegistryError } from '../errors.js';
 import { HEAP_BYTES, heapHeadroomProblem } from '../memory/heap-budget.js';
 import type { Registry } from '../registry.js';
 import { overlapTable } from '../schema/registry-schema.js';
-import { ConvexPolygon, HtmPixelization, PackedPolygons, regionsOverlap, type Region } from '../spatial/index.js';
+import { ConvexPolygon, HtmPixelization, meetingCircles, PackedPolygons, regionsOverlap, type Region } from '../spatial/index.js';
 import { toBytes } from '../dimensions/dimension-records.js';
 import type { DimensionElement, DimensionUniverse } from '../universe/dimension-universe.js';
 import { logicalOperands, walkWhere, type WhereNode } from './where/index.js';
@@ -102,7 +102,7 @@ async function spatialPairs(registry: Registry, tx: Executor, temps: TempTables,
     if ((shared.length === 0 || agree(i, j)) && A.polygons.overlaps(i, B.polygons, j)) pairs.push(i, j);
   };
   if (Math.min(A.keys.length, B.keys.length) <= SCAN_LIMIT) {
-    screenByCircles(A.polygons, B.polygons, keep);
+    meetingCircles(A.polygons.circles, B.polygons.circles, keep);
   } else {
     const skypix = universe.skypix.name;
     const keyOf = (d: string) => (aDims.includes(d) ? `ao.${q(d)}` : `bo.${q(d)}`);
@@ -156,51 +156,6 @@ function pairRows(pairs: PairList, pairDims: readonly string[],
     rows[p] = row;
   }
   return rows;
-}
-
-/**
- * Calls `keep(i, j)` for every pair whose bounding circles meet. The larger side is sorted by
- * declination, so each region of the smaller one only looks at the band of declinations its
- * circle can reach (two points differ in declination by at most their angular distance):
- * a tract's patches then meet a seventh of its detectors instead of all of them.
- */
-function screenByCircles(a: PackedPolygons, b: PackedPolygons, keep: (i: number, j: number) => void): void {
-  const aSmall = a.count <= b.count;
-  const [small, large] = aSmall ? [a, b] : [b, a];
-  const ls = large.circles, ss = small.circles;
-  const dec = new Float64Array(large.count);
-  let widest = 0;
-  for (let k = 0; k < large.count; k++) {
-    dec[k] = Math.asin(Math.max(-1, Math.min(1, ls[4 * k + 2]!)));
-    widest = Math.max(widest, ls[4 * k + 3]!);
-  }
-  const order = Int32Array.from(dec.keys()).sort((x, y) => dec[x]! - dec[y]!);
-  const sortedDec = Float64Array.from(order, (k) => dec[k]!);
-  for (let s = 0; s < small.count; s++) {
-    const sx = ss[4 * s]!, sy = ss[4 * s + 1]!, sz = ss[4 * s + 2]!, sr = ss[4 * s + 3]!;
-    // 1e-9 rad covers the rounding of asin; the circle test below is the real screen
-    const center = Math.asin(Math.max(-1, Math.min(1, sz))), reach = sr + widest + 1e-9;
-    // no circle of the band reaches farther than `reach`: most misses need no cosine of their own
-    const cosReach = Math.cos(Math.min(Math.PI, reach));
-    for (let t = lowerBound(sortedDec, center - reach); t < order.length && sortedDec[t]! <= center + reach; t++) {
-      const l = order[t]!;
-      const dot = sx * ls[4 * l]! + sy * ls[4 * l + 1]! + sz * ls[4 * l + 2]!;
-      if (dot < cosReach || dot < Math.cos(Math.min(Math.PI, sr + ls[4 * l + 3]! + 1e-12))) continue;
-      if (aSmall) keep(s, l);
-      else keep(l, s);
-    }
-  }
-}
-
-/** The first index of sorted `values` whose value is >= `x`. */
-function lowerBound(values: Float64Array, x: number): number {
-  let lo = 0, hi = values.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (values[mid]! < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** Index pairs (i, j < width), packed as i * width + j in a growing typed array: no object per pair. */

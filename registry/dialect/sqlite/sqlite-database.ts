@@ -49,8 +49,8 @@ function splitColumns(row: readonly unknown[], columns: readonly ResultColumn[])
       out.push(values);
       continue;
     }
-    const numbers = text.split(',').map(Number);
-    if (numbers.length !== count || numbers.some((n) => !Number.isFinite(n))) return null;
+    const numbers = parseIntegers(text, count);
+    if (!numbers) return null;
     if (kind === 'int') {
       out.push(numbers);
       continue;
@@ -62,6 +62,35 @@ function splitColumns(row: readonly unknown[], columns: readonly ResultColumn[])
     out.push(blobs);
   }
   return out;
+}
+
+/**
+ * The `count` comma-separated integers of a `group_concat`, or null when there are not
+ * exactly `count` or one is not an integer. One pass over the characters: splitting made a
+ * string per value first (0.77 s of a 1M-quanta build).
+ */
+function parseIntegers(text: string, count: number): number[] | null {
+  const out: number[] = [];
+  let value = 0, digits = 0, negative = false, start = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 44;
+    if (c >= 48 && c <= 57) {
+      value = value * 10 + (c - 48);
+      digits++;
+    } else if (c === 45 && digits === 0 && !negative) {
+      negative = true;
+    } else if (c === 44 && digits > 0 && out.length < count) {
+      // up to 15 digits the sum above is exact; longer ones round as Number() does
+      out.push(digits > 15 ? Number(text.slice(start, i)) : negative ? -value : value);
+      value = 0;
+      digits = 0;
+      negative = false;
+      start = i + 1;
+    } else {
+      return null;
+    }
+  }
+  return out.length === count ? out : null;
 }
 
 /** The embedded default backend: one file, one connection, WAL journal. */
