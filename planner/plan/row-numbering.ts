@@ -11,6 +11,12 @@ import type { DataIdColumns } from '../graph/quantum-graph.js';
 
 /** Integers up to this are exact in a double: the bound of a combined key. */
 const EXACT = 2 ** 53;
+/**
+ * Combined keys below this many per row are ranked through a table indexed by key (at most 32
+ * bytes a row) instead of by sorting them: one pass each way instead of a sort and a binary
+ * search per row (a 1M-quanta build's groups all fit, from 0.44 s of ranking).
+ */
+const DIRECT_RANGE_PER_ROW = 8;
 
 type Key = number | string;
 
@@ -111,7 +117,7 @@ export function numberGroup(rows: EncodedRows, group: DimensionGroup): GroupNumb
     const radix = Math.max(column.values.length, 1);
     if (range * radix > EXACT) {
       // rank what is combined so far, so the key stays exact
-      stages.push({ columns, sorted: rankInPlace(keys) });
+      stages.push({ columns, sorted: rankInPlace(keys, range) });
       range = stages.at(-1)!.sorted.length;
       columns = [];
     }
@@ -119,16 +125,29 @@ export function numberGroup(rows: EncodedRows, group: DimensionGroup): GroupNumb
     range *= radix;
     columns.push(column);
   }
-  stages.push({ columns, sorted: rankInPlace(keys) });
+  stages.push({ columns, sorted: rankInPlace(keys, range) });
   const count = stages.at(-1)!.sorted.length;
   const rowIdx = Int32Array.from(keys);
   return { group, count, rowIdx, dataIds: dataIdsOf(group.required, rows, rowIdx, count), locate: (row) => locate(stages, row) };
 }
 
-/** Replaces each key by its rank among the distinct keys; returns those, sorted. */
-function rankInPlace(keys: Float64Array): Float64Array {
+/** Replaces each key (an integer in [0, range)) by its rank among the distinct keys; returns those, sorted. */
+function rankInPlace(keys: Float64Array, range: number): Float64Array {
+  if (range <= DIRECT_RANGE_PER_ROW * keys.length) return rankByTable(keys, range);
   const sorted = unique(keys.slice().sort());
   for (let i = 0; i < keys.length; i++) keys[i] = search(sorted, keys[i]!);
+  return sorted;
+}
+
+/** {@link rankInPlace} through a table of every key in the range: its rank + 1, 0 where no row has it. */
+function rankByTable(keys: Float64Array, range: number): Float64Array {
+  const rankOf = new Int32Array(range);
+  for (let i = 0; i < keys.length; i++) rankOf[keys[i]!] = 1;
+  let distinct = 0;
+  for (let k = 0; k < range; k++) if (rankOf[k]) rankOf[k] = ++distinct;
+  const sorted = new Float64Array(distinct);
+  for (let k = 0; k < range; k++) if (rankOf[k]) sorted[rankOf[k]! - 1] = k;
+  for (let i = 0; i < keys.length; i++) keys[i] = rankOf[keys[i]!]! - 1;
   return sorted;
 }
 
@@ -181,16 +200,33 @@ function dataIdsOf(names: readonly string[], rows: EncodedRows, rowIdx: Int32Arr
   return out;
 }
 
-/** The distinct (quantum, dataset) pairs the rows relate, sorted by quantum then dataset. */
+/**
+ * The distinct (quantum, dataset) pairs the rows relate, sorted by quantum then dataset: the
+ * rows counting-sorted by dataset, then stably by quantum (linear, where sorting combined keys
+ * took 0.41 s of a 1M-quanta build), and repeats dropped.
+ */
 export function rowPairs(quanta: GroupNumbering, datasets: GroupNumbering): { quanta: Int32Array; datasets: Int32Array } {
-  if (quanta.count * datasets.count > EXACT) throw new Error('internal: too many quanta and datasets to pair as numbers');
-  const keys = new Float64Array(quanta.rowIdx.length);
-  for (let i = 0; i < keys.length; i++) keys[i] = quanta.rowIdx[i]! * datasets.count + datasets.rowIdx[i]!;
-  const pairs = unique(keys.sort());
-  const qs = new Int32Array(pairs.length), ds = new Int32Array(pairs.length);
-  for (let i = 0; i < pairs.length; i++) {
-    qs[i] = Math.floor(pairs[i]! / datasets.count);
-    ds[i] = pairs[i]! - qs[i]! * datasets.count;
+  const q = quanta.rowIdx, d = datasets.rowIdx;
+  const order = countingOrder(q, quanta.count, countingOrder(d, datasets.count, null));
+  const qs = new Int32Array(order.length), ds = new Int32Array(order.length);
+  let n = 0;
+  for (const row of order) {
+    if (n > 0 && qs[n - 1] === q[row] && ds[n - 1] === d[row]) continue;
+    qs[n] = q[row]!;
+    ds[n++] = d[row]!;
   }
-  return { quanta: qs, datasets: ds };
+  return { quanta: qs.slice(0, n), datasets: ds.slice(0, n) };
+}
+
+/** Row numbers sorted by `keys[row]` (integers in [0, range)), stably: taken in the order of `rows` (all rows when null). */
+function countingOrder(keys: Int32Array, range: number, rows: Int32Array | null): Int32Array {
+  const next = new Int32Array(range + 1);
+  for (let i = 0; i < keys.length; i++) next[keys[i]! + 1]!++;
+  for (let k = 0; k < range; k++) next[k + 1]! += next[k]!;
+  const out = new Int32Array(keys.length);
+  for (let j = 0; j < keys.length; j++) {
+    const row = rows ? rows[j]! : j;
+    out[next[keys[row]!]!++] = row;
+  }
+  return out;
 }
