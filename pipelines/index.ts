@@ -9,16 +9,13 @@ export * from './core/pipeline-views.js';
 export * from './core/pipeline-check.js';
 export * from './core/task-runners.js';
 export * from './tasks/index.js';
-// What `qg simulate` and the demo use of the image code and the simulators (light modules).
-export { compareToTruth, isColumnTable, TanWcs, type ColumnTable, type TruthStar } from './image/index.js';
+// What the demo uses of the image and radio code, each from its own module: the libraries'
+// indexes load all of them (~100 KB, ~10 ms of every start). The simulators: pipelines/simulate.
+export { compareToTruth, type TruthStar } from './image/truth-comparison.js';
+export { isColumnTable, type ColumnTable } from './image/reference-catalog.js';
+export { TanWcs } from './image/tan-wcs.js';
 export { measureSources as measureRadioSources, type SourceMeasurement } from './radio/source-peaks.js';
-export { SIM_COLLECTIONS, simulateRepository } from './simulate/simulate-repository.js';
-export { SIMULATION_PROFILES, type ProfileName } from './simulate/profiles.js';
-export { RADIO_PROFILE } from './simulate/radio-model.js';
-export type { RadioSimulationSummary } from './simulate/radio-simulator.js';
-// The radio simulator and gain calibration load h5wasm (WebAssembly, seconds from the sources):
-// on first use only, so that `qg run` and the planner, which load this surface, do not pay for them.
-/** pipelines/simulate/radio-simulator.ts (simulateRadioRepository, RADIO_COLLECTIONS). */
-export const loadRadioSimulator = () => import('./simulate/radio-simulator.js');
+// Gain calibration loads h5wasm (WebAssembly, seconds from the sources): on first use only,
+// so that `qg run` and the planner, which load this surface, do not pay for it.
 /** pipelines/radio/calibrate-gains.ts (sourcesFromTable, ...). */
 export const loadRadioCalibration = () => import('./radio/calibrate-gains.js');

@@ -24,7 +24,3 @@ export * from './spatial/index.js';
 export * from './query/index.js';
 export { FitsHeader, readFits, writeFits, readFitsHeader, FitsError, type FitsCard, type FitsPixelArray } from './datastore/fits/index.js';
 export { exposureToFits, exposureFromFits, type Exposure } from './datastore/exposure-fits.js';
-export * from './ingest/index.js';
-export * from './maintenance/index.js';
-export { importButlerExport, type ImportOptions, type ImportSummary } from './butler-export/butler-import.js';
-export { exportButlerYaml } from './butler-export/butler-export.js';

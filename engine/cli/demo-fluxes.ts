@@ -3,7 +3,7 @@
  * bright isolated stars with their true and measured fluxes in nJy (engine/demo/coadd-fluxes.ts
  * measures them).
  */
-import { SIM_COLLECTIONS } from '../../pipelines/index.js';
+import { SIM_COLLECTIONS } from '../../pipelines/simulate/index.js';
 import { compareCoaddFluxes } from '../demo/coadd-fluxes.js';
 import { withRepository } from './commands/shared-options.js';
 import { displayPath, formatTable } from './output.js';

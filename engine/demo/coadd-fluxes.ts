@@ -5,7 +5,8 @@
  */
 import { dirname } from 'node:path';
 import type { DatasetRef, Exposure, Repository } from '../../registry/index.js';
-import { SIM_COLLECTIONS, compareToTruth, isColumnTable, type ColumnTable, type TruthStar } from '../../pipelines/index.js';
+import { compareToTruth, isColumnTable, type ColumnTable, type TruthStar } from '../../pipelines/index.js';
+import { SIM_COLLECTIONS } from '../../pipelines/simulate/index.js';
 
 /** One compared star with the coadd it was measured on. */
 export interface ComparedStar extends TruthStar {

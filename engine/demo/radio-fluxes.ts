@@ -7,7 +7,8 @@
  */
 import type { Table } from 'apache-arrow';
 import type { DatasetRef, Exposure, FitsHeader, Repository } from '../../registry/index.js';
-import { TanWcs, loadRadioCalibration, loadRadioSimulator, measureRadioSources, type SourceMeasurement } from '../../pipelines/index.js';
+import { TanWcs, loadRadioCalibration, measureRadioSources, type SourceMeasurement } from '../../pipelines/index.js';
+import { loadRadioSimulator } from '../../pipelines/simulate/index.js';
 
 /** One tile's imaging, from its header. */
 export interface TileSummary {

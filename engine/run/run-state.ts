@@ -22,7 +22,8 @@
 import { readdirSync, rmSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { STATE_PREDICTED, type QuantumGraph } from '../../planner/index.js';
-import { fileRecordsOf, isRunDatasetFile, pathsStillNamed, runDatasets, runFilePaths, type Repository, type StoredFile } from '../../registry/index.js';
+import { type Repository, type StoredFile } from '../../registry/index.js';
+import { fileRecordsOf, isRunDatasetFile, pathsStillNamed, runDatasets, runFilePaths } from '../../registry/maintenance/index.js';
 import { EngineError } from '../errors.js';
 import type { GraphJobs } from './graph-jobs.js';
 

@@ -24,10 +24,11 @@ export { SATURATION_ADU, erf, makeBiasImage, makeFlatImage, overscanLevelAt, ren
 export { TanProjection, raDecToVector, vectorToRaDec, type Matrix2, type TanWcsParameters } from './tan-projection.js';
 export { Random, streamSeed, logFactorial } from './random.js';
 export { fitsSection, utcOfTai, type SimCard } from './fits-cards.js';
-export {
-  RADIO_COLLECTIONS, RADIO_DATASET_TYPES, RADIO_INSTRUMENT, RADIO_SKYMAP, radioSkyMap, simulateRadioRepository, taiOfJd,
-  type RadioSimulationSummary,
-} from './radio-simulator.js';
+// The radio simulator writes UVH5 through h5wasm (WebAssembly, seconds from the sources): loaded
+// on first use, so that `qg simulate` of optical data and the demo's planning do not pay for it.
+export type { RadioSimulationSummary } from './radio-simulator.js';
+/** pipelines/simulate/radio-simulator.ts (simulateRadioRepository, RADIO_COLLECTIONS, radioSkyMap, ...). */
+export const loadRadioSimulator = () => import('./radio-simulator.js');
 export {
   ARRAY_SITE, RADIO_PROFILE, RADIO_START_JD, REF_FREQUENCY_HZ, REGION_BEAM_LEVEL, TrueGains, arrayLayout, beamFwhmDeg, channelWidth,
   observationRegion, planRadioObservations, radioSources, simulateSubband, subbandFrequencies,

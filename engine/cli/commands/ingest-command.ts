@@ -1,6 +1,6 @@
 /** `qg ingest`: register raw FITS files. */
 import type { CommandModule } from 'yargs';
-import { ingestRaws } from '../../../registry/index.js';
+import { ingestRaws } from '../../../registry/ingest/index.js';
 import { EXIT_FAILURE } from '../exit-status.js';
 import { formatTable } from '../output.js';
 import { withRepository } from './shared-options.js';

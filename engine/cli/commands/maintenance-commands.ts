@@ -7,10 +7,8 @@
  */
 import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import {
-  CHAIN_EDIT_MODES, MaintenanceError, certifyCalibrations, editCollectionChain, findDatasets, formatDataId, parseBinds, planPrune, planRunRemoval,
-  pruneDatasets, removeRuns, retrieveArtifacts, runFolder, taiFromIso, type ChainEditMode, type FileDeletion, type FoundDataset, type Repository,
-} from '../../../registry/index.js';
+import { formatDataId, parseBinds, runFolder, taiFromIso, type FoundDataset, type Repository } from '../../../registry/index.js';
+import { CHAIN_EDIT_MODES, MaintenanceError, certifyCalibrations, editCollectionChain, findDatasets, planPrune, planRunRemoval, pruneDatasets, removeRuns, retrieveArtifacts, type ChainEditMode, type FileDeletion } from '../../../registry/maintenance/index.js';
 import { lockRun, type RunLock } from '../../index.js';
 import { printRows, type OutputFormat } from '../output.js';
 import { bindOption, listOption, withFormat, withRepository } from './shared-options.js';

@@ -1,7 +1,8 @@
 /** `qg query collections|dataset-types|datasets|dimension-records`. */
 import type { Argv, CommandModule } from 'yargs';
 import { pathToFileURL } from 'node:url';
-import { globToRegExp, ConvexPolygon, COLLECTION_TYPES, taiToIso, taiFromIso, parseBinds, queryDatasets, queryDimensionRecords, fileRecordsOf, DataIdQuery, absentValues, absentValueText, comparedStringValues, parseWhere, type DataIdQuerySpec, type Repository, type CollectionType, type Timespan } from '../../../registry/index.js';
+import { globToRegExp, ConvexPolygon, COLLECTION_TYPES, taiToIso, taiFromIso, parseBinds, queryDatasets, queryDimensionRecords, DataIdQuery, absentValues, absentValueText, comparedStringValues, parseWhere, type DataIdQuerySpec, type Repository, type CollectionType, type Timespan } from '../../../registry/index.js';
+import { fileRecordsOf } from '../../../registry/maintenance/index.js';
 import { formatTable, printRows, type OutputFormat } from '../output.js';
 import { bindOption, listOption, withFormat, withRepo, withRepository } from './shared-options.js';
 

@@ -2,7 +2,9 @@
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
-import { EXPORT_FILE, MaintenanceError, Repository, checkRepository, exportButlerYaml, exportWithFiles, importButlerExport } from '../../../registry/index.js';
+import { Repository } from '../../../registry/index.js';
+import { EXPORT_FILE, MaintenanceError, checkRepository, exportWithFiles } from '../../../registry/maintenance/index.js';
+import { exportButlerYaml, importButlerExport } from '../../../registry/butler-export/index.js';
 import { EXIT_FAILURE } from '../exit-status.js';
 import { displayPath, formatTable } from '../output.js';
 import { withRepository } from './shared-options.js';

@@ -2,7 +2,8 @@
 import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { loadGraph, saveGraph, type QuantumGraph } from '../../../planner/index.js';
-import { planPrune, planRunRemoval, pruneDatasets, removeRuns, runFolder, type Repository } from '../../../registry/index.js';
+import { runFolder, type Repository } from '../../../registry/index.js';
+import { planPrune, planRunRemoval, pruneDatasets, removeRuns } from '../../../registry/maintenance/index.js';
 import {
   EngineError, integerProblem, lockRun, timeoutProblem, ProgressObserver, ReportObserver, formatFailureGroups, loadTaskLibrary, runGraph, type QuantumSubset, type RunReport, type RunSummary,
 } from '../../index.js';

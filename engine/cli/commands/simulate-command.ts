@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { CommandModule } from 'yargs';
 import { CONFIG_FILE, Repository } from '../../../registry/index.js';
-import { RADIO_PROFILE, SIMULATION_PROFILES, loadRadioSimulator, simulateRepository, type ProfileName, type RadioSimulationSummary } from '../../../pipelines/index.js';
+import { RADIO_PROFILE, SIMULATION_PROFILES, loadRadioSimulator, simulateRepository, type ProfileName, type RadioSimulationSummary } from '../../../pipelines/simulate/index.js';
 import { displayPath } from '../output.js';
 
 const RADIO = `radio: ${RADIO_PROFILE.antennas} antennas, ${RADIO_PROFILE.observations} observations along a strip, ${RADIO_PROFILE.subbands} UVH5 subbands each, gain tables`;

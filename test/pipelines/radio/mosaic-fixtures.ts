@@ -13,7 +13,8 @@ import { angularDistance, rad, type PointSource } from '../../../pipelines/radio
 import type { MosaicTile } from '../../../pipelines/radio/mosaic-tiles.js';
 import { MOSAIC_DEFAULTS, type MosaicConfig } from '../../../pipelines/radio/mosaic.js';
 import { gaussianBeam } from '../../../pipelines/radio/primary-beam.js';
-import { RADIO_PROFILE, Random, planRadioObservations, radioSkyMap } from '../../../pipelines/simulate/index.js';
+import { RADIO_PROFILE, Random, planRadioObservations } from '../../../pipelines/simulate/index.js';
+import { radioSkyMap } from '../../../pipelines/simulate/radio-simulator.js';
 
 export const TILE_NPIX = 200;
 export const TILE_CELL_DEG = 1.5 / 60;

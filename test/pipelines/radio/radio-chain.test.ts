@@ -22,7 +22,8 @@ import { WorkerPool, runGraph, type RunSummary } from '../../../engine/index.js'
 import { TanWcs } from '../../../pipelines/image/tan-wcs.js';
 import { measureSources } from '../../../pipelines/radio/source-peaks.js';
 import { angularDistance, rad, sourceFlux, type PointSource } from '../../../pipelines/radio/interferometry.js';
-import { radioSources, RADIO_PROFILE, planRadioObservations, simulateRadioRepository, subbandFrequencies, type PlannedObservation } from '../../../pipelines/simulate/index.js';
+import { radioSources, RADIO_PROFILE, planRadioObservations, subbandFrequencies, type PlannedObservation } from '../../../pipelines/simulate/index.js';
+import { simulateRadioRepository } from '../../../pipelines/simulate/radio-simulator.js';
 import { expectConsistentRun, type RegisteredDataset } from '../../engine/engine-helpers.js';
 import { DIALECTS, makeRepo } from '../../support/test-repos.js';
 

@@ -11,7 +11,8 @@ import { queryDataIds, type Repository } from '../../../registry/index.js';
 import { gainTableFromArrow } from '../../../pipelines/radio/gains.js';
 import { modelVisibilities, rad } from '../../../pipelines/radio/interferometry.js';
 import { readUvh5 } from '../../../pipelines/radio/uvh5.js';
-import { RADIO_COLLECTIONS, RADIO_PROFILE, TrueGains, radioSources, simulateRadioRepository, type RadioSimulationSummary } from '../../../pipelines/simulate/index.js';
+import { RADIO_PROFILE, TrueGains, radioSources, type RadioSimulationSummary } from '../../../pipelines/simulate/index.js';
+import { RADIO_COLLECTIONS, simulateRadioRepository } from '../../../pipelines/simulate/radio-simulator.js';
 import { makeRepo } from '../../support/test-repos.js';
 
 describe('qg simulate --profile radio', () => {
