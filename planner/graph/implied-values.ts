@@ -4,6 +4,7 @@
  * only, so without these `qg show --where "band='r'"` could not select an isr quantum.
  */
 import type { DataIdColumns } from './quantum-graph.js';
+import { TupleIndex } from './tuple-index.js';
 
 /** One element's records as the graph holds them: its keys and the values they imply. */
 export interface ImpliedTable {
@@ -18,10 +19,17 @@ export interface ImpliedTable {
 
 type DataId = Record<string, string | number>;
 
+/** One table's records found by their key values. */
+interface RecordIndex {
+  readonly keys: TupleIndex;
+  /** Per tuple of key values, its record. */
+  readonly recordOf: Int32Array;
+}
+
 /** A graph's implied-value tables, and data IDs completed with them. */
 export class ImpliedValues {
-  /** Per table, its record number by joined key values; built on first use. */
-  private lookups: Map<string, number>[] | null = null;
+  /** Per table, its records by key values; built on first use. */
+  private indexes: RecordIndex[] | null = null;
 
   constructor(readonly tables: readonly ImpliedTable[]) {}
 
@@ -42,11 +50,10 @@ export class ImpliedValues {
       if (!t.implied.includes(dim)) continue;
       const keys = t.keys.map((k) => this.column(k, columns, count));
       if (keys.some((k) => k === null)) continue;
-      const lookup = this.lookup(i), values = t.columns[dim]!;
+      const { keys: index, recordOf } = this.index(i), values = t.columns[dim]!;
       return Array.from({ length: count }, (_, row) => {
-        const key = rowKey(keys as ArrayLike<string | number | null>[], row);
-        const record = key === null ? undefined : lookup.get(key);
-        return record === undefined ? null : values[record]!;
+        const tuple = index.find(keys as ArrayLike<string | number | null>[], row);
+        return tuple < 0 ? null : values[recordOf[tuple]!]!;
       });
     }
     return null;
@@ -63,11 +70,12 @@ export class ImpliedValues {
       added = false;
       this.tables.forEach((t, i) => {
         if (t.implied.every((d) => d in out) || !t.keys.every((d) => d in out)) return;
-        const row = this.lookup(i).get(joinedKey(t.keys.map((d) => out[d]!)));
-        if (row === undefined) return;
+        const { keys, recordOf } = this.index(i);
+        const tuple = keys.find(t.keys.map((d) => [out[d]!]), 0);
+        if (tuple < 0) return;
         for (const d of t.implied) {
           if (d in out) continue;
-          out[d] = t.columns[d]![row]!;
+          out[d] = t.columns[d]![recordOf[tuple]!]!;
           added = true;
         }
       });
@@ -75,30 +83,16 @@ export class ImpliedValues {
     return out;
   }
 
-  /** Table `i`'s record numbers by joined key values. */
-  private lookup(i: number): Map<string, number> {
-    this.lookups ??= this.tables.map(recordIndex);
-    return this.lookups[i]!;
+  /** Table `i`'s records by key values. */
+  private index(i: number): RecordIndex {
+    this.indexes ??= this.tables.map(recordIndex);
+    return this.indexes[i]!;
   }
 }
 
-function recordIndex(t: ImpliedTable): Map<string, number> {
-  const index = new Map<string, number>();
-  const keys = t.keys.map((d) => t.columns[d]!);
-  for (let row = 0; row < t.count; row++) index.set(rowKey(keys, row)!, row);
-  return index;
-}
-
-/** One text for a tuple of key values (a Map key). */
-export const joinedKey = (values: readonly (string | number)[]): string => values.join('\u0000');
-
-/** The joinedKey of row `row` of `columns`, built without an array per row; null when a value is null. */
-export function rowKey(columns: readonly ArrayLike<string | number | null>[], row: number): string | null {
-  let key = '';
-  for (let c = 0; c < columns.length; c++) {
-    const v = columns[c]![row];
-    if (v === null || v === undefined) return null;
-    key = c ? `${key}\u0000${v}` : String(v);
-  }
-  return key;
+function recordIndex(t: ImpliedTable): RecordIndex {
+  const keys = TupleIndex.of(t.keys.map((d) => t.columns[d]!), t.count);
+  const recordOf = new Int32Array(keys.count);
+  for (let row = 0; row < t.count; row++) if (keys.rowTuple[row]! >= 0) recordOf[keys.rowTuple[row]!] = row;
+  return { keys, recordOf };
 }

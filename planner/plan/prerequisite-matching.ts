@@ -7,7 +7,8 @@
  * (0.45-0.8 s per calibration type at 127k quanta, most of it making rows in JS).
  */
 import type { CollectionRecord, DatasetType, DimensionElement, PlanningQueries, PrerequisiteLookup } from '../../registry/index.js';
-import { joinedKey, rowKey, type ImpliedValues } from '../graph/implied-values.js';
+import type { ImpliedValues } from '../graph/implied-values.js';
+import { TupleIndex } from '../graph/tuple-index.js';
 import type { NumberedTable } from './graph-tables.js';
 
 /** A candidate dataset in one collection (and validity range). */
@@ -20,10 +21,10 @@ interface Candidate {
   readonly valid: { readonly begin: bigint; readonly end: bigint } | null;
 }
 
-/** What a quantum is matched by: the data-ID values it gives the type's dimensions, and the timespan of its observation. */
+/** What a quantum is matched by: the candidates with the data-ID values it gives the type's dimensions, and the timespan of its observation. */
 interface QuantumKeys {
-  /** Per quantum (idx), the type's dimensions' values joined (joinedKey), or null when one is unknown. */
-  readonly dataIdKey: (idx: number) => string | null;
+  /** Per quantum (idx), the candidates at its data-ID values (none when one is unknown). */
+  readonly candidates: (idx: number) => readonly Candidate[] | undefined;
   /** Per quantum, the timespan of its observation (calibrations only). */
   readonly timespan: ((idx: number) => { readonly begin: bigint; readonly end: bigint } | undefined) | null;
 }
@@ -37,52 +38,44 @@ export async function matchByDataId(
 ): Promise<PrerequisiteLookup> {
   const rows = await planning.prerequisiteCandidates(quanta, type, inputs, temporal !== undefined);
   const keys: QuantumKeys = {
-    dataIdKey: dataIdKeys(quanta, type.dimensions.required, implied),
+    candidates: candidatesOfQuanta(rows, quanta, type.dimensions.required, implied),
     timespan: temporal ? await observationTimespans(planning, quanta, temporal) : null,
   };
-  return chooseFirst(quanta.count, candidatesByDataId(rows, type.dimensions.required.length), keys);
+  return chooseFirst(quanta.count, keys);
 }
 
-/** Candidate rows (see PlanningQueries.prerequisiteCandidates) by their data-ID values joined. */
-function candidatesByDataId(rows: readonly unknown[][], width: number): Map<string, Candidate[]> {
-  const out = new Map<string, Candidate[]>();
-  for (const r of rows) {
-    const dataId = r.slice(3, 3 + width);
+/**
+ * Per quantum, the candidate rows (see PlanningQueries.prerequisiteCandidates) at the values
+ * it gives `dims` (its own or implied: an exposure's physical_filter).
+ */
+function candidatesOfQuanta(rows: readonly unknown[][], quanta: NumberedTable, dims: readonly string[], implied: ImpliedValues): (idx: number) => readonly Candidate[] | undefined {
+  const width = dims.length;
+  const index = TupleIndex.of(dims.map((_, c) => rows.map((r) => r[3 + c])), rows.length);
+  const lists: Candidate[][] = Array.from({ length: index.count }, () => []);
+  rows.forEach((r, i) => {
     const [begin, end] = [r[3 + width], r[4 + width]];
-    const candidate = {
-      id: String(r[0]), runId: Number(r[2]), dataId, rank: Number(r[5 + width]),
+    lists[index.rowTuple[i]!]!.push({
+      id: String(r[0]), runId: Number(r[2]), dataId: r.slice(3, 3 + width), rank: Number(r[5 + width]),
       valid: begin === null ? null : { begin: BigInt(String(begin)), end: BigInt(String(end)) },
-    };
-    const key = joinedKey(dataId as (string | number)[]);
-    const list = out.get(key);
-    if (list) list.push(candidate);
-    else out.set(key, [candidate]);
-  }
-  return out;
-}
-
-/** Per quantum, its values of `dims` (its own or implied: an exposure's physical_filter) joined. */
-function dataIdKeys(quanta: NumberedTable, dims: readonly string[], implied: ImpliedValues): (idx: number) => string | null {
+    });
+  });
   const columns = dims.map((d) => {
     const column = implied.column(d, quanta.dataIds, quanta.count);
     if (!column) throw new Error(`internal: the quanta's data IDs {${quanta.group.required.join(', ')}} give no '${d}'`);
     return column;
   });
-  return (idx) => rowKey(columns, idx);
+  return (idx) => lists[index.find(columns, idx)];
 }
 
 /** Per quantum, the timespan of its `temporal` record (read in one statement). */
 async function observationTimespans(planning: PlanningQueries, quanta: NumberedTable, temporal: DimensionElement): Promise<(idx: number) => { begin: bigint; end: bigint } | undefined> {
   const keys = [...temporal.required, temporal.name];
-  const spans = new Map<string, { begin: bigint; end: bigint }>();
-  for (const r of await planning.timespans(quanta, temporal)) {
-    if (r[keys.length] !== null) spans.set(joinedKey(r.slice(0, keys.length) as (string | number)[]), { begin: BigInt(String(r[keys.length])), end: BigInt(String(r[keys.length + 1])) });
-  }
+  const rows = (await planning.timespans(quanta, temporal)).filter((r) => r[keys.length] !== null);
+  const index = TupleIndex.of(keys.map((_, c) => rows.map((r) => r[c])), rows.length);
+  const spans: { begin: bigint; end: bigint }[] = [];
+  rows.forEach((r, i) => (spans[index.rowTuple[i]!] = { begin: BigInt(String(r[keys.length])), end: BigInt(String(r[keys.length + 1])) }));
   const columns = keys.map((k) => quanta.dataIds[k]!);
-  return (idx) => {
-    const key = rowKey(columns, idx);
-    return key === null ? undefined : spans.get(key);
-  };
+  return (idx) => spans[index.find(columns, idx)];
 }
 
 /**
@@ -91,14 +84,13 @@ async function observationTimespans(planning: PlanningQueries, quanta: NumberedT
  * `begin < end' AND end > begin'` does); another dataset of that rank makes the first such
  * quantum ambiguous. Datasets are numbered in the order quanta first take them.
  */
-function chooseFirst(count: number, candidates: ReadonlyMap<string, readonly Candidate[]>, keys: QuantumKeys): PrerequisiteLookup {
+function chooseFirst(count: number, keys: QuantumKeys): PrerequisiteLookup {
   const datasets: { id: string; runId: number; dataId: readonly unknown[] }[] = [];
   const numbers = new Map<string, number>();
   const qs: number[] = [], ds: number[] = [];
   let ambiguous: PrerequisiteLookup['ambiguous'] = null;
   for (let idx = 0; idx < count; idx++) {
-    const key = keys.dataIdKey(idx);
-    const list = key === null ? undefined : candidates.get(key);
+    const list = keys.candidates(idx);
     if (!list) continue;
     const span = keys.timespan?.(idx);
     let best: Candidate | null = null, rival: Candidate | null = null;
