@@ -1,8 +1,9 @@
-/** PostgreSQL adapter: multi-row INSERTs and array-mode reads through the pg client. */
+/** PostgreSQL adapter: COPY for bulk inserts and column reads, array-mode reads through the pg client. */
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
-import { Database, driverCode, makeKnex, type Executor } from '../database.js';
+import { Database, driverCode, makeKnex, type Executor, type ResultColumn } from '../database.js';
+import { columnsFromCopyText } from './copy-columns.js';
 import { POSTGRES_DIALECT } from './postgres-dialect.js';
 
 /** SQLSTATEs after which a transaction may run again: serialization_failure, deadlock_detected, lock_not_available. */
@@ -165,6 +166,23 @@ export class PostgresDatabase extends Database<pg.PoolClient> {
       return client.query({ text: sql, values: bindable(bindings), rowMode: 'array' });
     });
     return result.rows as unknown[][];
+  }
+
+  /**
+   * Through `COPY (...) TO STDOUT` when the query has no bindings (COPY takes no parameters),
+   * parsed column by column (copy-columns.ts); through a cursor otherwise, or when the text is
+   * not what the columns say (a NULL).
+   */
+  override async selectColumns(tx: Executor, sql: string, bindings: readonly unknown[], columns: readonly ResultColumn[]): Promise<unknown[][]> {
+    if (bindings.length) return super.selectColumns(tx, sql, bindings, columns);
+    const { to } = await import('pg-copy-streams');
+    const text = await this.withConnection(tx, async (client) => {
+      this.statements.count();
+      const chunks: Buffer[] = [];
+      for await (const chunk of client.query(to(`COPY (${sql}) TO STDOUT`))) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks);
+    });
+    return columnsFromCopyText(text, columns.map((c) => c.kind)) ?? super.selectColumns(tx, sql, bindings, columns);
   }
 
   override stream(tx: Executor, sql: string, bindings: readonly unknown[] = [], batchSize = 10_000): AsyncGenerator<unknown[][]> {
