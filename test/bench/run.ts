@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: planning at survey scale on SQLite and PostgreSQL, from ~10k to ~290k
  * quanta (`qg simulate --profile tract --no-pixels --visits N`), each build in a fresh
- * process; plus the executor benchmark when present. Appends a results table (with the
+ * process, then `qg show` of each graph as a whole process; plus the executor benchmark when present. Appends a results table (with the
  * machine and date) to test/bench/RESULTS.md. QG_BENCH_VISITS=200,1000 narrows the sizes;
  * QG_BENCH_DIALECTS=sqlite narrows the databases; QG_BENCH=startup (or planning, scaling,
  * executor, radio, cluster, comma-separated) runs only those parts (default: all but cluster,
@@ -16,7 +16,17 @@ import { Repository } from '../../registry/index.js';
 import { simulateRepository } from '../../pipelines/simulate/index.js';
 import { startPostgres } from '../support/postgres-server.js';
 
-interface Row { dialect: string; visits: number; quanta: number; datasets: number; edges: number; statements: number; simulateSeconds: number; buildSeconds: number; saveSeconds: number; totalSeconds: number; peakRssMb: number; phases: Record<string, { statements: number; seconds: number }> }
+interface Row { dialect: string; visits: number; quanta: number; datasets: number; edges: number; statements: number; simulateSeconds: number; buildSeconds: number; saveSeconds: number; totalSeconds: number; peakRssMb: number; showSeconds: number; phases: Record<string, { statements: number; seconds: number }> }
+
+/** `qg show GRAPH` (its summary) as a whole process, median of 3 seconds (issue 11: <= 0.5 s for the 290k-quanta graph). */
+function showSeconds(graph: string): number {
+  const runs = [0, 1, 2].map(() => {
+    const start = performance.now();
+    execFileSync(process.execPath, ['engine/cli/qg.mjs', 'show', graph], { stdio: 'ignore' });
+    return (performance.now() - start) / 1000;
+  });
+  return runs.sort((a, b) => a - b)[1]!;
+}
 
 const parts = (process.env.QG_BENCH ?? 'planning,scaling,executor,startup,radio').split(',');
 const visitsList = parts.includes('planning') ? (process.env.QG_BENCH_VISITS ?? '200,1000,6350').split(',').map(Number) : [];
@@ -31,9 +41,10 @@ try {
       const repo = await Repository.create(root, dialect === 'postgresql' ? { db: pg!.url, schema: `bench_${visits}` } : {});
       const sim = await simulateRepository(repo, { profile: 'tract', visits, pixels: false });
       await repo.close();
-      const out = execFileSync(process.execPath, ['test/bench/build-once.mjs', root, join(work, `${dialect}-${visits}.qg`)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+      const graph = join(work, `${dialect}-${visits}.qg`);
+      const out = execFileSync(process.execPath, ['test/bench/build-once.mjs', root, graph], { encoding: 'utf8', maxBuffer: 1 << 24 });
       const r = JSON.parse(out.trim().split('\n').pop()!);
-      rows.push({ dialect, visits, simulateSeconds: sim.totalSeconds, ...r });
+      rows.push({ dialect, visits, simulateSeconds: sim.totalSeconds, showSeconds: showSeconds(graph), ...r });
       console.log(`${dialect} ${visits} visits: ${r.quanta} quanta in ${r.totalSeconds.toFixed(2)} s (build ${r.buildSeconds.toFixed(2)} + save ${r.saveSeconds.toFixed(2)}), ${r.statements} statements, peak ${r.peakRssMb.toFixed(0)} MB`);
     }
   }
@@ -47,9 +58,9 @@ const lines = [
   '', `## ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC — ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`,
 ];
 if (rows.length) lines.push('',
-  '| db | visits | quanta | datasets | edges | SQL statements | build s | save s | total s | quanta/s | peak RSS MB | phases (s/statements) |',
-  '|---|---|---|---|---|---|---|---|---|---|---|---|',
-  ...rows.map((r) => `| ${r.dialect} | ${r.visits} | ${r.quanta} | ${r.datasets} | ${r.edges} | ${r.statements} | ${fmt(r.buildSeconds)} | ${fmt(r.saveSeconds)} | ${fmt(r.totalSeconds)} | ${Math.round(r.quanta / r.totalSeconds)} | ${fmt(r.peakRssMb, 0)} | ${Object.entries(r.phases).filter(([, p]) => p.seconds >= 0.05 || p.statements).map(([k, p]) => `${k} ${fmt(p.seconds)}/${p.statements}`).join(', ')} |`),
+  '| db | visits | quanta | datasets | edges | SQL statements | build s | save s | total s | quanta/s | peak RSS MB | `qg show` s | phases (s/statements) |',
+  '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+  ...rows.map((r) => `| ${r.dialect} | ${r.visits} | ${r.quanta} | ${r.datasets} | ${r.edges} | ${r.statements} | ${fmt(r.buildSeconds)} | ${fmt(r.saveSeconds)} | ${fmt(r.totalSeconds)} | ${Math.round(r.quanta / r.totalSeconds)} | ${fmt(r.peakRssMb, 0)} | ${fmt(r.showSeconds)} | ${Object.entries(r.phases).filter(([, p]) => p.seconds >= 0.05 || p.statements).map(([k, p]) => `${k} ${fmt(p.seconds)}/${p.statements}`).join(', ')} |`),
 );
 if (parts.includes('scaling')) lines.push('', await (await import('./scaling-bench.js')).runScalingBench());
 const executorBench = join(process.cwd(), 'test/bench/executor-bench.ts');
