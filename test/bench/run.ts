@@ -9,14 +9,15 @@
  * ~1M quanta (scaling-bench.ts: a table here and test/bench/scaling.svg).
  */
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Repository } from '../../registry/index.js';
 import { simulateRepository } from '../../pipelines/simulate/index.js';
 import { startPostgres } from '../support/postgres-server.js';
+import { medianBuild, type BuildFigures } from './build-runs.js';
 
-interface Row { dialect: string; visits: number; quanta: number; datasets: number; edges: number; statements: number; simulateSeconds: number; buildSeconds: number; saveSeconds: number; totalSeconds: number; peakRssMb: number; showSeconds: number; phases: Record<string, { statements: number; seconds: number }> }
+interface Row extends BuildFigures { dialect: string; visits: number; simulateSeconds: number; runSeconds: readonly number[]; showSeconds: number }
 
 /** `qg show GRAPH` (its summary) as a whole process, median of 3 seconds (issue 11: <= 0.5 s for the 290k-quanta graph). */
 function showSeconds(graph: string): number {
@@ -42,10 +43,9 @@ try {
       const sim = await simulateRepository(repo, { profile: 'tract', visits, pixels: false });
       await repo.close();
       const graph = join(work, `${dialect}-${visits}.qg`);
-      const out = execFileSync(process.execPath, ['test/bench/build-once.mjs', root, graph], { encoding: 'utf8', maxBuffer: 1 << 24 });
-      const r = JSON.parse(out.trim().split('\n').pop()!);
+      const r = medianBuild(root, graph);
       rows.push({ dialect, visits, simulateSeconds: sim.totalSeconds, showSeconds: showSeconds(graph), ...r });
-      console.log(`${dialect} ${visits} visits: ${r.quanta} quanta in ${r.totalSeconds.toFixed(2)} s (build ${r.buildSeconds.toFixed(2)} + save ${r.saveSeconds.toFixed(2)}), ${r.statements} statements, peak ${r.peakRssMb.toFixed(0)} MB`);
+      console.log(`${dialect} ${visits} visits: ${r.quanta} quanta in ${r.totalSeconds.toFixed(2)} s (build ${r.buildSeconds.toFixed(2)} + save ${r.saveSeconds.toFixed(2)}; runs ${r.runSeconds.map((x) => x.toFixed(2)).join(', ')}), ${r.statements} statements, peak ${r.peakRssMb.toFixed(0)} MB`);
     }
   }
 } finally {
@@ -57,11 +57,15 @@ const fmt = (n: number, d = 2) => n.toFixed(d);
 const lines = [
   '', `## ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC — ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`,
 ];
-if (rows.length) lines.push('',
-  '| db | visits | quanta | datasets | edges | SQL statements | build s | save s | total s | quanta/s | peak RSS MB | `qg show` s | phases (s/statements) |',
-  '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
-  ...rows.map((r) => `| ${r.dialect} | ${r.visits} | ${r.quanta} | ${r.datasets} | ${r.edges} | ${r.statements} | ${fmt(r.buildSeconds)} | ${fmt(r.saveSeconds)} | ${fmt(r.totalSeconds)} | ${Math.round(r.quanta / r.totalSeconds)} | ${fmt(r.peakRssMb, 0)} | ${fmt(r.showSeconds)} | ${Object.entries(r.phases).filter(([, p]) => p.seconds >= 0.05 || p.statements).map(([k, p]) => `${k} ${fmt(p.seconds)}/${p.statements}`).join(', ')} |`),
-);
+if (rows.length) {
+  writeFileSync(join(process.cwd(), 'test/bench/planning-results.json'), `${JSON.stringify({ date: new Date().toISOString(), node: process.version, rows }, null, 1)}\n`);
+  lines.push('',
+    `Planning (issue 11 items 2 and 3): each build the median of ${rows[0]!.runSeconds.length} fresh processes (total s; every run's total beside it), then \`qg show\` of its graph, median of 3. Also in test/bench/planning-results.json.`, '',
+    '| db | visits | quanta | datasets | edges | SQL statements | build s | save s | total s | runs s | quanta/s | peak RSS MB | `qg show` s | phases (s/statements) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.dialect} | ${r.visits} | ${r.quanta} | ${r.datasets} | ${r.edges} | ${r.statements} | ${fmt(r.buildSeconds)} | ${fmt(r.saveSeconds)} | ${fmt(r.totalSeconds)} | ${r.runSeconds.map((x) => fmt(x)).join(', ')} | ${Math.round(r.quanta / r.totalSeconds)} | ${fmt(r.peakRssMb, 0)} | ${fmt(r.showSeconds)} | ${Object.entries(r.phases).filter(([, p]) => p.seconds >= 0.05 || p.statements).map(([k, p]) => `${k} ${fmt(p.seconds)}/${p.statements}`).join(', ')} |`),
+  );
+}
 if (parts.includes('scaling')) lines.push('', await (await import('./scaling-bench.js')).runScalingBench());
 const executorBench = join(process.cwd(), 'test/bench/executor-bench.ts');
 if (parts.includes('executor') && existsSync(executorBench)) {

@@ -1,24 +1,26 @@
 /**
  * Planning's scaling curve (issue 11 item 4): the survey profile (about 1M quanta at 21,900
  * visits) simulated at sizes from about 10k to 1M quanta (SQLite, registry only), each built
- * and saved by test/bench/build-once.mjs in a fresh process. Reports time per quantum at each
+ * and saved by test/bench/build-once.mjs in fresh processes, the median of 3 (build-runs.ts).
+ * Reports time per quantum at each
  * size, its spread (slowest over fastest: the target is <= 1.5) and whether the 1M point
- * meets <= 12 s and <= 2.5 GiB peak RSS, as a Markdown table, and draws the curve as an SVG
- * next to RESULTS.md (scaling.svg, replaced by each run). QG_BENCH_SCALING_VISITS=217,2173
+ * meets <= 12 s and <= 2.5 GiB peak RSS, as a Markdown table and as JSON (scaling-results.json),
+ * and draws the curve as an SVG next to RESULTS.md (scaling.svg; both replaced by each run). QG_BENCH_SCALING_VISITS=217,2173
  * chooses the sizes (visits of the survey profile; quanta are about 46 per visit).
  *
  * Run alone with `npx tsx test/bench/scaling-bench.ts`; `npm run bench` calls runScalingBench().
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Repository } from '../../registry/index.js';
 import { simulateRepository } from '../../pipelines/simulate/index.js';
+import { medianBuild } from './build-runs.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SVG_PATH = join(ROOT, 'test/bench/scaling.svg');
+const JSON_PATH = join(ROOT, 'test/bench/scaling-results.json');
 /** About 10k, 30k, 100k, 300k and 1M quanta. */
 const DEFAULT_VISITS = [217, 652, 2173, 6520, 21900];
 const TARGET_SECONDS = 12, TARGET_RSS_MB = 2.5 * 1024, TARGET_SPREAD = 1.5;
@@ -34,17 +36,18 @@ export interface ScalingPoint {
   readonly buildSeconds: number;
   readonly saveSeconds: number;
   readonly totalSeconds: number;
+  /** Each run's total seconds (the figures are the median run's). */
+  readonly runSeconds: readonly number[];
   readonly peakRssMb: number;
 }
 
-/** Simulates `visits` of the survey profile and builds it in a fresh process. */
+/** Simulates `visits` of the survey profile and builds it in fresh processes (the median run). */
 async function measure(work: string, visits: number): Promise<ScalingPoint> {
   const root = join(work, `survey-${visits}`);
   const repo = await Repository.create(root, {});
   const sim = await simulateRepository(repo, { profile: 'survey', visits, pixels: false });
   await repo.close();
-  const out = execFileSync(process.execPath, [join(ROOT, 'test/bench/build-once.mjs'), root, join(work, `survey-${visits}.qg`)], { encoding: 'utf8', maxBuffer: 1 << 24 });
-  const built = JSON.parse(out.trim().split('\n').pop()!) as Omit<ScalingPoint, 'visits' | 'expectedQuanta' | 'simulateSeconds'>;
+  const built = medianBuild(root, join(work, `survey-${visits}.qg`));
   // One repository at a time on disk: the 1M one is several GB.
   rmSync(root, { recursive: true, force: true });
   return { visits, expectedQuanta: sim.expectedQuanta.total, simulateSeconds: sim.totalSeconds, ...built };
@@ -59,10 +62,10 @@ export function scalingTable(points: readonly ScalingPoint[]): string {
   const largest = points.reduce((a, b) => (b.quanta > a.quanta ? b : a));
   const spread = Math.max(...per) / fastest;
   return [
-    '### Scaling: the survey profile from ~10k to ~1M quanta (SQLite, build + save in a fresh process; issue 11 item 4)', '',
-    '| visits | quanta | datasets | edges | simulate s | build s | save s | total s | µs/quantum | × fastest | peak RSS MB |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
-    ...points.map((p, i) => `| ${p.visits} | ${p.quanta} | ${p.datasets} | ${p.edges} | ${p.simulateSeconds.toFixed(1)} | ${p.buildSeconds.toFixed(2)} | ${p.saveSeconds.toFixed(2)} | ${p.totalSeconds.toFixed(2)} | ${per[i]!.toFixed(1)} | ${(per[i]! / fastest).toFixed(2)} | ${p.peakRssMb.toFixed(0)} |`),
+    '### Scaling: the survey profile from ~10k to ~1M quanta (SQLite, build + save in fresh processes, median of 3; issue 11 item 4)', '',
+    '| visits | quanta | datasets | edges | simulate s | build s | save s | total s | runs s | µs/quantum | × fastest | peak RSS MB |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    ...points.map((p, i) => `| ${p.visits} | ${p.quanta} | ${p.datasets} | ${p.edges} | ${p.simulateSeconds.toFixed(1)} | ${p.buildSeconds.toFixed(2)} | ${p.saveSeconds.toFixed(2)} | ${p.totalSeconds.toFixed(2)} | ${p.runSeconds.map((x) => x.toFixed(2)).join(', ')} | ${per[i]!.toFixed(1)} | ${(per[i]! / fastest).toFixed(2)} | ${p.peakRssMb.toFixed(0)} |`),
     '',
     `Largest: ${largest.quanta} quanta in ${largest.totalSeconds.toFixed(2)} s, peak RSS ${largest.peakRssMb.toFixed(0)} MB ${millionVerdict(largest)}; ` +
     `time per quantum spread ${spread.toFixed(2)}x (target <= ${TARGET_SPREAD}x: ${spread <= TARGET_SPREAD ? 'met' : 'missed'}). Plot: test/bench/scaling.svg.`,
@@ -143,6 +146,7 @@ export async function runScalingBench(): Promise<string> {
     rmSync(work, { recursive: true, force: true });
   }
   writeFileSync(SVG_PATH, scalingSvg(points));
+  writeFileSync(JSON_PATH, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, points }, null, 1)}\n`);
   return scalingTable(points);
 }
 
