@@ -28,7 +28,9 @@ export function columnsOf(names: readonly string[], rows: readonly unknown[][]):
 export function edgePairs(quanta: NumberedTable, datasets: NumberedTable): { quanta: Int32Array; datasets: Int32Array } {
   if (quanta === datasets) {
     // same dimensions, same numbering: quantum i writes (or reads) dataset i
-    const identity = Int32Array.from({ length: quanta.count }, (_, i) => i);
+    // filled by a loop: Int32Array.from with a mapping function took ~0.2 s of a 1M-quanta build
+    const identity = new Int32Array(quanta.count);
+    for (let i = 0; i < identity.length; i++) identity[i] = i;
     return { quanta: identity, datasets: identity };
   }
   return rowPairs(quanta, datasets);
