@@ -8,9 +8,6 @@
 /** A column of key values; null or undefined where a value is unknown. */
 type Column = ArrayLike<unknown>;
 
-/** Integers up to this are exact in a double: the bound of a combined number. */
-const EXACT = 2 ** 53;
-
 export class TupleIndex {
   private constructor(
     /** Per column, its values' numbers. */
@@ -33,7 +30,7 @@ export class TupleIndex {
       }
       return map;
     });
-    if (codes.reduce((range, map) => range * Math.max(map.size, 1), 1) > EXACT) throw new Error('internal: too many distinct key values to combine exactly');
+    if (codes.reduce((range, map) => range * Math.max(map.size, 1), 1) > Number.MAX_SAFE_INTEGER) throw new Error('internal: too many distinct key values to combine exactly');
     const tuples = new Map<number, number>();
     const rowTuple = new Int32Array(rows);
     for (let r = 0; r < rows; r++) {
