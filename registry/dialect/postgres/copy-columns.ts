@@ -5,6 +5,7 @@
  * its own (a tract's 241k data-ID rows took ~0.4 s through a cursor).
  */
 import type { ResultColumn } from '../database.js';
+import { integerAt } from '../decimal-integers.js';
 
 const TAB = 9, NEWLINE = 10, BACKSLASH = 92;
 
@@ -47,22 +48,6 @@ function valueOf(buffer: Buffer, start: number, end: number, kind: ResultColumn[
   const hex = buffer.toString('latin1', start + 3, end);
   const bytes = Buffer.from(hex, 'hex'); // stops at the first character that is not a digit pair
   return bytes.length * 2 === hex.length ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length) : null;
-}
-
-/** The decimal integer in `buffer[start, end)`; null when it is not one. */
-function integerAt(buffer: Buffer, start: number, end: number): number | null {
-  const negative = buffer[start] === 45; // '-'
-  let value = 0;
-  for (let k = negative ? start + 1 : start; k < end; k++) {
-    const d = buffer[k]! - 48;
-    if (d < 0 || d > 9) return null;
-    value = value * 10 + d;
-  }
-  const digits = end - start - (negative ? 1 : 0);
-  if (digits === 0) return null;
-  // up to 15 digits the sum is exact; longer ones round as Number() does
-  if (digits > 15) return Number(buffer.toString('latin1', start, end));
-  return negative ? -value : value;
 }
 
 /** COPY text's escapes undone; null for one it does not write (`\N`, a NULL, among them). */
