@@ -17,7 +17,7 @@ import { parseWhere, type WhereNode } from './where/index.js';
 import type { BindValue } from './bind-values.js';
 import { EmptyQueryError, WhereError } from './query-errors.js';
 import { analyzeWhere, compileWhere, findContradiction, governorConstraints, overflowError, type RegionTerm, type WhereAnalysis } from './where-compiler.js';
-import { elementKeyDims, JoinPlan, orderJoins, type JoinedTable } from './join-plan.js';
+import { elementKeyDims, JoinOrder, JoinPlan } from './join-plan.js';
 import { spatialFilters } from './spatial-filters.js';
 import { q, TempTables } from './temp-tables.js';
 
@@ -78,14 +78,15 @@ export class DataIdQuery {
       const joins = planJoins(scope);
       const regionTables = await spatialFilters(scope, temps, joins);
       joins.dropGuaranteed(scope.where.analysis.elements);
-      const { tables, keyExpr, conditions } = orderJoins(joins.tables);
+      const order = new JoinOrder(joins.tables, governorValues(scope));
+      const conditions = [...order.conditions];
       const bindings: unknown[] = [];
-      for (const part of [whereCondition(scope, keyExpr, regionTables), await datasetExistence(scope, keyExpr, joins.elements)]) {
+      for (const part of [whereCondition(scope, order, regionTables), await datasetExistence(scope, order, joins.elements)]) {
         conditions.push(...part.conditions);
         bindings.push(...part.bindings);
       }
-      const { columns, sql, unordered } = selectSql(scope, tables, keyExpr, conditions);
-      return new DataIdQuery(registry, tx, temps, columns, sql, unordered, bindings, scope.all, explainFailure);
+      const { columns, sql, unordered, withBindings } = selectSql(scope, order, conditions);
+      return new DataIdQuery(registry, tx, temps, columns, sql, unordered, [...withBindings, ...bindings], scope.all, explainFailure);
     } catch (e) {
       // The first error is the one to report: after a failed statement PostgreSQL refuses the
       // DROPs too (and rolling the transaction back drops the tables anyway).
@@ -241,17 +242,24 @@ function keyOf(keyExpr: ReadonlyMap<string, string>, d: string): string {
   return k;
 }
 
+/** The values the where fixes for governor dimensions (instrument = 'X' at its top level). */
+function governorValues({ registry, where }: QueryScope): Map<string, readonly unknown[]> {
+  const constraints = governorConstraints(where.ast, registry.universe, where.binds, where.expression);
+  return new Map([...constraints].map(([d, { values }]) => [d, values]));
+}
+
 /** The compiled where expression; region literal terms become EXISTS over their match tables. */
-function whereCondition({ registry, where }: QueryScope, keyExpr: ReadonlyMap<string, string>, regionTables: ReadonlyMap<RegionTerm, string>): Conditions {
+function whereCondition({ registry, where }: QueryScope, order: JoinOrder, regionTables: ReadonlyMap<RegionTerm, string>): Conditions {
   if (!where.ast) return { conditions: [], bindings: [] };
   const universe = registry.universe;
+  const keyExpr = order.keyExpr;
   const regionSql = (term: RegionTerm) => {
     const dims = elementKeyDims(universe.element(term.element));
     return `EXISTS (SELECT 1 FROM ${q(regionTables.get(term)!)} r WHERE ${dims.map((d) => `r.${q(d)} = ${keyExpr.get(d)}`).join(' AND ')})`;
   };
   const compiled = compileWhere(where.ast, universe, where.binds, where.expression, {
     keySql: (d) => keyOf(keyExpr, d),
-    columnSql: (element, column) => `${q(element)}.${q(column)}`,
+    columnSql: (element, column) => order.columnSql(element, column),
     regionTermSql: regionSql,
     dialect: registry.db.dialect.where,
   }, where.analysis);
@@ -263,8 +271,9 @@ function whereCondition({ registry, where }: QueryScope, keyExpr: ReadonlyMap<st
  * searched collections (calibrations: certified during the row's observation, when one of the
  * `joined` elements has a time).
  */
-async function datasetExistence({ registry, tx, spec, all, datasetTypes }: QueryScope, keyExpr: ReadonlyMap<string, string>, joined: ReadonlySet<string>): Promise<Conditions> {
+async function datasetExistence({ registry, tx, spec, all, datasetTypes }: QueryScope, order: JoinOrder, joined: ReadonlySet<string>): Promise<Conditions> {
   if (!datasetTypes.length) return { conditions: [], bindings: [] };
+  const keyExpr = order.keyExpr;
   const universe = registry.universe;
   const path = new SearchPath(await registry.collections.flatten(spec.collections!, tx));
   const ids = (collections: readonly CollectionRecord[]) => collections.map((c) => c.id);
@@ -280,7 +289,7 @@ async function datasetExistence({ registry, tx, spec, all, datasetTypes }: Query
     }
     if (path.calibrations.length && type.isCalibration) {
       const temporal = all.names.map((n) => universe.element(n)).find((e) => e.temporal && joined.has(e.name));
-      const during = temporal ? ` AND c.timespan_begin < ${q(temporal.name)}.timespan_end AND c.timespan_end > ${q(temporal.name)}.timespan_begin` : '';
+      const during = temporal ? ` AND c.timespan_begin < ${order.columnSql(temporal.name, 'timespan_end')} AND c.timespan_end > ${order.columnSql(temporal.name, 'timespan_begin')}` : '';
       alternatives.push(`EXISTS (SELECT 1 FROM ${q(type.calibTable)} c WHERE c.dataset_type_id = ? AND c.collection_id IN (${marks(path.calibrations)})${match('c')}${during})`);
       bindings.push(type.id, ...ids(path.calibrations));
     }
@@ -296,12 +305,12 @@ async function datasetExistence({ registry, tx, spec, all, datasetTypes }: Query
  * rows that return every joined dimension's key are distinct already, and the DISTINCT would
  * only sort (0.13-0.23 s of the 290k-quanta build's 0.64 s rows table).
  */
-function selectSql({ spec, requested, all }: QueryScope, tables: readonly JoinedTable[], keyExpr: ReadonlyMap<string, string>, conditions: readonly string[]): { columns: string[]; sql: string; unordered: string } {
+function selectSql({ spec, requested, all }: QueryScope, order: JoinOrder, conditions: readonly string[]): { columns: string[]; sql: string; unordered: string; withBindings: readonly unknown[] } {
   const columns = spec.full ? [...requested.required, ...requested.implied] : [...requested.required];
-  const select = columns.map((d) => `${keyOf(keyExpr, d)} AS ${q(d)}`);
-  const from = tables.length ? tables.map((t) => (t.sql === q(t.alias) ? t.sql : `${t.sql} ${q(t.alias)}`)).join(' CROSS JOIN ') : '(SELECT 1) AS one';
+  const select = columns.map((d) => `${keyOf(order.keyExpr, d)} AS ${q(d)}`);
+  const { with: prefix, withBindings, from } = order.fromSql();
   const distinct = !columns.length || all.required.some((d) => !requested.required.includes(d)) ? 'DISTINCT ' : '';
-  const unordered = `SELECT ${distinct}${select.join(', ') || '1'} FROM ${from}${conditions.length ? ` WHERE ${conditions.join(' AND ')}` : ''}`;
+  const unordered = `${prefix}SELECT ${distinct}${select.join(', ') || '1'} FROM ${from || '(SELECT 1) AS one'}${conditions.length ? ` WHERE ${conditions.join(' AND ')}` : ''}`;
   let sql = unordered;
   if (spec.orderBy?.length) {
     sql += ` ORDER BY ${spec.orderBy.map((o) => {
@@ -317,7 +326,7 @@ function selectSql({ spec, requested, all }: QueryScope, tables: readonly Joined
     if (!Number.isInteger(spec.limit) || spec.limit < 0) throw new RegistryError(`--limit must be a non-negative integer`, 'QUERY_LIMIT');
     sql += ` LIMIT ${spec.limit}`;
   }
-  return { columns, sql, unordered: spec.limit === undefined ? unordered : sql };
+  return { columns, sql, unordered: spec.limit === undefined ? unordered : sql, withBindings };
 }
 
 /**

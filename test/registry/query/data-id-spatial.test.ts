@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { EmptyQueryError, parseWhere, queryDataIds, type Repository } from '../../../registry/index.js';
+import { DataIdQuery, EmptyQueryError, parseWhere, queryDataIds, type Repository } from '../../../registry/index.js';
 import { DIALECTS, makeRepo } from '../../support/test-repos.js';
 import { evaluate, resultIds, type Binds } from './data-id-oracle.js';
 import { Rng } from '../../support/random.js';
@@ -129,6 +129,30 @@ describe.each(DIALECTS)('spatial data-ID queries equal brute force (%s)', (diale
       for (const row of rows) expected.add({ skymap: 'sky', tract: 0, patch: row.patch.id }, row.visit.id === 2 ? row.overlap : 'out');
       agree(expected, await ids(repo, ['patch'], 'visit = 2 AND detector IN (0..3)'), 'patch with visit = 2 and detectors');
       checked++;
+    });
+
+    it('with implied values, the visit-level tables joined once per visit (a WITH each pair meets) give the same triples', async () => {
+      const wheres = ['', 'visit.exposure_time > 20', "instrument = 'Cam' AND visit.exposure_time > 20 AND detector != 1", 'NOT (visit.exposure_time < 20) OR patch = 3'];
+      for (const where of wheres) {
+        const { columns, rows: found, sql } = await repo.registry.transaction(async (tx) => {
+          const query = await DataIdQuery.prepare(repo.registry, tx, { dimensions: ['visit', 'detector', 'patch'], where, full: true });
+          try {
+            return { columns: query.columns, rows: await query.rows(), sql: query.sql };
+          } finally {
+            await query.dispose();
+          }
+        });
+        expect(sql).toContain('MATERIALIZED'); // visit and physical_filter (for band) went into the WITH
+        // every row carries its visit's implied values, as the scene has them
+        const at = (row: unknown[], c: string) => row[columns.indexOf(c)];
+        for (const row of found) {
+          const visit = scene.visits.find((v) => v.id === at(row, 'visit'))!;
+          expect([at(row, 'physical_filter'), at(row, 'band'), at(row, 'day_obs')]).toEqual([visit.physical_filter, 'g', visit.day_obs]);
+        }
+        const keys = ['instrument', 'visit', 'detector', 'skymap', 'tract', 'patch'];
+        agree(expectTriples(rows, parseWhere(where), NO_BINDS), resultIds({ columns: keys, rows: found.map((r) => keys.map((k) => at(r, k))) }), `full, where: ${where}`);
+        checked++;
+      }
     });
 
     it('--dimensions visit,patch relates the visit regions themselves', async () => {
