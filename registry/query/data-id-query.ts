@@ -78,10 +78,11 @@ export class DataIdQuery {
       const joins = planJoins(scope);
       const regionTables = await spatialFilters(scope, temps, joins);
       joins.dropGuaranteed(scope.where.analysis.elements);
-      const order = new JoinOrder(joins.tables, governorValues(scope));
+      const governors = governorValues(scope);
+      const order = new JoinOrder(joins.tables, governors);
       const conditions = [...order.conditions];
       const bindings: unknown[] = [];
-      for (const part of [whereCondition(scope, order, regionTables), await datasetExistence(scope, order, joins.elements)]) {
+      for (const part of [whereCondition(scope, order, regionTables), await datasetExistence(scope, order, joins.elements, governors)]) {
         conditions.push(...part.conditions);
         bindings.push(...part.bindings);
       }
@@ -269,9 +270,11 @@ function whereCondition({ registry, where }: QueryScope, order: JoinOrder, regio
 /**
  * Per dataset constraint, that a dataset of the type exists at the row's data ID in the
  * searched collections (calibrations: certified during the row's observation, when one of the
- * `joined` elements has a time).
+ * `joined` elements has a time). A dimension the where fixes to one value (`governors`, e.g.
+ * skymap = 'x') is matched to that value: a type with only such dimensions (a skyMap) is then
+ * looked up once, not once per row.
  */
-async function datasetExistence({ registry, tx, spec, all, datasetTypes }: QueryScope, order: JoinOrder, joined: ReadonlySet<string>): Promise<Conditions> {
+async function datasetExistence({ registry, tx, spec, all, datasetTypes }: QueryScope, order: JoinOrder, joined: ReadonlySet<string>, governors: ReadonlyMap<string, readonly unknown[]>): Promise<Conditions> {
   if (!datasetTypes.length) return { conditions: [], bindings: [] };
   const keyExpr = order.keyExpr;
   const universe = registry.universe;
@@ -281,17 +284,19 @@ async function datasetExistence({ registry, tx, spec, all, datasetTypes }: Query
   const conditions: string[] = [];
   const bindings: unknown[] = [];
   for (const type of datasetTypes) {
-    const match = (alias: string) => type.dimensions.required.map((d) => ` AND ${alias}.${q(d)} = ${keyExpr.get(d)}`).join('');
+    const fixed = (d: string) => governors.get(d)?.length === 1;
+    const match = (alias: string) => type.dimensions.required.map((d) => ` AND ${alias}.${q(d)} = ${fixed(d) ? '?' : keyExpr.get(d)}`).join('');
+    const matchValues = type.dimensions.required.filter(fixed).map((d) => governors.get(d)![0]);
     const alternatives: string[] = [];
     if (path.tagged.length) {
       alternatives.push(`EXISTS (SELECT 1 FROM ${q(type.tagTable)} t WHERE t.dataset_type_id = ? AND t.collection_id IN (${marks(path.tagged)})${match('t')})`);
-      bindings.push(type.id, ...ids(path.tagged));
+      bindings.push(type.id, ...ids(path.tagged), ...matchValues);
     }
     if (path.calibrations.length && type.isCalibration) {
       const temporal = all.names.map((n) => universe.element(n)).find((e) => e.temporal && joined.has(e.name));
       const during = temporal ? ` AND c.timespan_begin < ${order.columnSql(temporal.name, 'timespan_end')} AND c.timespan_end > ${order.columnSql(temporal.name, 'timespan_begin')}` : '';
       alternatives.push(`EXISTS (SELECT 1 FROM ${q(type.calibTable)} c WHERE c.dataset_type_id = ? AND c.collection_id IN (${marks(path.calibrations)})${match('c')}${during})`);
-      bindings.push(type.id, ...ids(path.calibrations));
+      bindings.push(type.id, ...ids(path.calibrations), ...matchValues);
     }
     conditions.push(alternatives.length ? `(${alternatives.join(' OR ')})` : '(1 = 0)');
   }
