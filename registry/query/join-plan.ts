@@ -110,7 +110,7 @@ export class JoinOrder {
     this.group = satellites.length >= 2 ? satellites : [];
     this.outer = tables;
     if (this.group.length) {
-      const inner = equalities(this.group, columnRef);
+      const inner = equalities(this.group);
       this.groupConditions.push(...inner.conditions);
       for (const [d, values] of constants) {
         const expr = inner.keyExpr.get(d);
@@ -124,7 +124,7 @@ export class JoinOrder {
       const others = tables.filter((t) => !this.group.includes(t));
       this.outer = [...others.filter(isPairTable), withTable, ...others.filter((t) => !isPairTable(t))];
     }
-    ({ keyExpr: this.keyExpr, conditions: this.conditions } = equalities(this.outer, columnRef));
+    ({ keyExpr: this.keyExpr, conditions: this.conditions } = equalities(this.outer));
   }
 
   /** SQL reading `column` of the table joined as `alias`. */
@@ -151,10 +151,6 @@ export class JoinOrder {
     this.exported.set(name, `${q(alias)}.${q(column)}`);
     return name;
   }
-}
-
-function columnRef(t: JoinedTable, column: string): string {
-  return `${q(t.alias)}.${q(column)}`;
 }
 
 function joinList(tables: readonly JoinedTable[]): string {
@@ -219,14 +215,14 @@ function pairSatellites(tables: readonly JoinedTable[]): JoinedTable[] {
  * The equality conditions relating `tables` (in join order) and the expression of each
  * dimension: the column that first provides it, and which column that is.
  */
-function equalities(tables: readonly JoinedTable[], ref: (t: JoinedTable, column: string) => string) {
+function equalities(tables: readonly JoinedTable[]) {
   const keyExpr = new Map<string, string>();
   const sources = new Map<string, { table: string; column: string }>();
   const fromKey = new Set<string>();
   const conditions: string[] = [];
   for (const t of tables) {
     for (const [d, column] of t.columns) {
-      const here = ref(t, column);
+      const here = `${q(t.alias)}.${q(column)}`;
       const isKey = t.keys.includes(d);
       const there = keyExpr.get(d);
       if (!there) {
