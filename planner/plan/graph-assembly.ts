@@ -367,9 +367,15 @@ function numberQuanta(
   let offset = 0;
   for (const [ti, task] of input.taskPlans.entries()) {
     const fate = fates[ti]!;
-    const rows: number[] = [];
+    const runs = new Int32Array(fate.length);
+    let n = 0;
     const newIndex = new Int32Array(fate.length).fill(-1);
-    for (let qi = 0; qi < fate.length; qi++) if (fate[qi] === QUANTUM_RUNS) newIndex[qi] = offset + rows.push(qi) - 1;
+    for (let qi = 0; qi < fate.length; qi++) {
+      if (fate[qi] !== QUANTUM_RUNS) continue;
+      newIndex[qi] = offset + n;
+      runs[n++] = qi;
+    }
+    const rows = runs.subarray(0, n);
     for (const a of byTask[ti]!) {
       const t = types[a.type]!;
       if (a.connection.kind === 'initOutput') {
@@ -378,7 +384,8 @@ function numberQuanta(
         continue;
       }
       const isOutput = a.connection.kind === 'output';
-      for (const qi of rows) {
+      for (let r = 0; r < rows.length; r++) {
+        const qi = rows[r]!;
         for (let i = a.offsets[qi]!; i < a.offsets[qi + 1]!; i++) {
           const d = a.datasets[i]!;
           if (!isOutput && !t.available[d]) continue;
@@ -392,7 +399,7 @@ function numberQuanta(
     }
     tasks.push({
       label: task.label, taskClass: task.taskClass, dimensions: task.table.group.required, config: task.config, ...taskExecution(input.pipelineGraph.tasks[ti]!),
-      quantumOffset: offset, quantumCount: rows.length, dataIds: subsetColumns(task.table.dataIds, Int32Array.from(rows)),
+      quantumOffset: offset, quantumCount: rows.length, dataIds: subsetColumns(task.table.dataIds, rows),
     });
     offset += rows.length;
   }
@@ -429,14 +436,19 @@ function numberDatasets(types: readonly TypeState[], outputRun: string): Numbere
   let datasetOffset = 0;
   for (const t of types) {
     const map = new Int32Array(t.count).fill(-1);
-    const rows: number[] = [];
-    for (let d = 0; d < t.count; d++) if (t.used[d]) map[d] = datasetOffset + rows.push(d) - 1;
+    const rows = new Int32Array(t.count);
+    let n = 0;
+    for (let d = 0; d < t.count; d++) {
+      if (!t.used[d]) continue;
+      map[d] = datasetOffset + n;
+      rows[n++] = d;
+    }
     localToGlobal.push(map);
     graphTypes.push({
       name: t.name, dimensions: t.dimensions, storageClass: t.storageClass, isCalibration: t.isCalibration,
-      datasetOffset, datasetCount: rows.length, dataIds: subsetColumns(t.dataIds, Int32Array.from(rows)),
+      datasetOffset, datasetCount: n, dataIds: subsetColumns(t.dataIds, rows.subarray(0, n)),
     });
-    datasetOffset += rows.length;
+    datasetOffset += n;
   }
   const runs: string[] = [];
   const runIndex = new Map<string, number>();
@@ -489,7 +501,9 @@ function subsetColumns(columns: DataIdColumns, rows: Int32Array): DataIdColumns 
       for (let i = 0; i < rows.length; i++) col[i] = values[rows[i]!]!;
       out[name] = col;
     } else {
-      out[name] = Array.from(rows, (r) => values[r]!);
+      const col: string[] = new Array(rows.length);
+      for (let i = 0; i < rows.length; i++) col[i] = values[rows[i]!]!;
+      out[name] = col;
     }
   }
   return out;

@@ -94,10 +94,13 @@ function chooseFirst(count: number, keys: QuantumKeys): PrerequisiteLookup {
     if (!list) continue;
     const span = keys.timespan?.(idx);
     let best: Candidate | null = null, rival: Candidate | null = null;
-    for (const c of list) {
+    for (let k = 0; k < list.length; k++) {
+      const c = list[k]!;
       if (c.valid && !(span && c.valid.begin < span.end && c.valid.end > span.begin)) continue;
-      if (!best || c.rank < best.rank) [best, rival] = [c, null];
-      else if (c.rank === best.rank && !rival && c.id !== best.id) rival = c;
+      if (!best || c.rank < best.rank) {
+        best = c;
+        rival = null;
+      } else if (c.rank === best.rank && !rival && c.id !== best.id) rival = c;
     }
     if (!best) continue;
     if (rival && !ambiguous) ambiguous = { idx, datasetId: best.id, rival: rival.id };

@@ -221,7 +221,9 @@ export function rowPairs(quanta: GroupNumbering, datasets: GroupNumbering): { qu
   const order = csrFromPairs(quanta.count, byDataset.map((row) => q[row]!), byDataset).values;
   const qs = new Int32Array(order.length), ds = new Int32Array(order.length);
   let n = 0;
-  for (const row of order) {
+  // index loops here and in the assembly: for-of makes an iterator result per step until the code is optimized
+  for (let i = 0; i < order.length; i++) {
+    const row = order[i]!;
     if (n > 0 && qs[n - 1] === q[row] && ds[n - 1] === d[row]) continue;
     qs[n] = q[row]!;
     ds[n++] = d[row]!;

@@ -69,7 +69,8 @@ class SkyStrips {
     this.order = new Int32Array(count);
     for (let k = 0; k < count; k++) this.order[next[stripOf[k]!]!++] = k;
     for (let t = 0; t < stripCount; t++) this.order.subarray(this.offsets[t]!, this.offsets[t + 1]!).sort((x, y) => ra[x]! - ra[y]!);
-    this.ras = Float64Array.from(this.order, (k) => ra[k]!);
+    this.ras = new Float64Array(count);
+    for (let i = 0; i < count; i++) this.ras[i] = ra[this.order[i]!]!;
   }
 
   private strip(dec: number): number {
