@@ -78,11 +78,10 @@ export class DataIdQuery {
       const joins = planJoins(scope);
       const regionTables = await spatialFilters(scope, temps, joins);
       joins.dropGuaranteed(scope.where.analysis.elements);
-      const governors = governorValues(scope);
-      const order = new JoinOrder(joins.tables, governors);
+      const order = new JoinOrder(joins.tables, scope.governors);
       const conditions = [...order.conditions];
       const bindings: unknown[] = [];
-      for (const part of [whereCondition(scope, order, regionTables), await datasetExistence(scope, order, joins.elements, governors)]) {
+      for (const part of [whereCondition(scope, order, regionTables), await datasetExistence(scope, order, joins.elements)]) {
         conditions.push(...part.conditions);
         bindings.push(...part.bindings);
       }
@@ -191,6 +190,8 @@ export interface QueryScope {
   /** Those plus what the where and the dataset constraints need. */
   readonly all: DimensionGroup;
   readonly datasetTypes: readonly DatasetType[];
+  /** The values the where fixes for governor dimensions (instrument = 'X' at its top level). */
+  readonly governors: ReadonlyMap<string, readonly unknown[]>;
 }
 
 /** SQL conditions (ANDed) and the values of their `?` placeholders, in order. */
@@ -212,8 +213,10 @@ async function checkedScope(registry: Registry, tx: Knex.Transaction, spec: Data
   if (datasetTypes.length && !spec.collections?.length) throw new RegistryError('a dataset constraint needs --collections to search', 'QUERY_COLLECTIONS');
   const requested = universe.group(spec.dimensions);
   const all = universe.group([...requested.names, ...analysis.dimensions, ...datasetTypes.flatMap((t) => t.dimensions.required)]);
-  await checkGovernors(registry, tx, ast, binds, expression, spec.collections ?? [], datasetTypes.map((t) => t.name));
-  return { registry, tx, spec, where: { ast, binds, expression, analysis }, requested, all, datasetTypes };
+  const constraints = governorConstraints(ast, universe, binds, expression);
+  await checkGovernors(registry, tx, constraints, expression, spec.collections ?? [], datasetTypes.map((t) => t.name));
+  const governors = new Map([...constraints].map(([d, { values }]) => [d, values]));
+  return { registry, tx, spec, where: { ast, binds, expression, analysis }, requested, all, datasetTypes, governors };
 }
 
 /** The dimension element tables the query needs: its dimensions', those always joined, the where's, and providers of implied values. */
@@ -243,12 +246,6 @@ function keyOf(keyExpr: ReadonlyMap<string, string>, d: string): string {
   return k;
 }
 
-/** The values the where fixes for governor dimensions (instrument = 'X' at its top level). */
-function governorValues({ registry, where }: QueryScope): Map<string, readonly unknown[]> {
-  const constraints = governorConstraints(where.ast, registry.universe, where.binds, where.expression);
-  return new Map([...constraints].map(([d, { values }]) => [d, values]));
-}
-
 /** The compiled where expression; region literal terms become EXISTS over their match tables. */
 function whereCondition({ registry, where }: QueryScope, order: JoinOrder, regionTables: ReadonlyMap<RegionTerm, string>): Conditions {
   if (!where.ast) return { conditions: [], bindings: [] };
@@ -274,7 +271,7 @@ function whereCondition({ registry, where }: QueryScope, order: JoinOrder, regio
  * skymap = 'x') is matched to that value: a type with only such dimensions (a skyMap) is then
  * looked up once, not once per row.
  */
-async function datasetExistence({ registry, tx, spec, all, datasetTypes }: QueryScope, order: JoinOrder, joined: ReadonlySet<string>, governors: ReadonlyMap<string, readonly unknown[]>): Promise<Conditions> {
+async function datasetExistence({ registry, tx, spec, all, datasetTypes, governors }: QueryScope, order: JoinOrder, joined: ReadonlySet<string>): Promise<Conditions> {
   if (!datasetTypes.length) return { conditions: [], bindings: [] };
   const keyExpr = order.keyExpr;
   const universe = registry.universe;
@@ -339,9 +336,8 @@ function selectSql({ spec, requested, all }: QueryScope, order: JoinOrder, condi
  * searched for datasets) appear in those collections' summaries; otherwise the query is
  * doomed, and we say why instead of returning nothing.
  */
-async function checkGovernors(registry: Registry, tx: Executor, ast: WhereNode | null, binds: ReadonlyMap<string, BindValue>, expression: string, collections: readonly string[], datasetTypes: readonly string[]): Promise<void> {
+async function checkGovernors(registry: Registry, tx: Executor, constraints: ReturnType<typeof governorConstraints>, expression: string, collections: readonly string[], datasetTypes: readonly string[]): Promise<void> {
   const universe = registry.universe;
-  const constraints = governorConstraints(ast, universe, binds, expression);
   for (const [governor, { values, span }] of constraints) {
     const e = universe.dimension(governor);
     const rows = await registry.db.arrays(tx, tx(e.name).select(e.key!.name));
