@@ -14,7 +14,7 @@ export { formatDataId } from './execute/task-body.js';
 export { executeQuantum, type QuantumJob, type JobInput, type LogRecord, type QuantumMetadata, type QuantumOutcome, type QuantumSuccess, type QuantumFailure, type ExecutionContext } from './execute/quantum-executor.js';
 export { WorkerPool, type WorkerPoolOptions } from './execute/worker-pool.js';
 export { writeFiles, writePrepared, prepareFiles, flushFiles, type FileToWrite, type PreparedFile } from './execute/file-batch.js';
-export { loadTaskLibrary, taskModuleUrl, SHIPPED_TASK_MODULE } from './execute/task-modules.js';
+export { loadTaskLibrary, taskModuleUrl } from './execute/task-modules.js';
 export { runGraph, type RunOptions, type QuantumSubset } from './run/run-graph.js';
 export { RunCoordinator, type RunSummary, type FailedQuantum, type QuantumRunner, type CoordinatorContext, type CoordinatorSettings } from './run/run-coordinator.js';
 export { GraphJobs, type QuantumOutput } from './run/graph-jobs.js';

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 /**
  * The registry: the SQL database that knows every dimension record, collection, dataset
  * type and dataset of a repository. This facade owns the connection and the managers; each
@@ -48,7 +49,7 @@ export class Registry {
   /** Creates the schema of a new registry (the database must hold no registry yet). */
   static async create(config: DatabaseConfig, universeYaml?: string): Promise<Registry> {
     const universe = universeYaml ? DimensionUniverse.fromYaml(universeYaml) : DimensionUniverse.default();
-    const text = universeYaml ?? (await import('node:fs')).readFileSync(shippedFile('universe/default-universe.yaml'), 'utf8');
+    const text = universeYaml ?? readFileSync(shippedFile('universe/default-universe.yaml'), 'utf8');
     const db = await connectDatabase(config);
     const id = randomUUID();
     try {

@@ -2,6 +2,7 @@
  * A data repository: a folder holding `qg.yaml` (where the registry is), the registry
  * (by default the SQLite file `registry.sqlite3` beside it) and the dataset files.
  */
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
@@ -90,7 +91,6 @@ export class Repository {
   /** `put` for many datasets of one type: one transaction for the whole batch. */
   async putMany(items: readonly { value: unknown; dataId: DataId; id?: string }[], datasetType: string, run: string): Promise<DatasetRef[]> {
     const type = await this.registry.datasetTypes.get(datasetType);
-    const { randomUUID } = await import('node:crypto');
     const planned: DatasetRef[] = items.map((item) => ({ id: item.id ?? randomUUID(), datasetType, run, dataId: item.dataId }));
     const files: StoredFile[] = [];
     try {

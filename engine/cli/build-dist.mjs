@@ -1,22 +1,29 @@
 #!/usr/bin/env node
 // `npm run build` (and `prepare`, so `npm ci` runs it): compiles the TypeScript sources of
-// registry/, planner/, engine/ and pipelines/ one file to one file (no bundling, ES modules
-// for Node 20) into dist/, which engine/cli/qg.mjs, demo.mjs and the worker threads load.
+// registry/, planner/, engine/ and pipelines/, with the packages they use, into one CommonJS
+// bundle, dist/qg.cjs, which engine/cli/launch.mjs loads for qg.mjs, demo.mjs, docs.mjs and
+// the worker threads (with V8's code cache: launch.mjs says why CommonJS).
+// One file, because Node 20 loads an ES module or a CommonJS file at a cost per file (apache-
+// arrow's ~150 modules took 0.13-0.15 s, knex's 328 52-58 ms); each module is set up only
+// when first imported (`import()` stays lazy), so a command pays for what it uses.
 // Shipped YAML and the example pipelines' modules stay where they are: compiled code reads
-// them from beside the sources. dist/engine/cli/command-index.json lists the commands (see
-// main.ts). dist/build-stamp.json, written last, lists the sources and
-// when the build started; engine/cli/launch.mjs ignores a dist/ older than any of them.
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// them from beside the sources (its `import.meta.url` names the source file, as `.js`).
+// dist/command-index.json lists the commands (see main.ts). dist/build-stamp.json, written
+// last, lists the sources and when the build started; launch.mjs ignores a dist/ older than
+// any of them.
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DIST = join(ROOT, 'dist');
-const require = createRequire(join(ROOT, 'package.json'));
+const BUNDLE = join(DIST, 'qg.cjs');
 const FOLDERS = ['registry', 'planner', 'engine', 'pipelines'];
 // Users' modules, not qg's code: loaded as TypeScript when a pipeline names them.
 const NOT_COMPILED = [join('pipelines', 'examples')];
+// What launch.mjs can load from the bundle (each imported lazily, on request).
+const ENTRIES = ['engine/cli/main', 'engine/cli/demo', 'engine/cli/cli-reference', 'engine/execute/worker-main', 'engine/execute/worker-pool', 'registry/index', 'planner/index'];
 
 /** The `.ts` files under `dir`, as paths relative to the package root. */
 function sources(dir) {
@@ -45,60 +52,6 @@ try {
   console.log('qg: esbuild is not installed, so dist/ is not built; qg runs the TypeScript sources (slower start)');
   process.exit(0);
 }
-/** Makes dist/node_modules/`name`/ with a package.json of `fields` (and the real one's version); returns it. */
-function packageDir(name, fields) {
-  const dir = join(DIST, 'node_modules', ...name.split('/'));
-  mkdirSync(dir, { recursive: true });
-  const { version } = JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8'));
-  writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name, version, private: true, ...fields })}\n`);
-  return dir;
-}
-
-/** Bundles the ES module package `name` into one ES module. */
-async function bundleEsm(name) {
-  const dir = packageDir(name, { type: 'module', exports: './index.js' });
-  await build({
-    stdin: { contents: `export * from '${name}';`, resolveDir: ROOT, loader: 'js' },
-    outfile: join(dir, 'index.js'),
-    bundle: true,
-    // apache-arrow says it has no side effects, but its Node entry registers the stream adapters
-    ignoreAnnotations: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    logLevel: 'warning',
-  });
-}
-
-// Database drivers knex and pg load only when asked for (qg's own, or none): not bundled.
-const DRIVERS = ['better-sqlite3', 'pg', 'pg-native', 'pg-query-stream', 'sqlite3', 'mysql', 'mysql2', 'mariadb', 'mariadb/*', 'oracledb', 'tedious'];
-
-/**
- * Bundles the CommonJS package `name` into index.cjs (for `require`) and gives it an ES module
- * face, index.mjs (for `import`), that names its exports: Node's CommonJS lexer cannot find the
- * names in a bundle, and scanning one (~0.9 MB for knex) costs more than the bundling saves.
- */
-async function bundleCommonJs(name) {
-  const dir = packageDir(name, { exports: { import: './index.mjs', require: './index.cjs' } });
-  await build({
-    entryPoints: [require.resolve(name)],
-    outfile: join(dir, 'index.cjs'),
-    bundle: true,
-    format: 'cjs',
-    platform: 'node',
-    target: 'node20',
-    external: DRIVERS.filter((d) => d !== name),
-    logLevel: 'warning',
-  });
-  const names = Object.keys(require(join(dir, 'index.cjs'))).filter((n) => n !== 'default' && /^[A-Za-z_$][\w$]*$/.test(n));
-  writeFileSync(join(dir, 'index.mjs'), [
-    "import { createRequire } from 'node:module';",
-    "const cjs = createRequire(import.meta.url)('./index.cjs');",
-    'export default cjs;',
-    ...(names.length ? [`export const { ${names.join(', ')} } = cjs;`] : []),
-    '',
-  ].join('\n'));
-}
 
 /**
  * string-width (yargs measures every word of the help with it) with a fast path for printable
@@ -124,44 +77,84 @@ export default function stringWidth(input, options) {
 `;
 }
 
-// The dependencies a start loads, each bundled into one file under dist/node_modules/, where
-// Node's ordinary lookup from dist/ finds them before the real packages (for `import` and
-// `require` alike, so no import needs rewriting). Node loads apache-arrow's ESM build as ~150
-// modules (0.13-0.15 s of every start that reads a graph or a table; bundled ~15 ms); a
-// CommonJS package costs a file read, a compile and a lookup per module: knex 328 modules
-// 52-58 ms (bundled 25-30 ms), yaml 20-25 ms (7 ms), pg 66 ms.
-await bundleEsm('apache-arrow');
-for (const name of ['knex', 'yaml', 'pg', '@dagrejs/graphlib', 'cli-progress']) await bundleCommonJs(name);
+// Left out of the bundle, loaded from node_modules/ when used: database drivers knex names
+// and qg does not use (or native ones), h5wasm (4 MB, radio files only), tsx (development).
+const EXTERNAL = ['better-sqlite3', 'pg-native', 'pg-query-stream', 'sqlite3', 'mysql', 'mysql2', 'mariadb', 'mariadb/*', 'oracledb', 'tedious', 'h5wasm', 'h5wasm/*', 'tsx', 'tsx/*'];
+// Where the bundle's code is, for `import.meta.url`: the package root, from dist/qg.cjs.
+const BANNER = 'var __qgRoot = require("node:url").pathToFileURL(require("node:path").join(__dirname, "..", "/")).href;';
+// Sources that load CommonJS packages lazily through a `require` of their own (an ES module
+// has none): in the bundle, the bundle's `require` loads them, bundled.
+const OWN_REQUIRE = 'const require = createRequire(import.meta.url);';
+const ownRequires = [];
+
+/**
+ * A source as the bundle needs it: `import.meta.url` (which CommonJS lacks) becomes the URL
+ * of the file itself, `.js` for `.ts`, so paths next to it resolve as from the sources.
+ */
+function forBundle(path) {
+  let source = readFileSync(path, 'utf8');
+  if (source.includes(OWN_REQUIRE)) {
+    ownRequires.push(relative(ROOT, path));
+    source = source.replace(OWN_REQUIRE, '');
+  }
+  return withFileUrl(source, path.replace(/\.ts$/, '.js'));
+}
+
+/** `source` with `import.meta.url` as the URL of `path` (through __qgRoot: dist/ may move with the package). */
+function withFileUrl(source, path) {
+  const url = relative(ROOT, path).split('\\').join('/');
+  return source.replaceAll('import.meta.url', `(__qgRoot + ${JSON.stringify(url)})`);
+}
+
 await build({
-  entryPoints: files.map((f) => join(ROOT, f)),
-  outdir: DIST,
-  outbase: ROOT,
-  bundle: true, // each file alone (imports stay imports but yargs's, see the plugin)
-  format: 'esm',
+  stdin: {
+    contents: `export const entries = {\n${ENTRIES.map((e) => `  ${JSON.stringify(e)}: () => import(${JSON.stringify(`./${e}.ts`)}),`).join('\n')}\n};\n`,
+    resolveDir: ROOT,
+    sourcefile: 'entries.ts',
+    loader: 'ts',
+  },
+  outfile: BUNDLE,
+  bundle: true,
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
+  external: EXTERNAL,
+  banner: { js: BANNER },
+  // apache-arrow says it has no side effects, but its Node entry registers the stream adapters
+  ignoreAnnotations: true,
   sourcemap: true,
+  // no comments or indentation: a third less to read and parse at each start (QG_DEBUG maps
+  // stack traces back to the sources)
+  minifyWhitespace: true,
   logLevel: 'warning',
   plugins: [{
-    name: 'qg-imports',
+    name: 'qg-sources',
     setup(b) {
-      b.onResolve({ filter: /.*/ }, (args) => {
-        if (args.kind === 'entry-point') return undefined;
-        // yargs is bundled into main.js: Node would scan the CommonJS modules it brings (two
-        // copies of emoji-regex) with its CommonJS lexer at every start, ~40 ms of `qg --help`
-        if (/^yargs(\/|$)/.test(args.path) || args.importer.includes('node_modules')) return undefined;
-        return { path: args.path, external: true };
+      b.onLoad({ filter: /\.(ts|js|mjs)$/ }, (args) => {
+        const loader = args.path.endsWith('.ts') ? 'ts' : 'js';
+        if (!args.path.includes('node_modules')) return { contents: forBundle(args.path), loader };
+        // yargs finds its locale files from its own folder
+        if (readFileSync(args.path, 'utf8').includes('import.meta.url')) return { contents: withFileUrl(readFileSync(args.path, 'utf8'), args.path), loader };
+        if (!/[\\/]string-width[\\/]index\.js$/.test(args.path)) return undefined;
+        // yargs's copies (ES modules); cli-progress's older CommonJS one measures only its bars
+        const source = readFileSync(args.path, 'utf8');
+        return source.includes('export default') ? { contents: asciiFastPath(source, args.path), loader: 'js' } : undefined;
       });
-      b.onLoad({ filter: /[\\/]string-width[\\/]index\.js$/ }, (args) => ({ contents: asciiFastPath(readFileSync(args.path, 'utf8'), args.path), loader: 'js' }));
     },
   }],
 });
+// V8 keeps a source with any other character as two bytes a character: twice the memory, and
+// a slower read at every start
+const nonAscii = readFileSync(BUNDLE, 'latin1').search(/[^\x00-\x7f]/);
+if (nonAscii >= 0) throw new Error(`dist/qg.cjs is not ASCII at byte ${nonAscii}: write the character as \\u{...} in the source`);
+if (ownRequires.length === 0) throw new Error(`no source has \`${OWN_REQUIRE}\` any more: update build-dist.mjs`);
 // What `qg --help` lists, so that compiled qg imports no command module to list them (main.ts).
-const { commandIndex } = await import(pathToFileURL(join(DIST, 'engine', 'cli', 'main.js')).href);
-writeFileSync(join(DIST, 'engine', 'cli', 'command-index.json'), `${JSON.stringify(await commandIndex(), null, 1)}\n`);
+const { entries } = createRequire(import.meta.url)(BUNDLE);
+const { commandIndex } = await entries['engine/cli/main']();
+writeFileSync(join(DIST, 'command-index.json'), `${JSON.stringify(await commandIndex(), null, 1)}\n`);
 // A source saved while the build ran is newer than `builtAt`: the launcher then treats dist/ as
 // stale. package-lock.json stands for the bundled dependencies: one upgraded since the build
 // (an install that skipped `prepare`) makes dist/ stale too.
 const stamped = [...files.map((f) => f.split('\\').join('/')), 'package-lock.json'];
 writeFileSync(join(DIST, 'build-stamp.json'), `${JSON.stringify({ builtAt: started, sources: stamped })}\n`);
-console.log(`qg: compiled ${files.length} sources into ${relative(process.cwd(), DIST) || '.'}/ in ${Date.now() - started} ms`);
+console.log(`qg: compiled ${files.length} sources into ${relative(process.cwd(), BUNDLE) || BUNDLE} in ${Date.now() - started} ms`);

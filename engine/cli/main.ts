@@ -34,7 +34,7 @@ export interface CommandIndexEntry {
 
 /**
  * Every top-level command's entry, importing every command module. The build
- * (engine/cli/build-dist.mjs) writes this as dist/engine/cli/command-index.json, so compiled
+ * (engine/cli/build-dist.mjs) writes this as dist/command-index.json, so compiled
  * qg lists the commands without importing them, and imports only the module of the command
  * it runs.
  */
@@ -49,10 +49,15 @@ export async function commandIndex(): Promise<CommandIndexEntry[]> {
   return entries;
 }
 
-/** The generated index beside this module: present in dist/ (fresh with it), absent in the sources. */
+/**
+ * The generated index, when this module runs compiled (dist/qg.cjs, built with the index; its
+ * `import.meta.url` names this file with a `.js` extension). The sources list the commands
+ * by importing them: an index from an older build may not match.
+ */
 function readCommandIndex(): CommandIndexEntry[] | null {
+  if (import.meta.url.endsWith('.ts')) return null;
   try {
-    return JSON.parse(readFileSync(new URL('./command-index.json', import.meta.url), 'utf8')) as CommandIndexEntry[];
+    return JSON.parse(readFileSync(new URL('../../dist/command-index.json', import.meta.url), 'utf8')) as CommandIndexEntry[];
   } catch {
     return null;
   }
@@ -89,15 +94,13 @@ async function commandsFor(argv: readonly string[]): Promise<CommandModule[]> {
   return commands;
 }
 
-/** The version in qg's package.json: two folders up from the sources, three from dist/. */
+/** The version in qg's package.json (two folders up, compiled or not). */
 function packageVersion(): string {
-  for (const path of ['../../package.json', '../../../package.json']) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'qg' && pkg.version) return pkg.version;
-    } catch {
-      // not there from this build layout: try the next
-    }
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { name?: string; version?: string };
+    if (pkg.name === 'qg' && pkg.version) return pkg.version;
+  } catch {
+    // an unusual install without it
   }
   return 'unknown';
 }

@@ -6,6 +6,8 @@
  * quantum is terminated (timeout, interrupt). When the command ends, what it left running in
  * its group is killed too, so nothing writes to its outputs afterwards.
  */
+import { importModule } from '../../pipelines/core/index.js';
+
 /** How a command ended, with the tails of what it printed. */
 export interface ShellResult {
   /** Exit status, or null when a signal ended it. */
@@ -59,7 +61,7 @@ class Tail {
  */
 export async function runShell(command: string, cwd: string | undefined, onStart?: (group: number) => void): Promise<ShellResult> {
   // loaded on the first command: every worker thread pays at start for what it imports (~3 ms)
-  const { spawn } = await import('node:child_process');
+  const { spawn } = await importModule<typeof import('node:child_process')>('node:child_process');
   return new Promise((resolve, reject) => {
     const child = spawn('/bin/sh', ['-c', WRAPPER, 'qg-command', command], { cwd, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
     const out = new Tail();

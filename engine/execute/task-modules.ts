@@ -7,14 +7,8 @@ import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { TaskDefinition } from '../../pipelines/index.js';
 // The task runners' surface, as in quantum-executor.ts: worker threads load this module.
-import { prepareImport } from '../../pipelines/core/index.js';
+import { importModule, prepareImport } from '../../pipelines/core/index.js';
 import { EngineError } from '../errors.js';
-
-/**
- * URL of the shipped task library module (pipelines/tasks: the task types without the YAML
- * loader), compiled (dist/) or TypeScript as this module is.
- */
-export const SHIPPED_TASK_MODULE = new URL(`../../pipelines/tasks/index.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url).href;
 
 /** A module named by a path (relative to the working directory) or a URL, as a URL. */
 export function taskModuleUrl(spec: string): string {
@@ -22,15 +16,19 @@ export function taskModuleUrl(spec: string): string {
   return pathToFileURL(isAbsolute(spec) ? spec : resolve(spec)).href;
 }
 
-/** The shipped library merged with the `TASK_LIBRARY` of each module (later modules win). */
+/**
+ * The shipped library (pipelines/tasks: the task types without the YAML loader) merged with
+ * the `TASK_LIBRARY` of each module (later modules win).
+ */
 export async function loadTaskLibrary(modules: readonly string[]): Promise<ReadonlyMap<string, TaskDefinition>> {
-  const library = new Map<string, TaskDefinition>();
-  for (const spec of [SHIPPED_TASK_MODULE, ...modules]) {
+  // a literal specifier, so that compiled qg finds the shipped tasks in its bundle
+  const library = new Map<string, TaskDefinition>((await import('../../pipelines/tasks/index.js')).TASK_LIBRARY);
+  for (const spec of modules) {
     const url = taskModuleUrl(spec);
     let mod: { TASK_LIBRARY?: unknown };
     try {
       await prepareImport(url);
-      mod = (await import(url)) as { TASK_LIBRARY?: unknown };
+      mod = await importModule<{ TASK_LIBRARY?: unknown }>(url);
     } catch (e) {
       throw new EngineError(`cannot load task module ${spec}: ${(e as Error).message}`, 'TASK_MODULE');
     }

@@ -1,9 +1,10 @@
-// Entry of a worker thread when qg runs from the TypeScript sources (tsx, or the tests under
-// vitest): registers tsx in the thread (for CommonJS too, as task modules may be), then runs
-// the worker loop. Compiled qg (dist/) starts worker-main.js directly (see worker-pool.ts).
-import { register } from 'tsx/esm/api';
-import { register as registerCommonJs } from 'tsx/cjs/api';
+// Entry of every worker thread: runs the worker loop (worker-main.ts) from the same code as
+// the pool that started it, the compiled bundle (dist/qg.cjs) or the TypeScript sources
+// through tsx (registered in the thread, for CommonJS too, as task modules may be).
+import { workerData } from 'node:worker_threads';
+import { importCompiled, importSources, saveCodeCache } from '../cli/launch.mjs';
 
-register();
-registerCommonJs();
-await import('./worker-main.ts');
+const entry = 'engine/execute/worker-main';
+const { runWorker } = workerData.compiled ? await importCompiled(entry, 'worker') : await importSources(entry);
+// a first start records the code it compiled, for the next (launch.mjs)
+await runWorker(saveCodeCache);

@@ -63,11 +63,10 @@ interface Slot {
   lastError: Error | null;
 }
 
-/**
- * A worker thread's entry: compiled, the worker module itself; from the TypeScript sources
- * (tsx, vitest), a bootstrap that registers tsx in the thread first.
- */
-const BOOTSTRAP = new URL(import.meta.url.endsWith('.ts') ? './worker-bootstrap.mjs' : './worker-main.js', import.meta.url);
+/** A worker thread's entry: runs worker-main.ts compiled or from the sources, as this module runs. */
+const BOOTSTRAP = new URL('./worker-bootstrap.mjs', import.meta.url);
+/** Whether this module runs compiled (dist/qg.cjs names it with a `.js` extension). */
+const COMPILED = !import.meta.url.endsWith('.ts');
 
 /** The pool. */
 export class WorkerPool {
@@ -182,7 +181,7 @@ export class WorkerPool {
   }
 
   private spawn(slot: Slot): void {
-    const boot: WorkerBoot = { root: this.options.root, template: this.options.template, taskModules: this.options.taskModules ?? [], slot: slot.index };
+    const boot: WorkerBoot = { root: this.options.root, template: this.options.template, taskModules: this.options.taskModules ?? [], slot: slot.index, compiled: COMPILED };
     const worker = new Worker(BOOTSTRAP, {
       workerData: boot,
       ...(this.options.memoryMb ? { resourceLimits: { maxOldGenerationSizeMb: this.options.memoryMb } } : {}),

@@ -10,6 +10,8 @@ export interface WorkerBoot {
   readonly taskModules: readonly string[];
   /** The worker's slot (lane) number. */
   readonly slot: number;
+  /** Whether the worker runs compiled qg (dist/) or the TypeScript sources, as the pool does. */
+  readonly compiled: boolean;
 }
 
 /** Main -> worker. */

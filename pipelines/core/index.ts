@@ -5,3 +5,4 @@
  */
 export { configWords, expandCommand, loadTaskRun, type CommandPlaceholder, type TaskRunFunction } from './task-runners.js';
 export { prepareImport } from './typescript-import.js';
+export { importModule } from './module-import.js';

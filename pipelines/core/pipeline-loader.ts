@@ -56,9 +56,9 @@ export interface Pipeline {
 
 /**
  * Folder of the pipelines qg ships (drp.yaml, drp-refcat.yaml, examples/), with a trailing
- * separator: pipelines/ of the sources, also when this module runs compiled from dist/pipelines/core/.
+ * separator: pipelines/ of the sources, also when this module runs compiled (dist/qg.cjs).
  */
-export const SHIPPED_PIPELINES = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../' : '../../../pipelines/', import.meta.url));
+export const SHIPPED_PIPELINES = fileURLToPath(new URL('../', import.meta.url));
 
 /** Top-level keys of a pipeline file. */
 export const PIPELINE_KEYS: readonly string[] = ['description', 'imports', 'tasks', 'subsets', 'parameters', 'instrument'];

@@ -12,6 +12,7 @@ import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import type { TaskConfig, TaskRunInput, TaskRunner, TaskRunOutput } from './connections.js';
 import { PipelineError } from './pipeline-errors.js';
+import { importModule } from './module-import.js';
 import { prepareImport } from './typescript-import.js';
 
 /** A task's computation: the `run` export of a task module. */
@@ -43,7 +44,7 @@ async function importRun(path: string): Promise<TaskRunFunction> {
   try {
     const url = pathToFileURL(path).href;
     await prepareImport(url);
-    mod = (await import(url)) as Record<string, unknown>;
+    mod = await importModule(url);
   } catch (e) {
     throw new PipelineError(`cannot load task module ${path}: ${(e as Error).message}`, 'TASK_MODULE');
   }

@@ -5,6 +5,7 @@
  * that thread first imports such a module, not at every start. Run from the sources (through
  * tsx, or under vitest), TypeScript already loads and nothing is registered.
  */
+import { importModule } from './module-import.js';
 
 /** Whether this thread runs the compiled JavaScript (this file's own extension says so). */
 const COMPILED = !import.meta.url.endsWith('.ts');
@@ -23,7 +24,7 @@ let registered: Promise<void> | undefined;
 export function prepareImport(url: string): Promise<void> {
   if (!COMPILED || !TYPESCRIPT.test(new URL(url).pathname)) return Promise.resolve();
   registered ??= (async () => {
-    const [esm, cjs] = await Promise.all([import('tsx/esm/api'), import('tsx/cjs/api')]);
+    const [esm, cjs] = await Promise.all([importModule<typeof import('tsx/esm/api')>('tsx/esm/api'), importModule<typeof import('tsx/cjs/api')>('tsx/cjs/api')]);
     esm.register();
     cjs.register();
   })();

@@ -12,7 +12,8 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Dataset as H5Dataset, File as H5File, Group as H5Group, Module as h5Module, ready as h5Ready } from 'h5wasm/node';
+import type { File as H5File, Group as H5Group } from 'h5wasm/node';
+import { importModule } from '../core/index.js';
 import { RadioError } from './errors.js';
 
 /** Array, axis and baseline-time metadata of a visibility set (UVH5's Header group). */
@@ -89,16 +90,27 @@ export const BYTES_PER_ELEMENT = 8 + 1 + 4;
 
 const COMPLEX64: [string, string][] = [['r', '<f'], ['i', '<f']];
 
+type H5wasm = typeof import('h5wasm/node');
+/** h5wasm (an ES module of ~4 MB, imported by the first UVH5 read or write), once loaded. */
+let h5wasm: H5wasm | undefined;
+
 /** Resolves once the HDF5 library is loaded. */
 export async function uvh5Ready(): Promise<void> {
-  await h5Ready;
+  h5wasm ??= await importModule<H5wasm>('h5wasm/node');
+  await h5wasm.ready;
+}
+
+/** The loaded library (after {@link uvh5Ready}). */
+function h5(): H5wasm {
+  if (!h5wasm) throw new RadioError('h5wasm is not loaded yet: await uvh5Ready() first', 'UVH5_FORMAT');
+  return h5wasm;
 }
 
 /** `data` as UVH5 file bytes. */
 export async function writeUvh5(data: UvData): Promise<Uint8Array> {
   await uvh5Ready();
   return withTempFile((path) => {
-    const file = new H5File(path, 'w');
+    const file = new (h5().File)(path, 'w');
     try {
       writeHeader(file.create_group('Header'), data);
       writeData(file.create_group('Data'), data);
@@ -262,8 +274,9 @@ function hasHdf5Signature(bytes: Uint8Array): boolean {
 }
 
 function openUvh5(path: string): H5File {
-  const file = new H5File(path, 'r');
-  if (!(file.get('Header') instanceof H5Group) || !(file.get('Data/visdata') instanceof H5Dataset)) {
+  const { File, Group, Dataset } = h5();
+  const file = new File(path, 'r');
+  if (!(file.get('Header') instanceof Group) || !(file.get('Data/visdata') instanceof Dataset)) {
     file.close();
     throw new RadioError('not a UVH5 file (no Header group or Data/visdata)', 'UVH5_FORMAT');
   }
@@ -271,9 +284,10 @@ function openUvh5(path: string): H5File {
 }
 
 function readMeta(file: H5File): UvMeta {
+  const { Dataset } = h5();
   const get = (name: string) => {
     const d = file.get(`Header/${name}`);
-    if (!(d instanceof H5Dataset)) throw new RadioError(`UVH5 header lacks ${name}`, 'UVH5_FORMAT');
+    if (!(d instanceof Dataset)) throw new RadioError(`UVH5 header lacks ${name}`, 'UVH5_FORMAT');
     return d.value;
   };
   const num = (name: string) => Number(get(name));
@@ -295,7 +309,7 @@ function readMeta(file: H5File): UvMeta {
 /** Copies a hyperslab of `path` (elements of target.length / product(count) bytes) out of the wasm heap into `target`. */
 function readHyperslab(file: H5File, path: string, offset: readonly number[], count: readonly number[], target: Uint8Array): void {
   const nbytes = target.length;
-  const module = h5Module;
+  const module = h5().Module;
   const ptr = module._malloc(Math.max(nbytes, 1));
   if (ptr === 0) throw new RadioError(`cannot allocate ${nbytes} bytes to read ${path}`, 'UVH5_FORMAT');
   try {

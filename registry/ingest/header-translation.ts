@@ -230,7 +230,7 @@ export function parseAngle(value: ConfigScalar, unit: 'deg' | 'hourangle'): numb
   if (typeof value !== 'string') return undefined;
   const t = value.trim();
   if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t)) return Number(t) * scale;
-  const m = /^([+-])?\s*(\d{1,3})(?::|\s+|[hd°]\s*)(\d{1,2})(?:(?::|\s+|'|m\s*)(\d{1,2}(?:\.\d*)?)(?:"|s)?)?$/.exec(t);
+  const m = /^([+-])?\s*(\d{1,3})(?::|\s+|[hd\u00b0]\s*)(\d{1,2})(?:(?::|\s+|'|m\s*)(\d{1,2}(?:\.\d*)?)(?:"|s)?)?$/.exec(t);
   if (!m) return undefined;
   const [, sign, a, b, c = '0'] = m;
   const minutes = Number(b), seconds = Number(c);

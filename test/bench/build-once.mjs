@@ -9,12 +9,13 @@
  * Usage: node test/bench/build-once.mjs REPO OUT.qg
  */
 import { statSync } from 'node:fs';
-import { distState, importEntry } from '../../engine/cli/launch.mjs';
+import { distState, importEntry, saveCodeCache } from '../../engine/cli/launch.mjs';
 
 const compiled = distState() === 'fresh' && !process.env.QG_SOURCES;
 const [root, out] = process.argv.slice(2);
-const { Repository } = await importEntry('registry/index');
-const { buildQuantumGraph, saveGraph } = await importEntry('planner/index');
+// one code cache for both entries, as for `qg build` (launch.mjs)
+const { Repository } = await importEntry('registry/index', 'bench-build');
+const { buildQuantumGraph, saveGraph } = await importEntry('planner/index', 'bench-build');
 const repo = await Repository.open(root);
 const start = performance.now();
 const result = await buildQuantumGraph(repo, {
@@ -32,3 +33,4 @@ console.log(JSON.stringify({
   fileMb: statSync(out).size / 1e6, peakRssMb: process.resourceUsage().maxRSS / 1024,
   phases: g.header.phases,
 }));
+saveCodeCache();

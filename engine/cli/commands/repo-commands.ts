@@ -1,5 +1,5 @@
 /** `qg repo create|import|export|check`. */
-import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { Repository } from '../../../registry/index.js';
@@ -20,7 +20,6 @@ const create: CommandModule = {
     .example('$0 repo create ./repo', 'Embedded SQLite registry in ./repo/registry.sqlite3')
     .example('$0 repo create ./repo --db postgresql://qg@dbhost/survey --schema rc2', 'Shared PostgreSQL registry'),
   handler: async (argv) => {
-    const { readFileSync } = await import('node:fs');
     const repo = await Repository.create(String(argv['repo']), {
       ...(argv['db'] ? { db: String(argv['db']) } : {}),
       ...(argv['schema'] ? { schema: String(argv['schema']) } : {}),
