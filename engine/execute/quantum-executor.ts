@@ -76,8 +76,11 @@ export interface QuantumMetadata {
    * (writing included) is in the event log (`quantum-finished` start and end).
    */
   readonly seconds: { readonly read: number; readonly run: number; readonly serialize: number; readonly total: number };
-  /** Memory of the worker's JavaScript heap (bytes): in use at the end, the peak malloced, the limit. */
-  readonly memory: { readonly heapUsed: number; readonly heapTotal: number; readonly peakMalloced: number; readonly heapLimit: number; readonly externalArrayBuffers: number };
+  /**
+   * Memory of the worker's JavaScript heap (bytes): in use at the end, the peak malloced, the
+   * limit, and what JavaScript objects hold outside it (ArrayBuffers, external strings).
+   */
+  readonly memory: { readonly heapUsed: number; readonly heapTotal: number; readonly peakMalloced: number; readonly heapLimit: number; readonly external: number };
   readonly inputs: { readonly count: number; readonly bytes: number };
   readonly outputs: { readonly count: number; readonly bytes: number };
   /** Figures the task returned. */
@@ -236,6 +239,9 @@ function outputFiles(job: QuantumJob, result: TaskRunOutput): FileToWrite[] {
   return files;
 }
 
+/** This thread's host, asked once (a system call per quantum otherwise). */
+const HOST = hostname();
+
 /** The quantum's metadata: where and when it ran, its timings, memory, input and output sizes, and the task's figures. */
 function quantumMetadata(job: QuantumJob, ctx: ExecutionContext, start: number, body: TaskBody): QuantumMetadata {
   const end = Date.now();
@@ -243,9 +249,9 @@ function quantumMetadata(job: QuantumJob, ctx: ExecutionContext, start: number, 
   const { read, run, serialize } = body.seconds;
   return {
     label: job.label, taskClass: job.taskClass, dataId: job.dataId, attempt: job.attempt, worker: ctx.worker,
-    host: hostname(), pid: process.pid, startUtc: new Date(start).toISOString(), endUtc: new Date(end).toISOString(),
+    host: HOST, pid: process.pid, startUtc: new Date(start).toISOString(), endUtc: new Date(end).toISOString(),
     seconds: { read, run, serialize, total: read + run + serialize },
-    memory: { heapUsed: heap.used_heap_size, heapTotal: heap.total_heap_size, peakMalloced: heap.peak_malloced_memory, heapLimit: heap.heap_size_limit, externalArrayBuffers: process.memoryUsage().arrayBuffers },
+    memory: { heapUsed: heap.used_heap_size, heapTotal: heap.total_heap_size, peakMalloced: heap.peak_malloced_memory, heapLimit: heap.heap_size_limit, external: heap.external_memory },
     inputs: { count: job.inputs.reduce((n, g) => n + g.datasets.length, 0), bytes: body.bytesRead },
     outputs: { count: body.prepared.length, bytes: body.prepared.reduce((n, p) => n + p.file.size, 0) },
     task: body.figures,
