@@ -100,10 +100,15 @@ function forBundle(path) {
   return withFileUrl(source, path.replace(/\.ts$/, '.js'));
 }
 
-/** `source` with `import.meta.url` as the URL of `path` (through __qgRoot: dist/ may move with the package). */
+/**
+ * `source` with `import.meta.url` as the URL of `path` (through __qgRoot: dist/ may move with
+ * the package). Other `import.meta` properties have no CommonJS form here: the build stops.
+ */
 function withFileUrl(source, path) {
   const url = relative(ROOT, path).split('\\').join('/');
-  return source.replaceAll('import.meta.url', `(__qgRoot + ${JSON.stringify(url)})`);
+  const rewritten = source.replaceAll('import.meta.url', `(__qgRoot + ${JSON.stringify(url)})`);
+  if (rewritten.includes('import.meta')) throw new Error(`${path}: import.meta other than import.meta.url; build-dist.mjs gives the bundle only that`);
+  return rewritten;
 }
 
 await build({
@@ -133,12 +138,12 @@ await build({
       b.onLoad({ filter: /\.(ts|js|mjs)$/ }, (args) => {
         const loader = args.path.endsWith('.ts') ? 'ts' : 'js';
         if (!args.path.includes('node_modules')) return { contents: forBundle(args.path), loader };
-        // yargs finds its locale files from its own folder
-        if (readFileSync(args.path, 'utf8').includes('import.meta.url')) return { contents: withFileUrl(readFileSync(args.path, 'utf8'), args.path), loader };
-        if (!/[\\/]string-width[\\/]index\.js$/.test(args.path)) return undefined;
-        // yargs's copies (ES modules); cli-progress's older CommonJS one measures only its bars
         const source = readFileSync(args.path, 'utf8');
-        return source.includes('export default') ? { contents: asciiFastPath(source, args.path), loader: 'js' } : undefined;
+        // yargs finds its locale files from its own folder
+        if (source.includes('import.meta.url')) return { contents: withFileUrl(source, args.path), loader };
+        // yargs's copies (ES modules); cli-progress's older CommonJS one measures only its bars
+        if (/[\\/]string-width[\\/]index\.js$/.test(args.path) && source.includes('export default')) return { contents: asciiFastPath(source, args.path), loader };
+        return undefined;
       });
     },
   }],
