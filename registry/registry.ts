@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 /**
  * The registry: the SQL database that knows every dimension record, collection, dataset
  * type and dataset of a repository. This facade owns the connection and the managers; each
@@ -16,7 +15,6 @@ import { DimensionRecords } from './dimensions/dimension-records.js';
 import { createRegistrySchema } from './schema/registry-schema.js';
 import { Summaries } from './datasets/summaries.js';
 import { DimensionUniverse } from './universe/dimension-universe.js';
-import { shippedFile } from './shipped-files.js';
 
 /** Most runs of one transaction that keeps losing to concurrent ones (pauses total about 10 s at most). */
 export const TRANSACTION_ATTEMPTS = 8;
@@ -49,7 +47,8 @@ export class Registry {
   /** Creates the schema of a new registry (the database must hold no registry yet). */
   static async create(config: DatabaseConfig, universeYaml?: string): Promise<Registry> {
     const universe = universeYaml ? DimensionUniverse.fromYaml(universeYaml) : DimensionUniverse.default();
-    const text = universeYaml ?? readFileSync(shippedFile('universe/default-universe.yaml'), 'utf8');
+    // stored as JSON, which opening reads without the YAML parser (see fromYaml)
+    const text = JSON.stringify(universe.config);
     const db = await connectDatabase(config);
     const id = randomUUID();
     try {

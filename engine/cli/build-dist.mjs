@@ -129,8 +129,9 @@ await build({
   ignoreAnnotations: true,
   sourcemap: true,
   // no comments or indentation: a third less to read and parse at each start (QG_DEBUG maps
-  // stack traces back to the sources)
+  // stack traces back to the sources); short lines, as Node prints the line of an uncaught error
   minifyWhitespace: true,
+  lineLimit: 160,
   logLevel: 'warning',
   plugins: [{
     name: 'qg-sources',

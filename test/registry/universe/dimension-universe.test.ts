@@ -1,7 +1,8 @@
 /**
  * The dimension universe: groups (required/implied) for cases whose answer LSST's own
  * universe gives, YAML errors that name file and line, suggestions for misspelled names,
- * and the universe stored in (and reloaded from) a registry on each dialect.
+ * the same universe read from JSON (how a registry stores it), and the universe stored in
+ * (and reloaded from) a registry on each dialect, also as an older qg stored it (YAML).
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -12,11 +13,13 @@ import { DIALECTS, makeRepo, tempDir } from '../../support/test-repos.js';
 import { thrown } from '../registry-test-helpers.js';
 
 const universe = DimensionUniverse.default();
+/** The shipped universe's text. */
+const DEFAULT_YAML = readFileSync(new URL('../../../registry/universe/default-universe.yaml', import.meta.url), 'utf8');
 const sorted = (xs: readonly string[]) => [...xs].sort();
 
 /** The element order of the shipped YAML, read with plain `yaml`. */
 const declaredOrder: string[] = Object.keys(
-  (parseYaml(readFileSync(new URL('../../../registry/universe/default-universe.yaml', import.meta.url), 'utf8')) as { elements: Record<string, unknown> }).elements,
+  (parseYaml(DEFAULT_YAML) as { elements: Record<string, unknown> }).elements,
 );
 const inDeclaredOrder = (xs: readonly string[]) => [...xs].sort((a, b) => declaredOrder.indexOf(a) - declaredOrder.indexOf(b));
 
@@ -193,7 +196,51 @@ describe('universe YAML errors name the file and line', () => {
   });
 });
 
+/** Everything an element says of itself, as plain data. */
+const described = (u: DimensionUniverse) => [...u.elements.values()].map((e) => ({
+  name: e.name, index: e.index, key: e.key, requires: e.requires, implies: e.implies, required: e.required, fields: e.fields,
+  governor: e.governor, spatial: e.spatial, temporal: e.temporal, skypix: e.skypix, alwaysJoin: e.alwaysJoin,
+}));
+
+describe('a universe written as JSON (JSON is YAML)', () => {
+  it('reads as the same universe as its YAML', () => {
+    const json = JSON.stringify(parseYaml(DEFAULT_YAML));
+    const fromJson = DimensionUniverse.fromYaml(json, 'universe.json');
+    expect(described(fromJson)).toEqual(described(universe));
+    expect([fromJson.namespace, fromJson.version]).toEqual([universe.namespace, universe.version]);
+    expect(described(DimensionUniverse.fromYaml(JSON.stringify(universe.config)))).toEqual(described(universe));
+  });
+
+  it('is checked as YAML is: errors name the source and the place', () => {
+    const config = JSON.parse(JSON.stringify(universe.config)) as { elements: Record<string, { requires?: string[] }> };
+    config.elements['detector']!.requires = ['instrumnt'];
+    const error = thrown(() => DimensionUniverse.fromYaml(JSON.stringify(config), 'stored universe'));
+    expect(error).toBeInstanceOf(UniverseError);
+    expect(error.message).toContain('stored universe (elements.detector.requires)');
+    expect(error.message).toContain("'instrumnt'");
+  });
+});
+
 describe.each(DIALECTS)('%s: the universe is stored in the registry', (dialect) => {
+  it('as JSON; one an older qg stored as YAML opens the same', async () => {
+    const { repo, root, dispose } = await makeRepo(dialect);
+    try {
+      const stored = async () => ((await repo.registry.knex('qg_meta').where('key', 'universe').first('value')) as { value: string }).value;
+      expect(JSON.parse(await stored())).toEqual(parseYaml(DEFAULT_YAML));
+      await repo.registry.knex('qg_meta').where('key', 'universe').update({ value: DEFAULT_YAML });
+      expect((await stored()).startsWith('{')).toBe(false);
+      await repo.close();
+      const again = await Repository.open(root);
+      try {
+        expect(described(again.registry.universe)).toEqual(described(universe));
+      } finally {
+        await again.close();
+      }
+    } finally {
+      await dispose().catch(() => {});
+    }
+  });
+
   it('a custom universe survives reopening', async () => {
     const yaml = [
       'namespace: test', 'version: 3',
