@@ -2,17 +2,20 @@
  * Compiled qg (dist/qg.cjs) as users start it, through engine/cli/qg.mjs: `qg run` of user
  * tasks (a TypeScript module and shell commands) twice, the second time with the main
  * process and every worker thread starting from V8's code cache (engine/cli/launch.mjs), in
- * which Node 20 loses the loader of `import()` unless the launcher lends its own; and a code
- * cache V8 refuses costs only its rewrite.
+ * which Node 20 loses the loader of `import()` unless the launcher lends its own; a code
+ * cache V8 refuses costs only its rewrite; and the Slurm job scripts compiled `qg submit`
+ * writes start qg by a path that exists.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { saveGraph } from '../../../planner/index.js';
 import { Repository } from '../../../registry/index.js';
-import { tempDir } from '../../support/test-repos.js';
-import { copyUserTasks, fillArithRepo, INPUT_RUN, INSTRUMENT } from '../engine-helpers.js';
+import { DIALECTS, makeRepo, tempDir } from '../../support/test-repos.js';
+import { ARITH_TASK_MODULE } from '../fixtures/arith-tasks.js';
+import { ARITH_PIPELINE, buildArith, copyUserTasks, fillArithRepo, INPUT_RUN, INSTRUMENT } from '../engine-helpers.js';
 
 const ROOT = new URL('../../../', import.meta.url);
 const QG = fileURLToPath(new URL('engine/cli/qg.mjs', ROOT));
@@ -54,6 +57,24 @@ describe('compiled qg', () => {
       expect(caches.map((f) => statSync(f).mtimeMs)).toEqual(written);
     } finally {
       dir.cleanup();
+    }
+  });
+
+  // a shared registry is what submission needs: PostgreSQL
+  it.runIf(DIALECTS.includes('postgresql'))('writes job scripts that start this qg (submit --dry-run)', async () => {
+    const { repo, root, dispose } = await makeRepo('postgresql');
+    try {
+      await fillArithRepo(repo, DETECTORS);
+      const graph = await buildArith(repo, ARITH_PIPELINE, 'u/compiled-submit');
+      const file = join(root, 'submit.qg');
+      await saveGraph(graph, file);
+      qg('submit', file, '-b', root, '--dry-run', '--tasks', ARITH_TASK_MODULE);
+      const scripts = join(root, graph.header.outputRun, '_submit', 'scripts');
+      const started = [...readFileSync(join(scripts, 'a000.sh'), 'utf8').matchAll(/[^\s'"]+qg\.mjs/g)].map((m) => m[0]);
+      expect(started).toEqual([QG]);
+      expect(existsSync(started[0]!)).toBe(true);
+    } finally {
+      await dispose();
     }
   });
 
