@@ -20,7 +20,6 @@
  * removes only its quanta's predicted paths and their temporary files, never whole folders.
  */
 import { readdirSync, rmSync } from 'node:fs';
-import { basename, dirname } from 'node:path';
 import { STATE_PREDICTED, type QuantumGraph } from '../../planner/index.js';
 import { type Repository, type StoredFile } from '../../registry/index.js';
 import { fileRecordsOf, isRunDatasetFile, pathsStillNamed, runDatasets, runFilePaths } from '../../registry/maintenance/index.js';
@@ -311,14 +310,18 @@ async function inputFiles(repo: Repository, jobs: GraphJobs, registered: readonl
   return files;
 }
 
-/** Repository-relative paths grouped by folder: folder -> file names. */
+/**
+ * Repository-relative paths grouped by folder: folder -> file names. Split at the last `/`
+ * (templates render `/`-separated paths; a path without one is in `.`).
+ */
 export function namesByFolder(paths: Iterable<string>): Map<string, Set<string>> {
   const out = new Map<string, Set<string>>();
   for (const p of paths) {
-    const folder = dirname(p);
+    const slash = p.lastIndexOf('/');
+    const folder = slash < 0 ? '.' : p.slice(0, slash);
     let names = out.get(folder);
     if (!names) out.set(folder, (names = new Set()));
-    names.add(basename(p));
+    names.add(p.slice(slash + 1));
   }
   return out;
 }

@@ -21,12 +21,17 @@ export class PathError extends RegistryError {
   }
 }
 
+const SAFE_SEGMENT = /^[A-Za-z0-9_.=+-]+$/;
+const DOTS_ONLY = /^\.+$/;
+
 /**
  * A value as one path segment, injectively: letters, digits and `-_.=+` stay; every other
  * byte of its UTF-8 form (`%` included) becomes `%XX`; a segment of dots only has its dots
  * escaped (never `.` or `..`), and an empty value is `%` (which no escaped value can be).
  */
 export function escapeSegment(value: string): string {
+  // most values (names, numbers) have nothing to escape: test before rebuilding them
+  if (SAFE_SEGMENT.test(value) && !DOTS_ONLY.test(value)) return value;
   if (value === '') return '%';
   if (/^\.+$/.test(value)) return value.replace(/\./g, '%2E');
   return value.replace(/[^A-Za-z0-9_.=+-]/gu, (c) => [...Buffer.from(c, 'utf8')].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''));
@@ -39,20 +44,46 @@ export function runFolder(run: string): string {
   return folder;
 }
 
+/**
+ * A template split at its fields: literal text at even indices, field names at odd ones.
+ * Runs render one path per dataset (hundreds of thousands), so each template is split once.
+ */
+const templateParts = new Map<string, readonly string[]>();
+function partsOf(template: string): readonly string[] {
+  let parts = templateParts.get(template);
+  if (!parts) templateParts.set(template, (parts = template.split(/\{(\w+)\}/)));
+  return parts;
+}
+
+/** The last run's folder: the datasets rendered together are mostly of one run. */
+let lastRun: { run: string; folder: string } | null = null;
+
+/** The escaped value of template field `name` for `ref`, or undefined. */
+function fieldValue(name: string, ref: DatasetRef): string | undefined {
+  switch (name) {
+    case 'run':
+      if (lastRun?.run !== ref.run) lastRun = { run: ref.run, folder: runFolder(ref.run) };
+      return lastRun.folder;
+    case 'datasetType':
+      return escapeSegment(ref.datasetType);
+    case 'id':
+      return ref.id;
+    case 'dataId':
+      return Object.entries(ref.dataId).map(([k, v]) => escapeSegment(`${k}=${v}`)).join('_');
+    default:
+      return Object.hasOwn(ref.dataId, name) ? escapeSegment(String(ref.dataId[name])) : undefined;
+  }
+}
+
 /** Renders `template` for `ref` into a relative path (without extension). */
 export function renderTemplate(template: string, ref: DatasetRef): string {
-  const fields: Record<string, string> = {
-    run: runFolder(ref.run),
-    datasetType: escapeSegment(ref.datasetType),
-    id: ref.id,
-    dataId: Object.entries(ref.dataId).map(([k, v]) => escapeSegment(`${k}=${v}`)).join('_'),
-  };
-  for (const [k, v] of Object.entries(ref.dataId)) fields[k] = escapeSegment(String(v));
-  const path = template.replace(/\{(\w+)\}/g, (_, name: string) => {
-    const value = fields[name];
-    if (value === undefined) throw new PathError(`template field {${name}} has no value for ${ref.datasetType} ${JSON.stringify(ref.dataId)}`);
-    return value;
-  });
+  const parts = partsOf(template);
+  let path = parts[0]!;
+  for (let i = 1; i < parts.length; i += 2) {
+    const value = fieldValue(parts[i]!, ref);
+    if (value === undefined) throw new PathError(`template field {${parts[i]}} has no value for ${ref.datasetType} ${JSON.stringify(ref.dataId)}`);
+    path += value + parts[i + 1]!;
+  }
   checkRelative(path);
   return path;
 }
